@@ -1,0 +1,183 @@
+package mesh
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Mode selects how broadcasts travel.
+type Mode uint8
+
+const (
+	// ModeFlood forwards every new message on every other link.
+	ModeFlood Mode = iota
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeFlood:
+		return "flood"
+	}
+	return fmt.Sprintf("mode(%d)", uint8(m))
+}
+
+// Config holds the parameters of one node. Zero fields are not defaults: start
+// from DefaultConfig and change what you need, then Validate.
+type Config struct {
+	// Port is the TCP port this node accepts links on, announced in beacons.
+	Port uint16
+	// StaticPeers are dialed and kept linked whatever discovery says (for
+	// networks without multicast, or to bridge LANs).
+	StaticPeers []Addr
+
+	// MaxIn and MaxOut bound the incoming and outgoing links. MaxIn must be
+	// at least MaxOut, so that a mesh of such nodes has room for everybody's
+	// outgoing links.
+	MaxIn, MaxOut int
+	// MinLinks is the fallback degree: a node with fewer links asks with
+	// priority, and full nodes make room for it.
+	MinLinks int
+
+	// BeaconMin and BeaconMax bound the Trickle interval of beacons: it starts
+	// at BeaconMin, doubles while nothing changes, and resets on change.
+	BeaconMin, BeaconMax time.Duration
+	// BeaconRedundancy is Trickle's k: a node stays silent for an interval in
+	// which it heard this many beacons already.
+	BeaconRedundancy int
+	// PeerTTL is how long a known peer is kept without news of it.
+	PeerTTL time.Duration
+	// PassiveSize bounds the list of known peers.
+	PassiveSize int
+	// ExchangeSize is how many known peers a peer-exchange frame carries, and
+	// ExchangeInterval how often one is sent to a random neighbour.
+	ExchangeSize     int
+	ExchangeInterval time.Duration
+
+	// KeepaliveInterval is both the maintenance period and the idle time after
+	// which a link gets a ping; a link silent for DeadAfter is closed.
+	KeepaliveInterval time.Duration
+	DeadAfter         time.Duration
+	// HandshakeTimeout closes links whose handshake has not finished.
+	HandshakeTimeout time.Duration
+	// DialBackoff is the wait before dialing a peer again after a failure;
+	// it doubles with each further failure.
+	DialBackoff time.Duration
+
+	// MaxFreeRiders is how many incoming links may go to peers that offer no
+	// incoming links themselves.
+	MaxFreeRiders int
+	// BanTime is how long a peer dropped as a free rider is refused.
+	BanTime time.Duration
+
+	// Mode selects the broadcast strategy.
+	Mode Mode
+	// SeenCacheSize bounds how many message ids are remembered for
+	// de-duplication.
+	SeenCacheSize int
+	// MaxPayload bounds the payload of one broadcast.
+	MaxPayload int
+
+	// Siphon makes this node misbehave as a siphoner: it accepts no links,
+	// relays nothing and never shares peers. It exists so that simulations
+	// can show honest nodes coping with such peers; Validate then skips the
+	// rules that bind honest nodes.
+	Siphon bool
+}
+
+// DefaultConfig returns the defaults: 5 links in, 5 out, a 1 s keepalive.
+func DefaultConfig() Config {
+	return Config{
+		MaxIn:             5,
+		MaxOut:            5,
+		MinLinks:          2,
+		BeaconMin:         time.Second,
+		BeaconMax:         32 * time.Second,
+		BeaconRedundancy:  3,
+		PeerTTL:           2 * time.Minute,
+		PassiveSize:       32,
+		ExchangeSize:      8,
+		ExchangeInterval:  10 * time.Second,
+		KeepaliveInterval: time.Second,
+		DeadAfter:         3 * time.Second,
+		HandshakeTimeout:  2 * time.Second,
+		DialBackoff:       time.Second,
+		MaxFreeRiders:     1,
+		BanTime:           5 * time.Minute,
+		Mode:              ModeFlood,
+		SeenCacheSize:     4096,
+		MaxPayload:        64 << 10,
+	}
+}
+
+// Validate reports every problem with c, or nil.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.MaxOut < 0 || c.MaxOut > 255 {
+		bad("max_out must be between 0 and 255, got %d", c.MaxOut)
+	}
+	if c.MaxIn < 0 || c.MaxIn > 255 {
+		bad("max_in must be between 0 and 255, got %d", c.MaxIn)
+	}
+	if !c.Siphon {
+		if c.MaxIn < c.MaxOut {
+			bad("max_in (%d) must be at least max_out (%d): otherwise the mesh has fewer incoming slots than outgoing links and such nodes siphon capacity from others", c.MaxIn, c.MaxOut)
+		}
+		if c.MaxOut < 1 && len(c.StaticPeers) == 0 && c.MaxIn < 1 {
+			bad("a node needs max_in or max_out above 0")
+		}
+	}
+	if c.MinLinks < 1 || c.MinLinks > c.MaxIn+c.MaxOut {
+		bad("min_links must be between 1 and max_in+max_out (%d), got %d", c.MaxIn+c.MaxOut, c.MinLinks)
+	}
+	if c.BeaconMin <= 0 {
+		bad("beacon_min must be positive, got %v", c.BeaconMin)
+	}
+	if c.BeaconMax < c.BeaconMin {
+		bad("beacon_max (%v) must be at least beacon_min (%v)", c.BeaconMax, c.BeaconMin)
+	}
+	if c.BeaconRedundancy < 1 {
+		bad("beacon_redundancy must be at least 1, got %d", c.BeaconRedundancy)
+	}
+	if c.PeerTTL <= 0 {
+		bad("peer_ttl must be positive, got %v", c.PeerTTL)
+	}
+	if c.PassiveSize < 1 {
+		bad("passive_size must be at least 1, got %d", c.PassiveSize)
+	}
+	if c.ExchangeSize < 0 || c.ExchangeSize > 255 {
+		bad("exchange_size must be between 0 and 255, got %d", c.ExchangeSize)
+	}
+	if c.ExchangeInterval <= 0 {
+		bad("exchange_interval must be positive, got %v", c.ExchangeInterval)
+	}
+	if c.KeepaliveInterval <= 0 {
+		bad("keepalive_interval must be positive, got %v", c.KeepaliveInterval)
+	}
+	if c.DeadAfter <= c.KeepaliveInterval {
+		bad("dead_after (%v) must be longer than keepalive_interval (%v), or every idle link would die", c.DeadAfter, c.KeepaliveInterval)
+	}
+	if c.HandshakeTimeout <= 0 {
+		bad("handshake_timeout must be positive, got %v", c.HandshakeTimeout)
+	}
+	if c.DialBackoff <= 0 {
+		bad("dial_backoff must be positive, got %v", c.DialBackoff)
+	}
+	if c.MaxFreeRiders < 0 {
+		bad("max_free_riders must not be negative, got %d", c.MaxFreeRiders)
+	}
+	if c.BanTime < 0 {
+		bad("ban_time must not be negative, got %v", c.BanTime)
+	}
+	if c.Mode != ModeFlood {
+		bad("unknown broadcast mode %v", c.Mode)
+	}
+	if c.SeenCacheSize < 1 {
+		bad("seen_cache must be at least 1, got %d", c.SeenCacheSize)
+	}
+	if c.MaxPayload < 1 || c.MaxPayload > MaxFrameSize-64 {
+		bad("max_payload must be between 1 and %d, got %d", MaxFrameSize-64, c.MaxPayload)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,111 @@
+package mesh
+
+// Discovery: LAN beacons paced by a Trickle timer (RFC 6206).
+//
+// A node beacons only when it has something to offer: free incoming slots, or
+// its own need for links (below the minimum degree, which marks the beacon
+// needy). The Trickle interval starts at BeaconMin and doubles up to BeaconMax
+// while nothing changes; it resets to BeaconMin when the node's links change,
+// when it becomes needy, or when it hears a node it did not know (a newcomer
+// needs to learn of offers quickly). Within an interval a settled node stays
+// silent if it already heard BeaconRedundancy beacons, so a segment of any
+// size sends only a few beacons per interval once joined; a node with nothing
+// to offer sends none at all. Needy nodes are not suppressed: a mass join
+// costs one beacon per joining node per interval until each has its minimum
+// degree, and then falls silent.
+
+type trickle struct {
+	interval Time // current Trickle interval I
+	start    Time // start of the current interval
+	fireAt   Time // the point t in [I/2, I) where the node may speak
+	heard    int  // beacons heard in the current interval (c)
+	fired    bool // t has passed in this interval
+	dormant  bool // nothing to offer: no timer armed
+}
+
+// offering reports whether a beacon would tell others anything useful.
+func (e *Engine) offering() bool {
+	if e.cfg.Siphon {
+		return false // a siphoner hides; it only takes
+	}
+	return e.Load().FreeIn > 0 || e.needy()
+}
+
+// reset starts a new interval at BeaconMin (Trickle's reaction to change).
+func (t *trickle) reset(e *Engine) {
+	if !t.dormant && t.interval == e.cfg.BeaconMin {
+		return // already at the fastest pace
+	}
+	t.begin(e, e.cfg.BeaconMin)
+}
+
+func (t *trickle) begin(e *Engine, interval Time) {
+	if !e.offering() {
+		t.dormant = true
+		t.interval = interval
+		e.timers[TimerBeacon] = 0
+		return
+	}
+	t.dormant = false
+	t.interval = interval
+	t.start = e.now
+	t.heard = 0
+	t.fired = false
+	half := interval / 2
+	t.fireAt = e.now + half + Time(e.rng.Int64N(int64(interval-half)+1))
+	e.setTimer(TimerBeacon, t.fireAt)
+}
+
+// fire handles the beacon timer: either the speaking point of the interval or
+// its end.
+func (t *trickle) fire(e *Engine) {
+	if !t.fired {
+		t.fired = true
+		needy := e.needy()
+		if e.offering() && (needy || t.heard < e.cfg.BeaconRedundancy) {
+			h := e.hello()
+			e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags}})
+		}
+		e.setTimer(TimerBeacon, t.start+t.interval)
+		return
+	}
+	next := t.interval * 2
+	if next > e.cfg.BeaconMax {
+		next = e.cfg.BeaconMax
+	}
+	t.begin(e, next)
+}
+
+// linksChanged resets the schedule: the node's offer has changed.
+func (t *trickle) linksChanged(e *Engine) {
+	if t.dormant || e.needy() {
+		t.reset(e)
+	}
+}
+
+// HandleBeacon handles a beacon heard on the LAN from the host at from (the
+// packet's source address; its port is ignored).
+func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
+	e.begin(now)
+	if !e.active() || b.ID == e.id || b.ID == 0 || b.Port == 0 {
+		return e.out
+	}
+	e.beacon.heard++
+	fresh := e.known.observe(e, b.ID, from.WithPort(b.Port), b.Instance, b.Load, false)
+	// A linked peer with a new instance restarted: the link belongs to its
+	// previous life.
+	for i := 0; i < len(e.links); i++ {
+		l := &e.links[i]
+		if l.peer == b.ID && l.state == linkEstablished && l.peerInst != b.Instance {
+			e.closeLink(i, ReasonDead, false)
+			i--
+		}
+	}
+	if fresh {
+		e.beacon.reset(e)
+	}
+	if b.Load.FreeIn > 0 || e.needy() {
+		e.scheduleDial()
+	}
+	return e.out
+}

@@ -1,0 +1,31 @@
+// Package mesh is the protocol engine of the peer-to-peer mesh, written as an
+// I/O-free state machine.
+//
+// One Engine value is one node. A driver (the deterministic simulator in
+// package sim, or the socket runtime in mesh/runtime) feeds it inputs together
+// with the current time: a beacon heard, a link opened or closed, a frame
+// received, a timer fired, a broadcast requested. Each input returns the
+// outputs it caused: frames to send, links to dial or close, a beacon to
+// multicast, messages to deliver to the application and timers to set. The
+// engine never reads a clock, never touches a socket or a goroutine, and draws
+// randomness only from the source its driver hands it, so the same inputs give
+// the same outputs everywhere.
+//
+// The rules it implements, one file each:
+//
+//   - discovery.go: LAN beacons paced by a Trickle timer (fast while links are
+//     wanted, slowing down and finally silent when there is nothing to offer),
+//     with suppression so a segment of any size sends only a few per period.
+//   - knownpeers.go: the passive list of known peers fed by beacons and by peer
+//     exchange, bounded and expiring.
+//   - links.go: dialing, the handshake, link limits (5 in, 5 out by default),
+//     load-aware peer choice, and the tie-break that keeps exactly one link per
+//     pair of nodes when both dial at once.
+//   - freeriders.go: anti-siphoning: peers that take links but offer none
+//     get at most a small share of an honest node's incoming slots.
+//   - healing.go: keepalives, dead-link detection, replacing lost links,
+//     forced admission of nodes below the minimum degree, graceful leave.
+//   - flood.go and seencache.go: broadcast by flooding with message ids, hop
+//     counts and a bounded seen-cache so each message is delivered once.
+//   - codec.go and beacon.go: the versioned wire format of frames and beacons.
+package mesh

@@ -1,0 +1,219 @@
+package mesh
+
+import (
+	"errors"
+	"math/rand/v2"
+)
+
+// Stats counts what an engine has done since it started.
+type Stats struct {
+	Broadcasts    uint64 // messages this node originated
+	Delivered     uint64 // messages handed to the application
+	Redundant     uint64 // receptions of messages already seen
+	DataSent      uint64 // Data frames sent (payload transmissions)
+	LinksOpened   uint64 // links that finished the handshake
+	LinksLost     uint64 // established links closed for any reason
+	DeadLinks     uint64 // links closed because keepalives stopped
+	Rejected      uint64 // incoming handshakes refused
+	Evictions     uint64 // links closed to make room for a needy node
+	FreeRiders    uint64 // links refused or closed as free riders
+	ProtocolError uint64 // frames that broke the protocol
+}
+
+// LinkInfo describes one established link.
+type LinkInfo struct {
+	Link     LinkID
+	Peer     NodeID
+	Addr     Addr
+	Dir      Direction
+	Since    Time
+	PeerLoad Load
+}
+
+// Engine is the protocol state of one node. It is not safe for concurrent
+// use: a driver calls it from one goroutine (or one simulation loop).
+//
+// Every Handle method takes the current time and returns the outputs the
+// input caused. The returned slice is owned by the engine and valid only
+// until the next call.
+type Engine struct {
+	cfg      Config
+	id       NodeID
+	instance uint64
+	rng      *rand.Rand
+
+	now     Time
+	out     []Output
+	started bool
+	left    bool
+
+	links   []link
+	dials   []dial
+	known   knownPeers
+	banned  []ban
+	statics []staticPeer
+
+	beacon trickle
+	timers [numTimers]Time // due time of each armed timer, 0 when disarmed
+
+	seq          uint64
+	seen         seenCache
+	nextExchange Time
+	stats        Stats
+}
+
+// New creates the engine of node id with configuration cfg. instance must
+// differ on every start of the same node (a random number will do); rng is the
+// only source of randomness the engine uses.
+func New(cfg Config, id NodeID, instance uint64, rng *rand.Rand) (*Engine, error) {
+	if id == 0 {
+		return nil, errors.New("mesh: node id must not be zero")
+	}
+	if rng == nil {
+		return nil, errors.New("mesh: a random source is required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, id: id, instance: instance, rng: rng}
+	e.cfg.StaticPeers = append([]Addr(nil), cfg.StaticPeers...)
+	for _, a := range e.cfg.StaticPeers {
+		e.statics = append(e.statics, staticPeer{addr: a})
+	}
+	// The high half of sequence numbers comes from the instance, so message
+	// ids stay unique across restarts of the same node.
+	e.seq = instance << 32
+	e.seen.limit = cfg.SeenCacheSize
+	return e, nil
+}
+
+// ID returns the node id.
+func (e *Engine) ID() NodeID { return e.id }
+
+// Instance returns the instance id given to New.
+func (e *Engine) Instance() uint64 { return e.instance }
+
+// Config returns the configuration.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Stats returns the counters.
+func (e *Engine) Stats() Stats { return e.stats }
+
+// Left reports whether Leave was called.
+func (e *Engine) Left() bool { return e.left }
+
+// Load returns the node's current link counts and free incoming slots.
+func (e *Engine) Load() Load {
+	var in, out int
+	for i := range e.links {
+		if e.links[i].state == linkEstablished {
+			if e.links[i].dir == Incoming {
+				in++
+			} else {
+				out++
+			}
+		}
+	}
+	free := e.cfg.MaxIn - in
+	if free < 0 {
+		free = 0
+	}
+	return Load{In: clamp8(in), Out: clamp8(out), FreeIn: clamp8(free)}
+}
+
+// Links appends the established links to dst and returns it.
+func (e *Engine) Links(dst []LinkInfo) []LinkInfo {
+	for i := range e.links {
+		l := &e.links[i]
+		if l.state != linkEstablished {
+			continue
+		}
+		dst = append(dst, LinkInfo{Link: l.id, Peer: l.peer, Addr: l.addr, Dir: l.dir, Since: l.since, PeerLoad: l.peerLoad})
+	}
+	return dst
+}
+
+// Start begins operation: the first beacon and maintenance timers. It is the
+// first input a driver gives.
+func (e *Engine) Start(now Time) []Output {
+	e.begin(now)
+	if e.started || e.left {
+		return e.out
+	}
+	e.started = true
+	e.nextExchange = now + e.cfg.ExchangeInterval
+	e.beacon.reset(e)
+	e.setTimer(TimerMaintain, now+e.cfg.KeepaliveInterval)
+	e.fillLinks()
+	return e.out
+}
+
+// HandleTimer handles a timer set by an earlier OutTimer.
+func (e *Engine) HandleTimer(now Time, kind TimerKind) []Output {
+	e.begin(now)
+	if !e.active() || kind >= numTimers {
+		return e.out
+	}
+	due := e.timers[kind]
+	if due == 0 || now < due {
+		return e.out // replaced or disarmed: a stale timer
+	}
+	e.timers[kind] = 0
+	switch kind {
+	case TimerMaintain:
+		e.maintain()
+		e.setTimer(TimerMaintain, now+e.cfg.KeepaliveInterval)
+	case TimerBeacon:
+		e.beacon.fire(e)
+	case TimerDial:
+		e.fillLinks()
+	}
+	return e.out
+}
+
+// begin starts handling one input.
+func (e *Engine) begin(now Time) {
+	e.out = e.out[:0]
+	if now > e.now {
+		e.now = now
+	}
+}
+
+func (e *Engine) active() bool { return e.started && !e.left }
+
+func (e *Engine) emit(o Output) { e.out = append(e.out, o) }
+
+// setTimer arms a timer; an earlier due time of the same kind is replaced.
+func (e *Engine) setTimer(kind TimerKind, at Time) {
+	if at <= e.now {
+		at = e.now + 1
+	}
+	e.timers[kind] = at
+	e.emit(Output{Kind: OutTimer, Timer: kind, At: at})
+}
+
+// armTimer arms a timer unless it is already due no later than at.
+func (e *Engine) armTimer(kind TimerKind, at Time) {
+	if due := e.timers[kind]; due != 0 && due <= at {
+		return
+	}
+	e.setTimer(kind, at)
+}
+
+func (e *Engine) hello() Hello {
+	h := Hello{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: e.Load()}
+	if e.needy() {
+		h.Flags |= HelloNeedy
+	}
+	return h
+}
+
+// needy reports whether the node is below its minimum degree.
+func (e *Engine) needy() bool { return int(e.Load().Degree()) < e.cfg.MinLinks }
+
+func clamp8(n int) uint8 {
+	if n > 255 {
+		return 255
+	}
+	return uint8(n)
+}

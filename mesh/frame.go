@@ -1,0 +1,160 @@
+package mesh
+
+import "fmt"
+
+// FrameType says what a frame on a link carries.
+type FrameType uint8
+
+// Frame types. Values are part of the wire format: never renumber them.
+const (
+	// FrameHello opens the handshake: the dialer's identity and load.
+	FrameHello FrameType = 1
+	// FrameWelcome accepts a Hello: the acceptor's identity and load.
+	FrameWelcome FrameType = 2
+	// FrameReject refuses a Hello, with a reason; the link is then closed.
+	FrameReject FrameType = 3
+	// FramePing is a keepalive that also refreshes the sender's load.
+	FramePing FrameType = 4
+	// FrameData carries one broadcast message.
+	FrameData FrameType = 5
+	// FramePeers carries a sample of known peers (peer exchange).
+	FramePeers FrameType = 6
+	// FrameLeave announces that the sender closes the link on purpose.
+	FrameLeave FrameType = 7
+	// FrameIHave announces message ids without payload (tree broadcast).
+	FrameIHave FrameType = 8
+	// FrameGraft asks a peer for a message and adds the link to the tree.
+	FrameGraft FrameType = 9
+	// FramePrune removes the link from the sender's broadcast tree.
+	FramePrune FrameType = 10
+)
+
+func (t FrameType) String() string {
+	switch t {
+	case FrameHello:
+		return "hello"
+	case FrameWelcome:
+		return "welcome"
+	case FrameReject:
+		return "reject"
+	case FramePing:
+		return "ping"
+	case FrameData:
+		return "data"
+	case FramePeers:
+		return "peers"
+	case FrameLeave:
+		return "leave"
+	case FrameIHave:
+		return "ihave"
+	case FrameGraft:
+		return "graft"
+	case FramePrune:
+		return "prune"
+	}
+	return fmt.Sprintf("frame(%d)", uint8(t))
+}
+
+// Reason explains a Reject or a Leave. Values are part of the wire format.
+type Reason uint8
+
+// Reasons.
+const (
+	ReasonNone      Reason = 0
+	ReasonFull      Reason = 1  // no free incoming slot
+	ReasonDuplicate Reason = 2  // a link between the pair exists or wins the tie-break
+	ReasonSelf      Reason = 3  // the dialer reached itself
+	ReasonLeaving   Reason = 4  // the sender shuts down
+	ReasonEvicted   Reason = 5  // room was made for a node below the minimum degree
+	ReasonFreeRider Reason = 6  // the peer takes links but offers none
+	ReasonProtocol  Reason = 7  // an unexpected or malformed frame
+	ReasonDead      Reason = 8  // keepalives stopped (local only, never sent)
+	ReasonHandshake Reason = 9  // the handshake did not finish in time
+	ReasonSurplus   Reason = 10 // the link is no longer wanted
+)
+
+func (r Reason) String() string {
+	switch r {
+	case ReasonNone:
+		return "none"
+	case ReasonFull:
+		return "full"
+	case ReasonDuplicate:
+		return "duplicate"
+	case ReasonSelf:
+		return "self"
+	case ReasonLeaving:
+		return "leaving"
+	case ReasonEvicted:
+		return "evicted"
+	case ReasonFreeRider:
+		return "free-rider"
+	case ReasonProtocol:
+		return "protocol"
+	case ReasonDead:
+		return "dead"
+	case ReasonHandshake:
+		return "handshake-timeout"
+	case ReasonSurplus:
+		return "surplus"
+	}
+	return fmt.Sprintf("reason(%d)", uint8(r))
+}
+
+// Load is what a node tells others about its links: how many it has in each
+// direction and how many more it would accept.
+type Load struct {
+	In, Out, FreeIn uint8
+}
+
+// Degree is the number of links.
+func (l Load) Degree() int { return int(l.In) + int(l.Out) }
+
+// OffersLinks reports whether the node accepts incoming links at all: a node
+// that neither has nor offers incoming slots only takes.
+func (l Load) OffersLinks() bool { return l.In > 0 || l.FreeIn > 0 }
+
+// HelloFlags qualify a Hello.
+type HelloFlags uint8
+
+const (
+	// HelloNeedy marks a dialer below its minimum degree: the acceptor makes
+	// room for it even when full (self-healing).
+	HelloNeedy HelloFlags = 1 << 0
+)
+
+// Hello is a node's identity card, sent in Hello and Welcome frames.
+type Hello struct {
+	ID       NodeID
+	Instance uint64 // changes on every start
+	Port     uint16 // the port the node accepts links on
+	Load     Load
+	Flags    HelloFlags
+}
+
+// PeerInfo is one entry of a peer exchange.
+type PeerInfo struct {
+	ID     NodeID
+	Addr   Addr
+	FreeIn uint8
+}
+
+// Message is a broadcast message as carried by a Data frame.
+type Message struct {
+	ID   MsgID
+	Hops uint16 // links traversed so far, counting the one it arrives on
+	// Payload is shared, never copied, by the engine: drivers must not modify
+	// it after handing it in.
+	Payload []byte
+}
+
+// Frame is one decoded frame. Only the fields of its Type are meaningful.
+type Frame struct {
+	Type   FrameType
+	Hello  Hello      // Hello, Welcome
+	Reason Reason     // Reject, Leave
+	Load   Load       // Ping
+	Msg    Message    // Data
+	Peers  []PeerInfo // Peers
+	IDs    []MsgID    // IHave, Graft (one id), Prune (none)
+}

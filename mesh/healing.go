@@ -1,0 +1,71 @@
+package mesh
+
+// Self-healing. Every KeepaliveInterval the engine pings links it has not
+// sent on for half an interval, closes links it has heard nothing on for
+// DeadAfter (a crashed peer, a partition) and handshakes older than
+// HandshakeTimeout, forgets stale peers, sends a peer exchange now and then,
+// and dials replacements for lost links. A node leaving gracefully sends
+// Leave on every link so its neighbours replace it at once instead of waiting
+// for keepalives; a node below MinLinks dials with priority and full nodes
+// make room for it (see evictFor), so nobody who can reach two other nodes
+// stays with fewer than two links.
+
+func (e *Engine) maintain() {
+	now := e.now
+	for i := 0; i < len(e.links); i++ {
+		l := &e.links[i]
+		switch {
+		case l.state == linkHandshaking && now-l.since > e.cfg.HandshakeTimeout:
+			if l.dir == Outgoing {
+				e.dialFailed(l.peer, l.addr, l.static)
+			}
+			e.closeLink(i, ReasonHandshake, false)
+			i--
+		case l.state == linkEstablished && now-l.lastRecv > e.cfg.DeadAfter:
+			e.stats.DeadLinks++
+			e.closeLink(i, ReasonDead, false)
+			i--
+		case l.state == linkEstablished && now-l.lastSent >= e.cfg.KeepaliveInterval/2:
+			e.send(i, Frame{Type: FramePing, Load: e.Load()})
+		}
+	}
+	e.known.expire(e)
+	e.expireBans()
+	if now >= e.nextExchange {
+		e.nextExchange = now + e.cfg.ExchangeInterval
+		e.exchangeWithRandomNeighbour()
+	}
+	e.fillLinks()
+}
+
+// onLeave handles a neighbour closing the link on purpose.
+func (e *Engine) onLeave(i int, r Reason) {
+	peer := e.links[i].peer
+	e.closeLink(i, r, false)
+	switch r {
+	case ReasonFreeRider:
+		e.known.backoff(e, peer, e.cfg.BanTime)
+	case ReasonLeaving:
+		e.known.forget(peer)
+	case ReasonEvicted:
+		// The peer had to make room: try it again only later.
+		e.known.backoff(e, peer, e.cfg.DialBackoff)
+	}
+	e.scheduleDial()
+}
+
+// Leave shuts the node down gracefully: every neighbour is told, every link
+// closed, and the engine ignores all later input.
+func (e *Engine) Leave(now Time) []Output {
+	e.begin(now)
+	if e.left {
+		return e.out
+	}
+	for len(e.links) > 0 {
+		e.closeLink(len(e.links)-1, ReasonLeaving, true)
+	}
+	e.dials = e.dials[:0]
+	e.left = true
+	e.timers = [numTimers]Time{}
+	return e.out
+}

@@ -1,0 +1,181 @@
+package mesh
+
+// The passive list: peers this node has heard of, from beacons on its LAN and
+// from peer exchange over links, with their last known load. It is bounded,
+// entries expire, and it is where replacement links come from.
+
+type knownPeer struct {
+	id       NodeID
+	addr     Addr
+	instance uint64
+	freeIn   uint8
+	heard    Time // last news of the peer
+	retryAt  Time // no dial before this
+	fails    uint8
+}
+
+type knownPeers struct {
+	list []knownPeer
+}
+
+func (k *knownPeers) index(id NodeID) int {
+	for i := range k.list {
+		if k.list[i].id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// observe records news of a peer. direct news (beacons, handshakes) carries
+// the instance; exchanged news has instance 0 and never overrides direct news
+// of a known instance. It reports whether the peer was new or restarted.
+func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, load Load, exchanged bool) bool {
+	if id == e.id || id == 0 || addr.Port == 0 {
+		return false
+	}
+	if i := k.index(id); i >= 0 {
+		p := &k.list[i]
+		fresh := false
+		if instance != 0 && instance != p.instance {
+			fresh = p.instance != 0 || !exchanged
+			p.instance = instance
+			p.fails, p.retryAt = 0, 0
+		}
+		p.addr = addr
+		p.freeIn = load.FreeIn
+		p.heard = e.now
+		return fresh
+	}
+	entry := knownPeer{id: id, addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now}
+	if len(k.list) < e.cfg.PassiveSize {
+		k.list = append(k.list, entry)
+		return true
+	}
+	// Full: replace the least useful entry (fewest free slots, then the
+	// stalest) if the newcomer is at least as useful.
+	worst := 0
+	for i := 1; i < len(k.list); i++ {
+		if worse(&k.list[i], &k.list[worst]) {
+			worst = i
+		}
+	}
+	if worse(&entry, &k.list[worst]) {
+		return true
+	}
+	k.list[worst] = entry
+	return true
+}
+
+func worse(a, b *knownPeer) bool {
+	if a.freeIn != b.freeIn {
+		return a.freeIn < b.freeIn
+	}
+	return a.heard < b.heard
+}
+
+func (k *knownPeers) forget(id NodeID) {
+	if i := k.index(id); i >= 0 {
+		k.list = append(k.list[:i], k.list[i+1:]...)
+	}
+}
+
+// full records that a peer refused us for lack of room.
+func (k *knownPeers) full(e *Engine, id NodeID) {
+	if i := k.index(id); i >= 0 {
+		k.list[i].freeIn = 0
+		k.list[i].retryAt = e.now + e.cfg.DialBackoff
+	}
+}
+
+func (k *knownPeers) backoff(e *Engine, id NodeID, d Time) {
+	if i := k.index(id); i >= 0 {
+		k.list[i].retryAt = e.now + d
+	}
+}
+
+func (k *knownPeers) succeeded(id NodeID) {
+	if i := k.index(id); i >= 0 {
+		k.list[i].fails = 0
+	}
+}
+
+// failed records a failed dial; a peer that keeps failing is forgotten.
+func (k *knownPeers) failed(e *Engine, id NodeID) {
+	i := k.index(id)
+	if i < 0 {
+		return
+	}
+	p := &k.list[i]
+	p.fails++
+	if p.fails >= 3 {
+		k.forget(id)
+		return
+	}
+	p.retryAt = e.now + backoff(e.cfg.DialBackoff, p.fails)
+}
+
+// expire drops entries without news for longer than the TTL.
+func (k *knownPeers) expire(e *Engine) {
+	j := 0
+	for _, p := range k.list {
+		if e.now-p.heard <= e.cfg.PeerTTL {
+			k.list[j] = p
+			j++
+		}
+	}
+	clear(k.list[j:])
+	k.list = k.list[:j]
+}
+
+// pick chooses a peer to dial: among dialable peers with free slots, at
+// random weighted by free slots (least loaded first, without every joining
+// node rushing to the same one). A node below its minimum degree also tries
+// full peers, which make room for it.
+func (k *knownPeers) pick(e *Engine) *knownPeer {
+	total := 0
+	for i := range k.list {
+		if k.dialable(e, i) {
+			total += int(k.list[i].freeIn)
+		}
+	}
+	if total > 0 {
+		r := e.rng.IntN(total)
+		for i := range k.list {
+			if !k.dialable(e, i) {
+				continue
+			}
+			r -= int(k.list[i].freeIn)
+			if r < 0 {
+				return &k.list[i]
+			}
+		}
+	}
+	if !e.needy() {
+		return nil
+	}
+	n := 0
+	for i := range k.list {
+		if k.dialable(e, i) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	r := e.rng.IntN(n)
+	for i := range k.list {
+		if k.dialable(e, i) {
+			if r == 0 {
+				return &k.list[i]
+			}
+			r--
+		}
+	}
+	return nil
+}
+
+func (k *knownPeers) dialable(e *Engine, i int) bool {
+	p := &k.list[i]
+	return p.retryAt <= e.now && !e.isBanned(p.id) && !e.linkedOrPending(p.id)
+}

@@ -1,0 +1,474 @@
+package mesh
+
+// Links: dialing, the handshake, link limits, load-aware choice of peers and
+// the tie-break that keeps one link per pair of nodes.
+//
+// A link is established in three steps: the dialer's transport connects and
+// the dialer sends Hello; the acceptor answers Welcome (or Reject and close).
+// When two nodes dial each other at once, both ends keep the connection that
+// was dialed by the smaller node id and drop the other, so they agree without
+// another round trip.
+
+type linkState uint8
+
+const (
+	linkHandshaking linkState = iota + 1
+	linkEstablished
+)
+
+type link struct {
+	id       LinkID
+	peer     NodeID // zero until known (incoming before Hello, static dials)
+	addr     Addr   // the peer's listen address, once known
+	dir      Direction
+	state    linkState
+	static   bool
+	since    Time // opened, then established
+	lastRecv Time
+	lastSent Time
+	peerLoad Load
+	peerInst uint64
+	relayed  uint32 // Data frames received on the link
+}
+
+type dial struct {
+	peer   NodeID // zero when dialing a static address
+	addr   Addr
+	static bool
+}
+
+type staticPeer struct {
+	addr    Addr
+	id      NodeID // learned from the first Welcome
+	self    bool   // the address turned out to be this node
+	retryAt Time
+	fails   uint8
+}
+
+// HandleLinkOpened reports a new connection. For an outgoing one, peer and
+// addr repeat the OutDial it answers; for an incoming one, peer is zero and
+// addr is the remote address (its port is ignored: the Hello gives the listen
+// port).
+func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeID, addr Addr) []Output {
+	e.begin(now)
+	if !e.active() || e.linkIndex(id) >= 0 {
+		e.emit(Output{Kind: OutClose, Link: id, Peer: peer, Reason: ReasonLeaving})
+		return e.out
+	}
+	switch dir {
+	case Outgoing:
+		di := e.dialIndex(peer, addr)
+		if di < 0 {
+			// The dial was cancelled meanwhile (the tie-break chose the other
+			// connection, or the peer linked to us first).
+			e.emit(Output{Kind: OutClose, Link: id, Peer: peer, Reason: ReasonDuplicate})
+			return e.out
+		}
+		d := e.dials[di]
+		e.removeDial(di)
+		e.links = append(e.links, link{id: id, peer: d.peer, addr: d.addr, dir: Outgoing, state: linkHandshaking,
+			static: d.static, since: now, lastRecv: now, lastSent: now})
+		e.send(len(e.links)-1, Frame{Type: FrameHello, Hello: e.hello()})
+	case Incoming:
+		if e.countHandshaking(Incoming) >= e.cfg.MaxIn+e.cfg.MaxOut+1 {
+			e.emit(Output{Kind: OutClose, Link: id, Reason: ReasonFull})
+			return e.out
+		}
+		e.links = append(e.links, link{id: id, addr: addr, dir: Incoming, state: linkHandshaking,
+			since: now, lastRecv: now, lastSent: now})
+	}
+	return e.out
+}
+
+// HandleDialFailed reports that an OutDial could not connect.
+func (e *Engine) HandleDialFailed(now Time, peer NodeID, addr Addr) []Output {
+	e.begin(now)
+	di := e.dialIndex(peer, addr)
+	if di < 0 {
+		return e.out
+	}
+	d := e.dials[di]
+	e.removeDial(di)
+	e.dialFailed(d.peer, d.addr, d.static)
+	if e.active() {
+		e.scheduleDial()
+	}
+	return e.out
+}
+
+// HandleLinkClosed reports that the transport lost a link (the peer closed it,
+// or it broke).
+func (e *Engine) HandleLinkClosed(now Time, id LinkID) []Output {
+	e.begin(now)
+	if i := e.linkIndex(id); i >= 0 {
+		l := e.links[i]
+		e.dropLink(i)
+		if l.state == linkHandshaking && l.dir == Outgoing {
+			e.dialFailed(l.peer, l.addr, l.static)
+		}
+		if e.active() {
+			e.scheduleDial()
+		}
+	}
+	return e.out
+}
+
+// HandleFrame handles a frame received on a link.
+func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
+	e.begin(now)
+	i := e.linkIndex(id)
+	if i < 0 || !e.active() {
+		return e.out
+	}
+	l := &e.links[i]
+	l.lastRecv = now
+	if l.state == linkHandshaking {
+		switch {
+		case l.dir == Incoming && f.Type == FrameHello:
+			e.onHello(i, &f.Hello)
+		case l.dir == Outgoing && f.Type == FrameWelcome:
+			e.onWelcome(i, &f.Hello)
+		case l.dir == Outgoing && f.Type == FrameReject:
+			e.onReject(i, f.Reason)
+		default:
+			e.protocolError(i)
+		}
+		return e.out
+	}
+	switch f.Type {
+	case FramePing:
+		l.peerLoad = f.Load
+		e.checkFreeRider(i)
+	case FrameData:
+		l.relayed++
+		e.onData(i, &f.Msg)
+	case FramePeers:
+		e.onPeers(i, f.Peers)
+	case FrameLeave:
+		e.onLeave(i, f.Reason)
+	default:
+		e.protocolError(i)
+	}
+	return e.out
+}
+
+// onHello decides on an incoming handshake.
+func (e *Engine) onHello(i int, h *Hello) {
+	lid := e.links[i].id
+	switch {
+	case h.ID == e.id:
+		e.reject(i, ReasonSelf)
+		return
+	case h.ID == 0:
+		e.protocolError(i)
+		return
+	case e.isBanned(h.ID):
+		e.stats.FreeRiders++
+		e.reject(i, ReasonFreeRider)
+		return
+	}
+	l := &e.links[i]
+	l.peer, l.peerInst, l.peerLoad = h.ID, h.Instance, h.Load
+	if h.Port != 0 {
+		l.addr = l.addr.WithPort(h.Port)
+	}
+	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, false)
+
+	// Another link or dial to the same node?
+	for j := range e.links {
+		o := &e.links[j]
+		if j == i || o.peer != h.ID {
+			continue
+		}
+		switch {
+		case o.state == linkEstablished && o.peerInst != h.Instance:
+			// The peer restarted: the old link is a leftover of its
+			// previous life.
+			e.closeLink(j, ReasonDead, false)
+		case o.state == linkEstablished || o.dir == Incoming || e.id < h.ID:
+			e.reject(i, ReasonDuplicate)
+			return
+		default:
+			// Our own handshaking dial loses the tie-break: drop it.
+			e.closeLink(j, ReasonDuplicate, false)
+		}
+		e.onHello(e.linkIndex(lid), h)
+		return
+	}
+	if di := e.dialIndex(h.ID, Addr{}); di >= 0 {
+		if e.id < h.ID {
+			e.reject(i, ReasonDuplicate)
+			return
+		}
+		e.removeDial(di)
+	}
+
+	freeRider := !h.Load.OffersLinks()
+	if freeRider && e.countFreeRiders() >= e.cfg.MaxFreeRiders {
+		e.stats.FreeRiders++
+		e.reject(i, ReasonFreeRider)
+		return
+	}
+	if int(e.Load().In) >= e.cfg.MaxIn {
+		if h.Flags&HelloNeedy == 0 || freeRider || !e.evictFor() {
+			e.reject(e.linkIndex(lid), ReasonFull)
+			return
+		}
+	}
+	i = e.linkIndex(lid)
+	e.establish(i)
+	e.send(i, Frame{Type: FrameWelcome, Hello: e.hello()})
+	e.sendPeers(i)
+}
+
+// onWelcome completes an outgoing handshake.
+func (e *Engine) onWelcome(i int, h *Hello) {
+	l := &e.links[i]
+	lid := l.id
+	if h.ID == 0 || (l.peer != 0 && h.ID != l.peer) {
+		// Somebody else answers at that address now.
+		e.known.forget(l.peer)
+		e.protocolError(i)
+		return
+	}
+	if h.ID == e.id {
+		e.markStaticSelf(l.addr)
+		e.closeLink(i, ReasonSelf, false)
+		return
+	}
+	l.peer, l.peerInst, l.peerLoad = h.ID, h.Instance, h.Load
+	if l.static {
+		for s := range e.statics {
+			if e.statics[s].addr == l.addr {
+				e.statics[s].id, e.statics[s].fails = h.ID, 0
+			}
+		}
+	}
+	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, false)
+	e.known.succeeded(h.ID)
+	// A static dial learns the peer's id only now: if another link to the
+	// same node exists, both ends keep the one the smaller id dialed.
+	for j := range e.links {
+		o := &e.links[j]
+		if j == i || o.peer != h.ID || o.state != linkEstablished {
+			continue
+		}
+		if e.id > h.ID {
+			e.closeLink(i, ReasonDuplicate, false)
+			return
+		}
+		e.closeLink(j, ReasonDuplicate, true)
+		break
+	}
+	i = e.linkIndex(lid)
+	e.establish(i)
+	e.sendPeers(i)
+}
+
+// onReject ends an outgoing handshake the peer refused.
+func (e *Engine) onReject(i int, r Reason) {
+	l := e.links[i]
+	e.closeLink(i, r, false)
+	switch r {
+	case ReasonFull:
+		e.known.full(e, l.peer)
+	case ReasonSelf:
+		e.markStaticSelf(l.addr)
+	case ReasonFreeRider:
+		e.known.backoff(e, l.peer, e.cfg.BanTime)
+	case ReasonDuplicate:
+	default:
+		e.known.backoff(e, l.peer, e.cfg.DialBackoff)
+	}
+	e.scheduleDial()
+}
+
+func (e *Engine) reject(i int, r Reason) {
+	e.stats.Rejected++
+	e.send(i, Frame{Type: FrameReject, Reason: r})
+	e.closeLink(i, r, false)
+}
+
+func (e *Engine) protocolError(i int) {
+	e.stats.ProtocolError++
+	e.closeLink(i, ReasonProtocol, e.links[i].state == linkEstablished)
+}
+
+func (e *Engine) establish(i int) {
+	l := &e.links[i]
+	l.state = linkEstablished
+	l.since = e.now
+	e.stats.LinksOpened++
+	e.linkCountChanged()
+}
+
+// send queues a frame on link i.
+func (e *Engine) send(i int, f Frame) {
+	l := &e.links[i]
+	l.lastSent = e.now
+	e.emit(Output{Kind: OutSend, Link: l.id, Peer: l.peer, Frame: f})
+}
+
+// closeLink closes link i, telling the peer why first when notify is set and
+// the link is established.
+func (e *Engine) closeLink(i int, r Reason, notify bool) {
+	l := e.links[i]
+	if notify && l.state == linkEstablished {
+		e.send(i, Frame{Type: FrameLeave, Reason: r})
+	}
+	e.emit(Output{Kind: OutClose, Link: l.id, Peer: l.peer, Reason: r})
+	e.dropLink(i)
+}
+
+// dropLink forgets link i.
+func (e *Engine) dropLink(i int) {
+	established := e.links[i].state == linkEstablished
+	last := len(e.links) - 1
+	copy(e.links[i:], e.links[i+1:])
+	e.links[last] = link{}
+	e.links = e.links[:last]
+	if established {
+		e.stats.LinksLost++
+		e.linkCountChanged()
+	}
+}
+
+// linkCountChanged reacts to a link appearing or disappearing: discovery
+// wakes up when the node has something new to offer or needs links.
+func (e *Engine) linkCountChanged() {
+	if e.active() {
+		e.beacon.linksChanged(e)
+	}
+}
+
+func (e *Engine) linkIndex(id LinkID) int {
+	for i := range e.links {
+		if e.links[i].id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// dialIndex finds a pending dial by peer id, or by address when peer is zero.
+func (e *Engine) dialIndex(peer NodeID, addr Addr) int {
+	for i := range e.dials {
+		d := &e.dials[i]
+		if (peer != 0 && d.peer == peer) || (peer == 0 && d.peer == 0 && d.addr == addr) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (e *Engine) removeDial(i int) {
+	e.dials = append(e.dials[:i], e.dials[i+1:]...)
+}
+
+func (e *Engine) countHandshaking(dir Direction) int {
+	n := 0
+	for i := range e.links {
+		if e.links[i].state == linkHandshaking && e.links[i].dir == dir {
+			n++
+		}
+	}
+	return n
+}
+
+// pendingOut counts outgoing links not yet established: dials and handshakes.
+func (e *Engine) pendingOut() int { return len(e.dials) + e.countHandshaking(Outgoing) }
+
+// linkedOrPending reports whether a link or dial to peer exists.
+func (e *Engine) linkedOrPending(peer NodeID) bool {
+	for i := range e.links {
+		if e.links[i].peer == peer {
+			return true
+		}
+	}
+	return e.dialIndex(peer, Addr{}) >= 0
+}
+
+func (e *Engine) dialFailed(peer NodeID, addr Addr, static bool) {
+	if static {
+		for s := range e.statics {
+			sp := &e.statics[s]
+			if sp.addr == addr {
+				sp.fails++
+				sp.retryAt = e.now + backoff(e.cfg.DialBackoff, sp.fails)
+			}
+		}
+		return
+	}
+	e.known.failed(e, peer)
+}
+
+func (e *Engine) markStaticSelf(addr Addr) {
+	for s := range e.statics {
+		if e.statics[s].addr == addr {
+			e.statics[s].self = true
+		}
+	}
+}
+
+// scheduleDial asks for a dial decision soon, so that several beacons or
+// exchanges heard close together are weighed at once instead of every node
+// rushing to the first peer it hears of.
+func (e *Engine) scheduleDial() {
+	if e.wantOut() <= 0 {
+		return
+	}
+	jitter := Time(e.rng.Int64N(int64(e.cfg.BeaconMin/4) + 1))
+	e.armTimer(TimerDial, e.now+jitter)
+}
+
+// wantOut is how many more outgoing links the node should dial now.
+func (e *Engine) wantOut() int {
+	return e.cfg.MaxOut - int(e.Load().Out) - e.pendingOut()
+}
+
+// fillLinks dials static peers that are not linked, then the best known peers
+// until the outgoing quota is used: load-aware, weighted by free slots.
+func (e *Engine) fillLinks() {
+	if !e.active() {
+		return
+	}
+	for s := range e.statics {
+		sp := &e.statics[s]
+		if sp.self || sp.retryAt > e.now || e.wantOut() <= 0 {
+			continue
+		}
+		if (sp.id != 0 && e.linkedOrPending(sp.id)) || e.dialIndex(0, sp.addr) >= 0 || e.linkedToAddr(sp.addr) {
+			continue
+		}
+		e.dials = append(e.dials, dial{peer: 0, addr: sp.addr, static: true})
+		e.emit(Output{Kind: OutDial, Addr: sp.addr})
+	}
+	for n := e.wantOut(); n > 0; n-- {
+		k := e.known.pick(e)
+		if k == nil {
+			break
+		}
+		e.dials = append(e.dials, dial{peer: k.id, addr: k.addr})
+		e.emit(Output{Kind: OutDial, Peer: k.id, Addr: k.addr})
+	}
+}
+
+func (e *Engine) linkedToAddr(a Addr) bool {
+	for i := range e.links {
+		if e.links[i].addr == a {
+			return true
+		}
+	}
+	return false
+}
+
+// backoff doubles base for every failure after the first, up to 64×.
+func backoff(base Time, fails uint8) Time {
+	if fails > 7 {
+		fails = 7
+	}
+	if fails == 0 {
+		fails = 1
+	}
+	return base << (fails - 1)
+}

@@ -1,0 +1,86 @@
+package mesh
+
+import "fmt"
+
+// OutputKind says what an Output asks the driver to do.
+type OutputKind uint8
+
+const (
+	// OutSend asks to send Frame on Link.
+	OutSend OutputKind = iota + 1
+	// OutDial asks to open a connection to Addr, the listen address of Peer
+	// (Peer is zero when only the address is known, as for static peers).
+	// The driver answers every dial with exactly one HandleLinkOpened or
+	// HandleDialFailed.
+	OutDial
+	// OutClose asks to close Link once the frames queued before it are sent.
+	// The engine forgets the link at once; a later HandleLinkClosed for it is
+	// ignored.
+	OutClose
+	// OutBeacon asks to multicast Beacon on the LAN.
+	OutBeacon
+	// OutDeliver hands Msg to the application. It happens once per message.
+	OutDeliver
+	// OutTimer asks for HandleTimer(Timer) at time At. A timer of the same
+	// kind set earlier is replaced; a driver may still deliver the earlier
+	// one, which the engine then ignores.
+	OutTimer
+)
+
+func (k OutputKind) String() string {
+	switch k {
+	case OutSend:
+		return "send"
+	case OutDial:
+		return "dial"
+	case OutClose:
+		return "close"
+	case OutBeacon:
+		return "beacon"
+	case OutDeliver:
+		return "deliver"
+	case OutTimer:
+		return "timer"
+	}
+	return fmt.Sprintf("output(%d)", uint8(k))
+}
+
+// TimerKind names one of the engine's timers.
+type TimerKind uint8
+
+const (
+	// TimerMaintain drives keepalives, dead-link detection and healing.
+	TimerMaintain TimerKind = iota
+	// TimerBeacon drives the Trickle schedule of beacons.
+	TimerBeacon
+	// TimerDial batches dial decisions shortly after new peers are heard.
+	TimerDial
+	numTimers
+)
+
+func (k TimerKind) String() string {
+	switch k {
+	case TimerMaintain:
+		return "maintain"
+	case TimerBeacon:
+		return "beacon"
+	case TimerDial:
+		return "dial"
+	}
+	return fmt.Sprintf("timer(%d)", uint8(k))
+}
+
+// Output is one effect asked of the driver. Only the fields of its Kind are
+// meaningful.
+type Output struct {
+	Kind   OutputKind
+	Link   LinkID    // Send, Close
+	Peer   NodeID    // Send, Dial, Close (zero if unknown)
+	Addr   Addr      // Dial
+	Frame  Frame     // Send
+	Reason Reason    // Close
+	Beacon Beacon    // Beacon
+	Msg    Message   // Deliver
+	Timer  TimerKind // Timer
+	At     Time      // Timer
+}

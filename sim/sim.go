@@ -1,0 +1,311 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"p2pmesh/mesh"
+)
+
+// NodeIndex numbers the nodes of a simulation in the order they were added.
+type NodeIndex = int32
+
+// Sim is one simulation run. It is not safe for concurrent use.
+type Sim struct {
+	seed uint64
+	net  Network
+	rng  *rand.Rand // the network's draws: latency, loss, node ids
+
+	now    mesh.Time
+	events schedule
+	nodes  []node
+	byID   map[mesh.NodeID]NodeIndex
+	byAddr map[mesh.Addr]NodeIndex
+	segs   []segment
+	conns  []conn // indexed by LinkID-1
+	parts  map[string]int32
+	free   []*packet
+
+	metrics metrics
+	trace   trace
+
+	// EngineEvents counts inputs handed to engines.
+	EngineEvents uint64
+}
+
+type segment struct {
+	name    string
+	members []NodeIndex
+}
+
+type node struct {
+	name      string
+	group     string
+	id        mesh.NodeID
+	addr      mesh.Addr
+	cfg       mesh.Config
+	seg       int32
+	part      int32 // partition label; nodes talk only within equal labels
+	eng       *mesh.Engine
+	gen       uint32 // incarnation, raised at every start and kill
+	alive     bool
+	left      bool // the last kill was a graceful leave
+	startedAt mesh.Time
+	killedAt  mesh.Time
+	starts    uint32
+}
+
+// conn is one simulated connection between a dialer (a) and acceptor (b).
+type conn struct {
+	a, b       NodeIndex
+	genA, genB uint32
+	openA      bool // a has not closed it
+	openB      bool
+	cross      bool      // between segments
+	lastAB     mesh.Time // latest arrival scheduled a→b (keeps TCP order)
+	lastBA     mesh.Time
+}
+
+// New returns an empty simulation.
+func New(seed uint64, net Network) (*Sim, error) {
+	if err := net.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Sim{
+		seed:   seed,
+		net:    net,
+		rng:    rand.New(rand.NewPCG(seed, 0x6e6574776f726b)),
+		byID:   make(map[mesh.NodeID]NodeIndex),
+		byAddr: make(map[mesh.Addr]NodeIndex),
+		parts:  make(map[string]int32),
+	}
+	s.metrics.init(s)
+	return s, nil
+}
+
+// Seed returns the seed.
+func (s *Sim) Seed() uint64 { return s.seed }
+
+// Now returns the virtual time.
+func (s *Sim) Now() mesh.Time { return s.now }
+
+// AddSegment declares a LAN segment and returns its number.
+func (s *Sim) AddSegment(name string) int32 {
+	for i := range s.segs {
+		if s.segs[i].name == name {
+			return int32(i)
+		}
+	}
+	s.segs = append(s.segs, segment{name: name})
+	return int32(len(s.segs) - 1)
+}
+
+// AddNode declares a node in a segment; it runs only once started. The
+// node's id and address are drawn from the seed.
+func (s *Sim) AddNode(name, group string, cfg mesh.Config, seg int32) (NodeIndex, error) {
+	if seg < 0 || int(seg) >= len(s.segs) {
+		return -1, fmt.Errorf("sim: node %s: no segment %d", name, seg)
+	}
+	idx := NodeIndex(len(s.nodes))
+	var id mesh.NodeID
+	for {
+		id = mesh.NodeID(s.rng.Uint64())
+		if _, dup := s.byID[id]; id != 0 && !dup {
+			break
+		}
+	}
+	n := uint32(idx) + 1
+	addr := mesh.Addr{Port: 49200}
+	addr.IP[10], addr.IP[11] = 0xff, 0xff
+	addr.IP[12], addr.IP[13], addr.IP[14], addr.IP[15] = 10, byte(n>>16), byte(n>>8), byte(n)
+	cfg.Port = addr.Port
+	if err := cfg.Validate(); err != nil {
+		return -1, fmt.Errorf("sim: node %s: %w", name, err)
+	}
+	s.nodes = append(s.nodes, node{name: name, group: group, id: id, addr: addr, cfg: cfg, seg: seg})
+	s.byID[id] = idx
+	s.byAddr[addr] = idx
+	s.segs[seg].members = append(s.segs[seg].members, idx)
+	s.metrics.addNode()
+	return idx, nil
+}
+
+// Lookup returns the index of the named node.
+func (s *Sim) Lookup(name string) (NodeIndex, bool) {
+	for i := range s.nodes {
+		if s.nodes[i].name == name {
+			return NodeIndex(i), true
+		}
+	}
+	return -1, false
+}
+
+// NodeCount returns the number of nodes ever added.
+func (s *Sim) NodeCount() int { return len(s.nodes) }
+
+// Node describes node i.
+func (s *Sim) Node(i NodeIndex) NodeInfo {
+	n := &s.nodes[i]
+	info := NodeInfo{Index: i, Name: n.name, Group: n.group, ID: n.id, Addr: n.addr, Segment: s.segs[n.seg].name,
+		Alive: n.alive, Siphon: n.cfg.Siphon, Partitioned: n.part != 0, MaxIn: n.cfg.MaxIn, MaxOut: n.cfg.MaxOut,
+		Starts: n.starts, StartedAt: n.startedAt}
+	if n.eng != nil {
+		info.Load = n.eng.Load()
+		info.Stats = n.eng.Stats()
+	}
+	return info
+}
+
+// NodeInfo describes a node's state.
+type NodeInfo struct {
+	Index       NodeIndex
+	Name, Group string
+	ID          mesh.NodeID
+	Addr        mesh.Addr
+	Segment     string
+	Alive       bool
+	Siphon      bool
+	Partitioned bool
+	MaxIn       int
+	MaxOut      int
+	Starts      uint32
+	StartedAt   mesh.Time
+	Load        mesh.Load
+	Stats       mesh.Stats
+}
+
+// Engine returns the engine of a running node (nil otherwise), for tests that
+// inspect protocol state.
+func (s *Sim) Engine(i NodeIndex) *mesh.Engine {
+	if !s.nodes[i].alive {
+		return nil
+	}
+	return s.nodes[i].eng
+}
+
+// Start starts (or restarts) node i at time at with a new instance id.
+func (s *Sim) Start(i NodeIndex, at mesh.Time) {
+	s.push(event{at: at, kind: evStart, node: i})
+}
+
+// At runs fn at virtual time at, after the events already scheduled for that
+// time.
+func (s *Sim) At(at mesh.Time, fn func()) {
+	if at < s.now {
+		at = s.now
+	}
+	s.push(event{at: at, kind: evCall, fn: fn})
+}
+
+func (s *Sim) startNow(i NodeIndex) {
+	n := &s.nodes[i]
+	if n.alive {
+		return
+	}
+	n.gen++
+	n.starts++
+	instance := s.rng.Uint64() | 1
+	rng := rand.New(rand.NewPCG(s.seed^uint64(n.id), uint64(n.starts)))
+	eng, err := mesh.New(n.cfg, n.id, instance, rng)
+	if err != nil {
+		panic(err) // cfg was validated in AddNode
+	}
+	n.eng, n.alive, n.left, n.startedAt = eng, true, false, s.now
+	s.trace.record(s.now, evStart, i, 0, 0)
+	s.EngineEvents++
+	s.apply(i, eng.Start(s.now))
+}
+
+// Kill stops node i now: a crash is silent (peers notice by missing
+// keepalives); a graceful kill lets the engine tell its neighbours first.
+func (s *Sim) Kill(i NodeIndex, graceful bool) {
+	n := &s.nodes[i]
+	if !n.alive {
+		return
+	}
+	if graceful {
+		s.EngineEvents++
+		s.apply(i, n.eng.Leave(s.now))
+	}
+	n.alive, n.left, n.killedAt = false, graceful, s.now
+	n.gen++
+	n.eng = nil
+	s.trace.record(s.now, evStart, i, 1, 0)
+}
+
+// Partition cuts the given nodes off from everybody else: frames, dials and
+// beacons between the two sides are lost until Heal. A node belongs to the
+// partition it was put in last.
+func (s *Sim) Partition(name string, members []NodeIndex) {
+	label, ok := s.parts[name]
+	if !ok {
+		label = int32(len(s.parts) + 1)
+		s.parts[name] = label
+	}
+	for _, i := range members {
+		s.nodes[i].part = label
+	}
+	s.metrics.event(s.now, "partition", name)
+}
+
+// Heal ends the named partition, or all partitions when name is empty.
+func (s *Sim) Heal(name string) error {
+	label, ok := s.parts[name]
+	if name != "" && !ok {
+		return fmt.Errorf("sim: no partition named %q", name)
+	}
+	for i := range s.nodes {
+		if name == "" || s.nodes[i].part == label {
+			s.nodes[i].part = 0
+		}
+	}
+	s.metrics.event(s.now, "heal", name)
+	return nil
+}
+
+// Broadcast makes node i originate a message with a payload of size bytes.
+func (s *Sim) Broadcast(i NodeIndex, size int) (mesh.MsgID, error) {
+	n := &s.nodes[i]
+	if !n.alive {
+		return mesh.MsgID{}, fmt.Errorf("sim: node %s is not running", n.name)
+	}
+	payload := make([]byte, size)
+	id, outs, err := n.eng.Broadcast(s.now, payload)
+	if err != nil {
+		return mesh.MsgID{}, err
+	}
+	s.EngineEvents++
+	s.metrics.broadcast(id, i, s.now)
+	s.apply(i, outs)
+	return id, nil
+}
+
+// Run processes events up to and including time until, then sets the clock
+// to until.
+func (s *Sim) Run(until mesh.Time) {
+	for {
+		at, ok := s.events.peek()
+		if !ok || at > until {
+			break
+		}
+		ev := s.events.pop()
+		s.now = ev.at
+		s.dispatch(&ev)
+	}
+	if until > s.now {
+		s.now = until
+	}
+}
+
+// RunFor advances the clock by d.
+func (s *Sim) RunFor(d time.Duration) { s.Run(s.now + d) }
+
+// Pending reports how many events are scheduled.
+func (s *Sim) Pending() int { return s.events.len() }
+
+func (s *Sim) push(ev event) { s.events.push(ev) }
+
+// ErrNoSuchNode is returned for unknown node names.
+var ErrNoSuchNode = errors.New("sim: no such node")

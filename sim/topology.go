@@ -1,0 +1,152 @@
+package sim
+
+import (
+	"slices"
+
+	"gonum.org/v1/gonum/graph"
+	"gonum.org/v1/gonum/graph/simple"
+	"gonum.org/v1/gonum/graph/topo"
+
+	"p2pmesh/mesh"
+)
+
+// Topology is the overlay at one moment: the running nodes and the links
+// between them that at least one end considers established.
+type Topology struct {
+	At    mesh.Time
+	Nodes []NodeIndex // running nodes, ascending
+	Edges [][2]NodeIndex
+	// adjacency in compressed rows: the neighbours of Nodes[k] are
+	// adj[off[k]:off[k+1]]; pos maps a node index to k (-1 if not running).
+	off []int32
+	adj []NodeIndex
+	pos []int32
+}
+
+// Topology takes a snapshot of the overlay.
+func (s *Sim) Topology() *Topology {
+	t := &Topology{At: s.now, pos: make([]int32, len(s.nodes))}
+	var keys []uint64
+	var buf []mesh.LinkInfo
+	for i := range s.nodes {
+		t.pos[i] = -1
+		n := &s.nodes[i]
+		if !n.alive {
+			continue
+		}
+		t.pos[i] = int32(len(t.Nodes))
+		t.Nodes = append(t.Nodes, NodeIndex(i))
+		buf = n.eng.Links(buf[:0])
+		for _, l := range buf {
+			j, ok := s.byID[l.Peer]
+			if !ok || j == NodeIndex(i) || !s.nodes[j].alive {
+				continue
+			}
+			a, b := NodeIndex(i), j
+			if a > b {
+				a, b = b, a
+			}
+			keys = append(keys, uint64(a)<<32|uint64(b))
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	t.Edges = make([][2]NodeIndex, len(keys))
+	deg := make([]int32, len(t.Nodes)+1)
+	for k, key := range keys {
+		a, b := NodeIndex(key>>32), NodeIndex(uint32(key))
+		t.Edges[k] = [2]NodeIndex{a, b}
+		deg[t.pos[a]]++
+		deg[t.pos[b]]++
+	}
+	t.off = make([]int32, len(t.Nodes)+1)
+	for k := range t.Nodes {
+		t.off[k+1] = t.off[k] + deg[k]
+	}
+	t.adj = make([]NodeIndex, t.off[len(t.Nodes)])
+	fill := slices.Clone(t.off[:len(t.Nodes)])
+	for _, e := range t.Edges {
+		pa, pb := t.pos[e[0]], t.pos[e[1]]
+		t.adj[fill[pa]] = e[1]
+		fill[pa]++
+		t.adj[fill[pb]] = e[0]
+		fill[pb]++
+	}
+	return t
+}
+
+// Neighbours returns the running neighbours of node i.
+func (t *Topology) Neighbours(i NodeIndex) []NodeIndex {
+	if int(i) >= len(t.pos) || t.pos[i] < 0 {
+		return nil
+	}
+	k := t.pos[i]
+	return t.adj[t.off[k]:t.off[k+1]]
+}
+
+// Components returns the connected components (gonum's algorithm over this
+// topology), each a list of node indices.
+func (t *Topology) Components() [][]NodeIndex {
+	var out [][]NodeIndex
+	for _, c := range topo.ConnectedComponents(topoGraph{t}) {
+		ids := make([]NodeIndex, len(c))
+		for k, n := range c {
+			ids[k] = NodeIndex(n.ID())
+		}
+		slices.Sort(ids)
+		out = append(out, ids)
+	}
+	slices.SortFunc(out, func(a, b []NodeIndex) int { return int(a[0] - b[0]) })
+	return out
+}
+
+// topoGraph adapts a Topology to gonum's graph.Undirected without copying it.
+type topoGraph struct{ t *Topology }
+
+func (g topoGraph) Node(id int64) graph.Node {
+	if id < 0 || id >= int64(len(g.t.pos)) || g.t.pos[id] < 0 {
+		return nil
+	}
+	return simple.Node(id)
+}
+
+func (g topoGraph) Nodes() graph.Nodes { return &nodeIter{list: g.t.Nodes} }
+
+func (g topoGraph) From(id int64) graph.Nodes {
+	return &nodeIter{list: g.t.Neighbours(NodeIndex(id))}
+}
+
+func (g topoGraph) HasEdgeBetween(x, y int64) bool {
+	return slices.Contains(g.t.Neighbours(NodeIndex(x)), NodeIndex(y))
+}
+
+func (g topoGraph) Edge(u, v int64) graph.Edge { return g.EdgeBetween(u, v) }
+
+func (g topoGraph) EdgeBetween(x, y int64) graph.Edge {
+	if !g.HasEdgeBetween(x, y) {
+		return nil
+	}
+	return simple.Edge{F: simple.Node(x), T: simple.Node(y)}
+}
+
+// nodeIter iterates over a slice of node indices.
+type nodeIter struct {
+	list []NodeIndex
+	i    int
+}
+
+func (it *nodeIter) Next() bool {
+	if it.i >= len(it.list) {
+		return false
+	}
+	it.i++
+	return true
+}
+func (it *nodeIter) Node() graph.Node {
+	if it.i == 0 || it.i > len(it.list) {
+		return nil
+	}
+	return simple.Node(it.list[it.i-1])
+}
+func (it *nodeIter) Len() int { return len(it.list) - it.i }
+func (it *nodeIter) Reset()   { it.i = 0 }

@@ -1,0 +1,257 @@
+package sim
+
+import (
+	"p2pmesh/mesh"
+)
+
+// The in-memory transport: it carries out engine outputs by scheduling their
+// effects on other nodes, and hands arriving events to engines.
+
+func (s *Sim) newPacket() *packet {
+	if n := len(s.free); n > 0 {
+		p := s.free[n-1]
+		s.free = s.free[:n-1]
+		return p
+	}
+	return new(packet)
+}
+
+func (s *Sim) recycle(p *packet) {
+	*p = packet{}
+	s.free = append(s.free, p)
+}
+
+// reachable reports whether a and b can talk (same partition label).
+func (s *Sim) reachable(a, b NodeIndex) bool { return s.nodes[a].part == s.nodes[b].part }
+
+func (s *Sim) latency(a, b NodeIndex) mesh.Time {
+	if s.nodes[a].seg != s.nodes[b].seg {
+		return s.net.CrossLatency.Sample(s.rng)
+	}
+	return s.net.Latency.Sample(s.rng)
+}
+
+func (s *Sim) lost(p float64) bool { return p > 0 && s.rng.Float64() < p }
+
+func (s *Sim) conn(id mesh.LinkID) *conn {
+	if id == 0 || int(id) > len(s.conns) {
+		return nil
+	}
+	return &s.conns[id-1]
+}
+
+// apply carries out the outputs of node i's engine. Nothing here calls
+// another engine: every effect on another node is a scheduled event.
+func (s *Sim) apply(i NodeIndex, outs []mesh.Output) {
+	for k := range outs {
+		o := &outs[k]
+		switch o.Kind {
+		case mesh.OutSend:
+			s.send(i, o)
+		case mesh.OutDial:
+			s.dial(i, o)
+		case mesh.OutClose:
+			s.close(i, o.Link)
+		case mesh.OutBeacon:
+			s.beacon(i, &o.Beacon)
+		case mesh.OutDeliver:
+			s.metrics.delivered(i, &o.Msg, s.now)
+		case mesh.OutTimer:
+			s.push(event{at: o.At, kind: evTimer, node: i, gen: s.nodes[i].gen, timer: o.Timer})
+		}
+	}
+}
+
+func (s *Sim) send(from NodeIndex, o *mesh.Output) {
+	c := s.conn(o.Link)
+	if c == nil {
+		return
+	}
+	if o.Frame.Type == mesh.FrameData {
+		s.metrics.transmitted(&o.Frame.Msg)
+	}
+	to, last := c.b, &c.lastAB
+	if from == c.b {
+		to, last = c.a, &c.lastBA
+	}
+	if !s.reachable(from, to) || s.lost(s.net.Loss) {
+		return
+	}
+	at := s.now + s.latency(from, to)
+	if at < *last {
+		at = *last // a link delivers in order, like TCP
+	}
+	*last = at
+	p := s.newPacket()
+	p.frame = o.Frame
+	s.push(event{at: at, kind: evFrame, node: to, gen: s.genAt(c, to), link: o.Link, pkt: p})
+}
+
+// genAt is the incarnation of node n that owns its end of c.
+func (s *Sim) genAt(c *conn, n NodeIndex) uint32 {
+	if n == c.a {
+		return c.genA
+	}
+	return c.genB
+}
+
+func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
+	var to NodeIndex = -1
+	if o.Peer != 0 {
+		if idx, ok := s.byID[o.Peer]; ok && s.nodes[idx].addr == o.Addr {
+			to = idx
+		}
+	} else if idx, ok := s.byAddr[o.Addr]; ok {
+		to = idx
+	}
+	p := s.newPacket()
+	p.peer, p.addr = o.Peer, o.Addr
+	gen := s.nodes[from].gen
+	if to < 0 || !s.nodes[to].alive || !s.reachable(from, to) {
+		delay := s.net.DialTimeout
+		if to >= 0 && s.nodes[to].left && s.reachable(from, to) {
+			delay = 2 * s.latency(from, to) // the host is up, the port closed: refused
+		}
+		s.push(event{at: s.now + delay, kind: evDialFailed, node: from, gen: gen, pkt: p})
+		return
+	}
+	s.conns = append(s.conns, conn{a: from, b: to, genA: gen, genB: s.nodes[to].gen, openA: true, openB: true,
+		cross: s.nodes[from].seg != s.nodes[to].seg})
+	id := mesh.LinkID(len(s.conns))
+	c := &s.conns[id-1]
+	there := s.latency(from, to)
+	back := s.latency(to, from)
+	c.lastAB, c.lastBA = s.now+there, s.now+there+back
+	in := s.newPacket()
+	in.addr = s.nodes[from].addr
+	s.push(event{at: s.now + there, kind: evOpenIn, node: to, gen: c.genB, link: id, pkt: in})
+	s.push(event{at: s.now + there + back, kind: evOpenOut, node: from, gen: gen, link: id, pkt: p})
+}
+
+func (s *Sim) close(from NodeIndex, id mesh.LinkID) {
+	c := s.conn(id)
+	if c == nil {
+		return
+	}
+	to, last := c.b, &c.lastAB
+	if from == c.b {
+		to, last = c.a, &c.lastBA
+		c.openB = false
+	} else {
+		c.openA = false
+	}
+	if !s.reachable(from, to) {
+		return // the FIN is lost; the peer notices by keepalive
+	}
+	at := s.now + s.latency(from, to)
+	if at < *last {
+		at = *last
+	}
+	*last = at
+	s.push(event{at: at, kind: evClosed, node: to, gen: s.genAt(c, to), link: id})
+}
+
+func (s *Sim) beacon(from NodeIndex, b *mesh.Beacon) {
+	p := s.newPacket()
+	p.beacon = *b
+	p.addr = s.nodes[from].addr
+	s.push(event{at: s.now + s.net.Latency.Sample(s.rng), kind: evBeacon, node: from, pkt: p})
+}
+
+// open reports whether node n's end of c is still open in its current life.
+func (s *Sim) open(c *conn, n NodeIndex) bool {
+	if n == c.a {
+		return c.openA
+	}
+	return c.openB
+}
+
+// dispatch hands one event to its engine (or runs it).
+func (s *Sim) dispatch(ev *event) {
+	if ev.kind == evCall {
+		ev.fn()
+		return
+	}
+	if ev.kind == evStart {
+		s.startNow(ev.node)
+		return
+	}
+	if ev.kind == evBeacon {
+		s.deliverBeacon(ev)
+		return
+	}
+	n := &s.nodes[ev.node]
+	if !n.alive || n.gen != ev.gen {
+		// The incarnation the event was meant for is gone.
+		if ev.pkt != nil {
+			s.recycle(ev.pkt)
+		}
+		return
+	}
+	s.trace.record(s.now, ev.kind, ev.node, ev.link, traceDetail(ev))
+	eng := n.eng
+	var outs []mesh.Output
+	switch ev.kind {
+	case evTimer:
+		outs = eng.HandleTimer(s.now, ev.timer)
+	case evFrame:
+		c := s.conn(ev.link)
+		if !s.open(c, ev.node) || !s.reachable(c.a, c.b) {
+			break
+		}
+		if ev.pkt.frame.Type == mesh.FrameData {
+			s.metrics.received(ev.node, &ev.pkt.frame.Msg)
+		}
+		outs = eng.HandleFrame(s.now, ev.link, &ev.pkt.frame)
+	case evOpenIn:
+		outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Incoming, 0, ev.pkt.addr)
+	case evOpenOut:
+		c := s.conn(ev.link)
+		if s.nodes[c.b].alive && s.nodes[c.b].gen == c.genB && s.reachable(c.a, c.b) {
+			outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Outgoing, ev.pkt.peer, ev.pkt.addr)
+		} else {
+			c.openA, c.openB = false, false
+			outs = eng.HandleDialFailed(s.now, ev.pkt.peer, ev.pkt.addr)
+		}
+	case evDialFailed:
+		outs = eng.HandleDialFailed(s.now, ev.pkt.peer, ev.pkt.addr)
+	case evClosed:
+		c := s.conn(ev.link)
+		if !s.open(c, ev.node) {
+			break
+		}
+		if ev.node == c.a {
+			c.openA = false
+		} else {
+			c.openB = false
+		}
+		outs = eng.HandleLinkClosed(s.now, ev.link)
+	}
+	if ev.pkt != nil && ev.kind != evFrame {
+		s.recycle(ev.pkt)
+	}
+	s.EngineEvents++
+	s.apply(ev.node, outs)
+	if ev.kind == evFrame {
+		// The frame's payload may live on in the engine; the packet may not.
+		s.recycle(ev.pkt)
+	}
+}
+
+// deliverBeacon hands a beacon to every running member of the sender's
+// segment on the sender's side of any partition.
+func (s *Sim) deliverBeacon(ev *event) {
+	from := ev.node
+	seg := &s.segs[s.nodes[from].seg]
+	part := s.nodes[from].part
+	for _, m := range seg.members {
+		n := &s.nodes[m]
+		if m == from || !n.alive || n.part != part || s.lost(s.net.BeaconLoss) {
+			continue
+		}
+		s.trace.record(s.now, evBeacon, m, 0, uint64(ev.pkt.beacon.ID))
+		s.EngineEvents++
+		s.apply(m, n.eng.HandleBeacon(s.now, &ev.pkt.beacon, ev.pkt.addr))
+	}
+	s.recycle(ev.pkt)
+}
