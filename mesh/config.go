@@ -60,6 +60,12 @@ type Config struct {
 	DeadAfter         time.Duration
 	// HandshakeTimeout closes links whose handshake has not finished.
 	HandshakeTimeout time.Duration
+	// RotateInterval is how often a node whose outgoing links are all in use
+	// drops one of them to dial another peer with free slots. This keeps the
+	// overlay mixing, so that groups of satisfied nodes that formed apart
+	// (after a partition heals, or on separate LANs) merge into one mesh.
+	// Zero disables it.
+	RotateInterval time.Duration
 	// DialBackoff is the wait before dialing a peer again after a failure;
 	// it doubles with each further failure.
 	DialBackoff time.Duration
@@ -102,6 +108,7 @@ func DefaultConfig() Config {
 		DeadAfter:         3 * time.Second,
 		HandshakeTimeout:  2 * time.Second,
 		DialBackoff:       time.Second,
+		RotateInterval:    30 * time.Second,
 		MaxFreeRiders:     1,
 		BanTime:           5 * time.Minute,
 		Mode:              ModeFlood,
@@ -160,6 +167,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HandshakeTimeout <= 0 {
 		bad("handshake_timeout must be positive, got %v", c.HandshakeTimeout)
+	}
+	if c.RotateInterval < 0 {
+		bad("rotate_interval must not be negative, got %v", c.RotateInterval)
 	}
 	if c.DialBackoff <= 0 {
 		bad("dial_backoff must be positive, got %v", c.DialBackoff)

@@ -2,12 +2,12 @@ package mesh
 
 // Discovery: LAN beacons paced by a Trickle timer (RFC 6206).
 //
-// A node beacons only when it has something to offer: free incoming slots, or
+// A node beacons only when it has something to offer: free incoming slots,
 // its own need for links (below the minimum degree, which marks the beacon
-// needy). The Trickle interval starts at BeaconMin and doubles up to BeaconMax
-// while nothing changes; it resets to BeaconMin when the node's links change,
-// when it becomes needy, or when it hears a node it did not know (a newcomer
-// needs to learn of offers quickly). Within an interval a settled node stays
+// needy), or room it would make for a needy node it just heard. The Trickle interval starts at BeaconMin and doubles up to BeaconMax
+// while nothing changes; it resets to BeaconMin when the node becomes needy or
+// hears a needy node (a newcomer needs to learn of offers quickly), and a
+// silent node whose slots free up resumes at BeaconMax. Within an interval a settled node stays
 // silent if it already heard BeaconRedundancy beacons, so a segment of any
 // size sends only a few beacons per interval once joined; a node with nothing
 // to offer sends none at all. Needy nodes are not suppressed: a mass join
@@ -28,7 +28,7 @@ func (e *Engine) offering() bool {
 	if e.cfg.Siphon {
 		return false // a siphoner hides; it only takes
 	}
-	return e.Load().FreeIn > 0 || e.needy()
+	return e.Load().FreeIn > 0 || e.needy() || e.now < e.answerNeedyUntil
 }
 
 // reset starts a new interval at BeaconMin (Trickle's reaction to change).
@@ -76,10 +76,16 @@ func (t *trickle) fire(e *Engine) {
 	t.begin(e, next)
 }
 
-// linksChanged resets the schedule: the node's offer has changed.
+// linksChanged adapts the schedule to a change of links: a node that became
+// needy speaks up at once; a silent node that has a free slot again resumes
+// at the slowest pace, so that the slot is advertised without turning every
+// link change of a large segment into a burst of beacons.
 func (t *trickle) linksChanged(e *Engine) {
-	if t.dormant || e.needy() {
+	switch {
+	case e.needy():
 		t.reset(e)
+	case t.dormant && e.offering():
+		t.begin(e, e.cfg.BeaconMax)
 	}
 }
 
@@ -91,7 +97,7 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 		return e.out
 	}
 	e.beacon.heard++
-	fresh := e.known.observe(e, b.ID, from.WithPort(b.Port), b.Instance, b.Load, false)
+	e.known.observe(e, b.ID, from.WithPort(b.Port), b.Instance, b.Load)
 	// A linked peer with a new instance restarted: the link belongs to its
 	// previous life.
 	for i := 0; i < len(e.links); i++ {
@@ -101,7 +107,11 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 			i--
 		}
 	}
-	if fresh {
+	if b.Flags&HelloNeedy != 0 && !e.linkedOrPending(b.ID) {
+		// A node below its minimum degree (a newcomer, a restarted node, a
+		// node that lost its links) is looking for peers: answer soon, even
+		// when full, since a full node makes room for it.
+		e.answerNeedyUntil = now + 2*e.cfg.BeaconMin
 		e.beacon.reset(e)
 	}
 	if b.Load.FreeIn > 0 || e.needy() {

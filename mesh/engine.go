@@ -16,6 +16,7 @@ type Stats struct {
 	DeadLinks     uint64 // links closed because keepalives stopped
 	Rejected      uint64 // incoming handshakes refused
 	Evictions     uint64 // links closed to make room for a needy node
+	Rotations     uint64 // outgoing links replaced to keep the overlay mixing
 	FreeRiders    uint64 // links refused or closed as free riders
 	ProtocolError uint64 // frames that broke the protocol
 }
@@ -53,12 +54,14 @@ type Engine struct {
 	banned  []ban
 	statics []staticPeer
 
-	beacon trickle
-	timers [numTimers]Time // due time of each armed timer, 0 when disarmed
+	beacon           trickle
+	answerNeedyUntil Time            // a needy node was heard: announce even when full
+	timers           [numTimers]Time // due time of each armed timer, 0 when disarmed
 
 	seq          uint64
 	seen         seenCache
 	nextExchange Time
+	nextRotate   Time
 	stats        Stats
 }
 
@@ -142,6 +145,7 @@ func (e *Engine) Start(now Time) []Output {
 	}
 	e.started = true
 	e.nextExchange = now + e.cfg.ExchangeInterval
+	e.nextRotate = now + e.rotatePeriod()
 	e.beacon.reset(e)
 	e.setTimer(TimerMaintain, now+e.cfg.KeepaliveInterval)
 	e.fillLinks()

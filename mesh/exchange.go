@@ -17,13 +17,14 @@ func (e *Engine) sendPeers(i int) {
 	e.send(i, Frame{Type: FramePeers, Peers: peers})
 }
 
-// samplePeers picks up to ExchangeSize peers other than exclude, preferring
-// those with free slots.
+// samplePeers picks up to ExchangeSize peers other than exclude: the
+// neighbours (full ones too: a needy receiver may ask them to make room) and
+// the known peers with free slots.
 func (e *Engine) samplePeers(exclude NodeID) []PeerInfo {
 	var pool []PeerInfo
 	for i := range e.links {
 		l := &e.links[i]
-		if l.state == linkEstablished && l.peer != exclude && l.addr.Port != 0 && l.peerLoad.FreeIn > 0 {
+		if l.state == linkEstablished && l.peer != exclude && l.addr.Port != 0 {
 			pool = append(pool, PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: l.peerLoad.FreeIn})
 		}
 	}
@@ -71,7 +72,7 @@ func (e *Engine) onPeers(i int, peers []PeerInfo) {
 		if p.ID == e.id || e.isBanned(p.ID) {
 			continue
 		}
-		e.known.observe(e, p.ID, p.Addr, 0, Load{FreeIn: p.FreeIn}, true)
+		e.known.observe(e, p.ID, p.Addr, 0, Load{FreeIn: p.FreeIn})
 	}
 	if e.wantOut() > 0 {
 		e.scheduleDial()

@@ -121,6 +121,9 @@ const (
 	// HelloNeedy marks a dialer below its minimum degree: the acceptor makes
 	// room for it even when full (self-healing).
 	HelloNeedy HelloFlags = 1 << 0
+	// HelloStatic marks a dial to a configured static peer: such links bridge
+	// networks on purpose, so the acceptor makes room for them as well.
+	HelloStatic HelloFlags = 1 << 1
 )
 
 // Hello is a node's identity card, sent in Hello and Welcome frames.

@@ -75,7 +75,7 @@ func (e *Engine) checkFreeRider(i int) {
 	e.closeLink(i, ReasonFreeRider, true)
 }
 
-// evictFor makes room for a needy node on a full node: it drops a free rider
+// evictFor makes room on a full node for a needy node or a static dial: it drops a free rider
 // if there is one, otherwise the incoming peer with the highest degree that
 // stays above the minimum without us. It reports whether a slot was freed.
 func (e *Engine) evictFor() bool {

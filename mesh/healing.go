@@ -35,7 +35,62 @@ func (e *Engine) maintain() {
 		e.nextExchange = now + e.cfg.ExchangeInterval
 		e.exchangeWithRandomNeighbour()
 	}
+	if e.cfg.RotateInterval > 0 && now >= e.nextRotate {
+		e.nextRotate = now + e.rotatePeriod()
+		e.rotate()
+	}
 	e.fillLinks()
+}
+
+// rotatePeriod is RotateInterval with ±25% jitter, so nodes do not rotate in
+// lockstep.
+func (e *Engine) rotatePeriod() Time {
+	if e.cfg.RotateInterval <= 0 {
+		return 0
+	}
+	q := e.cfg.RotateInterval / 4
+	return e.cfg.RotateInterval - q + Time(e.rng.Int64N(int64(2*q)+1))
+}
+
+// rotate drops one random outgoing link (never a static one) when all
+// outgoing links are in use, and lets fillLinks dial a replacement among the
+// peers with free slots. The dropped peer now has a free slot and says so in
+// its beacons, so in a saturated mesh each rotation opens a gap that some
+// other node fills: a random edge swap that keeps the overlay mixed. The old
+// peer is not dialed again for a while.
+func (e *Engine) rotate() {
+	load := e.Load()
+	if int(load.Out) < e.cfg.MaxOut || e.pendingOut() > 0 || load.Degree() <= e.cfg.MinLinks {
+		return
+	}
+	n := 0
+	for i := range e.links {
+		if l := &e.links[i]; l.state == linkEstablished && l.dir == Outgoing && !l.static {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	r := e.rng.IntN(n)
+	for i := range e.links {
+		l := &e.links[i]
+		if l.state != linkEstablished || l.dir != Outgoing || l.static {
+			continue
+		}
+		if r > 0 {
+			r--
+			continue
+		}
+		if !e.known.hasAlternative(e, l.peer) {
+			return // nobody else to link to: keep what we have
+		}
+		e.stats.Rotations++
+		e.known.backoff(e, l.peer, e.cfg.RotateInterval)
+		e.closeLink(i, ReasonSurplus, true)
+		e.scheduleDial()
+		return
+	}
 }
 
 // onLeave handles a neighbour closing the link on purpose.

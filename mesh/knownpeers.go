@@ -27,30 +27,28 @@ func (k *knownPeers) index(id NodeID) int {
 	return -1
 }
 
-// observe records news of a peer. direct news (beacons, handshakes) carries
-// the instance; exchanged news has instance 0 and never overrides direct news
-// of a known instance. It reports whether the peer was new or restarted.
-func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, load Load, exchanged bool) bool {
+// observe records news of a peer. Direct news (beacons, handshakes) carries
+// the instance, and a new instance clears the peer's failures; exchanged news
+// has instance 0.
+func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, load Load) {
 	if id == e.id || id == 0 || addr.Port == 0 {
-		return false
+		return
 	}
 	if i := k.index(id); i >= 0 {
 		p := &k.list[i]
-		fresh := false
 		if instance != 0 && instance != p.instance {
-			fresh = p.instance != 0 || !exchanged
 			p.instance = instance
 			p.fails, p.retryAt = 0, 0
 		}
 		p.addr = addr
 		p.freeIn = load.FreeIn
 		p.heard = e.now
-		return fresh
+		return
 	}
 	entry := knownPeer{id: id, addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now}
 	if len(k.list) < e.cfg.PassiveSize {
 		k.list = append(k.list, entry)
-		return true
+		return
 	}
 	// Full: replace the least useful entry (fewest free slots, then the
 	// stalest) if the newcomer is at least as useful.
@@ -60,11 +58,9 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 			worst = i
 		}
 	}
-	if worse(&entry, &k.list[worst]) {
-		return true
+	if !worse(&entry, &k.list[worst]) {
+		k.list[worst] = entry
 	}
-	k.list[worst] = entry
-	return true
 }
 
 func worse(a, b *knownPeer) bool {
@@ -130,8 +126,9 @@ func (k *knownPeers) expire(e *Engine) {
 
 // pick chooses a peer to dial: among dialable peers with free slots, at
 // random weighted by free slots (least loaded first, without every joining
-// node rushing to the same one). A node below its minimum degree also tries
-// full peers, which make room for it.
+// node rushing to the same one). A node that would stay below its minimum
+// degree even if its pending dials succeed also tries full peers, which make
+// room for it.
 func (k *knownPeers) pick(e *Engine) *knownPeer {
 	total := 0
 	for i := range k.list {
@@ -151,7 +148,7 @@ func (k *knownPeers) pick(e *Engine) *knownPeer {
 			}
 		}
 	}
-	if !e.needy() {
+	if e.Load().Degree()+e.pendingOut() >= e.cfg.MinLinks {
 		return nil
 	}
 	n := 0
@@ -178,4 +175,14 @@ func (k *knownPeers) pick(e *Engine) *knownPeer {
 func (k *knownPeers) dialable(e *Engine, i int) bool {
 	p := &k.list[i]
 	return p.retryAt <= e.now && !e.isBanned(p.id) && !e.linkedOrPending(p.id)
+}
+
+// hasAlternative reports whether a peer other than except could be dialed.
+func (k *knownPeers) hasAlternative(e *Engine, except NodeID) bool {
+	for i := range k.list {
+		if k.list[i].id != except && k.dialable(e, i) {
+			return true
+		}
+	}
+	return false
 }

@@ -68,7 +68,11 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 		e.removeDial(di)
 		e.links = append(e.links, link{id: id, peer: d.peer, addr: d.addr, dir: Outgoing, state: linkHandshaking,
 			static: d.static, since: now, lastRecv: now, lastSent: now})
-		e.send(len(e.links)-1, Frame{Type: FrameHello, Hello: e.hello()})
+		h := e.hello()
+		if d.static {
+			h.Flags |= HelloStatic
+		}
+		e.send(len(e.links)-1, Frame{Type: FrameHello, Hello: h})
 	case Incoming:
 		if e.countHandshaking(Incoming) >= e.cfg.MaxIn+e.cfg.MaxOut+1 {
 			e.emit(Output{Kind: OutClose, Link: id, Reason: ReasonFull})
@@ -172,7 +176,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 	if h.Port != 0 {
 		l.addr = l.addr.WithPort(h.Port)
 	}
-	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, false)
+	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load)
 
 	// Another link or dial to the same node?
 	for j := range e.links {
@@ -210,7 +214,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 		return
 	}
 	if int(e.Load().In) >= e.cfg.MaxIn {
-		if h.Flags&HelloNeedy == 0 || freeRider || !e.evictFor() {
+		if h.Flags&(HelloNeedy|HelloStatic) == 0 || freeRider || !e.evictFor() {
 			e.reject(e.linkIndex(lid), ReasonFull)
 			return
 		}
@@ -244,7 +248,7 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 			}
 		}
 	}
-	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, false)
+	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load)
 	e.known.succeeded(h.ID)
 	// A static dial learns the peer's id only now: if another link to the
 	// same node exists, both ends keep the one the smaller id dialed.
@@ -262,13 +266,16 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 	}
 	i = e.linkIndex(lid)
 	e.establish(i)
-	e.sendPeers(i)
+	e.sendPeers(e.linkIndex(lid))
 }
 
 // onReject ends an outgoing handshake the peer refused.
 func (e *Engine) onReject(i int, r Reason) {
 	l := e.links[i]
 	e.closeLink(i, r, false)
+	if l.static {
+		e.dialFailed(l.peer, l.addr, true)
+	}
 	switch r {
 	case ReasonFull:
 		e.known.full(e, l.peer)

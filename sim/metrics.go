@@ -200,3 +200,9 @@ func percentile(sorted []int64, p int) mesh.Time {
 	}
 	return mesh.Time(sorted[rank-1])
 }
+
+// Delivered reports whether node i's application received message id.
+func (s *Sim) Delivered(id mesh.MsgID, i NodeIndex) bool {
+	b := s.metrics.find(id)
+	return b != nil && int(i)/64 < len(b.got) && b.got[i/64]&(1<<(i%64)) != 0
+}

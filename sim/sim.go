@@ -28,8 +28,9 @@ type Sim struct {
 	parts  map[string]int32
 	free   []*packet
 
-	metrics metrics
-	trace   trace
+	metrics  metrics
+	trace    trace
+	counters Counters
 
 	// EngineEvents counts inputs handed to engines.
 	EngineEvents uint64

@@ -1,27 +1,17 @@
 package sim
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
 	"p2pmesh/mesh"
 )
 
-// lan builds a simulation with n nodes in one segment, all started at 0.
 func lan(t testing.TB, seed uint64, n int, cfg mesh.Config) *Sim {
 	t.Helper()
-	s, err := New(seed, DefaultNetwork())
+	s, err := NewLAN(seed, n, cfg)
 	if err != nil {
 		t.Fatal(err)
-	}
-	seg := s.AddSegment("lan")
-	for i := 0; i < n; i++ {
-		idx, err := s.AddNode(fmt.Sprintf("n%d", i), "", cfg, seg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Start(idx, 0)
 	}
 	return s
 }

@@ -55,6 +55,7 @@ func (s *Sim) apply(i NodeIndex, outs []mesh.Output) {
 		case mesh.OutBeacon:
 			s.beacon(i, &o.Beacon)
 		case mesh.OutDeliver:
+			s.counters.DeliveriesApp++
 			s.metrics.delivered(i, &o.Msg, s.now)
 		case mesh.OutTimer:
 			s.push(event{at: o.At, kind: evTimer, node: i, gen: s.nodes[i].gen, timer: o.Timer})
@@ -67,6 +68,7 @@ func (s *Sim) send(from NodeIndex, o *mesh.Output) {
 	if c == nil {
 		return
 	}
+	s.counters.frame(&o.Frame)
 	if o.Frame.Type == mesh.FrameData {
 		s.metrics.transmitted(&o.Frame.Msg)
 	}
@@ -75,6 +77,7 @@ func (s *Sim) send(from NodeIndex, o *mesh.Output) {
 		to, last = c.a, &c.lastBA
 	}
 	if !s.reachable(from, to) || s.lost(s.net.Loss) {
+		s.counters.FramesLostInSim++
 		return
 	}
 	at := s.now + s.latency(from, to)
@@ -104,6 +107,7 @@ func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
 	} else if idx, ok := s.byAddr[o.Addr]; ok {
 		to = idx
 	}
+	s.counters.Dials++
 	p := s.newPacket()
 	p.peer, p.addr = o.Peer, o.Addr
 	gen := s.nodes[from].gen
@@ -112,9 +116,11 @@ func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
 		if to >= 0 && s.nodes[to].left && s.reachable(from, to) {
 			delay = 2 * s.latency(from, to) // the host is up, the port closed: refused
 		}
+		s.counters.DialFailures++
 		s.push(event{at: s.now + delay, kind: evDialFailed, node: from, gen: gen, pkt: p})
 		return
 	}
+	s.counters.ConnectionsOpened++
 	s.conns = append(s.conns, conn{a: from, b: to, genA: gen, genB: s.nodes[to].gen, openA: true, openB: true,
 		cross: s.nodes[from].seg != s.nodes[to].seg})
 	id := mesh.LinkID(len(s.conns))
@@ -152,6 +158,7 @@ func (s *Sim) close(from NodeIndex, id mesh.LinkID) {
 }
 
 func (s *Sim) beacon(from NodeIndex, b *mesh.Beacon) {
+	s.counters.Beacons++
 	p := s.newPacket()
 	p.beacon = *b
 	p.addr = s.nodes[from].addr
@@ -250,6 +257,7 @@ func (s *Sim) deliverBeacon(ev *event) {
 			continue
 		}
 		s.trace.record(s.now, evBeacon, m, 0, uint64(ev.pkt.beacon.ID))
+		s.counters.BeaconReceptions++
 		s.EngineEvents++
 		s.apply(m, n.eng.HandleBeacon(s.now, &ev.pkt.beacon, ev.pkt.addr))
 	}

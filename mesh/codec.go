@@ -1,0 +1,485 @@
+package mesh
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+)
+
+// The wire format of frames on a link. Every frame is
+//
+//	[u32 length N of what follows][u8 version][u8 frame type][body]
+//
+// with all integers big-endian and fixed width. Bodies by type:
+//
+//	Hello, Welcome  magic "P2PM", ID u64, Instance u64, Port u16,
+//	                Load (In u8, Out u8, FreeIn u8), Flags u8
+//	Reject, Leave   Reason u8
+//	Ping            Load (In u8, Out u8, FreeIn u8)
+//	Data            Origin u64, Seq u64, Hops u16, payload length u32, payload
+//	Peers           count u8, then per entry ID u64, IP [16]byte, Port u16,
+//	                FreeIn u8
+//	IHave           count u16, then per id Origin u64, Seq u64
+//	Graft           Origin u64, Seq u64 (exactly one id)
+//	Prune           empty
+//
+// The encoding is canonical: a frame has exactly one encoding, and decoding
+// rejects anything else (trailing bytes, counts that disagree with the length).
+
+const (
+	// ProtocolVersion is the version byte of frames and beacons. Peers that
+	// speak another version are rejected.
+	ProtocolVersion = 1
+	// MaxFrameSize bounds the length prefix of a frame: the bytes after the
+	// prefix (version, type and body), never more than 1 MiB.
+	MaxFrameSize = 1 << 20
+	// HandshakeMagic starts the body of Hello and Welcome frames, so that a
+	// connection to something that is not a mesh node fails at once.
+	HandshakeMagic = "P2PM"
+)
+
+// Sentinel errors of the codec. Decoding and encoding errors wrap one of
+// them, so callers can test with errors.Is; the error text says what exactly
+// was wrong.
+var (
+	// ErrFrameTooLarge reports a length (of a frame or of a payload) above
+	// the limit.
+	ErrFrameTooLarge = errors.New("mesh: frame too large")
+	// ErrVersion reports a peer that speaks another protocol version.
+	ErrVersion = errors.New("mesh: unsupported protocol version")
+	// ErrMagic reports bytes that are not a mesh handshake or beacon at all.
+	ErrMagic = errors.New("mesh: bad magic")
+	// ErrMalformed reports bytes that do not decode: truncated, trailing
+	// bytes, an unknown frame type, an invalid field.
+	ErrMalformed = errors.New("mesh: malformed frame")
+	// ErrInvalidFrame reports a frame that AppendFrame cannot encode: an
+	// unknown type, a zero node id, too many entries, a wrong number of ids.
+	ErrInvalidFrame = errors.New("mesh: frame cannot be encoded")
+)
+
+// codecError is a detailed message that unwraps to one sentinel.
+type codecError struct {
+	kind error
+	msg  string
+}
+
+func (e *codecError) Error() string { return e.msg }
+func (e *codecError) Unwrap() error { return e.kind }
+
+func errorf(kind error, format string, args ...any) error {
+	return &codecError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+// Sizes of the fixed parts of the format.
+const (
+	lenPrefixSize = 4
+	headerSize    = 2 // version and type
+	helloBodySize = len(HandshakeMagic) + 8 + 8 + 2 + loadSize + 1
+	loadSize      = 3
+	msgIDSize     = 16
+	dataHeadSize  = msgIDSize + 2 + 4
+	peerEntrySize = 8 + 16 + 2 + 1
+	maxPeers      = 255
+	maxIHave      = 65535
+)
+
+// bodySize is the size of f's body, not validated.
+func bodySize(f *Frame) int {
+	switch f.Type {
+	case FrameHello, FrameWelcome:
+		return helloBodySize
+	case FrameReject, FrameLeave:
+		return 1
+	case FramePing:
+		return loadSize
+	case FrameData:
+		return dataHeadSize + len(f.Msg.Payload)
+	case FramePeers:
+		return 1 + peerEntrySize*len(f.Peers)
+	case FrameIHave:
+		return 2 + msgIDSize*len(f.IDs)
+	case FrameGraft:
+		return msgIDSize
+	case FramePrune:
+		return 0
+	}
+	return -1
+}
+
+// EncodedSize returns the number of bytes AppendFrame produces for f,
+// including the length prefix, without encoding or allocating. It does not
+// validate f: for a frame AppendFrame rejects, the result is only the size
+// the frame would have if it were valid, and 0 for an unknown type.
+func EncodedSize(f *Frame) int {
+	n := bodySize(f)
+	if n < 0 {
+		return 0
+	}
+	return lenPrefixSize + headerSize + n
+}
+
+// checkEncodable reports why f cannot be encoded, or nil.
+func checkEncodable(f *Frame) error {
+	switch f.Type {
+	case FrameHello, FrameWelcome:
+		if f.Hello.ID == 0 {
+			return errorf(ErrInvalidFrame, "mesh: %v frame with zero node id", f.Type)
+		}
+	case FrameData:
+		if n := len(f.Msg.Payload); n > MaxFrameSize {
+			return errorf(ErrFrameTooLarge, "mesh: data payload of %d bytes exceeds the %d-byte limit", n, MaxFrameSize)
+		}
+	case FramePeers:
+		if len(f.Peers) > maxPeers {
+			return errorf(ErrInvalidFrame, "mesh: peers frame with %d entries, at most %d fit", len(f.Peers), maxPeers)
+		}
+		for i := range f.Peers {
+			if f.Peers[i].ID == 0 {
+				return errorf(ErrInvalidFrame, "mesh: peers frame entry %d has zero node id", i)
+			}
+		}
+	case FrameIHave:
+		if len(f.IDs) > maxIHave {
+			return errorf(ErrInvalidFrame, "mesh: ihave frame with %d ids, at most %d fit", len(f.IDs), maxIHave)
+		}
+	case FrameGraft:
+		if len(f.IDs) != 1 {
+			return errorf(ErrInvalidFrame, "mesh: graft frame with %d ids, want exactly 1", len(f.IDs))
+		}
+	case FramePrune:
+		if len(f.IDs) != 0 {
+			return errorf(ErrInvalidFrame, "mesh: prune frame with %d ids, want none", len(f.IDs))
+		}
+	case FrameReject, FrameLeave, FramePing:
+	default:
+		return errorf(ErrInvalidFrame, "mesh: cannot encode unknown frame type %d", uint8(f.Type))
+	}
+	if n := headerSize + bodySize(f); n > MaxFrameSize {
+		return errorf(ErrFrameTooLarge, "mesh: %v frame of %d bytes exceeds the %d-byte limit", f.Type, n, MaxFrameSize)
+	}
+	return nil
+}
+
+// AppendFrame appends the encoding of f, length prefix included, to dst and
+// returns the extended slice. Only the fields of f.Type are encoded. It does
+// not allocate when dst has room for EncodedSize(f) more bytes. On error dst
+// is returned unchanged; errors wrap ErrInvalidFrame or ErrFrameTooLarge.
+func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
+	if err := checkEncodable(f); err != nil {
+		return dst, err
+	}
+	n := headerSize + bodySize(f)
+	b := slices.Grow(dst, lenPrefixSize+n)
+	b = binary.BigEndian.AppendUint32(b, uint32(n))
+	b = append(b, ProtocolVersion, byte(f.Type))
+	switch f.Type {
+	case FrameHello, FrameWelcome:
+		b = appendHello(b, &f.Hello)
+	case FrameReject, FrameLeave:
+		b = append(b, byte(f.Reason))
+	case FramePing:
+		b = appendLoad(b, f.Load)
+	case FrameData:
+		b = appendMsgID(b, f.Msg.ID)
+		b = binary.BigEndian.AppendUint16(b, f.Msg.Hops)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(f.Msg.Payload)))
+		b = append(b, f.Msg.Payload...)
+	case FramePeers:
+		b = append(b, byte(len(f.Peers)))
+		for i := range f.Peers {
+			p := &f.Peers[i]
+			b = binary.BigEndian.AppendUint64(b, uint64(p.ID))
+			b = append(b, p.Addr.IP[:]...)
+			b = binary.BigEndian.AppendUint16(b, p.Addr.Port)
+			b = append(b, p.FreeIn)
+		}
+	case FrameIHave:
+		b = binary.BigEndian.AppendUint16(b, uint16(len(f.IDs)))
+		for _, id := range f.IDs {
+			b = appendMsgID(b, id)
+		}
+	case FrameGraft:
+		b = appendMsgID(b, f.IDs[0])
+	case FramePrune:
+	}
+	return b, nil
+}
+
+func appendHello(b []byte, h *Hello) []byte {
+	b = append(b, HandshakeMagic...)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.ID))
+	b = binary.BigEndian.AppendUint64(b, h.Instance)
+	b = binary.BigEndian.AppendUint16(b, h.Port)
+	b = appendLoad(b, h.Load)
+	return append(b, byte(h.Flags))
+}
+
+func appendLoad(b []byte, l Load) []byte { return append(b, l.In, l.Out, l.FreeIn) }
+
+func appendMsgID(b []byte, id MsgID) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(id.Origin))
+	return binary.BigEndian.AppendUint64(b, id.Seq)
+}
+
+// DecodeFrame decodes one whole frame, length prefix included. The decoded
+// payload, peers and ids are copies: they never alias b, which the caller may
+// reuse. Errors wrap ErrFrameTooLarge, ErrVersion, ErrMagic or ErrMalformed.
+func DecodeFrame(b []byte) (Frame, error) {
+	if len(b) < lenPrefixSize {
+		return Frame{}, errorf(ErrMalformed, "mesh: truncated length prefix: %d of %d bytes", len(b), lenPrefixSize)
+	}
+	n := binary.BigEndian.Uint32(b)
+	if n > MaxFrameSize {
+		return Frame{}, errorf(ErrFrameTooLarge, "mesh: frame of %d bytes exceeds the %d-byte limit", n, MaxFrameSize)
+	}
+	if rest := len(b) - lenPrefixSize; rest != int(n) {
+		if rest < int(n) {
+			return Frame{}, errorf(ErrMalformed, "mesh: truncated frame: %d of %d bytes", rest, n)
+		}
+		return Frame{}, errorf(ErrMalformed, "mesh: %d trailing bytes after a %d-byte frame", rest-int(n), n)
+	}
+	return decodeFrameBody(b[lenPrefixSize:])
+}
+
+// decodeFrameBody decodes what follows the length prefix: version, type and
+// body, exactly.
+func decodeFrameBody(b []byte) (Frame, error) {
+	if len(b) < headerSize {
+		return Frame{}, errorf(ErrMalformed, "mesh: frame of %d bytes is shorter than its %d-byte header", len(b), headerSize)
+	}
+	if b[0] != ProtocolVersion {
+		return Frame{}, errorf(ErrVersion, "mesh: protocol version %d, want %d", b[0], ProtocolVersion)
+	}
+	f := Frame{Type: FrameType(b[1])}
+	body := b[headerSize:]
+	switch f.Type {
+	case FrameHello, FrameWelcome:
+		if err := exactBody(f.Type, body, helloBodySize); err != nil {
+			return Frame{}, err
+		}
+		if string(body[:len(HandshakeMagic)]) != HandshakeMagic {
+			return Frame{}, errorf(ErrMagic, "mesh: %v frame starts with %q, want %q", f.Type, body[:len(HandshakeMagic)], HandshakeMagic)
+		}
+		body = body[len(HandshakeMagic):]
+		f.Hello = Hello{
+			ID:       NodeID(binary.BigEndian.Uint64(body)),
+			Instance: binary.BigEndian.Uint64(body[8:]),
+			Port:     binary.BigEndian.Uint16(body[16:]),
+			Load:     decodeLoad(body[18:]),
+			Flags:    HelloFlags(body[21]),
+		}
+		if f.Hello.ID == 0 {
+			return Frame{}, errorf(ErrMalformed, "mesh: %v frame with zero node id", f.Type)
+		}
+	case FrameReject, FrameLeave:
+		if err := exactBody(f.Type, body, 1); err != nil {
+			return Frame{}, err
+		}
+		f.Reason = Reason(body[0])
+	case FramePing:
+		if err := exactBody(f.Type, body, loadSize); err != nil {
+			return Frame{}, err
+		}
+		f.Load = decodeLoad(body)
+	case FrameData:
+		if len(body) < dataHeadSize {
+			return Frame{}, truncated(f.Type, len(body), dataHeadSize)
+		}
+		f.Msg.ID = decodeMsgID(body)
+		f.Msg.Hops = binary.BigEndian.Uint16(body[msgIDSize:])
+		n := binary.BigEndian.Uint32(body[msgIDSize+2:])
+		if n > MaxFrameSize {
+			return Frame{}, errorf(ErrFrameTooLarge, "mesh: data payload of %d bytes exceeds the %d-byte limit", n, MaxFrameSize)
+		}
+		payload := body[dataHeadSize:]
+		if err := countedBody(f.Type, payload, int(n), 1, "payload bytes"); err != nil {
+			return Frame{}, err
+		}
+		if n > 0 {
+			f.Msg.Payload = slices.Clone(payload)
+		}
+	case FramePeers:
+		if len(body) < 1 {
+			return Frame{}, truncated(f.Type, len(body), 1)
+		}
+		count := int(body[0])
+		if err := countedBody(f.Type, body[1:], count, peerEntrySize, "entries"); err != nil {
+			return Frame{}, err
+		}
+		if count > 0 {
+			f.Peers = make([]PeerInfo, count)
+		}
+		for i, e := 0, body[1:]; i < count; i, e = i+1, e[peerEntrySize:] {
+			p := &f.Peers[i]
+			p.ID = NodeID(binary.BigEndian.Uint64(e))
+			copy(p.Addr.IP[:], e[8:24])
+			p.Addr.Port = binary.BigEndian.Uint16(e[24:])
+			p.FreeIn = e[26]
+			if p.ID == 0 {
+				return Frame{}, errorf(ErrMalformed, "mesh: peers frame entry %d has zero node id", i)
+			}
+		}
+	case FrameIHave:
+		if len(body) < 2 {
+			return Frame{}, truncated(f.Type, len(body), 2)
+		}
+		count := int(binary.BigEndian.Uint16(body))
+		if err := countedBody(f.Type, body[2:], count, msgIDSize, "ids"); err != nil {
+			return Frame{}, err
+		}
+		if count > 0 {
+			f.IDs = make([]MsgID, count)
+		}
+		for i, e := 0, body[2:]; i < count; i, e = i+1, e[msgIDSize:] {
+			f.IDs[i] = decodeMsgID(e)
+		}
+	case FrameGraft:
+		if err := exactBody(f.Type, body, msgIDSize); err != nil {
+			return Frame{}, err
+		}
+		f.IDs = []MsgID{decodeMsgID(body)}
+	case FramePrune:
+		if err := exactBody(f.Type, body, 0); err != nil {
+			return Frame{}, err
+		}
+	default:
+		return Frame{}, errorf(ErrMalformed, "mesh: unknown frame type %d", uint8(f.Type))
+	}
+	return f, nil
+}
+
+// exactBody checks that b, a body or the rest of one, has exactly want bytes.
+func exactBody(t FrameType, b []byte, want int) error {
+	switch {
+	case len(b) < want:
+		return truncated(t, len(b), want)
+	case len(b) > want:
+		return errorf(ErrMalformed, "mesh: %v frame has %d trailing bytes", t, len(b)-want)
+	}
+	return nil
+}
+
+// countedBody checks that b holds exactly count items of size bytes each, as
+// announced by a count or length field.
+func countedBody(t FrameType, b []byte, count, size int, items string) error {
+	want := count * size
+	switch {
+	case len(b) < want:
+		if size == 1 {
+			return errorf(ErrMalformed, "mesh: truncated %v frame: %d %s announced, only %d follow", t, count, items, len(b))
+		}
+		return errorf(ErrMalformed, "mesh: truncated %v frame: %d %s announced (%d bytes), only %d bytes follow", t, count, items, want, len(b))
+	case len(b) > want:
+		return errorf(ErrMalformed, "mesh: %v frame has %d trailing bytes after its %d %s", t, len(b)-want, count, items)
+	}
+	return nil
+}
+
+func truncated(t FrameType, have, want int) error {
+	return errorf(ErrMalformed, "mesh: truncated %v frame: %d of %d bytes", t, have, want)
+}
+
+func decodeLoad(b []byte) Load { return Load{In: b[0], Out: b[1], FreeIn: b[2]} }
+
+func decodeMsgID(b []byte) MsgID {
+	return MsgID{Origin: NodeID(binary.BigEndian.Uint64(b)), Seq: binary.BigEndian.Uint64(b[8:])}
+}
+
+// keptBufferSize bounds the buffers FrameReader keeps and WriteFrame pools
+// between frames; larger frames get a buffer of their own.
+const keptBufferSize = 64 << 10
+
+// FrameReader reads frames from a stream. It checks each length prefix
+// against its limit before allocating anything, grows its buffer only as the
+// bytes of a frame actually arrive, and reuses that buffer between frames.
+// It issues small reads (the 4-byte prefix, then the frame), so wrap a raw
+// connection in a bufio.Reader.
+type FrameReader struct {
+	r   io.Reader
+	max int
+	hdr [lenPrefixSize]byte
+	buf []byte
+	err error // sticky: the stream is out of step or ended
+}
+
+// NewFrameReader returns a reader of frames from r that refuses frames whose
+// length prefix exceeds maxSize (at most MaxFrameSize; zero or negative
+// means MaxFrameSize).
+func NewFrameReader(r io.Reader, maxSize int) *FrameReader {
+	if maxSize <= 0 || maxSize > MaxFrameSize {
+		maxSize = MaxFrameSize
+	}
+	return &FrameReader{r: r, max: maxSize}
+}
+
+// Next reads and decodes the next frame. It returns io.EOF when the stream
+// ends cleanly between frames and io.ErrUnexpectedEOF when it ends within
+// one. A frame that does not decode is skipped with an error (see
+// DecodeFrame) and the reader stays usable; after a length prefix above the
+// limit or a read error the stream is out of step, and Next keeps returning
+// that error.
+func (fr *FrameReader) Next() (Frame, error) {
+	if fr.err != nil {
+		return Frame{}, fr.err
+	}
+	if _, err := io.ReadFull(fr.r, fr.hdr[:]); err != nil {
+		fr.err = err // io.EOF before the first byte, else io.ErrUnexpectedEOF
+		return Frame{}, err
+	}
+	n := binary.BigEndian.Uint32(fr.hdr[:])
+	if uint64(n) > uint64(fr.max) {
+		fr.err = errorf(ErrFrameTooLarge, "mesh: frame of %d bytes exceeds the %d-byte limit", n, fr.max)
+		return Frame{}, fr.err
+	}
+	b, err := fr.readBody(int(n))
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		fr.err = err
+		return Frame{}, err
+	}
+	return decodeFrameBody(b)
+}
+
+// readBody reads n bytes into the reused buffer, growing it at most by the
+// number of bytes already received, so that a peer announcing a large frame
+// and then stalling costs little memory.
+func (fr *FrameReader) readBody(n int) ([]byte, error) {
+	b := fr.buf[:0]
+	if n > keptBufferSize {
+		fr.buf = nil // do not keep a large buffer past this frame
+	}
+	for len(b) < n {
+		chunk := min(n-len(b), max(len(b), keptBufferSize))
+		b = slices.Grow(b, chunk)
+		if _, err := io.ReadFull(fr.r, b[len(b):len(b)+chunk]); err != nil {
+			return nil, err
+		}
+		b = b[:len(b)+chunk]
+	}
+	if n <= keptBufferSize {
+		fr.buf = b
+	}
+	return b, nil
+}
+
+var writeBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// WriteFrame encodes f and writes it to w with a single Write call, from a
+// pooled buffer. Errors are those of AppendFrame and of w.
+func WriteFrame(w io.Writer, f *Frame) error {
+	bp := writeBufs.Get().(*[]byte)
+	b, err := AppendFrame((*bp)[:0], f)
+	if err == nil {
+		_, err = w.Write(b)
+	}
+	if cap(b) <= keptBufferSize {
+		*bp = b
+		writeBufs.Put(bp)
+	}
+	return err
+}

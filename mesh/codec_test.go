@@ -1,0 +1,639 @@
+package mesh
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// maxDataPayload is the largest payload a Data frame can carry.
+const maxDataPayload = MaxFrameSize - headerSize - dataHeadSize
+
+// sampleFrames returns valid frames of every type, with edge cases. Empty
+// payloads and lists are nil, as DecodeFrame returns them.
+func sampleFrames() []struct {
+	name string
+	f    Frame
+} {
+	v4 := AddrFrom(netip.MustParseAddrPort("192.168.1.20:7946"))
+	v6 := AddrFrom(netip.MustParseAddrPort("[2001:db8::1]:65535"))
+	peers255 := make([]PeerInfo, 255)
+	for i := range peers255 {
+		peers255[i] = PeerInfo{ID: NodeID(i + 1), Addr: v4.WithPort(uint16(i)), FreeIn: uint8(i)}
+	}
+	ids := make([]MsgID, 1000)
+	for i := range ids {
+		ids[i] = MsgID{Origin: NodeID(i%7 + 1), Seq: uint64(i) << 40}
+	}
+	maxPayload := bytes.Repeat([]byte{0xA5}, maxDataPayload)
+	hello := Hello{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 7946, Load: Load{In: 3, Out: 5, FreeIn: 2}, Flags: HelloNeedy}
+	maxHello := Hello{ID: ^NodeID(0), Instance: ^uint64(0), Port: 65535, Load: Load{255, 255, 255}, Flags: 0xFF}
+	return []struct {
+		name string
+		f    Frame
+	}{
+		{"hello", Frame{Type: FrameHello, Hello: hello}},
+		{"hello-max", Frame{Type: FrameHello, Hello: maxHello}},
+		{"hello-port0", Frame{Type: FrameHello, Hello: Hello{ID: 1}}},
+		{"welcome", Frame{Type: FrameWelcome, Hello: hello}},
+		{"reject", Frame{Type: FrameReject, Reason: ReasonFull}},
+		{"reject-unknown-reason", Frame{Type: FrameReject, Reason: 200}},
+		{"leave", Frame{Type: FrameLeave, Reason: ReasonLeaving}},
+		{"ping", Frame{Type: FramePing, Load: Load{In: 1, Out: 2, FreeIn: 3}}},
+		{"ping-zero", Frame{Type: FramePing}},
+		{"data", Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 42, Seq: 1<<32 | 7}, Hops: 3, Payload: []byte("hello, mesh")}}},
+		{"data-empty", Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 1, Seq: 1}}}},
+		{"data-max-hops", Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 9, Seq: 0}, Hops: 65535, Payload: []byte{0}}}},
+		{"data-max-payload", Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 5, Seq: 5}, Hops: 1, Payload: maxPayload}}},
+		{"peers-empty", Frame{Type: FramePeers}},
+		{"peers", Frame{Type: FramePeers, Peers: []PeerInfo{{ID: 7, Addr: v4, FreeIn: 4}, {ID: 8, Addr: v6}, {ID: 9}}}},
+		{"peers-255", Frame{Type: FramePeers, Peers: peers255}},
+		{"ihave-empty", Frame{Type: FrameIHave}},
+		{"ihave", Frame{Type: FrameIHave, IDs: []MsgID{{Origin: 1, Seq: 2}, {Origin: 3, Seq: 4}}}},
+		{"ihave-1000", Frame{Type: FrameIHave, IDs: ids}},
+		{"graft", Frame{Type: FrameGraft, IDs: []MsgID{{Origin: ^NodeID(0), Seq: ^uint64(0)}}}},
+		{"prune", Frame{Type: FramePrune}},
+	}
+}
+
+func mustAppendFrame(t testing.TB, f *Frame) []byte {
+	t.Helper()
+	b, err := AppendFrame(nil, f)
+	if err != nil {
+		t.Fatalf("AppendFrame(%v): %v", f.Type, err)
+	}
+	return b
+}
+
+func TestFrameRoundTrip(t *testing.T) {
+	for _, tc := range sampleFrames() {
+		t.Run(tc.name, func(t *testing.T) {
+			prefix := []byte("keep")
+			b, err := AppendFrame(prefix, &tc.f)
+			if err != nil {
+				t.Fatalf("AppendFrame: %v", err)
+			}
+			if !bytes.Equal(b[:len(prefix)], []byte("keep")) {
+				t.Fatalf("AppendFrame clobbered dst")
+			}
+			b = b[len(prefix):]
+			if got, want := len(b), EncodedSize(&tc.f); got != want {
+				t.Fatalf("AppendFrame wrote %d bytes, EncodedSize says %d", got, want)
+			}
+			if n := binary.BigEndian.Uint32(b); int(n) != len(b)-4 {
+				t.Fatalf("length prefix %d, frame has %d bytes after it", n, len(b)-4)
+			}
+			got, err := DecodeFrame(b)
+			if err != nil {
+				t.Fatalf("DecodeFrame: %v", err)
+			}
+			if !reflect.DeepEqual(got, tc.f) {
+				t.Fatalf("round trip changed the frame:\n got %+v\nwant %+v", frameSummary(got), frameSummary(tc.f))
+			}
+			// The decoded frame must not alias the input buffer.
+			clear(b)
+			if !reflect.DeepEqual(got, tc.f) {
+				t.Fatalf("decoded frame aliases the input buffer")
+			}
+		})
+	}
+}
+
+// frameSummary keeps failure messages readable when frames carry big slices.
+func frameSummary(f Frame) string {
+	return fmt.Sprintf("{%v hello=%+v reason=%v load=%+v msg=%v/%d/%dB peers=%d ids=%d}",
+		f.Type, f.Hello, f.Reason, f.Load, f.Msg.ID, f.Msg.Hops, len(f.Msg.Payload), len(f.Peers), len(f.IDs))
+}
+
+// TestFrameGolden pins the wire format byte by byte.
+func TestFrameGolden(t *testing.T) {
+	v4 := AddrFrom(netip.MustParseAddrPort("10.0.0.1:258"))
+	tests := []struct {
+		f    Frame
+		want string
+	}{
+		{Frame{Type: FrameHello, Hello: Hello{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 0x1f0a, Load: Load{3, 5, 2}, Flags: HelloNeedy}},
+			"0000001c" + "01" + "01" + "5032504d" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01"},
+		{Frame{Type: FrameWelcome, Hello: Hello{ID: 1}},
+			"0000001c" + "01" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00"},
+		{Frame{Type: FrameReject, Reason: ReasonDuplicate}, "00000003" + "01" + "03" + "02"},
+		{Frame{Type: FramePing, Load: Load{1, 2, 3}}, "00000005" + "01" + "04" + "010203"},
+		{Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 0xAB, Seq: 0xCD}, Hops: 0x0102, Payload: []byte("hi")}},
+			"0000001a" + "01" + "05" + "00000000000000ab" + "00000000000000cd" + "0102" + "00000002" + "6869"},
+		{Frame{Type: FramePeers, Peers: []PeerInfo{{ID: 2, Addr: v4, FreeIn: 4}}},
+			"0000001e" + "01" + "06" + "01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04"},
+		{Frame{Type: FrameLeave, Reason: ReasonLeaving}, "00000003" + "01" + "07" + "04"},
+		{Frame{Type: FrameIHave, IDs: []MsgID{{1, 2}}},
+			"00000014" + "01" + "08" + "0001" + "0000000000000001" + "0000000000000002"},
+		{Frame{Type: FrameGraft, IDs: []MsgID{{3, 4}}},
+			"00000012" + "01" + "09" + "0000000000000003" + "0000000000000004"},
+		{Frame{Type: FramePrune}, "00000002" + "01" + "0a"},
+	}
+	for _, tc := range tests {
+		got := hex.EncodeToString(mustAppendFrame(t, &tc.f))
+		if got != tc.want {
+			t.Errorf("%v frame:\n got %s\nwant %s", tc.f.Type, got, tc.want)
+		}
+	}
+}
+
+func TestEncodedSize(t *testing.T) {
+	for _, tc := range sampleFrames() {
+		if got, want := EncodedSize(&tc.f), len(mustAppendFrame(t, &tc.f)); got != want {
+			t.Errorf("%s: EncodedSize = %d, AppendFrame wrote %d", tc.name, got, want)
+		}
+	}
+	if got := EncodedSize(&Frame{Type: 99}); got != 0 {
+		t.Errorf("EncodedSize of an unknown type = %d, want 0", got)
+	}
+	f := sampleFrames()[0].f
+	if a := testing.AllocsPerRun(100, func() { EncodedSize(&f) }); a != 0 {
+		t.Errorf("EncodedSize allocates %v times", a)
+	}
+}
+
+func TestAppendFrameNoAlloc(t *testing.T) {
+	for _, tc := range sampleFrames() {
+		buf := make([]byte, 0, EncodedSize(&tc.f))
+		allocs := testing.AllocsPerRun(10, func() {
+			if _, err := AppendFrame(buf, &tc.f); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: AppendFrame into a big enough buffer allocates %v times", tc.name, allocs)
+		}
+	}
+}
+
+func TestAppendFrameErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		f    Frame
+		err  error
+	}{
+		{"unknown-type-0", Frame{}, ErrInvalidFrame},
+		{"unknown-type-11", Frame{Type: 11}, ErrInvalidFrame},
+		{"hello-zero-id", Frame{Type: FrameHello}, ErrInvalidFrame},
+		{"welcome-zero-id", Frame{Type: FrameWelcome, Hello: Hello{Port: 1}}, ErrInvalidFrame},
+		{"256-peers", Frame{Type: FramePeers, Peers: make([]PeerInfo, 256)}, ErrInvalidFrame},
+		{"peer-zero-id", Frame{Type: FramePeers, Peers: []PeerInfo{{ID: 1}, {ID: 0}}}, ErrInvalidFrame},
+		{"65536-ids", Frame{Type: FrameIHave, IDs: make([]MsgID, 65536)}, ErrInvalidFrame},
+		{"graft-no-id", Frame{Type: FrameGraft}, ErrInvalidFrame},
+		{"graft-two-ids", Frame{Type: FrameGraft, IDs: make([]MsgID, 2)}, ErrInvalidFrame},
+		{"prune-with-ids", Frame{Type: FramePrune, IDs: make([]MsgID, 1)}, ErrInvalidFrame},
+		{"payload-one-too-many", Frame{Type: FrameData, Msg: Message{Payload: make([]byte, maxDataPayload+1)}}, ErrFrameTooLarge},
+		{"payload-huge", Frame{Type: FrameData, Msg: Message{Payload: make([]byte, 3*MaxFrameSize)}}, ErrFrameTooLarge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dst := []byte("dst")
+			b, err := AppendFrame(dst, &tc.f)
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("AppendFrame error %v, want %v", err, tc.err)
+			}
+			if !bytes.Equal(b, []byte("dst")) {
+				t.Fatalf("AppendFrame changed dst on error: %q", b)
+			}
+			if werr := WriteFrame(noWriter{t}, &tc.f); !errors.Is(werr, tc.err) {
+				t.Fatalf("WriteFrame error %v, want %v", werr, tc.err)
+			}
+		})
+	}
+}
+
+// noWriter fails the test when written to.
+type noWriter struct{ t *testing.T }
+
+func (w noWriter) Write(p []byte) (int, error) {
+	w.t.Fatalf("unexpected write of %d bytes", len(p))
+	return 0, nil
+}
+
+// rawFrame builds a frame with a correct length prefix around version, type and
+// body parts.
+func rawFrame(version byte, t FrameType, parts ...[]byte) []byte {
+	body := append([]byte{version, byte(t)}, bytes.Join(parts, nil)...)
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(body))), body...)
+}
+
+func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func TestDecodeFrameMalformed(t *testing.T) {
+	helloBody := func(magic string, id uint64) []byte {
+		return bytes.Join([][]byte{[]byte(magic), be64(id), be64(9), be16(80), {1, 2, 3}, {0}}, nil)
+	}
+	entry := func(id uint64) []byte {
+		return bytes.Join([][]byte{be64(id), make([]byte, 16), be16(1), {0}}, nil)
+	}
+	mid := func(o, s uint64) []byte { return append(be64(o), be64(s)...) }
+	dataHead := func(n uint32) []byte { return bytes.Join([][]byte{mid(1, 1), be16(0), be32(n)}, nil) }
+	valid := rawFrame(1, FramePing, []byte{1, 2, 3})
+
+	tests := []struct {
+		name string
+		in   []byte
+		err  error
+		msg  string // a substring of the error text
+	}{
+		{"empty", nil, ErrMalformed, "truncated length prefix"},
+		{"short-prefix", []byte{0, 0, 0}, ErrMalformed, "truncated length prefix"},
+		{"gigabytes", be32(0xC0000000), ErrFrameTooLarge, "frame of 3221225472 bytes exceeds the 1048576-byte limit"},
+		{"one-over-max", append(be32(MaxFrameSize+1), make([]byte, 16)...), ErrFrameTooLarge, "exceeds"},
+		{"max-u32", be32(0xFFFFFFFF), ErrFrameTooLarge, "exceeds"},
+		{"truncated-frame", valid[:len(valid)-1], ErrMalformed, "truncated frame"},
+		{"prefix-only", valid[:4], ErrMalformed, "truncated frame"},
+		{"trailing-after-frame", append(bytes.Clone(valid), 0), ErrMalformed, "1 trailing bytes"},
+		{"two-frames", append(bytes.Clone(valid), valid...), ErrMalformed, "trailing"},
+		{"zero-length", be32(0), ErrMalformed, "header"},
+		{"version-only", append(be32(1), 1), ErrMalformed, "header"},
+		{"version-0", rawFrame(0, FramePing, []byte{1, 2, 3}), ErrVersion, "protocol version 0, want 1"},
+		{"version-2", rawFrame(2, FramePrune), ErrVersion, "protocol version 2"},
+		{"version-255", rawFrame(255, 0), ErrVersion, "version 255"},
+		{"type-0", rawFrame(1, 0), ErrMalformed, "unknown frame type 0"},
+		{"type-11", rawFrame(1, 11), ErrMalformed, "unknown frame type 11"},
+		{"type-255", rawFrame(1, 255, []byte{1, 2, 3}), ErrMalformed, "unknown frame type 255"},
+		{"hello-empty", rawFrame(1, FrameHello), ErrMalformed, "truncated hello"},
+		{"hello-truncated", rawFrame(1, FrameHello, helloBody(HandshakeMagic, 1)[:helloBodySize-1]), ErrMalformed, "truncated hello"},
+		{"hello-trailing", rawFrame(1, FrameHello, helloBody(HandshakeMagic, 1), []byte{0}), ErrMalformed, "trailing"},
+		{"hello-bad-magic", rawFrame(1, FrameHello, helloBody("HTTP", 1)), ErrMagic, `"HTTP"`},
+		{"hello-beacon-magic", rawFrame(1, FrameHello, helloBody(BeaconMagic, 1)), ErrMagic, "want"},
+		{"hello-zero-id", rawFrame(1, FrameHello, helloBody(HandshakeMagic, 0)), ErrMalformed, "zero node id"},
+		{"welcome-zero-id", rawFrame(1, FrameWelcome, helloBody(HandshakeMagic, 0)), ErrMalformed, "welcome frame with zero node id"},
+		{"welcome-bad-magic", rawFrame(1, FrameWelcome, helloBody("p2pm", 7)), ErrMagic, "welcome"},
+		{"reject-empty", rawFrame(1, FrameReject), ErrMalformed, "truncated reject"},
+		{"reject-trailing", rawFrame(1, FrameReject, []byte{1, 2}), ErrMalformed, "trailing"},
+		{"leave-empty", rawFrame(1, FrameLeave), ErrMalformed, "truncated leave"},
+		{"ping-truncated", rawFrame(1, FramePing, []byte{1, 2}), ErrMalformed, "truncated ping"},
+		{"ping-trailing", rawFrame(1, FramePing, []byte{1, 2, 3, 4}), ErrMalformed, "trailing"},
+		{"data-empty", rawFrame(1, FrameData), ErrMalformed, "truncated data"},
+		{"data-head-truncated", rawFrame(1, FrameData, dataHead(0)[:dataHeadSize-1]), ErrMalformed, "truncated data"},
+		{"data-payload-truncated", rawFrame(1, FrameData, dataHead(5), []byte("abcd")), ErrMalformed, "truncated data"},
+		{"data-payload-trailing", rawFrame(1, FrameData, dataHead(3), []byte("abcd")), ErrMalformed, "trailing"},
+		{"data-length-beyond-frame", rawFrame(1, FrameData, dataHead(MaxFrameSize)), ErrMalformed, "truncated data"},
+		{"data-length-over-max", rawFrame(1, FrameData, dataHead(MaxFrameSize+1), []byte("x")), ErrFrameTooLarge, "payload of 1048577 bytes"},
+		{"data-length-4g", rawFrame(1, FrameData, dataHead(0xFFFFFFFF)), ErrFrameTooLarge, "payload"},
+		{"peers-empty-body", rawFrame(1, FramePeers), ErrMalformed, "truncated peers"},
+		{"peers-count-beyond-frame", rawFrame(1, FramePeers, []byte{2}, entry(1)), ErrMalformed, "truncated peers"},
+		{"peers-255-claimed-none-sent", rawFrame(1, FramePeers, []byte{255}), ErrMalformed, "truncated peers"},
+		{"peers-partial-entry", rawFrame(1, FramePeers, []byte{1}, entry(1)[:peerEntrySize-1]), ErrMalformed, "truncated"},
+		{"peers-trailing", rawFrame(1, FramePeers, []byte{1}, entry(1), []byte{0}), ErrMalformed, "trailing"},
+		{"peers-zero-id", rawFrame(1, FramePeers, []byte{2}, entry(1), entry(0)), ErrMalformed, "entry 1 has zero node id"},
+		{"ihave-empty-body", rawFrame(1, FrameIHave), ErrMalformed, "truncated ihave"},
+		{"ihave-half-count", rawFrame(1, FrameIHave, []byte{0}), ErrMalformed, "truncated ihave"},
+		{"ihave-count-beyond-frame", rawFrame(1, FrameIHave, be16(2), mid(1, 1)), ErrMalformed, "truncated"},
+		{"ihave-65535-claimed", rawFrame(1, FrameIHave, be16(65535), mid(1, 1)), ErrMalformed, "truncated"},
+		{"ihave-trailing", rawFrame(1, FrameIHave, be16(1), mid(1, 1), []byte{0}), ErrMalformed, "trailing"},
+		{"graft-empty", rawFrame(1, FrameGraft), ErrMalformed, "truncated graft"},
+		{"graft-truncated", rawFrame(1, FrameGraft, mid(1, 1)[:15]), ErrMalformed, "truncated graft"},
+		{"graft-two-ids", rawFrame(1, FrameGraft, mid(1, 1), mid(2, 2)), ErrMalformed, "trailing"},
+		{"prune-trailing", rawFrame(1, FramePrune, []byte{0}), ErrMalformed, "prune frame has 1 trailing bytes"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := DecodeFrame(tc.in)
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("DecodeFrame(%x) = %+v, %v; want error %v", tc.in, frameSummary(f), err, tc.err)
+			}
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %q does not mention %q", err, tc.msg)
+			}
+			if !reflect.DeepEqual(f, Frame{}) {
+				t.Errorf("DecodeFrame returned %+v with its error", frameSummary(f))
+			}
+		})
+	}
+}
+
+func TestDecodeFrameErrorText(t *testing.T) {
+	_, err := DecodeFrame([]byte{0xC0, 0, 0, 0})
+	if got, want := fmt.Sprint(err), "mesh: frame of 3221225472 bytes exceeds the 1048576-byte limit"; got != want {
+		t.Errorf("error text %q, want %q", got, want)
+	}
+}
+
+func TestDecodeFrameMaxPayload(t *testing.T) {
+	f := Frame{Type: FrameData, Msg: Message{ID: MsgID{1, 1}, Payload: make([]byte, maxDataPayload)}}
+	b := mustAppendFrame(t, &f)
+	if len(b) != lenPrefixSize+MaxFrameSize {
+		t.Fatalf("largest data frame has %d bytes, want %d", len(b), lenPrefixSize+MaxFrameSize)
+	}
+	if _, err := DecodeFrame(b); err != nil {
+		t.Fatalf("DecodeFrame of the largest data frame: %v", err)
+	}
+}
+
+// concatFrames encodes frames back to back.
+func concatFrames(t testing.TB, frames ...Frame) []byte {
+	var b []byte
+	for i := range frames {
+		var err error
+		if b, err = AppendFrame(b, &frames[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+func TestFrameReaderBackToBack(t *testing.T) {
+	var frames []Frame
+	for _, tc := range sampleFrames() {
+		frames = append(frames, tc.f)
+	}
+	stream := concatFrames(t, frames...)
+	readers := map[string]func() io.Reader{
+		"whole":    func() io.Reader { return bytes.NewReader(stream) },
+		"one-byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(stream)) },
+		"half":     func() io.Reader { return iotest.HalfReader(bytes.NewReader(stream)) },
+		"data-err": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(stream)) },
+		"split":    func() io.Reader { return io.MultiReader(bytes.NewReader(stream[:7]), bytes.NewReader(stream[7:])) },
+	}
+	for name, mk := range readers {
+		t.Run(name, func(t *testing.T) {
+			fr := NewFrameReader(mk(), MaxFrameSize)
+			for i, want := range frames {
+				got, err := fr.Next()
+				if err != nil {
+					t.Fatalf("frame %d (%v): %v", i, want.Type, err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("frame %d:\n got %s\nwant %s", i, frameSummary(got), frameSummary(want))
+				}
+			}
+			for range 2 {
+				if _, err := fr.Next(); err != io.EOF {
+					t.Fatalf("Next after the last frame: %v, want io.EOF", err)
+				}
+			}
+		})
+	}
+}
+
+// prefixOnlyReader serves data and fails the test if a read asks for more than
+// limit bytes or reads past the data.
+type prefixOnlyReader struct {
+	t     testing.TB
+	data  []byte
+	limit int
+}
+
+func (g *prefixOnlyReader) Read(p []byte) (int, error) {
+	if len(p) > g.limit {
+		g.t.Fatalf("read of %d bytes requested, more than %d", len(p), g.limit)
+	}
+	if len(g.data) == 0 {
+		g.t.Fatalf("read past the length prefix")
+	}
+	n := copy(p, g.data)
+	g.data = g.data[n:]
+	return n, nil
+}
+
+func TestFrameReaderRejectsHugeLength(t *testing.T) {
+	for _, n := range []uint32{0xC0000000, 0xFFFFFFFF, MaxFrameSize + 1} {
+		perRun := allocatedBytesPerRun(20, func() {
+			fr := NewFrameReader(&prefixOnlyReader{t: t, data: be32(n), limit: 4}, MaxFrameSize)
+			_, err := fr.Next()
+			if !errors.Is(err, ErrFrameTooLarge) {
+				t.Fatalf("length %d: error %v, want ErrFrameTooLarge", n, err)
+			}
+			// The error sticks; the reader does not touch the stream again.
+			if _, err2 := fr.Next(); err2 != err {
+				t.Fatalf("second Next: %v, want the same error", err2)
+			}
+		})
+		// The reader itself, the guard reader and the error: a few small
+		// allocations, nothing proportional to n.
+		if perRun > 1024 {
+			t.Errorf("length %d: %d bytes allocated to reject it", n, perRun)
+		}
+	}
+}
+
+// allocatedBytesPerRun is like testing.AllocsPerRun but counts bytes.
+func allocatedBytesPerRun(runs int, f func()) uint64 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	f() // warm up
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return (after.TotalAlloc - before.TotalAlloc) / uint64(runs)
+}
+
+func TestFrameReaderMaxSize(t *testing.T) {
+	ping := Frame{Type: FramePing, Load: Load{1, 1, 1}}
+	data := Frame{Type: FrameData, Msg: Message{ID: MsgID{1, 1}, Payload: make([]byte, 100)}}
+	stream := concatFrames(t, ping, data)
+	limit := EncodedSize(&data) - lenPrefixSize - 1
+	fr := NewFrameReader(bytes.NewReader(stream), limit)
+	if got, err := fr.Next(); err != nil || !reflect.DeepEqual(got, ping) {
+		t.Fatalf("first frame: %s, %v", frameSummary(got), err)
+	}
+	_, err := fr.Next()
+	if !errors.Is(err, ErrFrameTooLarge) {
+		t.Fatalf("oversized frame: error %v, want ErrFrameTooLarge", err)
+	}
+	if want := fmt.Sprintf("mesh: frame of %d bytes exceeds the %d-byte limit", limit+1, limit); err.Error() != want {
+		t.Errorf("error text %q, want %q", err, want)
+	}
+	// Exactly at the limit is fine.
+	fr = NewFrameReader(bytes.NewReader(stream[EncodedSize(&ping):]), limit+1)
+	if got, err := fr.Next(); err != nil || !reflect.DeepEqual(got, data) {
+		t.Fatalf("frame at the limit: %s, %v", frameSummary(got), err)
+	}
+	// Limits outside (0, MaxFrameSize] mean MaxFrameSize.
+	for _, max := range []int{0, -1, MaxFrameSize * 4} {
+		if fr := NewFrameReader(nil, max); fr.max != MaxFrameSize {
+			t.Errorf("NewFrameReader(_, %d) has limit %d, want %d", max, fr.max, MaxFrameSize)
+		}
+	}
+}
+
+func TestFrameReaderTruncated(t *testing.T) {
+	data := Frame{Type: FrameData, Msg: Message{ID: MsgID{1, 1}, Payload: []byte("payload")}}
+	one := concatFrames(t, data)
+	stream := concatFrames(t, data, data)
+	for cut := 0; cut <= len(stream); cut++ {
+		fr := NewFrameReader(iotest.OneByteReader(bytes.NewReader(stream[:cut])), 0)
+		var n int
+		var err error
+		for {
+			if _, err = fr.Next(); err != nil {
+				break
+			}
+			n++
+		}
+		wantN, wantErr := cut/len(one), io.ErrUnexpectedEOF
+		if cut%len(one) == 0 {
+			wantErr = io.EOF
+		}
+		if n != wantN || err != wantErr {
+			t.Errorf("stream cut after %d bytes: %d frames then %v, want %d then %v", cut, n, err, wantN, wantErr)
+		}
+		if _, err2 := fr.Next(); err2 != err {
+			t.Errorf("stream cut after %d bytes: Next after %v returned %v", cut, err, err2)
+		}
+	}
+}
+
+func TestFrameReaderReadError(t *testing.T) {
+	boom := errors.New("boom")
+	stream := concatFrames(t, Frame{Type: FramePrune})
+	fr := NewFrameReader(io.MultiReader(bytes.NewReader(stream), iotest.ErrReader(boom)), 0)
+	if _, err := fr.Next(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := fr.Next(); err != boom {
+			t.Fatalf("Next: %v, want %v", err, boom)
+		}
+	}
+}
+
+func TestFrameReaderSkipsMalformedFrame(t *testing.T) {
+	prune := Frame{Type: FramePrune}
+	var stream []byte
+	stream = append(stream, rawFrame(2, FramePing, []byte{1, 2, 3})...) // wrong version
+	stream = append(stream, rawFrame(1, 42)...)                         // unknown type
+	stream = append(stream, concatFrames(t, prune)...)
+	fr := NewFrameReader(bytes.NewReader(stream), 0)
+	if _, err := fr.Next(); !errors.Is(err, ErrVersion) {
+		t.Fatalf("first frame: %v, want ErrVersion", err)
+	}
+	if _, err := fr.Next(); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("second frame: %v, want ErrMalformed", err)
+	}
+	if got, err := fr.Next(); err != nil || !reflect.DeepEqual(got, prune) {
+		t.Fatalf("third frame: %s, %v", frameSummary(got), err)
+	}
+}
+
+func TestFrameReaderReusesBuffer(t *testing.T) {
+	ping := Frame{Type: FramePing, Load: Load{1, 2, 3}}
+	b := concatFrames(t, ping)
+	r := bytes.NewReader(b)
+	fr := NewFrameReader(r, 0)
+	fr.Next() // warm up the buffer
+	allocs := testing.AllocsPerRun(100, func() {
+		r.Reset(b)
+		if _, err := fr.Next(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("reading a ping allocates %v times", allocs)
+	}
+}
+
+func TestFrameReaderLargeFrame(t *testing.T) {
+	f := Frame{Type: FrameData, Msg: Message{ID: MsgID{1, 1}, Payload: bytes.Repeat([]byte("0123456789"), maxDataPayload/10)}}
+	small := Frame{Type: FramePing}
+	stream := concatFrames(t, f, small, f)
+	fr := NewFrameReader(iotest.HalfReader(bytes.NewReader(stream)), 0)
+	for i, want := range []Frame{f, small, f} {
+		got, err := fr.Next()
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("frame %d: %s, %v", i, frameSummary(got), err)
+		}
+		if cap(fr.buf) > keptBufferSize {
+			t.Fatalf("frame %d: reader keeps a %d-byte buffer", i, cap(fr.buf))
+		}
+	}
+}
+
+// writeCounter records the size of each Write.
+type writeCounter struct{ writes []int }
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, len(p))
+	return len(p), nil
+}
+
+func TestWriteFrame(t *testing.T) {
+	var buf bytes.Buffer
+	for _, tc := range sampleFrames() {
+		var cw writeCounter
+		if err := WriteFrame(&cw, &tc.f); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(cw.writes) != 1 || cw.writes[0] != EncodedSize(&tc.f) {
+			t.Errorf("%s: writes %v, want one of %d bytes", tc.name, cw.writes, EncodedSize(&tc.f))
+		}
+		if err := WriteFrame(&buf, &tc.f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fr := NewFrameReader(&buf, 0)
+	for _, tc := range sampleFrames() {
+		got, err := fr.Next()
+		if err != nil || !reflect.DeepEqual(got, tc.f) {
+			t.Fatalf("%s: read back %s, %v", tc.name, frameSummary(got), err)
+		}
+	}
+	boom := errors.New("boom")
+	if err := WriteFrame(failingWriter{boom}, &Frame{Type: FramePrune}); err != boom {
+		t.Errorf("WriteFrame to a failing writer: %v, want %v", err, boom)
+	}
+}
+
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+
+func benchDataFrame() Frame {
+	return Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 42, Seq: 1 << 40}, Hops: 3, Payload: make([]byte, 1024)}}
+}
+
+func BenchmarkAppendFrameData(b *testing.B) {
+	f := benchDataFrame()
+	buf := make([]byte, 0, EncodedSize(&f))
+	b.ReportAllocs()
+	b.SetBytes(int64(EncodedSize(&f)))
+	for b.Loop() {
+		var err error
+		if buf, err = AppendFrame(buf[:0], &f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeFrameData(b *testing.B) {
+	f := benchDataFrame()
+	enc := mustAppendFrame(b, &f)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(enc)))
+	for b.Loop() {
+		if _, err := DecodeFrame(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFrameReaderData(b *testing.B) {
+	f := benchDataFrame()
+	enc := mustAppendFrame(b, &f)
+	r := bytes.NewReader(enc)
+	fr := NewFrameReader(r, 0)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(enc)))
+	for b.Loop() {
+		r.Reset(enc)
+		if _, err := fr.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package mesh_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"p2pmesh/mesh"
+	"p2pmesh/sim"
+)
+
+func TestLargeLANJoinsIntoOneComponent(t *testing.T) {
+	s := newLAN(t, 5, 200, mesh.DefaultConfig())
+	runChecked(t, s, 30*time.Second, time.Second)
+	if c := components(s); c != 1 {
+		t.Fatalf("%d components after joining, want 1", c)
+	}
+	if d := minDegree(s); d < 2 {
+		t.Fatalf("a node has only %d links", d)
+	}
+}
+
+// After half the nodes crash at once, the survivors detect the dead links,
+// re-form one component with at least two links each, and a broadcast reaches
+// every one of them.
+func TestHealsAfterMassFailure(t *testing.T) {
+	for _, graceful := range []bool{false, true} {
+		s := newLAN(t, 6, 100, mesh.DefaultConfig())
+		s.RunFor(20 * time.Second)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, i := range rng.Perm(100)[:50] {
+			s.Kill(sim.NodeIndex(i), graceful)
+		}
+		runChecked(t, s, 30*time.Second, time.Second)
+		if c := components(s); c != 1 {
+			t.Fatalf("graceful=%v: survivors form %d components", graceful, c)
+		}
+		if d := minDegree(s); d < 2 {
+			t.Fatalf("graceful=%v: a survivor has %d links", graceful, d)
+		}
+		for i := 0; i < 100; i++ {
+			if s.Engine(sim.NodeIndex(i)) != nil {
+				broadcastAndCheck(t, s, sim.NodeIndex(i))
+				break
+			}
+		}
+	}
+}
+
+// A crashed peer is noticed by missing keepalives within DeadAfter plus one
+// maintenance period; a peer that leaves is noticed within one latency.
+func TestDeadLinkDetection(t *testing.T) {
+	for _, tc := range []struct {
+		graceful bool
+		within   time.Duration
+	}{
+		{false, 3*time.Second + time.Second + 100*time.Millisecond},
+		{true, 50 * time.Millisecond},
+	} {
+		s := newLAN(t, 8, 2, mesh.DefaultConfig())
+		s.RunFor(5 * time.Second)
+		if s.Engine(0).Load().Degree() != 1 {
+			t.Fatal("nodes did not link")
+		}
+		s.Kill(1, tc.graceful)
+		killed := s.Now()
+		for s.Engine(0).Load().Degree() != 0 {
+			s.RunFor(10 * time.Millisecond)
+			if s.Now()-killed > tc.within {
+				t.Fatalf("graceful=%v: link to the dead peer still up after %v", tc.graceful, s.Now()-killed)
+			}
+		}
+	}
+}
+
+// When every node is full, a newcomer still gets its minimum degree: full
+// nodes evict a well-connected peer to make room for it.
+func TestNeedyNodeGetsRoomInFullMesh(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.MaxIn, cfg.MaxOut = 2, 2
+	s, _ := sim.New(9, sim.DefaultNetwork())
+	seg := s.AddSegment("lan")
+	for i := 0; i < 12; i++ {
+		idx, _ := s.AddNode("n", "", cfg, seg)
+		s.Start(idx, 0)
+	}
+	s.RunFor(30 * time.Second)
+	full := 0
+	for i := 0; i < 12; i++ {
+		if s.Engine(sim.NodeIndex(i)).Load().FreeIn == 0 {
+			full++
+		}
+	}
+	late, _ := s.AddNode("late", "", cfg, seg)
+	s.Start(late, s.Now())
+	runChecked(t, s, 20*time.Second, 100*time.Millisecond)
+	t.Logf("%d of 12 nodes were full when the newcomer arrived", full)
+	if d := s.Engine(late).Load().Degree(); d < 2 {
+		t.Fatalf("newcomer has %d links, want at least 2", d)
+	}
+	if c := components(s); c != 1 {
+		t.Fatalf("%d components", c)
+	}
+}
+
+// Two halves that healed apart during a partition merge again once it ends:
+// rotation keeps the overlay mixing, so satisfied groups do not stay islands.
+func TestPartitionHeals(t *testing.T) {
+	s := newLAN(t, 14, 60, mesh.DefaultConfig())
+	s.RunFor(20 * time.Second)
+	var half []sim.NodeIndex
+	for i := 0; i < 30; i++ {
+		half = append(half, sim.NodeIndex(i))
+	}
+	s.Partition("p", half)
+	s.RunFor(3 * time.Minute) // longer than PeerTTL: the halves forget each other
+	if c := components(s); c != 2 {
+		t.Fatalf("%d components during the partition, want 2", c)
+	}
+	if err := s.Heal("p"); err != nil {
+		t.Fatal(err)
+	}
+	healed := s.Now()
+	for components(s) != 1 {
+		s.RunFor(time.Second)
+		if s.Now()-healed > 2*time.Minute {
+			t.Fatal("still split two minutes after the partition healed")
+		}
+	}
+	t.Logf("one component again %v after healing", s.Now()-healed)
+	broadcastAndCheck(t, s, 0)
+}

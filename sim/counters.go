@@ -1,0 +1,28 @@
+package sim
+
+import "p2pmesh/mesh"
+
+// Counters totals the traffic of a run.
+type Counters struct {
+	Beacons           uint64 // beacons multicast
+	BeaconReceptions  uint64 // beacons handed to engines
+	Dials             uint64 // connection attempts
+	Frames            uint64 // frames sent on links
+	FramesByType      [16]uint64
+	Bytes             uint64 // encoded size of the frames sent
+	DialFailures      uint64
+	DeliveriesApp     uint64 // messages handed to applications
+	FramesLostInSim   uint64 // frames dropped by loss or partitions
+	ConnectionsOpened uint64
+}
+
+// Counters returns the traffic totals so far.
+func (s *Sim) Counters() Counters { return s.counters }
+
+func (c *Counters) frame(f *mesh.Frame) {
+	c.Frames++
+	if int(f.Type) < len(c.FramesByType) {
+		c.FramesByType[f.Type]++
+	}
+	c.Bytes += uint64(mesh.EncodedSize(f))
+}

@@ -1,0 +1,182 @@
+// Package report defines the files a simulation run leaves behind:
+// report.json (results and expectations) and topology.json (the overlay at
+// each snapshot). Both are deterministic: the same scenario and seed give
+// byte-identical files, so they hold no wall-clock figures. Field names are
+// an interface other tools rely on; add fields, never rename them.
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// File names inside a report directory.
+const (
+	ReportFile   = "report.json"
+	TopologyFile = "topology.json"
+)
+
+// Report is the content of report.json.
+type Report struct {
+	Scenario     string        `json:"scenario"`
+	Description  string        `json:"description,omitempty"`
+	File         string        `json:"file,omitempty"`
+	Seed         uint64        `json:"seed"`
+	DurationMS   float64       `json:"duration_ms"`
+	Nodes        []Node        `json:"nodes"`
+	Broadcasts   []Broadcast   `json:"broadcasts"`
+	Summary      Summary       `json:"summary"`
+	Expectations []Expectation `json:"expectations"`
+	Series       []Sample      `json:"series"`
+	Events       []Event       `json:"events"`
+	Snapshots    []SnapshotRef `json:"snapshots"`
+}
+
+// Node is one node at the end of the run.
+type Node struct {
+	Name      string `json:"name"`
+	Group     string `json:"group,omitempty"`
+	Segment   string `json:"segment"`
+	ID        string `json:"id"`
+	Alive     bool   `json:"alive"`
+	Siphon    bool   `json:"siphon,omitempty"`
+	Starts    int    `json:"starts"`
+	LinksIn   int    `json:"links_in"`
+	LinksOut  int    `json:"links_out"`
+	MaxIn     int    `json:"max_in"`
+	MaxOut    int    `json:"max_out"`
+	Delivered uint64 `json:"delivered"`
+	Redundant uint64 `json:"redundant"`
+}
+
+// Broadcast is the outcome of one broadcast.
+type Broadcast struct {
+	ID            string  `json:"id"`
+	Origin        string  `json:"origin"`
+	SentAtMS      float64 `json:"sent_at_ms"`
+	Alive         int     `json:"alive"`
+	Delivered     int     `json:"delivered"`
+	Reliability   float64 `json:"reliability"`
+	Transmissions uint64  `json:"transmissions"`
+	Redundant     uint64  `json:"redundant"`
+	RMR           float64 `json:"rmr"`
+	LDH           int     `json:"ldh"`
+	LatencyMS     Latency `json:"latency_ms"`
+}
+
+// Latency summarises delivery latencies in milliseconds.
+type Latency struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// Summary aggregates the run.
+type Summary struct {
+	Broadcasts          int     `json:"broadcasts"`
+	ReliabilityMin      float64 `json:"reliability_min"`
+	ReliabilityMean     float64 `json:"reliability_mean"`
+	RMRMean             float64 `json:"rmr_mean"`
+	LDHMax              int     `json:"ldh_max"`
+	TransmissionsTotal  uint64  `json:"transmissions_total"`
+	RedundantTotal      uint64  `json:"redundant_total"`
+	DuplicateDeliveries uint64  `json:"duplicate_deliveries"`
+	NodesTotal          int     `json:"nodes_total"`
+	AliveFinal          int     `json:"alive_final"`
+	LinksFinal          int     `json:"links_final"`
+	ComponentsFinal     int     `json:"components_final"`
+	EngineEvents        uint64  `json:"engine_events"`
+	TraceDigest         string  `json:"trace_digest"`
+}
+
+// Expectation is one checked expectation.
+type Expectation struct {
+	Name   string  `json:"name"`
+	AtMS   float64 `json:"at_ms"`
+	OK     bool    `json:"ok"`
+	Value  float64 `json:"value"`
+	Detail string  `json:"detail"`
+}
+
+// Sample is one point of the time series.
+type Sample struct {
+	AtMS        float64  `json:"at_ms"`
+	Alive       int      `json:"alive"`
+	Links       int      `json:"links"`
+	Components  int      `json:"components"`
+	Reliability *float64 `json:"reliability,omitempty"` // mean over broadcasts sent since the previous sample
+}
+
+// Event marks something that happened on the time line.
+type Event struct {
+	AtMS  float64 `json:"at_ms"`
+	Kind  string  `json:"kind"` // start, kill, leave, restart, partition, heal, snapshot, broadcast
+	Label string  `json:"label,omitempty"`
+}
+
+// SnapshotRef names a snapshot stored in topology.json.
+type SnapshotRef struct {
+	Name string  `json:"name"`
+	AtMS float64 `json:"at_ms"`
+}
+
+// Topology is the content of topology.json: every node that ever ran, and
+// the overlay at each snapshot.
+type Topology struct {
+	Scenario  string     `json:"scenario"`
+	Seed      uint64     `json:"seed"`
+	Nodes     []TopoNode `json:"nodes"`
+	Snapshots []Snapshot `json:"snapshots"`
+}
+
+// TopoNode is a node of the topology file; snapshots refer to it by its
+// position in Topology.Nodes.
+type TopoNode struct {
+	Name    string `json:"name"`
+	Group   string `json:"group,omitempty"`
+	Segment string `json:"segment"`
+	Siphon  bool   `json:"siphon,omitempty"`
+}
+
+// Node states in a snapshot.
+const (
+	StateAlive       = "alive"
+	StateKilled      = "killed"
+	StatePartitioned = "partitioned"
+	StateNotStarted  = "not-started"
+)
+
+// Snapshot is the overlay at one moment.
+type Snapshot struct {
+	Name       string   `json:"name"`
+	AtMS       float64  `json:"at_ms"`
+	States     []string `json:"states"` // per node of Topology.Nodes
+	Edges      [][2]int `json:"edges"`  // pairs of positions in Topology.Nodes
+	Components int      `json:"components"`
+}
+
+// Write writes v as indented JSON to dir/name.
+func Write(dir, name string, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644)
+}
+
+// Read reads dir/name into v.
+func Read(dir, name string, v any) error {
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, name), err)
+	}
+	return nil
+}
