@@ -97,7 +97,7 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 		return e.out
 	}
 	e.beacon.heard++
-	e.known.observe(e, b.ID, from.WithPort(b.Port), b.Instance, b.Load)
+	e.known.observe(e, b.ID, from.WithPort(b.Port), b.Instance, b.Load, true)
 	// A linked peer with a new instance restarted: the link belongs to its
 	// previous life.
 	for i := 0; i < len(e.links); i++ {

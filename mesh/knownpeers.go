@@ -12,6 +12,7 @@ type knownPeer struct {
 	heard    Time // last news of the peer
 	retryAt  Time // no dial before this
 	fails    uint8
+	lan      bool // heard by beacon: on our LAN
 }
 
 type knownPeers struct {
@@ -29,8 +30,8 @@ func (k *knownPeers) index(id NodeID) int {
 
 // observe records news of a peer. Direct news (beacons, handshakes) carries
 // the instance, and a new instance clears the peer's failures; exchanged news
-// has instance 0.
-func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, load Load) {
+// has instance 0. lan marks news from a beacon.
+func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, load Load, lan bool) {
 	if id == e.id || id == 0 || addr.Port == 0 {
 		return
 	}
@@ -43,9 +44,10 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		p.addr = addr
 		p.freeIn = load.FreeIn
 		p.heard = e.now
+		p.lan = p.lan || lan
 		return
 	}
-	entry := knownPeer{id: id, addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now}
+	entry := knownPeer{id: id, addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: lan}
 	if len(k.list) < e.cfg.PassiveSize {
 		k.list = append(k.list, entry)
 		return
@@ -130,46 +132,51 @@ func (k *knownPeers) expire(e *Engine) {
 // degree even if its pending dials succeed also tries full peers, which make
 // room for it.
 func (k *knownPeers) pick(e *Engine) *knownPeer {
-	total := 0
+	return k.pickWhere(e, e.Load().Degree()+e.pendingOut() < e.cfg.MinLinks, nil)
+}
+
+// pickWhere picks among dialable peers that pass keep (nil keeps all):
+// weighted by free slots, or uniformly among full ones if allowFull and none
+// has a free slot.
+func (k *knownPeers) pickWhere(e *Engine, allowFull bool, keep func(*knownPeer) bool) *knownPeer {
+	ok := func(i int) bool { return k.dialable(e, i) && (keep == nil || keep(&k.list[i])) }
+	total, n := 0, 0
 	for i := range k.list {
-		if k.dialable(e, i) {
+		if ok(i) {
 			total += int(k.list[i].freeIn)
-		}
-	}
-	if total > 0 {
-		r := e.rng.IntN(total)
-		for i := range k.list {
-			if !k.dialable(e, i) {
-				continue
-			}
-			r -= int(k.list[i].freeIn)
-			if r < 0 {
-				return &k.list[i]
-			}
-		}
-	}
-	if e.Load().Degree()+e.pendingOut() >= e.cfg.MinLinks {
-		return nil
-	}
-	n := 0
-	for i := range k.list {
-		if k.dialable(e, i) {
 			n++
 		}
 	}
-	if n == 0 {
-		return nil
-	}
-	r := e.rng.IntN(n)
-	for i := range k.list {
-		if k.dialable(e, i) {
-			if r == 0 {
-				return &k.list[i]
+	switch {
+	case total > 0:
+		r := e.rng.IntN(total)
+		for i := range k.list {
+			if ok(i) {
+				if r -= int(k.list[i].freeIn); r < 0 {
+					return &k.list[i]
+				}
 			}
-			r--
+		}
+	case allowFull && n > 0:
+		r := e.rng.IntN(n)
+		for i := range k.list {
+			if ok(i) {
+				if r == 0 {
+					return &k.list[i]
+				}
+				r--
+			}
 		}
 	}
 	return nil
+}
+
+func (p *knownPeer) onLAN() bool { return p.lan }
+
+// onLAN reports whether peer was heard by beacon.
+func (k *knownPeers) onLAN(id NodeID) bool {
+	i := k.index(id)
+	return i >= 0 && k.list[i].lan
 }
 
 func (k *knownPeers) dialable(e *Engine, i int) bool {
@@ -177,10 +184,10 @@ func (k *knownPeers) dialable(e *Engine, i int) bool {
 	return p.retryAt <= e.now && !e.isBanned(p.id) && !e.linkedOrPending(p.id)
 }
 
-// hasAlternative reports whether a peer other than except could be dialed.
-func (k *knownPeers) hasAlternative(e *Engine, except NodeID) bool {
+// hasAlternative reports whether a peer we are not linked to could be dialed.
+func (k *knownPeers) hasAlternative(e *Engine) bool {
 	for i := range k.list {
-		if k.list[i].id != except && k.dialable(e, i) {
+		if k.dialable(e, i) {
 			return true
 		}
 	}

@@ -22,8 +22,10 @@ type link struct {
 	addr     Addr   // the peer's listen address, once known
 	dir      Direction
 	state    linkState
-	static   bool
-	since    Time // opened, then established
+	static    bool // dialed to a configured static peer
+	protected bool // a bridge: never evicted or rotated away
+	lan       bool // the peer was heard by beacon: it is on our LAN
+	since     Time // opened, then established
 	lastRecv Time
 	lastSent Time
 	peerLoad Load
@@ -32,9 +34,10 @@ type link struct {
 }
 
 type dial struct {
-	peer   NodeID // zero when dialing a static address
-	addr   Addr
-	static bool
+	peer     NodeID // zero when dialing a static address
+	addr     Addr
+	static   bool
+	priority bool
 }
 
 type staticPeer struct {
@@ -67,10 +70,10 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 		d := e.dials[di]
 		e.removeDial(di)
 		e.links = append(e.links, link{id: id, peer: d.peer, addr: d.addr, dir: Outgoing, state: linkHandshaking,
-			static: d.static, since: now, lastRecv: now, lastSent: now})
+			static: d.static, protected: d.static || d.priority, since: now, lastRecv: now, lastSent: now})
 		h := e.hello()
-		if d.static {
-			h.Flags |= HelloStatic
+		if d.static || d.priority {
+			h.Flags |= HelloPriority
 		}
 		e.send(len(e.links)-1, Frame{Type: FrameHello, Hello: h})
 	case Incoming:
@@ -176,7 +179,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 	if h.Port != 0 {
 		l.addr = l.addr.WithPort(h.Port)
 	}
-	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load)
+	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, false)
 
 	// Another link or dial to the same node?
 	for j := range e.links {
@@ -214,12 +217,13 @@ func (e *Engine) onHello(i int, h *Hello) {
 		return
 	}
 	if int(e.Load().In) >= e.cfg.MaxIn {
-		if h.Flags&(HelloNeedy|HelloStatic) == 0 || freeRider || !e.evictFor() {
+		if h.Flags&(HelloNeedy|HelloPriority) == 0 || freeRider || !e.evictFor() {
 			e.reject(e.linkIndex(lid), ReasonFull)
 			return
 		}
 	}
 	i = e.linkIndex(lid)
+	e.links[i].protected = h.Flags&HelloPriority != 0
 	e.establish(i)
 	e.send(i, Frame{Type: FrameWelcome, Hello: e.hello()})
 	e.sendPeers(i)
@@ -248,7 +252,7 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 			}
 		}
 	}
-	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load)
+	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, false)
 	e.known.succeeded(h.ID)
 	// A static dial learns the peer's id only now: if another link to the
 	// same node exists, both ends keep the one the smaller id dialed.
@@ -304,6 +308,7 @@ func (e *Engine) protocolError(i int) {
 func (e *Engine) establish(i int) {
 	l := &e.links[i]
 	l.state = linkEstablished
+	l.lan = e.known.onLAN(l.peer)
 	l.since = e.now
 	e.stats.LinksOpened++
 	e.linkCountChanged()
@@ -450,6 +455,7 @@ func (e *Engine) fillLinks() {
 		e.dials = append(e.dials, dial{peer: 0, addr: sp.addr, static: true})
 		e.emit(Output{Kind: OutDial, Addr: sp.addr})
 	}
+	e.bridgeLAN()
 	for n := e.wantOut(); n > 0; n-- {
 		k := e.known.pick(e)
 		if k == nil {
@@ -478,4 +484,57 @@ func backoff(base Time, fails uint8) Time {
 		fails = 1
 	}
 	return base << (fails - 1)
+}
+
+// bridgeLAN keeps every node linked into its own LAN. A node whose links all
+// lead elsewhere (typically the one that bridges to another network, which
+// peer exchange fills with far peers) while it knows peers on its LAN dials
+// one of them with priority, dropping an outgoing link if it has no room.
+// With static peers bridging LANs, this keeps LANs from becoming islands.
+func (e *Engine) bridgeLAN() {
+	for i := range e.links {
+		if e.links[i].lan || (e.links[i].peer != 0 && e.known.onLAN(e.links[i].peer)) {
+			return
+		}
+	}
+	for i := range e.dials {
+		if e.dials[i].priority || e.known.onLAN(e.dials[i].peer) {
+			return
+		}
+	}
+	k := e.known.pickWhere(e, true, (*knownPeer).onLAN)
+	if k == nil {
+		return
+	}
+	if e.wantOut() <= 0 && !e.dropOutgoing() {
+		return
+	}
+	e.dials = append(e.dials, dial{peer: k.id, addr: k.addr, priority: true})
+	e.emit(Output{Kind: OutDial, Peer: k.id, Addr: k.addr})
+}
+
+// dropOutgoing closes a random unprotected outgoing link to make room.
+func (e *Engine) dropOutgoing() bool {
+	n := 0
+	for i := range e.links {
+		if l := &e.links[i]; l.state == linkEstablished && l.dir == Outgoing && !l.protected {
+			n++
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	r := e.rng.IntN(n)
+	for i := range e.links {
+		l := &e.links[i]
+		if l.state != linkEstablished || l.dir != Outgoing || l.protected {
+			continue
+		}
+		if r == 0 {
+			e.closeLink(i, ReasonSurplus, true)
+			return true
+		}
+		r--
+	}
+	return false
 }
