@@ -17,30 +17,33 @@ func (e *Engine) sendPeers(i int) {
 	e.send(i, Frame{Type: FramePeers, Peers: peers})
 }
 
-// samplePeers picks up to ExchangeSize peers other than exclude: the
-// neighbours (full ones too: a needy receiver may ask them to make room) and
-// the known peers with free slots.
+// samplePeers picks up to ExchangeSize peers other than exclude, uniformly
+// by reservoir sampling: the neighbours (full ones too: a needy receiver may
+// ask them to make room) and the known peers with free slots.
 func (e *Engine) samplePeers(exclude NodeID) []PeerInfo {
-	var pool []PeerInfo
+	res := make([]PeerInfo, 0, e.cfg.ExchangeSize)
+	seen := 0
+	offer := func(p PeerInfo) {
+		if len(res) < cap(res) {
+			res = append(res, p)
+		} else if j := e.rng.IntN(seen + 1); j < len(res) {
+			res[j] = p
+		}
+		seen++
+	}
 	for i := range e.links {
 		l := &e.links[i]
 		if l.state == linkEstablished && l.peer != exclude && l.addr.Port != 0 {
-			pool = append(pool, PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: l.peerLoad.FreeIn})
+			offer(PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: l.peerLoad.FreeIn})
 		}
 	}
 	for i := range e.known.list {
 		p := &e.known.list[i]
 		if p.id != exclude && p.freeIn > 0 && !e.linkedOrPending(p.id) {
-			pool = append(pool, PeerInfo{ID: p.id, Addr: p.addr, FreeIn: p.freeIn})
+			offer(PeerInfo{ID: p.id, Addr: p.addr, FreeIn: p.freeIn})
 		}
 	}
-	// A partial Fisher-Yates shuffle picks the sample.
-	n := min(len(pool), e.cfg.ExchangeSize)
-	for i := 0; i < n; i++ {
-		j := i + e.rng.IntN(len(pool)-i)
-		pool[i], pool[j] = pool[j], pool[i]
-	}
-	return pool[:n]
+	return res
 }
 
 func (e *Engine) exchangeWithRandomNeighbour() {

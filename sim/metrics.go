@@ -17,6 +17,10 @@ type metrics struct {
 	dups    uint64   // application-level duplicate deliveries
 	marks   []Mark
 	samples []Sample
+	// last is the broadcast looked up last: a flood looks up the same id
+	// many times in a row.
+	lastID  mesh.MsgID
+	lastIdx int32
 }
 
 type bcast struct {
@@ -62,7 +66,11 @@ func (m *metrics) broadcast(id mesh.MsgID, origin NodeIndex, at mesh.Time) {
 }
 
 func (m *metrics) find(id mesh.MsgID) *bcast {
+	if id == m.lastID && len(m.bcasts) > 0 {
+		return &m.bcasts[m.lastIdx]
+	}
 	if k, ok := m.byMsg[id]; ok {
+		m.lastID, m.lastIdx = id, k
 		return &m.bcasts[k]
 	}
 	return nil

@@ -41,16 +41,25 @@ type packet struct {
 	dir    mesh.Direction
 }
 
-// schedule is a binary min-heap of events ordered by (at, seq): O(log n) per
-// push and pop whatever the size of the network.
+// schedule orders events by (at, seq): a 4-ary min-heap of 24-byte entries
+// pointing into a slab of events, so sifting moves small entries instead of
+// whole events. Push and pop cost O(log n) whatever the size of the network.
 type schedule struct {
-	heap []event
+	heap []entry
+	slab []event
+	free []int32
 	seq  uint64
+}
+
+type entry struct {
+	at   mesh.Time
+	seq  uint64
+	slot int32
 }
 
 func (s *schedule) len() int { return len(s.heap) }
 
-func less(a, b *event) bool {
+func (a *entry) before(b *entry) bool {
 	if a.at != b.at {
 		return a.at < b.at
 	}
@@ -59,18 +68,28 @@ func less(a, b *event) bool {
 
 func (s *schedule) push(ev event) {
 	s.seq++
-	ev.seq = s.seq
-	s.heap = append(s.heap, ev)
-	h := s.heap
+	var slot int32
+	if n := len(s.free); n > 0 {
+		slot = s.free[n-1]
+		s.free = s.free[:n-1]
+		s.slab[slot] = ev
+	} else {
+		slot = int32(len(s.slab))
+		s.slab = append(s.slab, ev)
+	}
+	e := entry{at: ev.at, seq: s.seq, slot: slot}
+	h := append(s.heap, e)
 	i := len(h) - 1
 	for i > 0 {
-		p := (i - 1) / 2
-		if !less(&h[i], &h[p]) {
+		p := (i - 1) / 4
+		if !e.before(&h[p]) {
 			break
 		}
-		h[i], h[p] = h[p], h[i]
+		h[i] = h[p]
 		i = p
 	}
+	h[i] = e
+	s.heap = h
 }
 
 // peek returns the time of the earliest event; ok is false when empty.
@@ -81,29 +100,36 @@ func (s *schedule) peek() (mesh.Time, bool) {
 	return s.heap[0].at, true
 }
 
+// pop removes the earliest event and returns it.
 func (s *schedule) pop() event {
 	h := s.heap
 	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h[last] = event{}
-	h = h[:last]
-	s.heap = h
-	i, n := 0, len(h)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
+	last := h[len(h)-1]
+	h = h[:len(h)-1]
+	if n := len(h); n > 0 {
+		i := 0
+		for {
+			c := 4*i + 1
+			if c >= n {
+				break
+			}
+			m := c
+			for k := c + 1; k < min(c+4, n); k++ {
+				if h[k].before(&h[m]) {
+					m = k
+				}
+			}
+			if !h[m].before(&last) {
+				break
+			}
+			h[i] = h[m]
+			i = m
 		}
-		m := l
-		if r := l + 1; r < n && less(&h[r], &h[l]) {
-			m = r
-		}
-		if !less(&h[m], &h[i]) {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
+		h[i] = last
 	}
-	return top
+	s.heap = h
+	ev := s.slab[top.slot]
+	s.slab[top.slot] = event{}
+	s.free = append(s.free, top.slot)
+	return ev
 }

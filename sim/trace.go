@@ -7,7 +7,7 @@ import (
 	"p2pmesh/mesh"
 )
 
-// trace folds every event a run processes into a 64-bit FNV-1a digest, and
+// trace folds every event a run processes into a 64-bit digest, and
 // optionally writes one line per event, so that two runs can be compared.
 type trace struct {
 	digest uint64
@@ -15,22 +15,10 @@ type trace struct {
 	w      io.Writer
 }
 
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
+// mix folds one word into the digest with a multiply-xorshift step.
 func (t *trace) mix(v uint64) {
-	d := t.digest
-	if t.events == 0 && d == 0 {
-		d = fnvOffset
-	}
-	for i := 0; i < 8; i++ {
-		d ^= v & 0xff
-		d *= fnvPrime
-		v >>= 8
-	}
-	t.digest = d
+	d := (t.digest ^ v) * 0x9e3779b97f4a7c15
+	t.digest = d ^ d>>29
 }
 
 func (t *trace) record(at mesh.Time, kind eventKind, node NodeIndex, link mesh.LinkID, detail uint64) {
