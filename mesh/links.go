@@ -17,20 +17,20 @@ const (
 )
 
 type link struct {
-	id       LinkID
-	peer     NodeID // zero until known (incoming before Hello, static dials)
-	addr     Addr   // the peer's listen address, once known
-	dir      Direction
-	state    linkState
+	id        LinkID
+	peer      NodeID // zero until known (incoming before Hello, static dials)
+	addr      Addr   // the peer's listen address, once known
+	dir       Direction
+	state     linkState
 	static    bool // dialed to a configured static peer
 	protected bool // a bridge: never evicted or rotated away
 	lan       bool // the peer was heard by beacon: it is on our LAN
 	since     Time // opened, then established
-	lastRecv Time
-	lastSent Time
-	peerLoad Load
-	peerInst uint64
-	relayed  uint32 // Data frames received on the link
+	lastRecv  Time
+	lastSent  Time
+	peerLoad  Load
+	peerInst  uint64
+	relayed   uint32 // Data frames received on the link
 }
 
 type dial struct {
