@@ -12,12 +12,17 @@ type Mode uint8
 const (
 	// ModeFlood forwards every new message on every other link.
 	ModeFlood Mode = iota
+	// ModeTree pushes messages along a self-repairing broadcast tree and
+	// only announces them on the other links (Plumtree).
+	ModeTree
 )
 
 func (m Mode) String() string {
 	switch m {
 	case ModeFlood:
 		return "flood"
+	case ModeTree:
+		return "tree"
 	}
 	return fmt.Sprintf("mode(%d)", uint8(m))
 }
@@ -81,6 +86,13 @@ type Config struct {
 	// SeenCacheSize bounds how many message ids are remembered for
 	// de-duplication.
 	SeenCacheSize int
+	// Tree mode: a node that hears of a message it misses waits
+	// GraftTimeout for it to arrive over the tree before asking an announcer
+	// for it; announcements are batched for up to IHaveDelay; the last
+	// MessageCacheSize messages are kept to answer such requests.
+	GraftTimeout     time.Duration
+	IHaveDelay       time.Duration
+	MessageCacheSize int
 	// MaxPayload bounds the payload of one broadcast.
 	MaxPayload int
 
@@ -113,6 +125,9 @@ func DefaultConfig() Config {
 		BanTime:           5 * time.Minute,
 		Mode:              ModeFlood,
 		SeenCacheSize:     4096,
+		GraftTimeout:      150 * time.Millisecond,
+		IHaveDelay:        20 * time.Millisecond,
+		MessageCacheSize:  1024,
 		MaxPayload:        64 << 10,
 	}
 }
@@ -180,8 +195,19 @@ func (c *Config) Validate() error {
 	if c.BanTime < 0 {
 		bad("ban_time must not be negative, got %v", c.BanTime)
 	}
-	if c.Mode != ModeFlood {
+	if c.Mode != ModeFlood && c.Mode != ModeTree {
 		bad("unknown broadcast mode %v", c.Mode)
+	}
+	if c.Mode == ModeTree {
+		if c.GraftTimeout <= 0 {
+			bad("graft_timeout must be positive, got %v", c.GraftTimeout)
+		}
+		if c.IHaveDelay < 0 {
+			bad("ihave_delay must not be negative, got %v", c.IHaveDelay)
+		}
+		if c.MessageCacheSize < 1 {
+			bad("message_cache must be at least 1, got %d", c.MessageCacheSize)
+		}
 	}
 	if c.SeenCacheSize < 1 {
 		bad("seen_cache must be at least 1, got %d", c.SeenCacheSize)

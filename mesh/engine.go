@@ -17,6 +17,9 @@ type Stats struct {
 	Rejected      uint64 // incoming handshakes refused
 	Evictions     uint64 // links closed to make room for a needy node
 	Rotations     uint64 // outgoing links replaced to keep the overlay mixing
+	Grafts        uint64 // tree mode: messages requested from an announcer
+	Prunes        uint64 // tree mode: links removed from the tree
+	IHaves        uint64 // tree mode: message ids announced
 	FreeRiders    uint64 // links refused or closed as free riders
 	ProtocolError uint64 // frames that broke the protocol
 }
@@ -60,6 +63,7 @@ type Engine struct {
 
 	seq          uint64
 	seen         seenCache
+	tree         treeState
 	nextExchange Time
 	nextRotate   Time
 	stats        Stats
@@ -171,6 +175,10 @@ func (e *Engine) HandleTimer(now Time, kind TimerKind) []Output {
 		e.beacon.fire(e)
 	case TimerDial:
 		e.fillLinks()
+	case TimerGraft:
+		e.graftMissing()
+	case TimerIHave:
+		e.flushIHave()
 	}
 	return e.out
 }

@@ -2,11 +2,12 @@ package mesh
 
 import "fmt"
 
-// Broadcast by flooding. A message gets an id (origin, sequence); the origin
-// sends it on every link, and every node that sees it for the first time
-// delivers it to its application once and forwards it on every link but the
-// one it came from, with the hop count raised by one. Receptions of a message
-// already seen are counted as redundant and go no further.
+// Broadcast. A message gets an id (origin, sequence); every node that sees it
+// for the first time delivers it to its application once and relays it with
+// the hop count raised by one; receptions of a message already seen are
+// counted as redundant and go no further. In flood mode a node relays the
+// payload on every link but the one it came from; in tree mode (tree.go) only
+// on the links of its broadcast tree, announcing the id on the others.
 
 // Broadcast originates a message with the given payload. The payload is
 // retained and shared, not copied.
@@ -22,14 +23,21 @@ func (e *Engine) Broadcast(now Time, payload []byte) (MsgID, []Output, error) {
 	id := MsgID{Origin: e.id, Seq: e.seq}
 	e.seen.add(id)
 	e.stats.Broadcasts++
-	e.forward(-1, Message{ID: id, Hops: 1, Payload: payload})
+	e.relay(-1, Message{ID: id, Hops: 1, Payload: payload})
 	return id, e.out, nil
 }
 
 // onData handles a Data frame received on link i.
 func (e *Engine) onData(i int, m *Message) {
+	if len(m.Payload) > e.cfg.MaxPayload {
+		e.protocolError(i)
+		return
+	}
 	if !e.seen.add(m.ID) {
 		e.stats.Redundant++
+		if e.cfg.Mode == ModeTree {
+			e.pruneLink(i)
+		}
 		return
 	}
 	e.stats.Delivered++
@@ -41,16 +49,25 @@ func (e *Engine) onData(i int, m *Message) {
 	if next.Hops < ^uint16(0) {
 		next.Hops++
 	}
-	e.forward(i, next)
+	e.relay(i, next)
 }
 
-// forward sends m on every established link except link skip.
-func (e *Engine) forward(skip int, m Message) {
+// relay passes m on to every established link except link skip: the payload
+// on all of them when flooding, on the tree's links only in tree mode.
+func (e *Engine) relay(skip int, m Message) {
+	if e.cfg.Mode == ModeTree {
+		e.treeRelay(skip, m)
+		return
+	}
 	for j := range e.links {
 		if j == skip || e.links[j].state != linkEstablished {
 			continue
 		}
-		e.stats.DataSent++
-		e.send(j, Frame{Type: FrameData, Msg: m})
+		e.sendData(j, m)
 	}
+}
+
+func (e *Engine) sendData(j int, m Message) {
+	e.stats.DataSent++
+	e.send(j, Frame{Type: FrameData, Msg: m})
 }

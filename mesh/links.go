@@ -22,10 +22,12 @@ type link struct {
 	addr      Addr   // the peer's listen address, once known
 	dir       Direction
 	state     linkState
-	static    bool // dialed to a configured static peer
-	protected bool // a bridge: never evicted or rotated away
-	lan       bool // the peer was heard by beacon: it is on our LAN
-	since     Time // opened, then established
+	static    bool    // dialed to a configured static peer
+	protected bool    // a bridge: never evicted or rotated away
+	lan       bool    // the peer was heard by beacon: it is on our LAN
+	lazy      bool    // tree mode: off the broadcast tree, gets announcements only
+	ihave     []MsgID // tree mode: announcements waiting to be flushed
+	since     Time    // opened, then established
 	lastRecv  Time
 	lastSent  Time
 	peerLoad  Load
@@ -153,6 +155,12 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 		e.onPeers(i, f.Peers)
 	case FrameLeave:
 		e.onLeave(i, f.Reason)
+	case FrameIHave:
+		e.onIHave(i, f.IDs)
+	case FrameGraft:
+		e.onGraft(i, f.IDs)
+	case FramePrune:
+		e.links[i].lazy = true
 	default:
 		e.protocolError(i)
 	}
@@ -309,6 +317,7 @@ func (e *Engine) establish(i int) {
 	l := &e.links[i]
 	l.state = linkEstablished
 	l.lan = e.known.onLAN(l.peer)
+	l.lazy = e.cfg.Mode == ModeTree && e.eagerLinks() >= e.cfg.MinLinks
 	l.since = e.now
 	e.stats.LinksOpened++
 	e.linkCountChanged()
@@ -513,12 +522,19 @@ func (e *Engine) bridgeLAN() {
 	e.emit(Output{Kind: OutDial, Peer: k.id, Addr: k.addr})
 }
 
-// dropOutgoing closes a random unprotected outgoing link to make room.
+// dropOutgoing closes a random unprotected outgoing link to make room,
+// preferring links off the broadcast tree (tree mode).
 func (e *Engine) dropOutgoing() bool {
-	n := 0
-	for i := range e.links {
-		if l := &e.links[i]; l.state == linkEstablished && l.dir == Outgoing && !l.protected {
-			n++
+	droppable := func(l *link, lazyOnly bool) bool {
+		return l.state == linkEstablished && l.dir == Outgoing && !l.protected && (l.lazy || !lazyOnly)
+	}
+	n, lazyOnly := 0, false
+	for pass := 0; pass < 2 && n == 0; pass++ {
+		lazyOnly = pass == 0
+		for i := range e.links {
+			if droppable(&e.links[i], lazyOnly) {
+				n++
+			}
 		}
 	}
 	if n == 0 {
@@ -527,7 +543,7 @@ func (e *Engine) dropOutgoing() bool {
 	r := e.rng.IntN(n)
 	for i := range e.links {
 		l := &e.links[i]
-		if l.state != linkEstablished || l.dir != Outgoing || l.protected {
+		if !droppable(l, lazyOnly) {
 			continue
 		}
 		if r == 0 {

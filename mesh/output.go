@@ -55,6 +55,11 @@ const (
 	TimerBeacon
 	// TimerDial batches dial decisions shortly after new peers are heard.
 	TimerDial
+	// TimerGraft asks announcers for messages that did not arrive over the
+	// broadcast tree (tree mode).
+	TimerGraft
+	// TimerIHave flushes batched announcements (tree mode).
+	TimerIHave
 	numTimers
 )
 
@@ -66,6 +71,10 @@ func (k TimerKind) String() string {
 		return "beacon"
 	case TimerDial:
 		return "dial"
+	case TimerGraft:
+		return "graft"
+	case TimerIHave:
+		return "ihave"
 	}
 	return fmt.Sprintf("timer(%d)", uint8(k))
 }
