@@ -22,8 +22,8 @@ import (
 //	Data            Origin u64, Seq u64, Hops u16, payload length u32, payload
 //	Peers           count u8, then per entry ID u64, IP [16]byte, Port u16,
 //	                FreeIn u8
-//	IHave           count u16, then per id Origin u64, Seq u64
-//	Graft           Origin u64, Seq u64 (exactly one id)
+//	IHave           count u16, then per entry Origin u64, Seq u64, Hops u16
+//	Graft           count u8 (0 or 1), then Origin u64, Seq u64 per id
 //	Prune           empty
 //
 // The encoding is canonical: a frame has exactly one encoding, and decoding
@@ -80,6 +80,7 @@ const (
 	helloBodySize = len(HandshakeMagic) + 8 + 8 + 2 + loadSize + 1
 	loadSize      = 3
 	msgIDSize     = 16
+	annSize       = msgIDSize + 2
 	dataHeadSize  = msgIDSize + 2 + 4
 	peerEntrySize = 8 + 16 + 2 + 1
 	maxPeers      = 255
@@ -100,9 +101,9 @@ func bodySize(f *Frame) int {
 	case FramePeers:
 		return 1 + peerEntrySize*len(f.Peers)
 	case FrameIHave:
-		return 2 + msgIDSize*len(f.IDs)
+		return 2 + annSize*len(f.IHave)
 	case FrameGraft:
-		return msgIDSize
+		return 1 + msgIDSize*len(f.IDs)
 	case FramePrune:
 		return 0
 	}
@@ -142,12 +143,12 @@ func checkEncodable(f *Frame) error {
 			}
 		}
 	case FrameIHave:
-		if len(f.IDs) > maxIHave {
-			return errorf(ErrInvalidFrame, "mesh: ihave frame with %d ids, at most %d fit", len(f.IDs), maxIHave)
+		if len(f.IHave) > maxIHave {
+			return errorf(ErrInvalidFrame, "mesh: ihave frame with %d announcements, at most %d fit", len(f.IHave), maxIHave)
 		}
 	case FrameGraft:
-		if len(f.IDs) != 1 {
-			return errorf(ErrInvalidFrame, "mesh: graft frame with %d ids, want exactly 1", len(f.IDs))
+		if len(f.IDs) > 1 {
+			return errorf(ErrInvalidFrame, "mesh: graft frame with %d ids, at most 1", len(f.IDs))
 		}
 	case FramePrune:
 		if len(f.IDs) != 0 {
@@ -197,12 +198,16 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 			b = append(b, p.FreeIn)
 		}
 	case FrameIHave:
-		b = binary.BigEndian.AppendUint16(b, uint16(len(f.IDs)))
+		b = binary.BigEndian.AppendUint16(b, uint16(len(f.IHave)))
+		for _, a := range f.IHave {
+			b = appendMsgID(b, a.ID)
+			b = binary.BigEndian.AppendUint16(b, a.Hops)
+		}
+	case FrameGraft:
+		b = append(b, byte(len(f.IDs)))
 		for _, id := range f.IDs {
 			b = appendMsgID(b, id)
 		}
-	case FrameGraft:
-		b = appendMsgID(b, f.IDs[0])
 	case FramePrune:
 	}
 	return b, nil
@@ -327,20 +332,29 @@ func decodeFrameBody(b []byte) (Frame, error) {
 			return Frame{}, truncated(f.Type, len(body), 2)
 		}
 		count := int(binary.BigEndian.Uint16(body))
-		if err := countedBody(f.Type, body[2:], count, msgIDSize, "ids"); err != nil {
+		if err := countedBody(f.Type, body[2:], count, annSize, "announcements"); err != nil {
 			return Frame{}, err
 		}
 		if count > 0 {
-			f.IDs = make([]MsgID, count)
+			f.IHave = make([]Announcement, count)
 		}
-		for i, e := 0, body[2:]; i < count; i, e = i+1, e[msgIDSize:] {
-			f.IDs[i] = decodeMsgID(e)
+		for i, e := 0, body[2:]; i < count; i, e = i+1, e[annSize:] {
+			f.IHave[i] = Announcement{ID: decodeMsgID(e), Hops: binary.BigEndian.Uint16(e[msgIDSize:])}
 		}
 	case FrameGraft:
-		if err := exactBody(f.Type, body, msgIDSize); err != nil {
+		if len(body) < 1 {
+			return Frame{}, truncated(f.Type, len(body), 1)
+		}
+		count := int(body[0])
+		if count > 1 {
+			return Frame{}, errorf(ErrMalformed, "mesh: graft frame with %d ids, at most 1", count)
+		}
+		if err := countedBody(f.Type, body[1:], count, msgIDSize, "ids"); err != nil {
 			return Frame{}, err
 		}
-		f.IDs = []MsgID{decodeMsgID(body)}
+		if count == 1 {
+			f.IDs = []MsgID{decodeMsgID(body[1:])}
+		}
 	case FramePrune:
 		if err := exactBody(f.Type, body, 0); err != nil {
 			return Frame{}, err

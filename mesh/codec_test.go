@@ -30,9 +30,9 @@ func sampleFrames() []struct {
 	for i := range peers255 {
 		peers255[i] = PeerInfo{ID: NodeID(i + 1), Addr: v4.WithPort(uint16(i)), FreeIn: uint8(i)}
 	}
-	ids := make([]MsgID, 1000)
-	for i := range ids {
-		ids[i] = MsgID{Origin: NodeID(i%7 + 1), Seq: uint64(i) << 40}
+	anns := make([]Announcement, 1000)
+	for i := range anns {
+		anns[i] = Announcement{ID: MsgID{Origin: NodeID(i%7 + 1), Seq: uint64(i) << 40}, Hops: uint16(i)}
 	}
 	maxPayload := bytes.Repeat([]byte{0xA5}, maxDataPayload)
 	hello := Hello{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 7946, Load: Load{In: 3, Out: 5, FreeIn: 2}, Flags: HelloNeedy}
@@ -58,9 +58,10 @@ func sampleFrames() []struct {
 		{"peers", Frame{Type: FramePeers, Peers: []PeerInfo{{ID: 7, Addr: v4, FreeIn: 4}, {ID: 8, Addr: v6}, {ID: 9}}}},
 		{"peers-255", Frame{Type: FramePeers, Peers: peers255}},
 		{"ihave-empty", Frame{Type: FrameIHave}},
-		{"ihave", Frame{Type: FrameIHave, IDs: []MsgID{{Origin: 1, Seq: 2}, {Origin: 3, Seq: 4}}}},
-		{"ihave-1000", Frame{Type: FrameIHave, IDs: ids}},
+		{"ihave", Frame{Type: FrameIHave, IHave: []Announcement{{ID: MsgID{Origin: 1, Seq: 2}, Hops: 3}, {ID: MsgID{Origin: 3, Seq: 4}, Hops: 65535}}}},
+		{"ihave-1000", Frame{Type: FrameIHave, IHave: anns}},
 		{"graft", Frame{Type: FrameGraft, IDs: []MsgID{{Origin: ^NodeID(0), Seq: ^uint64(0)}}}},
+		{"graft-rejoin-only", Frame{Type: FrameGraft}},
 		{"prune", Frame{Type: FramePrune}},
 	}
 }
@@ -111,7 +112,7 @@ func TestFrameRoundTrip(t *testing.T) {
 // frameSummary keeps failure messages readable when frames carry big slices.
 func frameSummary(f Frame) string {
 	return fmt.Sprintf("{%v hello=%+v reason=%v load=%+v msg=%v/%d/%dB peers=%d ids=%d}",
-		f.Type, f.Hello, f.Reason, f.Load, f.Msg.ID, f.Msg.Hops, len(f.Msg.Payload), len(f.Peers), len(f.IDs))
+		f.Type, f.Hello, f.Reason, f.Load, f.Msg.ID, f.Msg.Hops, len(f.Msg.Payload), len(f.Peers), len(f.IHave)+len(f.IDs))
 }
 
 // TestFrameGolden pins the wire format byte by byte.
@@ -132,10 +133,10 @@ func TestFrameGolden(t *testing.T) {
 		{Frame{Type: FramePeers, Peers: []PeerInfo{{ID: 2, Addr: v4, FreeIn: 4}}},
 			"0000001e" + "01" + "06" + "01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04"},
 		{Frame{Type: FrameLeave, Reason: ReasonLeaving}, "00000003" + "01" + "07" + "04"},
-		{Frame{Type: FrameIHave, IDs: []MsgID{{1, 2}}},
-			"00000014" + "01" + "08" + "0001" + "0000000000000001" + "0000000000000002"},
+		{Frame{Type: FrameIHave, IHave: []Announcement{{ID: MsgID{1, 2}, Hops: 1}}},
+			"00000016" + "01" + "08" + "0001" + "0000000000000001" + "0000000000000002" + "0001"},
 		{Frame{Type: FrameGraft, IDs: []MsgID{{3, 4}}},
-			"00000012" + "01" + "09" + "0000000000000003" + "0000000000000004"},
+			"00000013" + "01" + "09" + "01" + "0000000000000003" + "0000000000000004"},
 		{Frame{Type: FramePrune}, "00000002" + "01" + "0a"},
 	}
 	for _, tc := range tests {
@@ -187,8 +188,7 @@ func TestAppendFrameErrors(t *testing.T) {
 		{"welcome-zero-id", Frame{Type: FrameWelcome, Hello: Hello{Port: 1}}, ErrInvalidFrame},
 		{"256-peers", Frame{Type: FramePeers, Peers: make([]PeerInfo, 256)}, ErrInvalidFrame},
 		{"peer-zero-id", Frame{Type: FramePeers, Peers: []PeerInfo{{ID: 1}, {ID: 0}}}, ErrInvalidFrame},
-		{"65536-ids", Frame{Type: FrameIHave, IDs: make([]MsgID, 65536)}, ErrInvalidFrame},
-		{"graft-no-id", Frame{Type: FrameGraft}, ErrInvalidFrame},
+		{"65536-announcements", Frame{Type: FrameIHave, IHave: make([]Announcement, 65536)}, ErrInvalidFrame},
 		{"graft-two-ids", Frame{Type: FrameGraft, IDs: make([]MsgID, 2)}, ErrInvalidFrame},
 		{"prune-with-ids", Frame{Type: FramePrune, IDs: make([]MsgID, 1)}, ErrInvalidFrame},
 		{"payload-one-too-many", Frame{Type: FrameData, Msg: Message{Payload: make([]byte, maxDataPayload+1)}}, ErrFrameTooLarge},
@@ -294,10 +294,11 @@ func TestDecodeFrameMalformed(t *testing.T) {
 		{"ihave-half-count", rawFrame(1, FrameIHave, []byte{0}), ErrMalformed, "truncated ihave"},
 		{"ihave-count-beyond-frame", rawFrame(1, FrameIHave, be16(2), mid(1, 1)), ErrMalformed, "truncated"},
 		{"ihave-65535-claimed", rawFrame(1, FrameIHave, be16(65535), mid(1, 1)), ErrMalformed, "truncated"},
-		{"ihave-trailing", rawFrame(1, FrameIHave, be16(1), mid(1, 1), []byte{0}), ErrMalformed, "trailing"},
+		{"ihave-trailing", rawFrame(1, FrameIHave, be16(1), mid(1, 1), be16(1), []byte{0}), ErrMalformed, "trailing"},
 		{"graft-empty", rawFrame(1, FrameGraft), ErrMalformed, "truncated graft"},
-		{"graft-truncated", rawFrame(1, FrameGraft, mid(1, 1)[:15]), ErrMalformed, "truncated graft"},
-		{"graft-two-ids", rawFrame(1, FrameGraft, mid(1, 1), mid(2, 2)), ErrMalformed, "trailing"},
+		{"graft-truncated", rawFrame(1, FrameGraft, []byte{1}, mid(1, 1)[:15]), ErrMalformed, "truncated graft"},
+		{"graft-two-ids", rawFrame(1, FrameGraft, []byte{2}, mid(1, 1), mid(2, 2)), ErrMalformed, "at most 1"},
+		{"graft-trailing", rawFrame(1, FrameGraft, []byte{1}, mid(1, 1), []byte{9}), ErrMalformed, "trailing"},
 		{"prune-trailing", rawFrame(1, FramePrune, []byte{0}), ErrMalformed, "prune frame has 1 trailing bytes"},
 	}
 	for _, tc := range tests {

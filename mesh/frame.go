@@ -23,7 +23,7 @@ const (
 	FrameLeave FrameType = 7
 	// FrameIHave announces message ids without payload (tree broadcast).
 	FrameIHave FrameType = 8
-	// FrameGraft asks a peer for a message and adds the link to the tree.
+	// FrameGraft adds the link to the sender's tree, and asks for a message.
 	FrameGraft FrameType = 9
 	// FramePrune removes the link from the sender's broadcast tree.
 	FramePrune FrameType = 10
@@ -126,6 +126,9 @@ const (
 	// into its own LAN. Such links bridge networks on purpose: the acceptor
 	// makes room, and neither end evicts or rotates them.
 	HelloPriority HelloFlags = 1 << 1
+	// HelloEager (tree broadcast) asks to put the link on the broadcast tree;
+	// in a Welcome it confirms that both ends do.
+	HelloEager HelloFlags = 1 << 2
 )
 
 // Hello is a node's identity card, sent in Hello and Welcome frames.
@@ -153,6 +156,13 @@ type Message struct {
 	Payload []byte
 }
 
+// Announcement names a message without its payload (tree broadcast): the id
+// and the hop count the receiver would get if it fetched it from the sender.
+type Announcement struct {
+	ID   MsgID
+	Hops uint16
+}
+
 // Frame is one decoded frame. Only the fields of its Type are meaningful.
 type Frame struct {
 	Type   FrameType
@@ -160,6 +170,7 @@ type Frame struct {
 	Reason Reason     // Reject, Leave
 	Load   Load       // Ping
 	Msg    Message    // Data
-	Peers  []PeerInfo // Peers
-	IDs    []MsgID    // IHave, Graft (one id), Prune (none)
+	Peers  []PeerInfo     // Peers
+	IHave  []Announcement // IHave
+	IDs    []MsgID        // Graft: the message wanted, or none to rejoin the tree only
 }

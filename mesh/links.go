@@ -26,7 +26,7 @@ type link struct {
 	protected bool    // a bridge: never evicted or rotated away
 	lan       bool    // the peer was heard by beacon: it is on our LAN
 	lazy      bool    // tree mode: off the broadcast tree, gets announcements only
-	ihave     []MsgID // tree mode: announcements waiting to be flushed
+	ihave     []Announcement // tree mode: announcements waiting to be flushed
 	since     Time    // opened, then established
 	lastRecv  Time
 	lastSent  Time
@@ -76,6 +76,9 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 		h := e.hello()
 		if d.static || d.priority {
 			h.Flags |= HelloPriority
+		}
+		if e.wantsEager() {
+			h.Flags |= HelloEager
 		}
 		e.send(len(e.links)-1, Frame{Type: FrameHello, Hello: h})
 	case Incoming:
@@ -156,7 +159,7 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 	case FrameLeave:
 		e.onLeave(i, f.Reason)
 	case FrameIHave:
-		e.onIHave(i, f.IDs)
+		e.onIHave(i, f.IHave)
 	case FrameGraft:
 		e.onGraft(i, f.IDs)
 	case FramePrune:
@@ -232,8 +235,16 @@ func (e *Engine) onHello(i int, h *Hello) {
 	}
 	i = e.linkIndex(lid)
 	e.links[i].protected = h.Flags&HelloPriority != 0
+	welcome := e.hello()
+	if e.cfg.Mode == ModeTree {
+		eager := h.Flags&HelloEager != 0 || e.wantsEager()
+		e.links[i].lazy = !eager
+		if eager {
+			welcome.Flags |= HelloEager
+		}
+	}
 	e.establish(i)
-	e.send(i, Frame{Type: FrameWelcome, Hello: e.hello()})
+	e.send(i, Frame{Type: FrameWelcome, Hello: welcome})
 	e.sendPeers(i)
 }
 
@@ -277,6 +288,7 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 		break
 	}
 	i = e.linkIndex(lid)
+	e.links[i].lazy = e.cfg.Mode == ModeTree && h.Flags&HelloEager == 0
 	e.establish(i)
 	e.sendPeers(e.linkIndex(lid))
 }
@@ -317,7 +329,6 @@ func (e *Engine) establish(i int) {
 	l := &e.links[i]
 	l.state = linkEstablished
 	l.lan = e.known.onLAN(l.peer)
-	l.lazy = e.cfg.Mode == ModeTree && e.eagerLinks() >= e.cfg.MinLinks
 	l.since = e.now
 	e.stats.LinksOpened++
 	e.linkCountChanged()

@@ -5,9 +5,10 @@ import "slices"
 // Tree broadcast (ModeTree), after Plumtree (Leitão, Pereira and Rodrigues,
 // "Epidemic Broadcast Trees", SRDS 2007).
 //
-// A node's first MinLinks links start on the broadcast tree ("eager"), later
-// ones off it ("lazy"), so that links opened by rotation or healing do not
-// add cycles to a tree that already works. A node pushes the
+// A new link starts on the broadcast tree ("eager") when either end has
+// fewer than treeEagerLinks eager links (both ends agree in the handshake),
+// and off it ("lazy") otherwise, so that links opened by rotation or healing
+// do not add cycles to a tree that already works. A node pushes the
 // payload of a new message over its eager links and only announces its id
 // (IHave, batched for IHaveDelay) over the others ("lazy"). A copy that
 // arrives for a message already seen shows a cycle: the receiver moves that
@@ -16,7 +17,23 @@ import "slices"
 // of a message (IHave) it does not get over the tree within GraftTimeout asks
 // the announcer for it (Graft), which puts that link back on the tree: the
 // tree repairs itself when links or nodes die. Recent messages are cached to
-// answer grafts.
+// answer grafts. Announcements carry hop counts: a node that hears of a
+// message it already has, over a path shorter by more than treeHopSlack hops
+// than the one the tree gave it, swaps its tree parent for the announcer
+// (Graft without a message, Prune to the old parent), which keeps the tree
+// shallow (Plumtree's optimization).
+
+// treeHopSlack is how many hops shorter an announced path must be before a
+// node re-parents onto it.
+const treeHopSlack = 1
+
+// treeEagerLinks is how many links a node wants on the tree when it links.
+const treeEagerLinks = 2
+
+// wantsEager reports whether a new link should join the broadcast tree.
+func (e *Engine) wantsEager() bool {
+	return e.cfg.Mode == ModeTree && e.eagerLinks() < treeEagerLinks
+}
 
 type treeState struct {
 	missing []missing
@@ -33,7 +50,11 @@ type missing struct {
 // treeRelay pushes m over the eager links and queues its id for the lazy
 // ones.
 func (e *Engine) treeRelay(skip int, m Message) {
-	e.tree.cache.add(e.cfg.MessageCacheSize, m)
+	var from NodeID
+	if skip >= 0 {
+		from = e.links[skip].peer
+	}
+	e.tree.cache.add(e.cfg.MessageCacheSize, cached{msg: m, from: from})
 	e.clearMissing(m.ID)
 	queued := false
 	for j := range e.links {
@@ -45,7 +66,7 @@ func (e *Engine) treeRelay(skip int, m Message) {
 			e.sendData(j, m)
 			continue
 		}
-		l.ihave = append(l.ihave, m.ID)
+		l.ihave = append(l.ihave, Announcement{ID: m.ID, Hops: m.Hops})
 		queued = true
 	}
 	if queued {
@@ -61,10 +82,10 @@ func (e *Engine) flushIHave() {
 			l.ihave = l.ihave[:0]
 			continue
 		}
-		ids := slices.Clone(l.ihave)
+		anns := slices.Clone(l.ihave)
 		l.ihave = l.ihave[:0]
-		e.stats.IHaves += uint64(len(ids))
-		e.send(j, Frame{Type: FrameIHave, IDs: ids})
+		e.stats.IHaves += uint64(len(anns))
+		e.send(j, Frame{Type: FrameIHave, IHave: anns})
 	}
 }
 
@@ -76,11 +97,14 @@ func (e *Engine) pruneLink(i int) {
 	e.send(i, Frame{Type: FramePrune})
 }
 
-// onIHave records announcements of messages not seen yet.
-func (e *Engine) onIHave(i int, ids []MsgID) {
+// onIHave records announcements of messages not seen yet, and re-parents
+// onto a clearly shorter path for messages already received.
+func (e *Engine) onIHave(i int, anns []Announcement) {
 	peer := e.links[i].peer
-	for _, id := range ids {
+	for _, a := range anns {
+		id := a.ID
 		if e.seen.has(id) {
+			e.shortcut(i, a)
 			continue
 		}
 		k := slices.IndexFunc(e.tree.missing, func(m missing) bool { return m.id == id })
@@ -128,12 +152,32 @@ func (e *Engine) graftMissing() {
 	}
 }
 
+// shortcut swaps the tree parent of a message for the announcer on link i
+// when the announcer's path is shorter by more than treeHopSlack.
+func (e *Engine) shortcut(i int, a Announcement) {
+	c := e.tree.cache.find(a.ID)
+	if c == nil || c.from == 0 || c.from == e.links[i].peer {
+		return
+	}
+	ours := c.msg.Hops - 1 // the hops it took to reach us
+	if int(a.Hops)+treeHopSlack >= int(ours) {
+		return
+	}
+	if p := e.peerLink(c.from); p >= 0 {
+		e.pruneLink(p)
+	}
+	e.links[i].lazy = false
+	e.stats.Grafts++
+	e.send(i, Frame{Type: FrameGraft})
+	c.from, c.msg.Hops = e.links[i].peer, a.Hops+1
+}
+
 // onGraft puts link i back on the tree and sends the requested message.
 func (e *Engine) onGraft(i int, ids []MsgID) {
 	e.links[i].lazy = false
 	for _, id := range ids {
-		if m, ok := e.tree.cache.get(id); ok {
-			e.sendData(i, m)
+		if c := e.tree.cache.find(id); c != nil {
+			e.sendData(i, c.msg)
 		}
 	}
 }
@@ -153,13 +197,19 @@ func (e *Engine) peerLink(peer NodeID) int {
 }
 
 // messageCache keeps the most recent messages as this node relays them (hop
-// count already raised), to answer grafts.
+// count already raised) and where they came from, to answer grafts and judge
+// announced paths.
 type messageCache struct {
-	ring []Message
+	ring []cached
 	next int
 }
 
-func (c *messageCache) add(limit int, m Message) {
+type cached struct {
+	msg  Message
+	from NodeID // the tree parent it came from; zero for our own messages
+}
+
+func (c *messageCache) add(limit int, m cached) {
 	if len(c.ring) < limit {
 		c.ring = append(c.ring, m)
 		return
@@ -168,13 +218,15 @@ func (c *messageCache) add(limit int, m Message) {
 	c.next = (c.next + 1) % len(c.ring)
 }
 
-func (c *messageCache) get(id MsgID) (Message, bool) {
-	for i := range c.ring {
-		if c.ring[i].ID == id {
-			return c.ring[i], true
+// find returns the cached message with the given id, newest first.
+func (c *messageCache) find(id MsgID) *cached {
+	for k := 0; k < len(c.ring); k++ {
+		i := (c.next - 1 - k + 2*len(c.ring)) % len(c.ring)
+		if c.ring[i].msg.ID == id {
+			return &c.ring[i]
 		}
 	}
-	return Message{}, false
+	return nil
 }
 
 // eagerLinks counts the established links on the broadcast tree.

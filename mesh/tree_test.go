@@ -77,7 +77,7 @@ func TestTreeGraftFetchesMissingMessage(t *testing.T) {
 	// The peer takes the link off its tree, then announces a message.
 	e.HandleFrame(2, 5, &mesh.Frame{Type: mesh.FramePrune})
 	id := mesh.MsgID{Origin: 9, Seq: 1}
-	outs := e.HandleFrame(3, 5, &mesh.Frame{Type: mesh.FrameIHave, IDs: []mesh.MsgID{id}})
+	outs := e.HandleFrame(3, 5, &mesh.Frame{Type: mesh.FrameIHave, IHave: []mesh.Announcement{{ID: id, Hops: 2}}})
 	var at mesh.Time
 	for _, o := range outs {
 		if o.Kind == mesh.OutTimer && o.Timer == mesh.TimerGraft {
