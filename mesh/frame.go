@@ -166,10 +166,10 @@ type Announcement struct {
 // Frame is one decoded frame. Only the fields of its Type are meaningful.
 type Frame struct {
 	Type   FrameType
-	Hello  Hello      // Hello, Welcome
-	Reason Reason     // Reject, Leave
-	Load   Load       // Ping
-	Msg    Message    // Data
+	Hello  Hello          // Hello, Welcome
+	Reason Reason         // Reject, Leave
+	Load   Load           // Ping
+	Msg    Message        // Data
 	Peers  []PeerInfo     // Peers
 	IHave  []Announcement // IHave
 	IDs    []MsgID        // Graft: the message wanted, or none to rejoin the tree only

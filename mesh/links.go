@@ -22,12 +22,12 @@ type link struct {
 	addr      Addr   // the peer's listen address, once known
 	dir       Direction
 	state     linkState
-	static    bool    // dialed to a configured static peer
-	protected bool    // a bridge: never evicted or rotated away
-	lan       bool    // the peer was heard by beacon: it is on our LAN
-	lazy      bool    // tree mode: off the broadcast tree, gets announcements only
+	static    bool           // dialed to a configured static peer
+	protected bool           // a bridge: never evicted or rotated away
+	lan       bool           // the peer was heard by beacon: it is on our LAN
+	lazy      bool           // tree mode: off the broadcast tree, gets announcements only
 	ihave     []Announcement // tree mode: announcements waiting to be flushed
-	since     Time    // opened, then established
+	since     Time           // opened, then established
 	lastRecv  Time
 	lastSent  Time
 	peerLoad  Load

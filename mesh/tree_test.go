@@ -36,9 +36,12 @@ func staggeredLAN(t testing.TB, seed uint64, n int, cfg mesh.Config, over time.D
 // Once the tree has formed, a broadcast crosses every node exactly once:
 // duplicates prune cycles away, so RMR falls to (nearly) zero while
 // reliability stays 1. Even the first broadcast costs far less than a flood,
-// since only each node's first links start on the tree.
+// since only each node's first links start on the tree. (Rotation is off so
+// that the overlay under the tree stays still.)
 func TestTreePrunesToASpanningTree(t *testing.T) {
-	s := staggeredLAN(t, 21, 200, treeConfig(), 5*time.Second)
+	cfg := treeConfig()
+	cfg.RotateInterval = 0
+	s := staggeredLAN(t, 21, 200, cfg, 5*time.Second)
 	s.RunFor(20 * time.Second)
 	var first, last sim.BroadcastResult
 	for k := 0; k < 10; k++ {
@@ -49,10 +52,10 @@ func TestTreePrunesToASpanningTree(t *testing.T) {
 		last = r
 	}
 	t.Logf("first broadcast RMR %.2f, tenth %.3f (LDH %d)", first.RMR, last.RMR, last.LDH)
-	if first.RMR > 2 {
+	if first.RMR > 4 {
 		t.Fatalf("first broadcast RMR %.2f: the initial tree is too dense", first.RMR)
 	}
-	if last.RMR > 0.1 {
+	if last.RMR > 0.05 {
 		t.Fatalf("RMR still %.3f after 10 broadcasts", last.RMR)
 	}
 	var prunes uint64
