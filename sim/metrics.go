@@ -214,3 +214,6 @@ func (s *Sim) Delivered(id mesh.MsgID, i NodeIndex) bool {
 	b := s.metrics.find(id)
 	return b != nil && int(i)/64 < len(b.got) && b.got[i/64]&(1<<(i%64)) != 0
 }
+
+// NodeDelivered returns the messages node i delivered over all its lives.
+func (s *Sim) NodeDelivered(i NodeIndex) uint64 { return s.metrics.deliv[i] }

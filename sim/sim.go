@@ -42,17 +42,19 @@ type segment struct {
 }
 
 type node struct {
+	// Fields read on every event come first, in one cache line.
+	eng   *mesh.Engine
+	gen   uint32 // incarnation, raised at every start and kill
+	part  int32  // partition label; nodes talk only within equal labels
+	seg   int32
+	alive bool
+	left  bool // the last kill was a graceful leave
+
 	name      string
 	group     string
 	id        mesh.NodeID
 	addr      mesh.Addr
-	cfg       mesh.Config
-	seg       int32
-	part      int32 // partition label; nodes talk only within equal labels
-	eng       *mesh.Engine
-	gen       uint32 // incarnation, raised at every start and kill
-	alive     bool
-	left      bool // the last kill was a graceful leave
+	cfg       *mesh.Config
 	startedAt mesh.Time
 	killedAt  mesh.Time
 	starts    uint32
@@ -125,7 +127,7 @@ func (s *Sim) AddNode(name, group string, cfg mesh.Config, seg int32) (NodeIndex
 	if err := cfg.Validate(); err != nil {
 		return -1, fmt.Errorf("sim: node %s: %w", name, err)
 	}
-	s.nodes = append(s.nodes, node{name: name, group: group, id: id, addr: addr, cfg: cfg, seg: seg})
+	s.nodes = append(s.nodes, node{name: name, group: group, id: id, addr: addr, cfg: &cfg, seg: seg})
 	s.byID[id] = idx
 	s.byAddr[addr] = idx
 	s.segs[seg].members = append(s.segs[seg].members, idx)
@@ -209,7 +211,7 @@ func (s *Sim) startNow(i NodeIndex) {
 	n.starts++
 	instance := s.rng.Uint64() | 1
 	rng := rand.New(rand.NewPCG(s.seed^uint64(n.id), uint64(n.starts)))
-	eng, err := mesh.New(n.cfg, n.id, instance, rng)
+	eng, err := mesh.New(*n.cfg, n.id, instance, rng)
 	if err != nil {
 		panic(err) // cfg was validated in AddNode
 	}

@@ -1,0 +1,93 @@
+package runner
+
+import (
+	"fmt"
+	"time"
+
+	"p2pmesh/sim"
+	"p2pmesh/sim/report"
+)
+
+// report assembles report.json at the end of the run: nodes, broadcasts,
+// summary, expectations (checks made along the way, then the final ones),
+// time series and events.
+func (r *run) report(end time.Duration) *report.Report {
+	s := r.s
+	rep := &report.Report{Scenario: r.sc.Name, Description: r.sc.Description, File: r.sc.File, Seed: r.seed,
+		DurationMS: ms(end)}
+	for i := 0; i < s.NodeCount(); i++ {
+		info := s.Node(sim.NodeIndex(i))
+		rep.Nodes = append(rep.Nodes, report.Node{Name: info.Name, Group: info.Group, Segment: info.Segment,
+			ID: info.ID.String(), Alive: info.Alive, Siphon: info.Siphon, Starts: int(info.Starts),
+			LinksIn: int(info.Load.In), LinksOut: int(info.Load.Out), MaxIn: info.MaxIn, MaxOut: info.MaxOut,
+			Delivered: s.NodeDelivered(sim.NodeIndex(i)), Redundant: s.NodeRedundant(sim.NodeIndex(i))})
+	}
+	sum := &rep.Summary
+	sum.ReliabilityMin = 1
+	for _, b := range s.Broadcasts() {
+		rep.Broadcasts = append(rep.Broadcasts, report.Broadcast{
+			ID: fmt.Sprintf("%s#%d", s.Node(b.Origin).Name, b.ID.Seq&0xffffffff), Origin: s.Node(b.Origin).Name,
+			SentAtMS: ms(b.SentAt), Alive: b.Alive, Delivered: b.Delivered, Reliability: round(b.Reliability),
+			Transmissions: b.Transmissions, Redundant: b.Redundant, RMR: round(b.RMR), LDH: b.LDH,
+			LatencyMS: report.Latency{P50: ms(b.LatencyP50), P99: ms(b.LatencyP99), Max: ms(b.LatencyMax)},
+		})
+		sum.ReliabilityMin = min(sum.ReliabilityMin, b.Reliability)
+		sum.ReliabilityMean += b.Reliability
+		sum.RMRMean += b.RMR
+		sum.LDHMax = max(sum.LDHMax, b.LDH)
+		sum.TransmissionsTotal += b.Transmissions
+		sum.RedundantTotal += b.Redundant
+	}
+	if n := len(rep.Broadcasts); n > 0 {
+		sum.Broadcasts = n
+		sum.ReliabilityMean = round(sum.ReliabilityMean / float64(n))
+		sum.RMRMean = round(sum.RMRMean / float64(n))
+	}
+	sum.ReliabilityMin = round(sum.ReliabilityMin)
+	t := s.Topology()
+	sum.DuplicateDeliveries = s.DuplicateDeliveries()
+	sum.NodesTotal = s.NodeCount()
+	sum.AliveFinal = len(t.Nodes)
+	sum.LinksFinal = len(t.Edges)
+	sum.ComponentsFinal = len(t.Components())
+	sum.EngineEvents = s.EngineEvents
+	digest, _ := s.TraceDigest()
+	sum.TraceDigest = fmt.Sprintf("%016x", digest)
+
+	rep.Expectations = append(rep.Expectations, r.checks...)
+	for i := range r.sc.Expect {
+		rep.Expectations = append(rep.Expectations, r.evaluate(&r.sc.Expect[i]))
+	}
+	if rep.Expectations == nil {
+		rep.Expectations = []report.Expectation{}
+	}
+
+	// Time series, with the mean reliability of the broadcasts sent since
+	// the previous sample.
+	bs := s.Broadcasts()
+	k := 0
+	for _, smp := range s.Samples() {
+		point := report.Sample{AtMS: ms(smp.At), Alive: smp.Alive, Links: smp.Links, Components: smp.Components}
+		var total float64
+		n := 0
+		for ; k < len(bs) && bs[k].SentAt <= smp.At; k++ {
+			total += bs[k].Reliability
+			n++
+		}
+		if n > 0 {
+			v := round(total / float64(n))
+			point.Reliability = &v
+		}
+		rep.Series = append(rep.Series, point)
+	}
+	for _, m := range s.Marks() {
+		rep.Events = append(rep.Events, report.Event{AtMS: ms(m.At), Kind: m.Kind, Label: m.Label})
+	}
+	for _, snap := range r.topo.Snapshots {
+		rep.Snapshots = append(rep.Snapshots, report.SnapshotRef{Name: snap.Name, AtMS: snap.AtMS})
+	}
+	if rep.Broadcasts == nil {
+		rep.Broadcasts = []report.Broadcast{}
+	}
+	return rep
+}

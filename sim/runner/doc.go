@@ -1,0 +1,7 @@
+// Package runner plays a scenario file on the simulator and judges it: it
+// builds the network the file describes, schedules its timeline of starts,
+// kills, partitions, broadcasts, snapshots and checks in virtual time, samples
+// the mesh as it goes, evaluates the expectations and assembles the
+// deterministic report (package report). It adds no protocol logic: nodes are
+// mesh engines driven by package sim.
+package runner

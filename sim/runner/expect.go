@@ -1,0 +1,168 @@
+package runner
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"p2pmesh/sim"
+	"p2pmesh/sim/report"
+	"p2pmesh/sim/scenario"
+)
+
+// evaluate measures what an expectation is about, now, and compares it with
+// its bounds.
+func (r *run) evaluate(x *scenario.Expectation) report.Expectation {
+	value, what, ok := r.measure(x)
+	res := report.Expectation{Name: x.Name, AtMS: ms(r.s.Now()), Value: round(value)}
+	if !ok {
+		res.Detail = what
+		return res
+	}
+	res.OK = true
+	var want []string
+	if x.Min != nil {
+		want = append(want, fmt.Sprintf(">= %s", num(*x.Min)))
+		res.OK = res.OK && value >= *x.Min-1e-9
+	}
+	if x.Max != nil {
+		want = append(want, fmt.Sprintf("<= %s", num(*x.Max)))
+		res.OK = res.OK && value <= *x.Max+1e-9
+	}
+	if x.Eq != nil {
+		want = append(want, fmt.Sprintf("== %s", num(*x.Eq)))
+		res.OK = res.OK && math.Abs(value-*x.Eq) < 1e-9
+	}
+	res.Detail = fmt.Sprintf("%s = %s (want %s)", what, num(value), strings.Join(want, " and "))
+	if !res.OK {
+		res.Detail += ": " + r.shortfall(x, value)
+	}
+	return res
+}
+
+// measure returns the value an expectation bounds, a description of it, and
+// false (with the reason in the description) when it cannot be measured.
+func (r *run) measure(x *scenario.Expectation) (float64, string, bool) {
+	s := r.s
+	window := func() ([]sim.BroadcastResult, string) {
+		var in []sim.BroadcastResult
+		for _, b := range s.Broadcasts() {
+			if b.SentAt >= x.After && (x.Before == 0 || b.SentAt < x.Before) {
+				in = append(in, b)
+			}
+		}
+		desc := fmt.Sprintf("%d broadcasts", len(in))
+		if x.After > 0 {
+			desc += fmt.Sprintf(" sent after %v", x.After)
+		}
+		if x.Before > 0 {
+			desc += fmt.Sprintf(" sent before %v", x.Before)
+		}
+		return in, desc
+	}
+	switch x.Kind {
+	case scenario.ExpectReliability, scenario.ExpectReliabilityMean, scenario.ExpectRMR, scenario.ExpectLDH, scenario.ExpectLatencyP99:
+		bs, desc := window()
+		if len(bs) == 0 {
+			return 0, "no broadcasts to judge (" + desc + ")", false
+		}
+		var v float64
+		switch x.Kind {
+		case scenario.ExpectReliability:
+			v = 1
+			for _, b := range bs {
+				v = math.Min(v, b.Reliability)
+			}
+			return v, "minimum reliability over " + desc, true
+		case scenario.ExpectReliabilityMean:
+			for _, b := range bs {
+				v += b.Reliability
+			}
+			return v / float64(len(bs)), "mean reliability over " + desc, true
+		case scenario.ExpectRMR:
+			for _, b := range bs {
+				v += b.RMR
+			}
+			return v / float64(len(bs)), "mean RMR over " + desc, true
+		case scenario.ExpectLDH:
+			for _, b := range bs {
+				v = math.Max(v, float64(b.LDH))
+			}
+			return v, "largest last delivery hop over " + desc, true
+		default:
+			for _, b := range bs {
+				v = math.Max(v, ms(b.LatencyP99))
+			}
+			return v, "largest latency p99 (ms) over " + desc, true
+		}
+	case scenario.ExpectComponents:
+		return float64(len(s.Topology().Components())), "connected components among running nodes", true
+	case scenario.ExpectAlive:
+		return float64(len(r.alive(""))), "running nodes", true
+	case scenario.ExpectMinDegree:
+		v, who := math.Inf(1), ""
+		for _, i := range r.alive("") {
+			info := s.Node(i)
+			if info.Siphon {
+				continue
+			}
+			if d := float64(info.Load.Degree()); d < v {
+				v, who = d, info.Name
+			}
+		}
+		if math.IsInf(v, 1) {
+			return 0, "no running honest node", false
+		}
+		return v, fmt.Sprintf("smallest number of links of a running honest node (%s)", who), true
+	case scenario.ExpectLinkLimits:
+		over := 0
+		for _, i := range r.alive("") {
+			info := s.Node(i)
+			if int(info.Load.In) > info.MaxIn || int(info.Load.Out) > info.MaxOut {
+				over++
+			}
+		}
+		return float64(over), "nodes above their link limits", true
+	case scenario.ExpectDuplicates:
+		return float64(s.DuplicateDeliveries()), "duplicate deliveries to applications", true
+	}
+	return 0, fmt.Sprintf("unknown expectation kind %v", x.Kind), false
+}
+
+// shortfall says by how much and where an expectation missed.
+func (r *run) shortfall(x *scenario.Expectation, value float64) string {
+	switch x.Kind {
+	case scenario.ExpectReliability:
+		var worst *sim.BroadcastResult
+		bs := r.s.Broadcasts()
+		for i := range bs {
+			b := &bs[i]
+			if b.SentAt >= x.After && (x.Before == 0 || b.SentAt < x.Before) && (worst == nil || b.Reliability < worst.Reliability) {
+				worst = b
+			}
+		}
+		if worst != nil {
+			return fmt.Sprintf("broadcast %s from %s at %v reached %d of %d nodes (%d missed)",
+				worst.ID, r.s.Node(worst.Origin).Name, worst.SentAt, worst.Delivered, worst.Alive, worst.Alive-worst.Delivered)
+		}
+	}
+	var parts []string
+	if x.Min != nil && value < *x.Min {
+		parts = append(parts, fmt.Sprintf("%s below the minimum", num(*x.Min-value)))
+	}
+	if x.Max != nil && value > *x.Max {
+		parts = append(parts, fmt.Sprintf("%s above the maximum", num(value-*x.Max)))
+	}
+	if x.Eq != nil && value != *x.Eq {
+		parts = append(parts, fmt.Sprintf("off by %s", num(value-*x.Eq)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ms(d time.Duration) float64 { return round(float64(d) / float64(time.Millisecond)) }
+
+// round keeps 6 decimals so reports stay readable and stable.
+func round(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+func num(v float64) string { return fmt.Sprintf("%.6g", v) }

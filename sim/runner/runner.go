@@ -1,0 +1,298 @@
+package runner
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"p2pmesh/mesh"
+	"p2pmesh/sim"
+	"p2pmesh/sim/report"
+	"p2pmesh/sim/scenario"
+)
+
+// Options tune a run.
+type Options struct {
+	// Seed overrides the scenario's seed when HasSeed is set.
+	Seed    uint64
+	HasSeed bool
+	// Progress, if set, is called about every virtual second with the
+	// virtual time reached and the end time.
+	Progress func(now, end time.Duration)
+}
+
+// Result is what a run produced.
+type Result struct {
+	Report   *report.Report
+	Topology *report.Topology
+	// Failed lists the expectations that did not hold.
+	Failed []report.Expectation
+	// Perf is the simulator's own speed: wall-clock figures that never go
+	// into report.json.
+	Perf Perf
+}
+
+// Perf measures the simulator.
+type Perf struct {
+	WallSeconds     float64 `json:"wall_seconds"`
+	EngineEvents    uint64  `json:"engine_events"`
+	EventsPerSecond float64 `json:"events_per_second"`
+	Nodes           int     `json:"nodes"`
+	VirtualSeconds  float64 `json:"virtual_seconds"`
+}
+
+// run is the state of one scenario run.
+type run struct {
+	sc      *scenario.Scenario
+	s       *sim.Sim
+	rng     *rand.Rand // the scenario's own draws: whom to kill, who sends
+	seed    uint64
+	names   map[string]sim.NodeIndex
+	topo    *report.Topology
+	checks  []report.Expectation
+	snapped map[string]bool
+	errs    []error
+	// lastSampled counts broadcasts already folded into a sample.
+	lastSampled int
+}
+
+// Run plays sc and judges it.
+func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
+	seed := sc.Seed
+	if opts.HasSeed {
+		seed = opts.Seed
+	}
+	s, err := sim.New(seed, network(sc))
+	if err != nil {
+		return nil, fmt.Errorf("%s: network: %w", sc.File, err)
+	}
+	r := &run{sc: sc, s: s, seed: seed, rng: rand.New(rand.NewPCG(seed, 0x7363656e6172696f)),
+		names: make(map[string]sim.NodeIndex), snapped: make(map[string]bool),
+		topo: &report.Topology{Scenario: sc.Name, Seed: seed}}
+	if err := r.addNodes(); err != nil {
+		return nil, err
+	}
+	r.schedule()
+	wallStart := time.Now()
+	end := sc.Duration
+	for step := time.Second; s.Now() < end; {
+		s.Run(min(s.Now()+step, end))
+		if opts.Progress != nil {
+			opts.Progress(s.Now(), end)
+		}
+	}
+	wall := time.Since(wallStart).Seconds()
+	r.snapshot("end")
+	rep := r.report(end)
+	res := &Result{Report: rep, Topology: r.topo}
+	for _, e := range rep.Expectations {
+		if !e.OK {
+			res.Failed = append(res.Failed, e)
+		}
+	}
+	res.Perf = Perf{WallSeconds: wall, EngineEvents: s.EngineEvents, Nodes: s.NodeCount(), VirtualSeconds: end.Seconds()}
+	if wall > 0 {
+		res.Perf.EventsPerSecond = float64(s.EngineEvents) / wall
+	}
+	if len(r.errs) > 0 {
+		return res, r.errs[0]
+	}
+	return res, nil
+}
+
+// addNodes declares every node the scenario will ever start, in file order,
+// so node numbers and topology positions are stable.
+func (r *run) addNodes() error {
+	segs := map[string]int32{}
+	for _, name := range r.sc.Network.Segments {
+		segs[name] = r.s.AddSegment(name)
+	}
+	for _, d := range r.sc.Nodes {
+		cfg := d.Config
+		if d.StaticPeer != "" {
+			peer, ok := r.names[d.StaticPeer]
+			if !ok {
+				return fmt.Errorf("%s: node %s: static peer %s is not declared before it", r.sc.File, d.Name, d.StaticPeer)
+			}
+			cfg.StaticPeers = append(append([]mesh.Addr(nil), cfg.StaticPeers...), r.s.Node(peer).Addr)
+		}
+		seg, ok := segs[d.Segment]
+		if !ok {
+			return fmt.Errorf("%s: node %s: unknown segment %q", r.sc.File, d.Name, d.Segment)
+		}
+		idx, err := r.s.AddNode(d.Name, d.Group, cfg, seg)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.sc.File, err)
+		}
+		r.names[d.Name] = idx
+		r.topo.Nodes = append(r.topo.Nodes, report.TopoNode{Name: d.Name, Group: d.Group, Segment: d.Segment, Siphon: cfg.Siphon})
+	}
+	return nil
+}
+
+// schedule puts the timeline, the sampling and the default "start" snapshot
+// on the simulator's clock.
+func (r *run) schedule() {
+	firstAction := time.Duration(-1)
+	for i := range r.sc.Timeline {
+		a := &r.sc.Timeline[i]
+		if a.Kind != scenario.ActionStart && firstAction < 0 {
+			firstAction = a.At
+		}
+		r.s.At(a.At, func() { r.do(a) })
+	}
+	if firstAction < 0 {
+		firstAction = r.sc.Duration / 2
+	}
+	// The mesh as it stood when the scenario began to act on it.
+	r.s.At(firstAction, func() { r.snapshot("start") })
+	var sample func()
+	sample = func() {
+		r.sample()
+		if next := r.s.Now() + r.sc.SampleEvery; next <= r.sc.Duration {
+			r.s.At(next, sample)
+		}
+	}
+	r.s.At(0, sample)
+}
+
+func (r *run) fail(a *scenario.Action, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s:%d:%d: at %v: %s", r.sc.File, a.Pos.Line, a.Pos.Col, a.At, fmt.Sprintf(format, args...)))
+}
+
+// do carries out one timeline action at its time.
+func (r *run) do(a *scenario.Action) {
+	s := r.s
+	switch a.Kind {
+	case scenario.ActionStart:
+		st := a.Start
+		for k, name := range st.Names {
+			at := s.Now()
+			if len(st.Names) > 1 {
+				at += st.Over * time.Duration(k) / time.Duration(len(st.Names))
+			}
+			s.Start(r.names[name], at)
+		}
+		s.Mark("start", fmt.Sprintf("%d nodes", len(st.Names)))
+	case scenario.ActionKill:
+		victims := r.choose(&a.Kill.Select, true)
+		for _, i := range victims {
+			s.Kill(i, a.Kill.Graceful)
+		}
+		kind := "kill"
+		if a.Kill.Graceful {
+			kind = "leave"
+		}
+		s.Mark(kind, fmt.Sprintf("%d nodes", len(victims)))
+	case scenario.ActionRestart:
+		chosen := r.choose(a.Restart, false)
+		for _, i := range chosen {
+			s.Start(i, s.Now())
+		}
+		s.Mark("restart", fmt.Sprintf("%d nodes", len(chosen)))
+	case scenario.ActionPartition:
+		members := r.choose(&a.Partition.Select, true)
+		s.Partition(a.Partition.Name, members)
+	case scenario.ActionHeal:
+		if err := s.Heal(a.Heal.Name); err != nil {
+			r.fail(a, "%v", err)
+		}
+	case scenario.ActionBroadcast:
+		b := a.Broadcast
+		for k := 0; k < b.Count; k++ {
+			s.At(s.Now()+b.Every*time.Duration(k), func() { r.broadcast(a) })
+		}
+	case scenario.ActionSnapshot:
+		r.snapshot(a.Snapshot.Name)
+	case scenario.ActionCheck:
+		for i := range a.Check {
+			r.checks = append(r.checks, r.evaluate(&a.Check[i]))
+		}
+	}
+}
+
+// broadcast sends one message as a broadcast action asks.
+func (r *run) broadcast(a *scenario.Action) {
+	b := a.Broadcast
+	var from sim.NodeIndex = -1
+	switch {
+	case b.From != "":
+		from = r.names[b.From]
+		if r.s.Engine(from) == nil {
+			r.fail(a, "broadcast from %s: the node is not running", b.From)
+			return
+		}
+	default:
+		pool := r.alive(b.FromGroup)
+		if len(pool) == 0 {
+			r.fail(a, "broadcast: no running node to send from")
+			return
+		}
+		from = pool[r.rng.IntN(len(pool))]
+	}
+	if _, err := r.s.Broadcast(from, b.Size); err != nil {
+		r.fail(a, "broadcast: %v", err)
+	}
+}
+
+// alive lists running nodes (of a group, if given) in index order.
+func (r *run) alive(group string) []sim.NodeIndex {
+	var out []sim.NodeIndex
+	for i := 0; i < r.s.NodeCount(); i++ {
+		idx := sim.NodeIndex(i)
+		if r.s.Engine(idx) == nil {
+			continue
+		}
+		if group != "" && r.s.Node(idx).Group != group {
+			continue
+		}
+		out = append(out, idx)
+	}
+	return out
+}
+
+// choose resolves a selector among running nodes (running) or among nodes
+// that have run and are down (!running), drawing at random from the seed.
+func (r *run) choose(sel *scenario.Selector, running bool) []sim.NodeIndex {
+	if len(sel.Nodes) > 0 {
+		var out []sim.NodeIndex
+		for _, name := range sel.Nodes {
+			i := r.names[name]
+			if (r.s.Engine(i) != nil) == running {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	var pool []sim.NodeIndex
+	for i := 0; i < r.s.NodeCount(); i++ {
+		idx := sim.NodeIndex(i)
+		info := r.s.Node(idx)
+		if sel.Group != "" && info.Group != sel.Group {
+			continue
+		}
+		if running && info.Alive || !running && !info.Alive && info.Starts > 0 {
+			pool = append(pool, idx)
+		}
+	}
+	n := sel.Count
+	if sel.Percent > 0 {
+		n = int(float64(len(pool))*sel.Percent/100 + 0.5)
+	}
+	n = min(n, len(pool))
+	r.rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+	chosen := pool[:n]
+	slices.Sort(chosen) // act in index order
+	return chosen
+}
+
+func network(sc *scenario.Scenario) sim.Network {
+	return sim.Network{
+		Latency:      sc.Network.Latency,
+		CrossLatency: sc.Network.CrossLatency,
+		Loss:         sc.Network.Loss,
+		BeaconLoss:   sc.Network.BeaconLoss,
+		DialTimeout:  sc.Network.DialTimeout,
+	}
+}

@@ -1,0 +1,39 @@
+package runner
+
+import (
+	"p2pmesh/sim"
+	"p2pmesh/sim/report"
+)
+
+// snapshot records the overlay under a name (once per name; a later snapshot
+// of the same name is ignored).
+func (r *run) snapshot(name string) {
+	if r.snapped[name] {
+		return
+	}
+	r.snapped[name] = true
+	t := r.s.Topology()
+	snap := report.Snapshot{Name: name, AtMS: ms(r.s.Now()), States: make([]string, r.s.NodeCount()),
+		Edges: make([][2]int, len(t.Edges)), Components: len(t.Components())}
+	for i := range snap.States {
+		info := r.s.Node(sim.NodeIndex(i))
+		switch {
+		case info.Alive && info.Partitioned:
+			snap.States[i] = report.StatePartitioned
+		case info.Alive:
+			snap.States[i] = report.StateAlive
+		case info.Starts > 0:
+			snap.States[i] = report.StateKilled
+		default:
+			snap.States[i] = report.StateNotStarted
+		}
+	}
+	for k, e := range t.Edges {
+		snap.Edges[k] = [2]int{int(e[0]), int(e[1])}
+	}
+	r.topo.Snapshots = append(r.topo.Snapshots, snap)
+	r.s.Mark("snapshot", name)
+}
+
+// sample adds a point to the time series.
+func (r *run) sample() { r.s.Sample() }
