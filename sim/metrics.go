@@ -123,7 +123,7 @@ func (s *Sim) Marks() []Mark { return s.metrics.marks }
 // Sample records a time-series point now and returns it.
 func (s *Sim) Sample() Sample {
 	t := s.Topology()
-	smp := Sample{At: s.now, Alive: len(t.Nodes), Links: len(t.Edges), Components: len(t.Components())}
+	smp := Sample{At: s.now, Alive: len(t.Nodes), Links: len(t.Edges), Components: s.Components(t)}
 	s.metrics.samples = append(s.metrics.samples, smp)
 	return smp
 }
@@ -144,9 +144,10 @@ type BroadcastResult struct {
 	ID     mesh.MsgID
 	Origin NodeIndex
 	SentAt mesh.Time
-	// Alive counts the nodes other than the origin that were running when the
-	// message was sent and are still running in the same life; Delivered
-	// counts those of them that delivered it.
+	// Alive counts the honest nodes other than the origin that were running
+	// when the message was sent and are still running in the same life;
+	// Delivered counts those of them that delivered it. Siphoners are not
+	// counted: honest nodes owe them nothing.
 	Alive, Delivered int
 	Reliability      float64 // Delivered / Alive (1 when Alive is 0)
 	Transmissions    uint64  // Data frames sent carrying it
@@ -167,7 +168,7 @@ func (s *Sim) Broadcasts() []BroadcastResult {
 			LDH: int(b.maxHop)}
 		for i := range s.nodes {
 			n := &s.nodes[i]
-			if NodeIndex(i) == b.origin || !n.alive || n.startedAt > b.sentAt {
+			if NodeIndex(i) == b.origin || !n.alive || n.startedAt > b.sentAt || n.cfg.Siphon {
 				continue
 			}
 			r.Alive++

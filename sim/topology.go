@@ -100,6 +100,22 @@ func (t *Topology) Components() [][]NodeIndex {
 	return out
 }
 
+// Components counts the connected components of t that hold at least one
+// honest node: a siphoner that honest nodes refused stays alone, and is not
+// a split of the mesh.
+func (s *Sim) Components(t *Topology) int {
+	n := 0
+	for _, c := range t.Components() {
+		for _, i := range c {
+			if !s.nodes[i].cfg.Siphon {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
 // topoGraph adapts a Topology to gonum's graph.Undirected without copying it.
 type topoGraph struct{ t *Topology }
 

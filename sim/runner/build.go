@@ -49,7 +49,7 @@ func (r *run) report(end time.Duration) *report.Report {
 	sum.NodesTotal = s.NodeCount()
 	sum.AliveFinal = len(t.Nodes)
 	sum.LinksFinal = len(t.Edges)
-	sum.ComponentsFinal = len(t.Components())
+	sum.ComponentsFinal = s.Components(t)
 	sum.EngineEvents = s.EngineEvents
 	digest, _ := s.TraceDigest()
 	sum.TraceDigest = fmt.Sprintf("%016x", digest)

@@ -137,7 +137,7 @@ func (r *run) schedule() {
 	firstAction := time.Duration(-1)
 	for i := range r.sc.Timeline {
 		a := &r.sc.Timeline[i]
-		if a.Kind != scenario.ActionStart && firstAction < 0 {
+		if a.Kind != scenario.ActStart && firstAction < 0 {
 			firstAction = a.At
 		}
 		r.s.At(a.At, func() { r.do(a) })
@@ -165,7 +165,7 @@ func (r *run) fail(a *scenario.Action, format string, args ...any) {
 func (r *run) do(a *scenario.Action) {
 	s := r.s
 	switch a.Kind {
-	case scenario.ActionStart:
+	case scenario.ActStart:
 		st := a.Start
 		for k, name := range st.Names {
 			at := s.Now()
@@ -175,7 +175,7 @@ func (r *run) do(a *scenario.Action) {
 			s.Start(r.names[name], at)
 		}
 		s.Mark("start", fmt.Sprintf("%d nodes", len(st.Names)))
-	case scenario.ActionKill:
+	case scenario.ActKill:
 		victims := r.choose(&a.Kill.Select, true)
 		for _, i := range victims {
 			s.Kill(i, a.Kill.Graceful)
@@ -185,27 +185,27 @@ func (r *run) do(a *scenario.Action) {
 			kind = "leave"
 		}
 		s.Mark(kind, fmt.Sprintf("%d nodes", len(victims)))
-	case scenario.ActionRestart:
+	case scenario.ActRestart:
 		chosen := r.choose(a.Restart, false)
 		for _, i := range chosen {
 			s.Start(i, s.Now())
 		}
 		s.Mark("restart", fmt.Sprintf("%d nodes", len(chosen)))
-	case scenario.ActionPartition:
+	case scenario.ActPartition:
 		members := r.choose(&a.Partition.Select, true)
 		s.Partition(a.Partition.Name, members)
-	case scenario.ActionHeal:
+	case scenario.ActHeal:
 		if err := s.Heal(a.Heal.Name); err != nil {
 			r.fail(a, "%v", err)
 		}
-	case scenario.ActionBroadcast:
+	case scenario.ActBroadcast:
 		b := a.Broadcast
 		for k := 0; k < b.Count; k++ {
 			s.At(s.Now()+b.Every*time.Duration(k), func() { r.broadcast(a) })
 		}
-	case scenario.ActionSnapshot:
+	case scenario.ActSnapshot:
 		r.snapshot(a.Snapshot.Name)
-	case scenario.ActionCheck:
+	case scenario.ActCheck:
 		for i := range a.Check {
 			r.checks = append(r.checks, r.evaluate(&a.Check[i]))
 		}
@@ -276,11 +276,7 @@ func (r *run) choose(sel *scenario.Selector, running bool) []sim.NodeIndex {
 			pool = append(pool, idx)
 		}
 	}
-	n := sel.Count
-	if sel.Percent > 0 {
-		n = int(float64(len(pool))*sel.Percent/100 + 0.5)
-	}
-	n = min(n, len(pool))
+	n := sel.Size(len(pool))
 	r.rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
 	chosen := pool[:n]
 	slices.Sort(chosen) // act in index order
@@ -289,10 +285,14 @@ func (r *run) choose(sel *scenario.Selector, running bool) []sim.NodeIndex {
 
 func network(sc *scenario.Scenario) sim.Network {
 	return sim.Network{
-		Latency:      sc.Network.Latency,
-		CrossLatency: sc.Network.CrossLatency,
+		Latency:      latency(sc.Network.Latency),
+		CrossLatency: latency(sc.Network.CrossLatency),
 		Loss:         sc.Network.Loss,
 		BeaconLoss:   sc.Network.BeaconLoss,
 		DialTimeout:  sc.Network.DialTimeout,
 	}
+}
+
+func latency(l scenario.Latency) sim.Latency {
+	return sim.Latency{Dist: sim.LatencyDist(l.Dist), Value: l.Value, Min: l.Min, Max: l.Max, Mean: l.Mean, Stddev: l.Stddev}
 }

@@ -14,7 +14,7 @@ func (r *run) snapshot(name string) {
 	r.snapped[name] = true
 	t := r.s.Topology()
 	snap := report.Snapshot{Name: name, AtMS: ms(r.s.Now()), States: make([]string, r.s.NodeCount()),
-		Edges: make([][2]int, len(t.Edges)), Components: len(t.Components())}
+		Edges: make([][2]int, len(t.Edges)), Components: r.s.Components(t)}
 	for i := range snap.States {
 		info := r.s.Node(sim.NodeIndex(i))
 		switch {

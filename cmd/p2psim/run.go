@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"p2pmesh/sim/report"
+	"p2pmesh/sim/runner"
+	"p2pmesh/sim/scenario"
+)
+
+const runUsage = `Usage: p2psim run FILE... [flags]
+
+Runs each scenario in the deterministic simulator, prints a short summary,
+checks its expectations and writes DIR/report.json, DIR/topology.json,
+DIR/perf.json, the pictures and DIR/index.html. With several files, each
+scenario gets its own subfolder DIR/NAME/.
+
+The same file and seed always give byte-identical report.json and
+topology.json; the simulator's own speed goes to perf.json and stderr.
+
+Flags:
+%s
+Examples:
+  p2psim run scenarios/quickstart.yaml --out out/
+  p2psim run scenarios/*.yaml --seed 42 --out results/
+  p2psim run scenarios/mass-failure.yaml --no-render
+
+Exit status: 0 every expectation holds, 1 an expectation failed (the summary
+says which and by how much), 2 usage error or invalid scenario.
+`
+
+func runCmd(args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	seed := fs.Uint64("seed", 0, "seed for the whole run (default: the scenario's own seed)")
+	out := fs.String("out", "out", "directory for reports and pictures")
+	noRender := fs.Bool("no-render", false, "write the JSON files only, no pictures or index.html")
+	progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
+	quiet := fs.BoolP("quiet", "q", false, "print only failures")
+	fs.Usage = func() { fmt.Fprintf(stderr, runUsage, fs.FlagUsages()) }
+	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			fmt.Fprintf(stdout, runUsage, fs.FlagUsages())
+			return exitOK
+		}
+		return exitInvalid
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintf(stderr, "p2psim run: no scenario file given\n\n")
+		fs.Usage()
+		return exitInvalid
+	}
+	var showProgress bool
+	switch *progress {
+	case "auto":
+		showProgress = isTerminal(stderr)
+	case "always":
+		showProgress = true
+	case "never":
+	default:
+		fmt.Fprintf(stderr, "p2psim run: --progress must be auto, always or never, not %q\n", *progress)
+		return exitInvalid
+	}
+
+	// Validate every file before running any, so a typo in the last file
+	// does not surface after minutes of simulation.
+	var scs []*scenario.Scenario
+	invalid := false
+	for _, path := range fs.Args() {
+		sc, err := scenario.Load(path)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			invalid = true
+			continue
+		}
+		scs = append(scs, sc)
+	}
+	if invalid {
+		return exitInvalid
+	}
+	names := map[string]string{}
+	for _, sc := range scs {
+		if other, dup := names[sc.Name]; dup && len(scs) > 1 {
+			fmt.Fprintf(stderr, "p2psim run: %s and %s are both named %q: their reports would overwrite each other\n", other, sc.File, sc.Name)
+			return exitInvalid
+		}
+		names[sc.Name] = sc.File
+	}
+
+	status := exitOK
+	for _, sc := range scs {
+		dir := *out
+		if len(scs) > 1 {
+			dir = filepath.Join(*out, sc.Name)
+		}
+		opts := runner.Options{Seed: *seed, HasSeed: fs.Changed("seed")}
+		if showProgress {
+			opts.Progress = progressPrinter(stderr, sc.Name)
+		}
+		res, err := runner.Run(sc, opts)
+		if showProgress {
+			fmt.Fprint(stderr, "\r\033[K")
+		}
+		if err != nil && res == nil {
+			fmt.Fprintf(stderr, "p2psim run: %v\n", err)
+			status = max(status, exitInvalid)
+			continue
+		}
+		if err != nil {
+			// The scenario asked for something impossible mid-run (a
+			// broadcast from a dead node): report it as a failure.
+			fmt.Fprintf(stderr, "p2psim run: %v\n", err)
+			status = max(status, exitFailed)
+		}
+		if werr := writeRun(dir, res, !*noRender); werr != nil {
+			fmt.Fprintf(stderr, "p2psim run: %v\n", werr)
+			status = max(status, exitInvalid)
+			continue
+		}
+		printSummary(stdout, res, dir, *quiet)
+		fmt.Fprintf(stderr, "%s: %.2f s wall, %d engine events, %.2fM events/s\n", sc.Name,
+			res.Perf.WallSeconds, res.Perf.EngineEvents, res.Perf.EventsPerSecond/1e6)
+		if len(res.Failed) > 0 {
+			status = max(status, exitFailed)
+		}
+	}
+	return status
+}
+
+// writeRun writes the files of one run into dir.
+func writeRun(dir string, res *runner.Result, render bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := report.Write(dir, report.ReportFile, res.Report); err != nil {
+		return err
+	}
+	if err := report.Write(dir, report.TopologyFile, res.Topology); err != nil {
+		return err
+	}
+	perf, _ := json.MarshalIndent(res.Perf, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "perf.json"), append(perf, '\n'), 0o644); err != nil {
+		return err
+	}
+	if render {
+		if _, err := renderDir(dir); err != nil {
+			return fmt.Errorf("rendering pictures: %w", err)
+		}
+	}
+	return nil
+}
+
+// printSummary prints the human summary of one run.
+func printSummary(w io.Writer, res *runner.Result, dir string, quiet bool) {
+	r := res.Report
+	s := r.Summary
+	if !quiet || len(res.Failed) > 0 {
+		fmt.Fprintf(w, "%s (seed %d): %d nodes, %d alive at the end in %d component(s), %d links\n",
+			r.Scenario, r.Seed, s.NodesTotal, s.AliveFinal, s.ComponentsFinal, s.LinksFinal)
+		if s.Broadcasts > 0 {
+			fmt.Fprintf(w, "  %d broadcasts: reliability min %.4f mean %.4f, RMR mean %.2f, last delivery hop max %d, %d redundant receptions\n",
+				s.Broadcasts, s.ReliabilityMin, s.ReliabilityMean, s.RMRMean, s.LDHMax, s.RedundantTotal)
+		}
+	}
+	for _, e := range r.Expectations {
+		if e.OK && quiet {
+			continue
+		}
+		mark := "ok  "
+		if !e.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "  %s %s at %s: %s\n", mark, e.Name, time.Duration(e.AtMS*float64(time.Millisecond)), e.Detail)
+	}
+	if !quiet {
+		fmt.Fprintf(w, "  report: %s\n", filepath.Join(dir, report.ReportFile))
+	}
+}
+
+// progressPrinter returns a Progress callback that redraws one status line.
+func progressPrinter(w io.Writer, name string) func(now, end time.Duration) {
+	start := time.Now()
+	last := time.Time{}
+	return func(now, end time.Duration) {
+		if time.Since(last) < 200*time.Millisecond && now < end {
+			return
+		}
+		last = time.Now()
+		pct := 100 * float64(now) / float64(max(end, 1))
+		fmt.Fprintf(w, "\r\033[K%s: virtual %v of %v (%.0f%%), %.1f s wall", name, now.Truncate(time.Millisecond), end, pct, time.Since(start).Seconds())
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
