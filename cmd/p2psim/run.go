@@ -169,6 +169,19 @@ func printSummary(w io.Writer, res *runner.Result, dir string, quiet bool) {
 				s.Broadcasts, s.ReliabilityMin, s.ReliabilityMean, s.RMRMean, s.LDHMax, s.RedundantTotal)
 		}
 	}
+	if !quiet {
+		for _, rp := range r.Repairs {
+			what := rp.Kind
+			if rp.Label != "" {
+				what += " (" + rp.Label + ")"
+			}
+			if rp.RepairMS < 0 {
+				fmt.Fprintf(w, "  %s at %s: not healed by the end of the run\n", what, msDur(rp.AtMS))
+			} else {
+				fmt.Fprintf(w, "  %s at %s: healed in %s\n", what, msDur(rp.AtMS), msDur(rp.RepairMS))
+			}
+		}
+	}
 	for _, e := range r.Expectations {
 		if e.OK && quiet {
 			continue
@@ -177,12 +190,14 @@ func printSummary(w io.Writer, res *runner.Result, dir string, quiet bool) {
 		if !e.OK {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(w, "  %s %s at %s: %s\n", mark, e.Name, time.Duration(e.AtMS*float64(time.Millisecond)), e.Detail)
+		fmt.Fprintf(w, "  %s %s at %s: %s\n", mark, e.Name, msDur(e.AtMS), e.Detail)
 	}
 	if !quiet {
 		fmt.Fprintf(w, "  report: %s\n", filepath.Join(dir, report.ReportFile))
 	}
 }
+
+func msDur(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
 // progressPrinter returns a Progress callback that redraws one status line.
 func progressPrinter(w io.Writer, name string) func(now, end time.Duration) {

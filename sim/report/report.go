@@ -32,7 +32,20 @@ type Report struct {
 	Expectations []Expectation `json:"expectations"`
 	Series       []Sample      `json:"series"`
 	Events       []Event       `json:"events"`
+	Repairs      []Repair      `json:"repairs"`
 	Snapshots    []SnapshotRef `json:"snapshots"`
+}
+
+// Repair is how long the mesh took to heal after a disruption (a kill,
+// leave or healed partition): until the running honest nodes formed one
+// component, none held a link to a node that is down, and each had its
+// minimum number of links (or links to all others, in smaller meshes).
+type Repair struct {
+	Kind       string  `json:"kind"`
+	Label      string  `json:"label,omitempty"`
+	AtMS       float64 `json:"at_ms"`
+	HealedAtMS float64 `json:"healed_at_ms"` // -1: not healed by the end of the run
+	RepairMS   float64 `json:"repair_ms"`    // -1: not healed by the end of the run
 }
 
 // Node is one node at the end of the run.
@@ -88,6 +101,7 @@ type Summary struct {
 	AliveFinal          int     `json:"alive_final"`
 	LinksFinal          int     `json:"links_final"`
 	ComponentsFinal     int     `json:"components_final"`
+	RepairMSMax         float64 `json:"repair_ms_max"` // -1 if a disruption never healed
 	EngineEvents        uint64  `json:"engine_events"`
 	TraceDigest         string  `json:"trace_digest"`
 }

@@ -83,6 +83,14 @@ func (r *run) report(end time.Duration) *report.Report {
 	for _, m := range s.Marks() {
 		rep.Events = append(rep.Events, report.Event{AtMS: ms(m.At), Kind: m.Kind, Label: m.Label})
 	}
+	rep.Repairs = append([]report.Repair{}, r.repairs...)
+	for _, rp := range rep.Repairs {
+		if rp.RepairMS < 0 {
+			sum.RepairMSMax = -1
+			break
+		}
+		sum.RepairMSMax = max(sum.RepairMSMax, rp.RepairMS)
+	}
 	for _, snap := range r.topo.Snapshots {
 		rep.Snapshots = append(rep.Snapshots, report.SnapshotRef{Name: snap.Name, AtMS: snap.AtMS})
 	}

@@ -53,8 +53,7 @@ type run struct {
 	checks  []report.Expectation
 	snapped map[string]bool
 	errs    []error
-	// lastSampled counts broadcasts already folded into a sample.
-	lastSampled int
+	repairs []report.Repair
 }
 
 // Run plays sc and judges it.
@@ -184,7 +183,9 @@ func (r *run) do(a *scenario.Action) {
 		if a.Kill.Graceful {
 			kind = "leave"
 		}
-		s.Mark(kind, fmt.Sprintf("%d nodes", len(victims)))
+		label := fmt.Sprintf("%d nodes", len(victims))
+		s.Mark(kind, label)
+		r.watchRepair(kind, label)
 	case scenario.ActRestart:
 		chosen := r.choose(a.Restart, false)
 		for _, i := range chosen {
@@ -198,6 +199,7 @@ func (r *run) do(a *scenario.Action) {
 		if err := s.Heal(a.Heal.Name); err != nil {
 			r.fail(a, "%v", err)
 		}
+		r.watchRepair("heal", a.Heal.Name)
 	case scenario.ActBroadcast:
 		b := a.Broadcast
 		for k := 0; k < b.Count; k++ {
