@@ -287,14 +287,10 @@ func (r *run) choose(sel *scenario.Selector, running bool) []sim.NodeIndex {
 
 func network(sc *scenario.Scenario) sim.Network {
 	return sim.Network{
-		Latency:      latency(sc.Network.Latency),
-		CrossLatency: latency(sc.Network.CrossLatency),
+		Latency:      sc.Network.Latency,
+		CrossLatency: sc.Network.CrossLatency,
 		Loss:         sc.Network.Loss,
 		BeaconLoss:   sc.Network.BeaconLoss,
 		DialTimeout:  sc.Network.DialTimeout,
 	}
-}
-
-func latency(l scenario.Latency) sim.Latency {
-	return sim.Latency{Dist: sim.LatencyDist(l.Dist), Value: l.Value, Min: l.Min, Max: l.Max, Mean: l.Mean, Stddev: l.Stddev}
 }

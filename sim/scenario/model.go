@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"p2pmesh/mesh"
+	"p2pmesh/sim"
 )
 
 // Limits that keep a hostile or mistaken file from exhausting memory.
@@ -86,15 +87,14 @@ type Network struct {
 	Segments []string
 }
 
-// LatencyDist names a latency distribution. The values match those of
-// package sim (Fixed, Uniform, Normal), so a runner may convert directly.
-type LatencyDist uint8
+// LatencyDist names a latency distribution: the simulator's own type.
+type LatencyDist = sim.LatencyDist
 
 // Latency distributions.
 const (
-	LatencyFixed LatencyDist = iota
-	LatencyUniform
-	LatencyNormal
+	LatencyFixed   = sim.Fixed
+	LatencyUniform = sim.Uniform
+	LatencyNormal  = sim.Normal
 )
 
 // latencyDists maps the YAML names to distributions.
@@ -107,38 +107,10 @@ var latencyDists = []struct {
 	{"normal", LatencyNormal},
 }
 
-// String returns the YAML name of the distribution.
-func (d LatencyDist) String() string {
-	for _, e := range latencyDists {
-		if e.dist == d {
-			return e.name
-		}
-	}
-	return fmt.Sprintf("dist(%d)", uint8(d))
-}
-
-// Latency is a one-way delay distribution. Only the fields of its Dist are
-// meaningful: Value for fixed, Min and Max for uniform, Mean and Stddev for
-// normal.
-type Latency struct {
-	Dist         LatencyDist
-	Value        time.Duration
-	Min, Max     time.Duration
-	Mean, Stddev time.Duration
-}
-
-// String describes the distribution, e.g. "fixed 10ms".
-func (l Latency) String() string {
-	switch l.Dist {
-	case LatencyFixed:
-		return fmt.Sprintf("fixed %v", l.Value)
-	case LatencyUniform:
-		return fmt.Sprintf("uniform %v..%v", l.Min, l.Max)
-	case LatencyNormal:
-		return fmt.Sprintf("normal mean %v stddev %v", l.Mean, l.Stddev)
-	}
-	return l.Dist.String()
-}
+// Latency is a one-way delay distribution (the simulator's type). Only the
+// fields of its Dist are meaningful: Value for fixed, Min and Max for
+// uniform, Mean and Stddev for normal.
+type Latency = sim.Latency
 
 // NodeDecl is one node created by a start action.
 type NodeDecl struct {

@@ -60,6 +60,9 @@ var configKeys = []struct {
 	{"max_free_riders", func(c *mesh.Config) any { return &c.MaxFreeRiders }},
 	{"ban_time", func(c *mesh.Config) any { return &c.BanTime }},
 	{"seen_cache", func(c *mesh.Config) any { return &c.SeenCacheSize }},
+	{"graft_timeout", func(c *mesh.Config) any { return &c.GraftTimeout }},
+	{"ihave_delay", func(c *mesh.Config) any { return &c.IHaveDelay }},
+	{"message_cache", func(c *mesh.Config) any { return &c.MessageCacheSize }},
 	{"max_payload", func(c *mesh.Config) any { return &c.MaxPayload }},
 }
 
@@ -69,6 +72,7 @@ var modeNames = []struct {
 	mode mesh.Mode
 }{
 	{"flood", mesh.ModeFlood},
+	{"tree", mesh.ModeTree},
 }
 
 func configFields(c *mesh.Config) []field {
@@ -250,15 +254,17 @@ func (p *parser) network(n *yaml.Node) {
 			net.Segments = []string{DefaultSegment}
 		}
 		seq := resolve(kv.v)
+		seen := map[string]bool{}
 		for i, s := range net.Segments {
 			at := seq
 			if seq.Kind == yaml.SequenceNode && i < len(seq.Content) {
 				at = resolve(seq.Content[i])
 			}
 			p.ident(at, "segments", s)
-			if j := slices.Index(net.Segments, s); j < i {
+			if seen[s] {
 				p.errorf(at, "segments: %q is listed twice", s)
 			}
+			seen[s] = true
 		}
 	}
 }

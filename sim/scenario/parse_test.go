@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -74,6 +76,7 @@ func TestFull(t *testing.T) {
 	wantCfg.KeepaliveInterval, wantCfg.DeadAfter, wantCfg.HandshakeTimeout = time.Second, 3*time.Second, 2*time.Second
 	wantCfg.RotateInterval, wantCfg.DialBackoff = 20*time.Second, 500*time.Millisecond
 	wantCfg.MaxFreeRiders, wantCfg.BanTime, wantCfg.SeenCacheSize, wantCfg.MaxPayload = 2, time.Minute, 1024, 1024
+	wantCfg.GraftTimeout, wantCfg.IHaveDelay, wantCfg.MessageCacheSize = 300*time.Millisecond, 50*time.Millisecond, 512
 	if !reflect.DeepEqual(sc.Node, wantCfg) {
 		t.Errorf("node config:\n got %+v\nwant %+v", sc.Node, wantCfg)
 	}
@@ -110,13 +113,13 @@ func TestFull(t *testing.T) {
 	}
 	s := time.Second
 	want := []row{
-		{0, ActStart, 37}, {0, ActStart, 39}, {0, ActStart, 44}, {0, ActWait, 45},
-		{5 * s, ActBroadcast, 46}, {5 * s, ActBroadcast, 47}, {5 * s, ActBroadcast, 48}, {5 * s, ActSnapshot, 49},
-		{10 * s, ActKill, 50}, {10 * s, ActKill, 52}, {10 * s, ActKill, 53}, {10 * s, ActWait, 54},
-		{13 * s, ActRestart, 55}, {13 * s, ActRestart, 56}, {13 * s, ActPartition, 57}, {13 * s, ActPartition, 58},
-		{13 * s, ActWait, 59}, {18 * s, ActCheck, 60}, {18 * s, ActHeal, 64}, {18 * s, ActHeal, 65},
-		{18 * s, ActSnapshot, 66}, {18 * s, ActSnapshot, 67}, {18 * s, ActStart, 68}, {18 * s, ActWait, 69},
-		{38 * s, ActCheck, 70},
+		{0, ActStart, 40}, {0, ActStart, 42}, {0, ActStart, 47}, {0, ActWait, 48},
+		{5 * s, ActBroadcast, 49}, {5 * s, ActBroadcast, 50}, {5 * s, ActBroadcast, 51}, {5 * s, ActSnapshot, 52},
+		{10 * s, ActKill, 53}, {10 * s, ActKill, 55}, {10 * s, ActKill, 56}, {10 * s, ActWait, 57},
+		{13 * s, ActRestart, 58}, {13 * s, ActRestart, 59}, {13 * s, ActPartition, 60}, {13 * s, ActPartition, 61},
+		{13 * s, ActWait, 62}, {18 * s, ActCheck, 63}, {18 * s, ActHeal, 67}, {18 * s, ActHeal, 68},
+		{18 * s, ActSnapshot, 69}, {18 * s, ActSnapshot, 70}, {18 * s, ActStart, 71}, {18 * s, ActWait, 72},
+		{38 * s, ActCheck, 73},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("timeline:\n got %v\nwant %v", got, want)
@@ -182,7 +185,7 @@ func TestFull(t *testing.T) {
 	}
 	// checks
 	if c := tl[17].Check; len(c) != 2 || c[0].Kind != ExpComponents || *c[0].Min != 2 || c[0].Max != nil ||
-		c[1].Name != "still alive" || c[1].Kind != ExpAlive || c[1].Pos != (Pos{62, 9}) {
+		c[1].Name != "still alive" || c[1].Kind != ExpAlive || c[1].Pos != (Pos{65, 9}) {
 		t.Errorf("check 17: %+v", c)
 	}
 
@@ -198,7 +201,7 @@ func TestFull(t *testing.T) {
 	if n, ok := sc.Lookup("n3"); !ok || n.StartAt != 600*time.Millisecond || n.Group != "honest" || n.Action != 0 {
 		t.Errorf("n3: %+v", n)
 	}
-	if n, _ := sc.Lookup("n11"); n.StartAt != 18*s+time.Second/3 || n.Action != 22 || n.Pos != (Pos{68, 5}) {
+	if n, _ := sc.Lookup("n11"); n.StartAt != 18*s+time.Second/3 || n.Action != 22 || n.Pos != (Pos{71, 5}) {
 		t.Errorf("n11: %+v", n)
 	}
 	if n, _ := sc.Lookup("bridge"); n.Segment != "dc2" || n.StaticPeer != "n0" || n.Config.MaxOut != 2 {
@@ -362,5 +365,37 @@ func TestErrorList(t *testing.T) {
 	_, err = Parse("many.yaml", []byte(b.String()))
 	if !errors.As(err, &list) || len(list) != MaxErrors+1 || !strings.Contains(list[MaxErrors].Msg, "too many errors (10 more") {
 		t.Fatalf("cap: %d errors, last %v", len(list), list[len(list)-1])
+	}
+}
+
+// TestDocExamples parses the complete examples of docs/scenarios.md (the
+// YAML blocks that start with "name:").
+func TestDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/scenarios.md")
+	if err != nil {
+		t.Skip("docs/scenarios.md not found:", err)
+	}
+	blocks := 0
+	for i, part := range strings.Split(string(doc), "```yaml\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		if !strings.HasPrefix(block, "name:") {
+			continue
+		}
+		blocks++
+		sc, err := Parse(fmt.Sprintf("docs/scenarios.md block %d", i+1), []byte(block))
+		if err != nil {
+			t.Errorf("%v\n%s", err, block)
+			continue
+		}
+		checkScenario(t, sc)
+		if sc.Name == "split-brain" && (sc.LastAction != 65*time.Second || sc.Duration != 75*time.Second || len(sc.Nodes) != 32) {
+			t.Errorf("worked example: last action %v, duration %v, %d nodes; the text says 65s, 75s, 32", sc.LastAction, sc.Duration, len(sc.Nodes))
+		}
+		if sc.Name == "quickstart" && sc.Duration != 30800*time.Millisecond {
+			t.Errorf("quickstart: duration %v, the text implies 25.8s + 5s", sc.Duration)
+		}
+	}
+	if blocks < 2 {
+		t.Errorf("found %d complete examples in docs/scenarios.md, want at least 2", blocks)
 	}
 }

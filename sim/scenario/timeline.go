@@ -37,12 +37,14 @@ type timelineState struct {
 	snapshots  map[string]Pos
 	nsnaps     int
 
-	unknown []unknownRef // references to unknown nodes, to explain at the end
+	unknown  []unknownRef // references to unknown nodes, to explain at the end
+	segments map[string]bool
 }
 
 // unknownRef is an error about a reference to an unknown node.
 type unknownRef struct {
 	err  int // index in parser.errs
+	item int // index of the referring item in Scenario.Timeline
 	name string
 }
 
@@ -83,7 +85,11 @@ func (p *parser) timeline(n *yaml.Node) {
 		if i, ok := p.tl.index[u.name]; ok && u.err < len(p.errs) {
 			e := p.errs[u.err]
 			what, _, _ := strings.Cut(e.Msg, ": unknown node")
-			e.Msg = fmt.Sprintf("%s: node %q is not started yet: the item at %v starts it later (a reference must come after the start)", what, u.name, p.sc.Nodes[i].Pos)
+			if d := &p.sc.Nodes[i]; d.Action == u.item {
+				e.Msg = fmt.Sprintf("%s: node %q is started by this same item (name a node started by an earlier item)", what, u.name)
+			} else {
+				e.Msg = fmt.Sprintf("%s: node %q is not started yet: the item at %v starts it later (a reference must come after the start)", what, u.name, d.Pos)
+			}
 		}
 	}
 }
@@ -237,8 +243,12 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 	default:
 		p.errorf(n, "start: expected count (how many nodes) or names (a list of node names)")
 	}
-	if kv, ok := got.val("segment"); ok && !slices.Contains(p.sc.Network.Segments, st.Segment) {
-		p.errorf(kv.v, "start: unknown segment %q (network.segments declares %s)", st.Segment, strings.Join(p.sc.Network.Segments, ", "))
+	if kv, ok := got.val("segment"); ok && !p.segment(st.Segment) {
+		segs := p.sc.Network.Segments
+		if len(segs) > 10 {
+			segs = append(segs[:10:10], "...")
+		}
+		p.errorf(kv.v, "start: unknown segment %q (network.segments declares %s)", st.Segment, strings.Join(segs, ", "))
 	}
 	if kv, ok := got.val("group"); ok {
 		p.ident(kv.v, "group", st.Group)
@@ -307,13 +317,24 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 	return st
 }
 
+// segment reports whether a segment is declared.
+func (p *parser) segment(name string) bool {
+	if p.tl.segments == nil {
+		p.tl.segments = map[string]bool{}
+		for _, s := range p.sc.Network.Segments {
+			p.tl.segments[s] = true
+		}
+	}
+	return p.tl.segments[name]
+}
+
 // nodeRef checks a reference to a node declared earlier; it returns its
 // index or -1.
 func (p *parser) nodeRef(n *yaml.Node, what, name string) int {
 	if i, ok := p.tl.index[name]; ok {
 		return i
 	}
-	p.tl.unknown = append(p.tl.unknown, unknownRef{len(p.errs), name})
+	p.tl.unknown = append(p.tl.unknown, unknownRef{len(p.errs), len(p.sc.Timeline), name})
 	if len(p.tl.index) == 0 {
 		p.errorf(n, "%s: unknown node %q (no node has been started before this point)", what, name)
 	} else {
@@ -324,15 +345,35 @@ func (p *parser) nodeRef(n *yaml.Node, what, name string) int {
 
 // someNames lists a few declared node names, the closest to name first.
 func (p *parser) someNames(name string) string {
-	all := make([]string, 0, len(p.sc.Nodes))
-	for _, d := range p.sc.Nodes {
-		all = append(all, d.Name)
+	type cand struct {
+		name string
+		dist int
 	}
-	slices.SortStableFunc(all, func(a, b string) int { return editDistance(name, a) - editDistance(name, b) })
-	if len(all) > 3 {
-		all = append(all[:3], "...")
+	var best []cand // the three closest, in order
+	for i, d := range p.sc.Nodes {
+		if i == 10_000 || len(p.tl.unknown) > MaxErrors {
+			break // enough to help; do not spend quadratic time on huge files
+		}
+		c := cand{d.Name, editDistance(name, d.Name)}
+		j := len(best)
+		for j > 0 && best[j-1].dist > c.dist {
+			j--
+		}
+		if j < 3 {
+			best = slices.Insert(best, j, c)
+			if len(best) > 3 {
+				best = best[:3]
+			}
+		}
 	}
-	return strings.Join(all, ", ")
+	var out []string
+	for _, c := range best {
+		out = append(out, c.name)
+	}
+	if len(p.sc.Nodes) > len(out) {
+		out = append(out, "...")
+	}
+	return strings.Join(out, ", ")
 }
 
 // groupRef checks a reference to a group declared earlier.
@@ -364,10 +405,42 @@ func selectorFields(s *Selector) []field {
 	}
 }
 
-// selector checks a decoded selector and returns the indices of its pool
+// pool is the set of nodes a selector or a random origin picks from: the
+// nodes of a group (or all), whose state passes a filter. It is walked
+// rather than stored, so that big files stay linear per action.
+type pool struct {
+	p     *parser
+	group string
+	all   bool // every node, not just the group
+	in    func(nodeState) bool
+}
+
+func (q pool) each(fn func(i int)) {
+	if q.all {
+		for i := range q.p.sc.Nodes {
+			if q.in(q.p.tl.state[i]) {
+				fn(i)
+			}
+		}
+		return
+	}
+	for _, i := range q.p.tl.groups[q.group] {
+		if q.in(q.p.tl.state[i]) {
+			fn(i)
+		}
+	}
+}
+
+func (q pool) size() int {
+	n := 0
+	q.each(func(int) { n++ })
+	return n
+}
+
+// selector checks a decoded selector and returns its pool
 // (the nodes it may pick from, filtered by inPool) and of its explicit
 // nodes. ok is false when it is unusable.
-func (p *parser) selector(n *yaml.Node, what string, s *Selector, got present, inPool func(nodeState) bool) (pool, explicit []int, ok bool) {
+func (p *parser) selector(n *yaml.Node, what string, s *Selector, got present, inPool func(nodeState) bool) (q pool, explicit []int, ok bool) {
 	n = resolve(n)
 	var given []string
 	for _, k := range []string{"nodes", "count", "percent"} {
@@ -378,15 +451,15 @@ func (p *parser) selector(n *yaml.Node, what string, s *Selector, got present, i
 	switch len(given) {
 	case 0:
 		p.errorf(n, "%s: expected one of nodes (a list of names), count or percent to pick nodes", what)
-		return nil, nil, false
+		return pool{}, nil, false
 	case 1:
 	default:
 		p.errorf(got[given[1]].ksrc, "%s: give only one of nodes, count and percent (found %s and %s)", what, given[0], given[1])
-		return nil, nil, false
+		return pool{}, nil, false
 	}
 	for _, k := range []string{"nodes", "count", "percent", "group"} {
 		if kv, has := got[k]; has && kv.bad {
-			return nil, nil, false
+			return pool{}, nil, false
 		}
 	}
 	ok = true
@@ -412,16 +485,18 @@ func (p *parser) selector(n *yaml.Node, what string, s *Selector, got present, i
 			p.errorf(seq, "%s: nodes must list at least one node", what)
 			ok = false
 		}
+		listed := map[string]bool{}
 		for i, name := range s.Nodes {
 			at := seq
 			if seq.Kind == yaml.SequenceNode && i < len(seq.Content) {
 				at = resolve(seq.Content[i])
 			}
-			if slices.Index(s.Nodes, name) < i {
+			if listed[name] {
 				p.errorf(at, "%s: node %q is listed twice", what, name)
 				ok = false
 				continue
 			}
+			listed[name] = true
 			j := p.nodeRef(at, what, name)
 			if j < 0 {
 				ok = false
@@ -429,24 +504,12 @@ func (p *parser) selector(n *yaml.Node, what string, s *Selector, got present, i
 			}
 			explicit = append(explicit, j)
 		}
-		return nil, explicit, ok
+		return pool{}, explicit, ok
 	}
 	if !ok {
-		return nil, nil, false
+		return pool{}, nil, false
 	}
-	members := p.tl.groups[s.Group]
-	if !got.has("group") {
-		members = nil
-		for i := range p.sc.Nodes {
-			members = append(members, i)
-		}
-	}
-	for _, i := range members {
-		if inPool(p.tl.state[i]) {
-			pool = append(pool, i)
-		}
-	}
-	return pool, nil, true
+	return pool{p: p, group: s.Group, all: !got.has("group"), in: inPool}, nil, true
 }
 
 // nodePos returns the position of the i-th entry of a selector's nodes list.
@@ -456,6 +519,11 @@ func nodePos(got present, i int) *yaml.Node {
 		return resolve(seq.Content[i])
 	}
 	return seq
+}
+
+func isMap(n *yaml.Node) bool {
+	n = resolve(n)
+	return n != nil && n.Kind == yaml.MappingNode
 }
 
 func canRun(s nodeState) bool  { return s != stateDown }
@@ -498,6 +566,9 @@ func (p *parser) kill(n *yaml.Node, at time.Duration) *Kill {
 	k := &Kill{}
 	mode := "crash"
 	got := p.fields(n, "kill", append(selectorFields(&k.Select), field{"mode", &mode}))
+	if !isMap(n) {
+		return k
+	}
 	switch mode {
 	case "crash":
 	case "leave":
@@ -507,42 +578,37 @@ func (p *parser) kill(n *yaml.Node, at time.Duration) *Kill {
 			p.errorf(kv.v, "kill: unknown mode %q (expected crash or leave)", mode)
 		}
 	}
-	pool, explicit, ok := p.selector(n, "kill", &k.Select, got, canRun)
+	q, explicit, ok := p.selector(n, "kill", &k.Select, got, canRun)
 	if !ok {
 		return k
 	}
 	t := &p.tl
 	if explicit != nil {
-		for i, j := range explicit {
-			d := &p.sc.Nodes[j]
-			switch {
-			case t.state[j] == stateDown:
-				p.errorf(nodePos(got, i), "kill: node %q is already stopped at this point", d.Name)
-			case d.StartAt > at:
-				p.errorf(nodePos(got, i), "kill: node %q starts at %v, after this kill at %v", d.Name, d.StartAt, at)
-			}
+		p.checkRunning(got, "kill", explicit, at)
+		for _, j := range explicit {
 			t.state[j] = stateDown
 		}
 		return k
 	}
-	if !p.checkCount(got, "kill", &k.Select, len(pool), "running") {
+	size := q.size()
+	if !p.checkCount(got, "kill", &k.Select, size, "running") {
 		return k
 	}
-	all := takesAll(&k.Select, len(pool))
-	for _, j := range pool {
-		if all {
-			t.state[j] = stateDown
-		} else {
-			t.state[j] = stateMaybe
-		}
+	next := stateMaybe
+	if takesAll(&k.Select, size) {
+		next = stateDown
 	}
+	q.each(func(j int) { t.state[j] = next })
 	return k
 }
 
 func (p *parser) restart(n *yaml.Node, at time.Duration) *Selector {
 	s := &Selector{}
 	got := p.fields(n, "restart", selectorFields(s))
-	pool, explicit, ok := p.selector(n, "restart", s, got, canStop)
+	if !isMap(n) {
+		return s
+	}
+	q, explicit, ok := p.selector(n, "restart", s, got, canStop)
 	if !ok {
 		return s
 	}
@@ -556,23 +622,24 @@ func (p *parser) restart(n *yaml.Node, at time.Duration) *Selector {
 		}
 		return s
 	}
-	if !p.checkCount(got, "restart", s, len(pool), "stopped") {
+	size := q.size()
+	if !p.checkCount(got, "restart", s, size, "stopped") {
 		return s
 	}
-	all := takesAll(s, len(pool))
-	for _, j := range pool {
-		if all {
-			t.state[j] = stateUp
-		} else {
-			t.state[j] = stateMaybe
-		}
+	next := stateMaybe
+	if takesAll(s, size) {
+		next = stateUp
 	}
+	q.each(func(j int) { t.state[j] = next })
 	return s
 }
 
 func (p *parser) partition(n *yaml.Node, at time.Duration) *Partition {
 	pt := &Partition{}
 	got := p.fields(n, "partition", append(selectorFields(&pt.Select), field{"name", &pt.Name}))
+	if !isMap(n) {
+		return pt
+	}
 	t := &p.tl
 	t.nparts++
 	if kv, ok := got.val("name"); ok {
@@ -590,11 +657,29 @@ func (p *parser) partition(n *yaml.Node, at time.Duration) *Partition {
 		p.errorf(where, "partition: %q is already in effect (made at %v); heal it first or choose another name", pt.Name, pos)
 	}
 	t.partitions[pt.Name] = posOf(resolve(n))
-	pool, _, ok := p.selector(n, "partition", &pt.Select, got, canRun)
-	if ok && pt.Select.Nodes == nil {
-		p.checkCount(got, "partition", &pt.Select, len(pool), "running")
+	q, explicit, ok := p.selector(n, "partition", &pt.Select, got, canRun)
+	switch {
+	case !ok:
+	case explicit != nil:
+		p.checkRunning(got, "partition", explicit, at)
+	default:
+		p.checkCount(got, "partition", &pt.Select, q.size(), "running")
 	}
 	return pt
+}
+
+// checkRunning reports explicitly named nodes that cannot be running at
+// time at: stopped for sure, or not started yet.
+func (p *parser) checkRunning(got present, what string, explicit []int, at time.Duration) {
+	for i, j := range explicit {
+		d := &p.sc.Nodes[j]
+		switch {
+		case p.tl.state[j] == stateDown:
+			p.errorf(nodePos(got, i), "%s: node %q is already stopped at this point", what, d.Name)
+		case d.StartAt > at:
+			p.errorf(nodePos(got, i), "%s: node %q starts at %v, after this %s at %v", what, d.Name, d.StartAt, what, at)
+		}
+	}
 }
 
 func (p *parser) heal(n *yaml.Node) *Heal {
@@ -643,6 +728,9 @@ func (p *parser) heal(n *yaml.Node) *Heal {
 func (p *parser) broadcast(n *yaml.Node, at time.Duration) *Broadcast {
 	b := &Broadcast{Count: 1, Size: DefaultPayloadSize}
 	from := "random"
+	if r := resolve(n); r != nil && r.Kind == yaml.ScalarNode && r.ShortTag() == tagNull {
+		n = &yaml.Node{Kind: yaml.MappingNode, Line: r.Line, Column: r.Column} // "broadcast:" alone: all defaults
+	}
 	got := p.fields(n, "broadcast", []field{
 		{"from", &from},
 		{"count", &b.Count},
@@ -651,26 +739,22 @@ func (p *parser) broadcast(n *yaml.Node, at time.Duration) *Broadcast {
 	})
 	t := &p.tl
 	// The candidate origins, for the payload limit.
-	var pool []int
+	limit, candidates := 1<<30, 0
+	visit := func(i int) {
+		limit = min(limit, p.sc.Nodes[i].Config.MaxPayload)
+		candidates++
+	}
 	switch {
 	case from == "random":
-		for i := range p.sc.Nodes {
-			if canRun(t.state[i]) {
-				pool = append(pool, i)
-			}
-		}
-		if len(pool) == 0 {
+		pool{p: p, all: true, in: canRun}.each(visit)
+		if candidates == 0 {
 			p.errorf(n, "broadcast: no node can be running at this point to send it")
 		}
 	case strings.HasPrefix(from, "group:"):
 		b.FromGroup = strings.TrimPrefix(from, "group:")
 		if p.groupRef(got["from"].v, "broadcast: from", b.FromGroup) {
-			for _, i := range t.groups[b.FromGroup] {
-				if canRun(t.state[i]) {
-					pool = append(pool, i)
-				}
-			}
-			if len(pool) == 0 {
+			pool{p: p, group: b.FromGroup, in: canRun}.each(visit)
+			if candidates == 0 {
 				p.errorf(got["from"].v, "broadcast: no node of group %q can be running at this point", b.FromGroup)
 			}
 		}
@@ -684,7 +768,7 @@ func (p *parser) broadcast(n *yaml.Node, at time.Duration) *Broadcast {
 			case d.StartAt > at:
 				p.errorf(got["from"].v, "broadcast: node %q starts at %v, after this broadcast at %v", from, d.StartAt, at)
 			}
-			pool = []int{i}
+			visit(i)
 		}
 	}
 	if b.Count < 1 || b.Count > MaxBroadcastCount {
@@ -697,10 +781,6 @@ func (p *parser) broadcast(n *yaml.Node, at time.Duration) *Broadcast {
 			where = kv.v
 		}
 		p.errorf(where, "broadcast: every must be positive when count is above 1 (the time between messages)")
-	}
-	limit := 1 << 30
-	for _, i := range pool {
-		limit = min(limit, p.sc.Nodes[i].Config.MaxPayload)
 	}
 	if b.Size < 1 || b.Size > limit {
 		where := n

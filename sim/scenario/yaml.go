@@ -36,10 +36,11 @@ const maxExpanded = 1_000_000
 
 // parser holds the state of one Parse call.
 type parser struct {
-	file string
-	data []byte
-	errs ErrorList
-	sc   *Scenario
+	file   string
+	data   []byte
+	starts []int // line starts of data, computed on the first error
+	errs   ErrorList
+	sc     *Scenario
 
 	nodeCfgOK bool // the file-level node config validated
 	tl        timelineState
@@ -51,7 +52,23 @@ func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 }
 
 func (p *parser) errorAt(pos Pos, format string, args ...any) {
+	pos = p.clamp(pos)
 	p.errs = append(p.errs, &Error{File: p.file, Line: pos.Line, Col: pos.Col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// clamp keeps a position inside the file: the library places some nodes
+// (an empty document's null, say) just past the end.
+func (p *parser) clamp(pos Pos) Pos {
+	if p.starts == nil {
+		p.starts = lineStarts(p.data)
+	}
+	pos.Line = min(max(pos.Line, 1), len(p.starts))
+	end := len(p.data)
+	if pos.Line < len(p.starts) {
+		end = p.starts[pos.Line]
+	}
+	pos.Col = min(max(pos.Col, 1), utf8.RuneCount(p.data[p.starts[pos.Line-1]:end])+1)
+	return pos
 }
 
 // posOf returns the position of n, at least 1:1.
@@ -74,6 +91,13 @@ func (p *parser) readDocument() (root *yaml.Node) {
 			root = nil
 		}
 	}()
+	// Positions count characters of UTF-8 text; a UTF-8 byte order mark is
+	// skipped, UTF-16 (which the library would decode) is refused.
+	p.data = bytes.TrimPrefix(p.data, []byte("\xef\xbb\xbf"))
+	if bytes.HasPrefix(p.data, []byte("\xff\xfe")) || bytes.HasPrefix(p.data, []byte("\xfe\xff")) {
+		p.errorAt(Pos{1, 1}, "the file is UTF-16; scenario files must be UTF-8")
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(p.data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -93,7 +117,8 @@ func (p *parser) readDocument() (root *yaml.Node) {
 		p.syntaxError(err)
 		return nil
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 ||
+		doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].ShortTag() == tagNull {
 		p.errorAt(Pos{1, 1}, "empty file: expected a mapping with at least name and timeline")
 		return nil
 	}
