@@ -89,6 +89,23 @@ func (e *Engine) flushIHave() {
 	}
 }
 
+// treeDuplicate handles a redundant copy of m that arrived on link i: a cycle
+// in the tree. Normally link i leaves the tree; but if the copy came over a
+// path shorter by more than treeHopSlack hops than the one the tree gave us,
+// the old parent leaves the tree instead and link i stays, which keeps the
+// tree shallow.
+func (e *Engine) treeDuplicate(i int, m *Message) {
+	c := e.tree.cache.find(m.ID)
+	if c == nil || c.from == 0 || c.from == e.links[i].peer || int(m.Hops)+treeHopSlack >= int(c.msg.Hops)-1 {
+		e.pruneLink(i)
+		return
+	}
+	if p := e.peerLink(c.from); p >= 0 {
+		e.pruneLink(p)
+	}
+	c.from, c.msg.Hops = e.links[i].peer, m.Hops+1
+}
+
 // pruneLink takes link i off the tree after a redundant copy arrived on it,
 // and tells the sender, which still has the link on its own tree.
 func (e *Engine) pruneLink(i int) {

@@ -217,6 +217,14 @@ func (r *run) do(a *scenario.Action) {
 // broadcast sends one message as a broadcast action asks.
 func (r *run) broadcast(a *scenario.Action) {
 	b := a.Broadcast
+	if b.All {
+		for _, i := range r.alive("") {
+			if _, err := r.s.Broadcast(i, b.Size); err != nil {
+				r.fail(a, "broadcast: %v", err)
+			}
+		}
+		return
+	}
 	var from sim.NodeIndex = -1
 	switch {
 	case b.From != "":

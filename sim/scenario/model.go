@@ -268,6 +268,9 @@ type Broadcast struct {
 	// running ones (among FromGroup if set), afresh for every message.
 	From      string
 	FromGroup string
+	// All makes every running node send each message of the series (`from:
+	// all`), one after the other in node order.
+	All bool
 	Count     int
 	Every     time.Duration
 	Size      int

@@ -293,8 +293,8 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 			if !p.ident(at0, "names", name) {
 				continue
 			}
-			if name == "random" {
-				p.errorf(at0, "names: %q is reserved (broadcast from: random)", name)
+			if name == "random" || name == "all" {
+				p.errorf(at0, "names: %q is reserved (broadcast from: %s)", name, name)
 				continue
 			}
 		}
@@ -745,7 +745,8 @@ func (p *parser) broadcast(n *yaml.Node, at time.Duration) *Broadcast {
 		candidates++
 	}
 	switch {
-	case from == "random":
+	case from == "random" || from == "all":
+		b.All = from == "all"
 		pool{p: p, all: true, in: canRun}.each(visit)
 		if candidates == 0 {
 			p.errorf(n, "broadcast: no node can be running at this point to send it")

@@ -1,0 +1,160 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"time"
+
+	"p2pmesh/mesh"
+	"p2pmesh/mesh/discovery"
+)
+
+// DefaultGroup is the multicast group and port beacons use by default.
+const DefaultGroup = discovery.DefaultGroup
+
+// Config configures a Node. Start from DefaultConfig and change what you
+// need; Start validates everything up front and reports every problem at
+// once.
+type Config struct {
+	// Mesh is the protocol configuration. Its Port is set by Start to the
+	// port actually listened on; its StaticPeers are dialed in addition to
+	// Peers.
+	Mesh mesh.Config
+	// Listen is the TCP address links are accepted on, such as ":7946" or
+	// "10.0.0.5:0". Empty means ":0": every address, a port the system
+	// chooses.
+	Listen string
+	// Peers are static peers as HOST:PORT, resolved once by Start and added
+	// to Mesh.StaticPeers.
+	Peers []string
+	// Group is the multicast group and UDP port of beacons, such as
+	// DefaultGroup. Ignored when NoMulticast is set.
+	Group string
+	// Interfaces names the interfaces to multicast on; empty means every
+	// interface that is up and multicast-capable.
+	Interfaces []string
+	// NoMulticast turns discovery off: the node only dials static peers and
+	// the peers it learns of from them.
+	NoMulticast bool
+	// Logger receives the node's logs; nil discards them.
+	Logger *slog.Logger
+	// ID is the node id; zero picks a random one.
+	ID mesh.NodeID
+
+	// SendQueue is the number of frames queued per link. A link whose queue
+	// is full is closed: its peer does not read fast enough.
+	SendQueue int
+	// DeliveryBuffer is the capacity of the Deliveries channel.
+	DeliveryBuffer int
+	// DeliveryWait is how long the node waits for room in a full Deliveries
+	// channel before it drops a message. Keep it well below
+	// Mesh.DeadAfter: while it waits, the node does nothing else.
+	DeliveryWait time.Duration
+	// DialTimeout bounds a TCP connect.
+	DialTimeout time.Duration
+	// WriteTimeout bounds one write to a peer; a peer that accepts no bytes
+	// for that long is dropped.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a connection that delivered no frame for that long.
+	// It is a backstop below the engine's own keepalives and must be longer
+	// than Mesh.DeadAfter.
+	IdleTimeout time.Duration
+	// LeaveTimeout bounds how long Close waits for the Leave frames to be
+	// flushed when its context has no earlier deadline.
+	LeaveTimeout time.Duration
+	// RefreshInterval is how often the multicast interfaces are listed
+	// again, to join interfaces that came up later.
+	RefreshInterval time.Duration
+}
+
+// DefaultConfig returns the defaults: the mesh defaults, an OS-chosen port,
+// multicast discovery on DefaultGroup on every interface.
+func DefaultConfig() Config {
+	return Config{
+		Mesh:            mesh.DefaultConfig(),
+		Listen:          ":0",
+		Group:           DefaultGroup,
+		SendQueue:       256,
+		DeliveryBuffer:  1024,
+		DeliveryWait:    250 * time.Millisecond,
+		DialTimeout:     3 * time.Second,
+		WriteTimeout:    5 * time.Second,
+		IdleTimeout:     10 * time.Second,
+		LeaveTimeout:    2 * time.Second,
+		RefreshInterval: 30 * time.Second,
+	}
+}
+
+// Validate reports every problem with c, or nil. It does not resolve Peers.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	m := c.Mesh
+	m.Port = 1 // set by Start
+	if err := m.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			bad("listen address %q: want HOST:PORT, such as :0 or 10.0.0.5:7946", c.Listen)
+		}
+	}
+	for _, p := range c.Peers {
+		if _, _, err := net.SplitHostPort(p); err != nil {
+			bad("peer %q: want HOST:PORT", p)
+		}
+	}
+	if !c.NoMulticast {
+		if _, err := discovery.ParseGroup(c.Group); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	positive := func(name string, d time.Duration) {
+		if d <= 0 {
+			bad("%s must be positive, got %v", name, d)
+		}
+	}
+	if c.SendQueue < 1 {
+		bad("send queue must hold at least 1 frame, got %d", c.SendQueue)
+	}
+	if c.DeliveryBuffer < 0 {
+		bad("delivery buffer must not be negative, got %d", c.DeliveryBuffer)
+	}
+	if c.DeliveryWait < 0 {
+		bad("delivery wait must not be negative, got %v", c.DeliveryWait)
+	}
+	positive("dial timeout", c.DialTimeout)
+	positive("write timeout", c.WriteTimeout)
+	positive("leave timeout", c.LeaveTimeout)
+	positive("refresh interval", c.RefreshInterval)
+	if c.IdleTimeout <= c.Mesh.DeadAfter {
+		bad("idle timeout (%v) must be longer than the mesh's dead_after (%v): the engine decides when a link is dead", c.IdleTimeout, c.Mesh.DeadAfter)
+	}
+	return errors.Join(errs...)
+}
+
+// resolvePeers turns HOST:PORT strings into addresses.
+func resolvePeers(peers []string) ([]mesh.Addr, error) {
+	var res []mesh.Addr
+	var errs []error
+	for _, p := range peers {
+		ap, err := netip.ParseAddrPort(p)
+		if err != nil {
+			ta, rerr := net.ResolveTCPAddr("tcp", p)
+			if rerr != nil {
+				errs = append(errs, fmt.Errorf("peer %q: %w", p, rerr))
+				continue
+			}
+			ap = ta.AddrPort()
+		}
+		if ap.Port() == 0 {
+			errs = append(errs, fmt.Errorf("peer %q: port must not be 0", p))
+			continue
+		}
+		res = append(res, mesh.AddrFrom(ap))
+	}
+	return res, errors.Join(errs...)
+}

@@ -1,0 +1,54 @@
+package runtime
+
+import (
+	"errors"
+	"net"
+	"time"
+
+	"p2pmesh/mesh"
+)
+
+// The TCP side: one listening port per node, accepted connections and dials,
+// all reported to the loop as events.
+
+// acceptLoop accepts connections until the listener is closed.
+func (n *Node) acceptLoop() {
+	defer n.wg.Done()
+	for {
+		nc, err := n.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and such: wait a little, do not spin.
+			n.log.Warn("accept failed", "err", err)
+			t := time.NewTimer(100 * time.Millisecond)
+			select {
+			case <-t.C:
+			case <-n.quit:
+				t.Stop()
+				return
+			}
+			continue
+		}
+		if !n.post(event{kind: evAccepted, nc: nc}) {
+			nc.Close()
+			return
+		}
+	}
+}
+
+// dial connects to addr in a goroutine of its own and reports the result,
+// success or failure, exactly once.
+func (n *Node) dial(peer mesh.NodeID, addr mesh.Addr) {
+	n.stats.Dials++
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		d := net.Dialer{Timeout: n.cfg.DialTimeout, KeepAlive: -1}
+		nc, err := d.DialContext(n.dialCtx, "tcp", addr.AddrPort().String())
+		if !n.post(event{kind: evDialed, peer: peer, addr: addr, nc: nc, err: err}) && nc != nil {
+			nc.Close()
+		}
+	}()
+}
