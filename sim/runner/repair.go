@@ -58,4 +58,3 @@ func (r *run) healed() bool {
 	}
 	return true
 }
-

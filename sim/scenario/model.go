@@ -270,10 +270,10 @@ type Broadcast struct {
 	FromGroup string
 	// All makes every running node send each message of the series (`from:
 	// all`), one after the other in node order.
-	All bool
-	Count     int
-	Every     time.Duration
-	Size      int
+	All   bool
+	Count int
+	Every time.Duration
+	Size  int
 }
 
 // Snapshot asks the runner to record the state of the mesh under a name.
