@@ -52,6 +52,7 @@ type Engine struct {
 	left    bool
 
 	links   []link
+	linkIDs []LinkID // links[i].id, kept beside for fast lookup
 	dials   []dial
 	known   knownPeers
 	banned  []ban

@@ -71,7 +71,7 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 		}
 		d := e.dials[di]
 		e.removeDial(di)
-		e.links = append(e.links, link{id: id, peer: d.peer, addr: d.addr, dir: Outgoing, state: linkHandshaking,
+		e.addLink(link{id: id, peer: d.peer, addr: d.addr, dir: Outgoing, state: linkHandshaking,
 			static: d.static, protected: d.static || d.priority, since: now, lastRecv: now, lastSent: now})
 		h := e.hello()
 		if d.static || d.priority {
@@ -86,7 +86,7 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 			e.emit(Output{Kind: OutClose, Link: id, Reason: ReasonFull})
 			return e.out
 		}
-		e.links = append(e.links, link{id: id, addr: addr, dir: Incoming, state: linkHandshaking,
+		e.addLink(link{id: id, addr: addr, dir: Incoming, state: linkHandshaking,
 			since: now, lastRecv: now, lastSent: now})
 	}
 	return e.out
@@ -359,6 +359,7 @@ func (e *Engine) dropLink(i int) {
 	copy(e.links[i:], e.links[i+1:])
 	e.links[last] = link{}
 	e.links = e.links[:last]
+	e.linkIDs = append(e.linkIDs[:i], e.linkIDs[i+1:]...)
 	if established {
 		e.stats.LinksLost++
 		e.linkCountChanged()
@@ -373,9 +374,17 @@ func (e *Engine) linkCountChanged() {
 	}
 }
 
+// addLink appends a link.
+func (e *Engine) addLink(l link) {
+	e.links = append(e.links, l)
+	e.linkIDs = append(e.linkIDs, l.id)
+}
+
+// linkIndex finds a link by id. It scans the compact id list rather than
+// the links themselves: it runs for every frame received.
 func (e *Engine) linkIndex(id LinkID) int {
-	for i := range e.links {
-		if e.links[i].id == id {
+	for i, x := range e.linkIDs {
+		if x == id {
 			return i
 		}
 	}

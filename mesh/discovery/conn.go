@@ -51,7 +51,7 @@ type Conn struct {
 	group *net.UDPAddr
 
 	mu     sync.Mutex
-	joined []net.Interface  // interfaces whose membership is active
+	joined []member         // interfaces whose membership is active
 	failed map[string]error // join failures already logged, by interface name
 	out    []byte           // send buffer
 
@@ -110,6 +110,31 @@ func Listen(ctx context.Context, cfg Config) (*Conn, error) {
 	return c, nil
 }
 
+// member is an interface that joined the group, with the source address its
+// beacons carry.
+type member struct {
+	net.Interface
+	src net.IP // the interface's first IPv4 address; nil if it has none
+}
+
+// sourceAddr picks the address beacons sent on ifi come from. It is set
+// explicitly because the kernel's choice for a multicast datagram on the
+// loopback interface is 0.0.0.0, which tells receivers nothing.
+func sourceAddr(ifi *net.Interface) net.IP {
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return nil
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			if ip4 := ipn.IP.To4(); ip4 != nil {
+				return ip4
+			}
+		}
+	}
+	return nil
+}
+
 // wanted lists the interfaces that should be members now.
 func (c *Conn) wanted() []net.Interface {
 	all, err := net.Interfaces()
@@ -159,17 +184,18 @@ func (c *Conn) Refresh() []string {
 	want := c.wanted()
 	keep := c.joined[:0]
 	for _, j := range c.joined {
-		if hasInterface(want, j) {
+		if hasInterface(want, j.Interface) {
+			j.src = sourceAddr(&j.Interface) // addresses may have changed
 			keep = append(keep, j)
 			continue
 		}
-		_ = c.pc.LeaveGroup(&j, c.group) // gone or down: errors are expected
+		_ = c.pc.LeaveGroup(&j.Interface, c.group) // gone or down: errors are expected
 		c.log.Info("discovery: interface left", "interface", j.Name)
 	}
 	c.joined = keep
 	var added []string
 	for _, w := range want {
-		if hasInterface(c.joined, w) {
+		if c.isMember(w) {
 			continue
 		}
 		if err := c.pc.JoinGroup(&w, c.group); err != nil {
@@ -177,7 +203,7 @@ func (c *Conn) Refresh() []string {
 			continue
 		}
 		delete(c.failed, w.Name)
-		c.joined = append(c.joined, w)
+		c.joined = append(c.joined, member{Interface: w, src: sourceAddr(&w)})
 		added = append(added, w.Name)
 	}
 	if len(added) > 0 {
@@ -185,7 +211,7 @@ func (c *Conn) Refresh() []string {
 	}
 	if len(c.cfg.Interfaces) > 0 {
 		for _, name := range c.cfg.Interfaces {
-			if !hasName(want, name) && !hasName(c.joined, name) {
+			if !hasName(want, name) {
 				if _, err := net.InterfaceByName(name); err != nil {
 					c.noteFailure(name, err)
 				}
@@ -193,6 +219,15 @@ func (c *Conn) Refresh() []string {
 		}
 	}
 	return added
+}
+
+func (c *Conn) isMember(ifi net.Interface) bool {
+	for _, j := range c.joined {
+		if j.Index == ifi.Index && j.Name == ifi.Name {
+			return true
+		}
+	}
+	return false
 }
 
 func hasInterface(list []net.Interface, ifi net.Interface) bool {
@@ -236,7 +271,7 @@ func (c *Conn) Send(b *mesh.Beacon) error {
 	_ = c.uc.SetWriteDeadline(time.Now().Add(time.Second))
 	var errs []error
 	for _, ifi := range c.joined {
-		if _, err := c.pc.WriteTo(c.out, &ipv4.ControlMessage{IfIndex: ifi.Index}, c.group); err != nil {
+		if _, err := c.pc.WriteTo(c.out, &ipv4.ControlMessage{IfIndex: ifi.Index, Src: ifi.src}, c.group); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", ifi.Name, err))
 			continue
 		}
@@ -275,7 +310,8 @@ func (c *Conn) Receive() (mesh.Beacon, netip.Addr, error) {
 			continue
 		}
 		ip, ok := netip.AddrFromSlice(ua.IP)
-		if !ok {
+		if !ok || ip.IsUnspecified() {
+			// 0.0.0.0: the sender's host did not say where it is.
 			c.foreign.Add(1)
 			continue
 		}
@@ -293,7 +329,7 @@ func (c *Conn) Stats() Stats {
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	for _, j := range c.joined {
-		_ = c.pc.LeaveGroup(&j, c.group)
+		_ = c.pc.LeaveGroup(&j.Interface, c.group)
 	}
 	c.joined = nil
 	c.mu.Unlock()

@@ -122,8 +122,14 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	for _, n := range nodes {
 		n.close(t)
 	}
-	if left := ourGoroutines(); len(left) > 0 {
-		t.Fatalf("%d goroutines outlived Close:\n%s", len(left), strings.Join(left, "\n\n"))
+	// Close returns after every goroutine has called wg.Done; give them the
+	// moment they need to actually return.
+	deadline := time.Now().Add(time.Second)
+	for left := ourGoroutines(); len(left) > 0; left = ourGoroutines() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines outlived Close:\n%s", len(left), strings.Join(left, "\n\n"))
+		}
+		time.Sleep(time.Millisecond)
 	}
 	waitFor(t, 2*time.Second, "the goroutine count to return to its start", func() bool {
 		return goruntime.NumGoroutine() <= before

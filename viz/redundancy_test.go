@@ -1,0 +1,73 @@
+package viz
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"p2pmesh/sim/report"
+)
+
+func renderChart(t testing.TB, draw func(*bytes.Buffer) error) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := draw(&buf); err != nil {
+		t.Fatal(err)
+	}
+	decodePNG(t, buf.Bytes())
+	return buf.Bytes()
+}
+
+func TestRedundancyPNG(t *testing.T) {
+	many := sampleReport()
+	for k := range 150 { // more than barsUpTo: lines instead of bars
+		many.Broadcasts = append(many.Broadcasts, report.Broadcast{ID: fmt.Sprint(k), Delivered: 29, Transmissions: 90, Redundant: 61, RMR: 2.1, LDH: 5})
+	}
+	none := sampleReport()
+	none.Broadcasts, none.Nodes = nil, nil
+	for name, r := range map[string]*report.Report{"sample": sampleReport(), "many": many, "none": none, "empty": {}} {
+		t.Run(name, func(t *testing.T) {
+			a := renderChart(t, func(b *bytes.Buffer) error { return RedundancyPNG(b, r) })
+			b := renderChart(t, func(b *bytes.Buffer) error { return RedundancyPNG(b, r) })
+			if !bytes.Equal(a, b) {
+				t.Error("two renderings differ")
+			}
+			if name == "sample" {
+				checkRich(t, decodePNG(t, a))
+			}
+		})
+	}
+}
+
+func TestRedundancyColours(t *testing.T) {
+	// The three series of the top panel are all there.
+	img := decodePNG(t, renderChart(t, func(b *bytes.Buffer) error { return RedundancyPNG(b, sampleReport()) }))
+	for _, c := range []struct {
+		name string
+		col  [4]uint8
+	}{{"ideal", [4]uint8{grey.R, grey.G, grey.B, 255}}, {"transmissions", [4]uint8{okBlue.R, okBlue.G, okBlue.B, 255}}, {"redundant", [4]uint8{okVermilion.R, okVermilion.G, okVermilion.B, 255}}} {
+		if n := countColour(img, rgbaOf(c.col)); n < 500 {
+			t.Errorf("%s: only %d pixels of its colour", c.name, n)
+		}
+	}
+}
+
+func TestMeanRMR(t *testing.T) {
+	if meanRMR(nil) != 0 {
+		t.Error("mean of nothing")
+	}
+	if got := meanRMR([]report.Broadcast{{RMR: 1}, {RMR: 2}}); got != 1.5 {
+		t.Errorf("mean = %v", got)
+	}
+}
+
+func BenchmarkRedundancy(b *testing.B) {
+	r := sampleReport()
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := RedundancyPNG(&buf, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

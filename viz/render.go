@@ -1,0 +1,170 @@
+package viz
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"p2pmesh/sim/report"
+)
+
+// File names written by RenderDir besides the per-snapshot ones.
+const (
+	RedundancyFile = "redundancy.png"
+	TimeSeriesFile = "timeseries.png"
+	DegreesFile    = "degrees.png"
+	IndexFile      = "index.html"
+)
+
+// RenderDir reads report.json and topology.json from dir and writes the
+// pictures of the run next to them: topology-<snapshot>.png and
+// topology-<snapshot>.dot for every snapshot, redundancy.png,
+// timeseries.png, degrees.png, and index.html, a self-contained page that
+// shows them with the summary, the expectations and the broadcasts. It
+// returns the paths of the files written, in that order.
+//
+// A missing topology.json only drops the topology pictures; a picture that
+// cannot be drawn is left out and index.html says why. Errors reading
+// report.json or writing files are returned.
+func RenderDir(dir string) ([]string, error) {
+	var r report.Report
+	if err := report.Read(dir, report.ReportFile, &r); err != nil {
+		return nil, err
+	}
+	page := newIndexPage(&r)
+	var written []string
+	save := func(name string, draw func(io.Writer) error) (bool, error) {
+		var buf bytes.Buffer
+		if err := guard(func() error { return draw(&buf) }); err != nil {
+			page.Notes = append(page.Notes, fmt.Sprintf("%s was not drawn: %v", name, err))
+			return false, nil
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			return false, err
+		}
+		written = append(written, path)
+		return true, nil
+	}
+
+	var t report.Topology
+	switch err := report.Read(dir, report.TopologyFile, &t); {
+	case errors.Is(err, fs.ErrNotExist):
+		page.Notes = append(page.Notes, "No topology pictures: "+report.TopologyFile+" is missing.")
+	case err != nil:
+		page.Notes = append(page.Notes, fmt.Sprintf("No topology pictures: %v", err))
+	default:
+		page.HasTopo = true
+		var l *Layout
+		if err := guard(func() error { l = NewLayout(&t); return nil }); err != nil {
+			page.Notes = append(page.Notes, fmt.Sprintf("No topology pictures: the layout failed: %v", err))
+			break
+		}
+		for k, base := range snapshotFiles(&t) {
+			s := &t.Snapshots[k]
+			ok, err := save(base+".png", func(w io.Writer) error { return TopologyPNG(w, &t, l, k) })
+			if err != nil {
+				return written, err
+			}
+			if ok {
+				v := newSnapshotView(&t, l, k)
+				page.Topology = append(page.Topology, picture{File: base + ".png",
+					Alt:     fmt.Sprintf("The overlay at snapshot %s: %s", s.Name, strings.Join(v.title()[1:], "; ")),
+					Caption: fmt.Sprintf("Snapshot “%s” at t = %s.", s.Name, seconds(s.AtMS))})
+			}
+			ok, err = save(base+".dot", func(w io.Writer) error { return DOT(w, &t, l, k) })
+			if err != nil {
+				return written, err
+			}
+			if ok {
+				page.DOTFiles = append(page.DOTFiles, base+".dot")
+			}
+		}
+	}
+
+	charts := []struct {
+		file, title, alt, caption string
+		draw                      func(io.Writer, *report.Report) error
+	}{
+		{TimeSeriesFile, "Over time", "Running nodes, links, connected components and broadcast reliability against virtual time, with the run's events as vertical lines",
+			"Running nodes, links, connected components and reliability against virtual time; dashed lines mark kills, leaves, restarts, partitions and heals, dotted ones the snapshots.", TimeSeriesPNG},
+		{RedundancyFile, "Redundancy", "Payload transmissions, ideal and redundant receptions per broadcast; RMR and last delivery hop per broadcast; histogram of redundant receptions per node",
+			"Top: payload frames per broadcast against the ideal of one per receiver. Middle: relative message redundancy and last delivery hop. Bottom: redundant receptions per node.", RedundancyPNG},
+		{DegreesFile, "Links per node", "Histograms of incoming and outgoing links of the nodes alive at the end, with the link limits",
+			"Incoming and outgoing links of every node alive at the end of the run; the dashed line is the configured limit.", DegreesPNG},
+	}
+	for _, c := range charts {
+		ok, err := save(c.file, func(w io.Writer) error { return c.draw(w, &r) })
+		if err != nil {
+			return written, err
+		}
+		if ok {
+			page.Charts = append(page.Charts, picture{File: c.file, Title: c.title, Alt: c.alt, Caption: c.caption})
+		}
+	}
+
+	var buf bytes.Buffer
+	if err := writeIndex(&buf, page); err != nil {
+		return written, err
+	}
+	path := filepath.Join(dir, IndexFile)
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return written, err
+	}
+	return append(written, path), nil
+}
+
+// guard runs f and turns a panic into an error, so that one picture that
+// cannot be drawn does not take the others down.
+func guard(f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("internal error: %v", v)
+		}
+	}()
+	return f()
+}
+
+// snapshotFiles is the base file name of every snapshot's pictures:
+// topology-<name>, with the name reduced to letters, digits, '-', '_' and
+// '.', and made unique.
+func snapshotFiles(t *report.Topology) []string {
+	out := make([]string, len(t.Snapshots))
+	used := map[string]bool{}
+	for k, s := range t.Snapshots {
+		base := "topology-" + slug(s.Name, k)
+		for n := 2; used[base]; n++ {
+			base = fmt.Sprintf("topology-%s-%d", slug(s.Name, k), n)
+		}
+		used[base] = true
+		out[k] = base
+	}
+	return out
+}
+
+// slug makes a file-name-safe version of a snapshot name.
+func slug(name string, k int) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.'
+		switch {
+		case ok:
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.Trim(b.String(), "-.")
+	if s == "" {
+		return fmt.Sprintf("snapshot%d", k+1)
+	}
+	return s
+}

@@ -1,0 +1,51 @@
+package viz
+
+import (
+	"bytes"
+	"image/color"
+	"testing"
+
+	"gonum.org/v1/plot/vg/draw"
+)
+
+func TestPaletteDistinct(t *testing.T) {
+	cols := []color.RGBA{okBlack, okOrange, okSky, okGreen, okBlue, okVermilion, okPurple, grey, lightGrey, white}
+	for i, a := range cols {
+		for _, b := range cols[i+1:] {
+			if a == b {
+				t.Errorf("colour %v used twice", a)
+			}
+		}
+	}
+	// Every node state has its own colour and marker.
+	for i := range numClasses {
+		for j := i + 1; j < numClasses; j++ {
+			if classStyle[i].color == classStyle[j].color || classStyle[i].shape == classStyle[j].shape {
+				t.Errorf("%s and %s look alike", classStyle[i].name, classStyle[j].name)
+			}
+		}
+	}
+}
+
+func TestCanvasSize(t *testing.T) {
+	c := newCanvas(1000, 700)
+	b := c.Image().Bounds()
+	if b.Dx() != 1000 || b.Dy() != 700 {
+		t.Errorf("canvas %v, want 1000×700", b)
+	}
+}
+
+func TestHeadingAndNotice(t *testing.T) {
+	c := newCanvas(900, 700)
+	dc := draw.New(c)
+	rest := heading(dc, "Title", "second line")
+	if rest.Max.Y >= dc.Max.Y || rest.Min.Y != dc.Min.Y {
+		t.Errorf("heading left %v of %v", rest.Rectangle, dc.Rectangle)
+	}
+	emptyPanel(rest, "Panel", "nothing to draw")
+	var buf bytes.Buffer
+	if err := writePNG(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	decodePNG(t, buf.Bytes())
+}
