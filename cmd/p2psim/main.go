@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"p2pmesh/internal/buildinfo"
 )
 
 // Exit statuses.
@@ -59,7 +61,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	case "version", "--version":
-		fmt.Fprintln(stdout, "p2psim", version())
+		fmt.Fprintln(stdout, "p2psim", buildinfo.Version())
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "p2psim: unknown command %q\n\n%s", cmd, usage)

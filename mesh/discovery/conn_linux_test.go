@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"p2pmesh/internal/netnstest"
 	"p2pmesh/mesh"
 )
 
@@ -52,7 +53,7 @@ func receive(t *testing.T, c *Conn, d time.Duration) (mesh.Beacon, netip.Addr, b
 }
 
 func TestBeaconsBetweenTwoSocketsOnOnePort(t *testing.T) {
-	if !inFreshNetns(t) {
+	if !netnstest.InFresh(t) {
 		return
 	}
 	a := listen(t, 1)
@@ -76,7 +77,7 @@ func TestBeaconsBetweenTwoSocketsOnOnePort(t *testing.T) {
 }
 
 func TestForeignDatagramsAreSkipped(t *testing.T) {
-	if !inFreshNetns(t) {
+	if !netnstest.InFresh(t) {
 		return
 	}
 	c := listen(t, 9)
@@ -133,7 +134,7 @@ func TestForeignDatagramsAreSkipped(t *testing.T) {
 }
 
 func TestNoInterface(t *testing.T) {
-	if !inFreshNetns(t) {
+	if !netnstest.InFresh(t) {
 		return
 	}
 	g, _ := ParseGroup(DefaultGroup)

@@ -8,10 +8,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"p2pmesh/internal/netnstest"
 )
 
 func TestNodesFindEachOtherByMulticast(t *testing.T) {
-	if !inFreshNetns(t) {
+	if !netnstest.InFresh(t) {
 		return
 	}
 	checkNoLeaks(t)
@@ -57,11 +59,11 @@ func (s *syncBuffer) String() string {
 }
 
 func TestNoMulticastInterfaceSaysWhatToDo(t *testing.T) {
-	if !inFreshNetns(t) { // lo is the only interface there; turn MULTICAST off again
+	if !netnstest.InFresh(t) { // lo is the only interface there; turn MULTICAST off again
 		return
 	}
 	checkNoLeaks(t)
-	if err := setLoopbackMulticast(false); err != nil {
+	if err := netnstest.SetLoopbackMulticast(false); err != nil {
 		t.Skipf("cannot turn multicast off on lo: %v", err)
 	}
 	var logs syncBuffer

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"p2pmesh/internal/buildinfo"
+	"p2pmesh/mesh"
+	"p2pmesh/mesh/runtime"
+)
+
+const usageHead = `p2pnode runs one node of a peer-to-peer mesh on this host.
+
+It finds the other nodes of the LAN by UDP multicast (group %s),
+links to up to --max-out of them over TCP, accepts up to --max-in links on
+one TCP port, and keeps the mesh connected as nodes come and go. Every line
+read from standard input is broadcast to every node of the mesh; every line
+broadcast by another node is printed to standard output once, as
+"name: text" (or one JSON object per line with --json). Logs go to
+standard error. SIGINT or SIGTERM leaves the mesh gracefully.
+
+Usage:
+  p2pnode [flags]
+
+Examples:
+  p2pnode --name alice                      # join the LAN's mesh, chat
+  p2pnode --listen :7946                    # a fixed TCP port (firewalls)
+  p2pnode --peer 10.0.0.5:7946 --no-multicast
+                                            # no multicast here: dial a known node
+  some-command | p2pnode --exit-on-eof      # broadcast a stream, then leave
+  p2pnode --json | jq .text                 # machine-readable deliveries
+
+Firewall: allow the UDP group port (49152 by default) for discovery and the
+TCP --listen port for links. Where no interface can do multicast (loopback
+in a container, some VPNs), the node says so and works with --peer; on one
+host, "ip link set lo multicast on" lets several nodes find each other.
+
+Flags:
+`
+
+// options are the parsed command line.
+type options struct {
+	name        string
+	group       string
+	listen      string
+	peers       []string
+	interfaces  []string
+	noMulticast bool
+	maxIn       int
+	maxOut      int
+	mode        string
+	jsonOut     bool
+	exitOnEOF   bool
+	eofWait     time.Duration
+	logLevel    string
+	logJSON     bool
+}
+
+// parseFlags parses args. done reports that the command has nothing more to
+// do (help, version, or a usage error), with status to exit with.
+func parseFlags(args []string, stdout, stderr io.Writer) (opts options, status int, done bool) {
+	fs := pflag.NewFlagSet("p2pnode", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	def := runtime.DefaultConfig()
+	host, _ := os.Hostname()
+	fs.StringVar(&opts.name, "name", "", "name printed before your lines at the other nodes (default: the host name)")
+	fs.StringVar(&opts.group, "group", def.Group, "multicast group and UDP port of discovery beacons (IPv4 GROUP:PORT)")
+	fs.StringVar(&opts.listen, "listen", ":0", "TCP address to accept links on; port 0 lets the system choose")
+	fs.StringArrayVar(&opts.peers, "peer", nil, "static peer HOST:PORT to link to, found or not by multicast (repeatable)")
+	fs.StringArrayVar(&opts.interfaces, "interface", nil, "network interface to multicast on (repeatable; default: every up, multicast-capable one)")
+	fs.BoolVar(&opts.noMulticast, "no-multicast", false, "do not use multicast: link only to --peer nodes and the peers they tell of")
+	fs.IntVar(&opts.maxIn, "max-in", def.Mesh.MaxIn, "most incoming links (at least --max-out)")
+	fs.IntVar(&opts.maxOut, "max-out", def.Mesh.MaxOut, "most outgoing links")
+	fs.StringVar(&opts.mode, "mode", def.Mesh.Mode.String(), "broadcast mode: flood (every link) or tree (a broadcast tree; same for every node of a mesh)")
+	fs.BoolVar(&opts.jsonOut, "json", false, `print each delivery as a JSON object: {"from","origin","id","hops","via","text"}`)
+	fs.BoolVar(&opts.exitOnEOF, "exit-on-eof", false, "leave the mesh when standard input ends (default: keep serving the mesh)")
+	fs.DurationVar(&opts.eofWait, "eof-wait", 10*time.Second, "with --exit-on-eof, how long to wait for a first peer so that lines read before any link existed still go out")
+	fs.StringVar(&opts.logLevel, "log-level", "info", "log level on standard error: debug, info, warn or error")
+	fs.BoolVar(&opts.logJSON, "log-json", false, "write logs as JSON lines instead of text")
+	help := fs.BoolP("help", "h", false, "show this help")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.SortFlags = false
+
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "p2pnode: %v\nRun 'p2pnode --help' for usage.\n", err)
+		return opts, exitUsage, true
+	}
+	switch {
+	case *help:
+		fmt.Fprintf(stdout, usageHead, runtime.DefaultGroup)
+		fmt.Fprint(stdout, fs.FlagUsages())
+		return opts, exitOK, true
+	case *showVersion:
+		fmt.Fprintln(stdout, "p2pnode", buildinfo.Version())
+		return opts, exitOK, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "p2pnode: unexpected argument %q (lines to send are read from standard input)\nRun 'p2pnode --help' for usage.\n", fs.Arg(0))
+		return opts, exitUsage, true
+	}
+	if opts.name == "" {
+		opts.name = defaultName(host)
+	}
+	return opts, exitOK, false
+}
+
+// defaultName turns a host name into a valid node name.
+func defaultName(host string) string {
+	host, _, _ = strings.Cut(host, ".")
+	if len(host) > maxNameLen {
+		host = host[:maxNameLen]
+	}
+	if !validName(host) {
+		return "node"
+	}
+	return host
+}
+
+// runtimeConfig turns the options into a validated runtime configuration;
+// the error lists every problem.
+func (o *options) runtimeConfig(logOut io.Writer) (runtime.Config, error) {
+	var errs []error
+	cfg := runtime.DefaultConfig()
+	if !validName(o.name) {
+		errs = append(errs, fmt.Errorf("--name %q: want 1 to %d printable characters, no spaces at either end", o.name, maxNameLen))
+	}
+	mode, err := mesh.ParseMode(o.mode)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--mode: %w", err))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel))
+	}
+	if o.exitOnEOF && o.eofWait < 0 {
+		errs = append(errs, fmt.Errorf("--eof-wait must not be negative, got %v", o.eofWait))
+	}
+	cfg.Mesh.MaxIn, cfg.Mesh.MaxOut, cfg.Mesh.Mode = o.maxIn, o.maxOut, mode
+	cfg.Listen = o.listen
+	cfg.Peers = o.peers
+	cfg.Group = o.group
+	cfg.Interfaces = o.interfaces
+	cfg.NoMulticast = o.noMulticast
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, fmt.Errorf("invalid flags:\n%w", indent(err))
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	if o.logJSON {
+		cfg.Logger = slog.New(slog.NewJSONHandler(logOut, hopts))
+	} else {
+		cfg.Logger = slog.New(slog.NewTextHandler(logOut, hopts))
+	}
+	return cfg, nil
+}
+
+// indent puts every line of err on a line of its own, indented.
+func indent(err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = "  " + l
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// asNodeEnv makes the test binary run as p2pnode itself.
+const asNodeEnv = "P2PNODE_TEST_AS_NODE"
+
+func TestMain(m *testing.M) {
+	// The multi-host test runs this binary as p2pnode in other namespaces.
+	if os.Getenv(asNodeEnv) != "" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"--version"}} {
+		var out, errb bytes.Buffer
+		if code := realMain(args, strings.NewReader(""), &out, &errb, nil); code != exitOK {
+			t.Errorf("%v: exit %d, want 0 (stderr %q)", args, code, errb.String())
+		}
+		if out.Len() == 0 {
+			t.Errorf("%v printed nothing", args)
+		}
+	}
+	var out bytes.Buffer
+	realMain([]string{"--help"}, nil, &out, io.Discard, nil)
+	for _, flag := range []string{"--name", "--group", "--listen", "--max-in", "--max-out", "--peer", "--json", "--exit-on-eof", "--no-multicast", "ip link set lo multicast on"} {
+		if !strings.Contains(out.String(), flag) {
+			t.Errorf("--help does not mention %s", flag)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--frobnicate"}, "unknown flag"},
+		{[]string{"hello"}, "unexpected argument"},
+		{[]string{"--max-in", "2", "--max-out", "3"}, "max_in (2) must be at least max_out (3)"},
+		{[]string{"--mode", "gossip"}, "unknown broadcast mode"},
+		{[]string{"--group", "10.0.0.1:49152"}, "not an IPv4 multicast address"},
+		{[]string{"--listen", "nonsense"}, "listen address"},
+		{[]string{"--peer", "nohost"}, "want HOST:PORT"},
+		{[]string{"--name", " padded"}, "--name"},
+		{[]string{"--log-level", "loud"}, "--log-level"},
+	} {
+		var errb bytes.Buffer
+		if code := realMain(tc.args, strings.NewReader(""), io.Discard, &errb, nil); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", tc.args, code, exitUsage)
+		}
+		if !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: stderr %q does not say %q", tc.args, errb.String(), tc.want)
+		}
+	}
+}
+
+func TestCannotListenIsExit1(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var errb bytes.Buffer
+	code := realMain([]string{"--no-multicast", "--listen", ln.Addr().String()}, strings.NewReader(""), io.Discard, &errb, nil)
+	if code != exitError || !strings.Contains(errb.String(), "cannot listen") {
+		t.Errorf("exit %d, stderr %q; want 1 and a message saying it cannot listen", code, errb.String())
+	}
+}
+
+func TestReadLine(t *testing.T) {
+	in := "short\r\nexactly10!\n" + strings.Repeat("x", 30) + "\nlast without newline"
+	br := bufio.NewReaderSize(strings.NewReader(in), 16)
+	var got []string
+	for {
+		l, err := readLine(br, 20)
+		if err == errLineTooLong {
+			got = append(got, "<too long>")
+			continue
+		}
+		if err != nil {
+			break
+		}
+		got = append(got, l)
+	}
+	want := []string{"short", "exactly10!", "<too long>", "last without newline"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("lines %q, want %q", got, want)
+	}
+}
+
+// proc is p2pnode run in-process by realMain, with its standard streams as
+// pipes.
+type proc struct {
+	stdin  *io.PipeWriter
+	sig    chan os.Signal
+	done   chan int
+	mu     sync.Mutex
+	out    []string
+	stderr bytes.Buffer
+}
+
+func startProc(t *testing.T, args ...string) *proc {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	p := &proc{stdin: inW, sig: make(chan os.Signal, 1), done: make(chan int, 1)}
+	go func() {
+		sc := bufio.NewScanner(outR)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.out = append(p.out, sc.Text())
+			p.mu.Unlock()
+		}
+	}()
+	errW := &lockedWriter{mu: &p.mu, w: &p.stderr}
+	go func() {
+		code := realMain(args, inR, outW, errW, p.sig)
+		outW.Close()
+		p.done <- code
+	}()
+	t.Cleanup(func() {
+		select {
+		case p.sig <- syscall.SIGTERM:
+		default:
+		}
+		inW.Close()
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			t.Error("p2pnode did not stop")
+		}
+	})
+	return p
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+func (p *proc) lines() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.out...)
+}
+
+func (p *proc) logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+// waitFor polls until cond holds or the (wall-clock) deadline passes: these
+// are real sockets.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestTwoNodesChatOverStaticPeers(t *testing.T) {
+	addr := freePort(t)
+	a := startProc(t, "--name", "alice", "--no-multicast", "--listen", addr)
+	b := startProc(t, "--name", "bob", "--no-multicast", "--listen", "127.0.0.1:0", "--peer", addr, "--json")
+
+	// Typed before any link exists: held, then sent once linked.
+	fmt.Fprintln(a.stdin, "hello bob")
+	waitFor(t, "bob to receive alice's line", 10*time.Second, func() bool { return len(b.lines()) == 1 })
+	var d jsonDelivery
+	if err := json.Unmarshal([]byte(b.lines()[0]), &d); err != nil {
+		t.Fatalf("bob's --json line %q: %v", b.lines()[0], err)
+	}
+	if d.From != "alice" || d.Text != "hello bob" || d.Hops != 1 || !d.Chat || d.ID == "" || d.Origin == "" {
+		t.Errorf("bob got %+v", d)
+	}
+
+	fmt.Fprintln(b.stdin, "hi alice\x1b[2J")
+	waitFor(t, "alice to receive bob's line", 10*time.Second, func() bool { return len(a.lines()) == 1 })
+	if got, want := a.lines()[0], "bob: hi alice\uFFFD[2J"; got != want {
+		t.Errorf("alice printed %q, want %q (control characters neutralised)", got, want)
+	}
+
+	// End of input does not stop a node; a signal makes it leave cleanly.
+	a.stdin.Close()
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case code := <-a.done:
+		t.Fatalf("alice stopped at the end of input (exit %d)", code)
+	default:
+	}
+	a.sig <- syscall.SIGINT
+	if code := <-a.done; code != exitOK {
+		t.Errorf("alice exit %d after SIGINT, want 0", code)
+	}
+	a.done <- exitOK // for the cleanup
+	if !strings.Contains(a.logs(), "leaving the mesh") {
+		t.Errorf("alice's log does not say it left: %s", a.logs())
+	}
+	if n := len(a.lines()); n != 1 {
+		t.Errorf("alice printed %d lines, want 1 (no echo of her own, no duplicates)", n)
+	}
+}
+
+func TestExitOnEOFSendsFirst(t *testing.T) {
+	addr := freePort(t)
+	a := startProc(t, "--name", "sink", "--no-multicast", "--listen", addr)
+	b := startProc(t, "--name", "pipe", "--no-multicast", "--peer", addr, "--exit-on-eof")
+	for i := range 3 {
+		fmt.Fprintf(b.stdin, "line %d\n", i)
+	}
+	b.stdin.Close()
+	select {
+	case code := <-b.done:
+		if code != exitOK {
+			t.Errorf("exit %d, want 0", code)
+		}
+		b.done <- code
+	case <-time.After(15 * time.Second):
+		t.Fatal("--exit-on-eof did not exit")
+	}
+	waitFor(t, "the sink to receive all three lines", 5*time.Second, func() bool { return len(a.lines()) == 3 })
+	if got := strings.Join(a.lines(), "|"); got != "pipe: line 0|pipe: line 1|pipe: line 2" {
+		t.Errorf("sink printed %q", got)
+	}
+}

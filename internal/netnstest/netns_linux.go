@@ -1,0 +1,105 @@
+// Package netnstest runs a test in Linux namespaces of its own, so that tests
+// of multicast discovery and of several "hosts" neither depend on nor disturb
+// the machine's network: the test binary re-runs the calling test in a new
+// network namespace (and, for tests that build their own namespaces and
+// mounts, a new mount namespace), where it is free to change interfaces.
+package netnstest
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// env names the test being re-run inside the namespaces.
+const env = "P2P_TEST_IN_NETNS"
+
+// Inside reports whether this process is the re-run of test t.
+func Inside(t *testing.T) bool { return os.Getenv(env) == t.Name() }
+
+// InFresh re-runs the calling test in a new network namespace (as root, or
+// in a new user namespace where unprivileged ones are allowed) whose only
+// interface, lo, is up with MULTICAST on. It returns true in the re-run
+// process, where the test should go on; false in the original process,
+// whose test is then done (passed, failed or skipped as the re-run was).
+func InFresh(t *testing.T) bool {
+	t.Helper()
+	if Inside(t) {
+		if err := SetLoopbackMulticast(true); err != nil {
+			t.Skipf("cannot turn on multicast on lo in the new namespace: %v", err)
+		}
+		return true
+	}
+	attr := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
+	if os.Geteuid() != 0 {
+		attr.Cloneflags |= syscall.CLONE_NEWUSER
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Geteuid(), Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1}}
+	}
+	rerun(t, attr, "run as root or allow unprivileged user namespaces")
+	return false
+}
+
+// InFreshWithMounts re-runs the calling test as root in a new network and
+// mount namespace (every mount private), for tests that create namespaces,
+// bridges and mounts of their own: all of it vanishes with the re-run. It
+// skips the test where that is not permitted. Its results are as InFresh's.
+func InFreshWithMounts(t *testing.T) bool {
+	t.Helper()
+	if Inside(t) {
+		return true
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("this test needs root to create network namespaces (CI runs as root)")
+	}
+	// CLONE_NEWNS in Unshareflags also makes every mount private.
+	rerun(t, &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWNS}, "run as root")
+	return false
+}
+
+func rerun(t *testing.T, attr *syscall.SysProcAttr, hint string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), env+"="+t.Name())
+	cmd.SysProcAttr = attr
+	out, err := cmd.CombinedOutput()
+	if cmd.Process == nil {
+		t.Skipf("cannot create the namespaces for this test (%v): %s", err, hint)
+	}
+	t.Logf("in fresh namespaces:\n%s", out)
+	if err != nil {
+		t.Fatalf("the test failed in its namespaces: %v", err)
+	}
+	if strings.Contains(string(out), "--- SKIP") {
+		t.Skip("skipped in the namespaces (see above)")
+	}
+}
+
+// SetLoopbackMulticast sets lo up and its MULTICAST flag on or off, as
+// `ip link set lo up multicast on|off` does.
+func SetLoopbackMulticast(on bool) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	flags := ifr.Uint16() | unix.IFF_UP
+	if on {
+		flags |= unix.IFF_MULTICAST
+	} else {
+		flags &^= unix.IFF_MULTICAST
+	}
+	ifr.SetUint16(flags)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}
