@@ -245,6 +245,57 @@ steps:
 			a := 2 * math.Pi * float64(k) / float64(n)
 			pos[v.ID()] = r2.Vec{X: math.Cos(a), Y: math.Sin(a)}
 		}
+		return
+	}
+	pullInStragglers(g, pos)
+}
+
+// Stragglers: a node that the crowded random start threw far out can be left
+// there when the layout cools before its springs pull it back; it then sits
+// alone at the edge of the picture, squeezing everything else. A node
+// farther from the centre than stragglerReach times the radius that holds
+// stragglerQuantile of the nodes is moved to the mean position of its
+// neighbours, as a spring layout at rest would have it.
+const (
+	stragglerQuantile = 0.95
+	stragglerReach    = 1.3
+	stragglerRounds   = 3
+)
+
+func pullInStragglers(g *linkGraph, pos []r2.Vec) {
+	n := len(g.nodes)
+	if n < 20 {
+		return
+	}
+	for range stragglerRounds {
+		var c r2.Vec
+		for _, v := range g.nodes {
+			c = r2.Add(c, pos[v.ID()])
+		}
+		c = r2.Scale(1/float64(n), c)
+		radii := make([]float64, n)
+		for k, v := range g.nodes {
+			radii[k] = r2.Norm(r2.Sub(pos[v.ID()], c))
+		}
+		sorted := slices.Clone(radii)
+		slices.Sort(sorted)
+		limit := stragglerReach * sorted[int(stragglerQuantile*float64(n-1))]
+		moved := false
+		for k, v := range g.nodes {
+			nb := g.adj[v.ID()]
+			if radii[k] <= limit || len(nb) == 0 {
+				continue
+			}
+			var m r2.Vec
+			for _, w := range nb {
+				m = r2.Add(m, pos[w.ID()])
+			}
+			pos[v.ID()] = r2.Scale(1/float64(len(nb)), m)
+			moved = true
+		}
+		if !moved {
+			return
+		}
 	}
 }
 

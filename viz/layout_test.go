@@ -189,3 +189,31 @@ func TestLayoutSampleOfSmallPieces(t *testing.T) {
 		t.Errorf("%d drawn, want %d", l.Count, SampleSize)
 	}
 }
+
+func TestStragglerPulledIn(t *testing.T) {
+	// A ring of 40 nodes laid out as a circle, and one node linked to four
+	// of them thrown far out, as a cooled-down layout can leave it.
+	const n = 40
+	var edges [][2]int
+	for i := range n {
+		edges = append(edges, [2]int{i, (i + 1) % n})
+	}
+	for _, j := range []int{0, 10, 20, 30} {
+		edges = append(edges, [2]int{n, j})
+	}
+	g := newLinkGraph(n+1, nil, edges)
+	pos := make([]r2.Vec, n+1)
+	for i := range n {
+		a := 2 * math.Pi * float64(i) / n
+		pos[i] = r2.Vec{X: math.Cos(a), Y: math.Sin(a)}
+	}
+	pos[n] = r2.Vec{X: 25, Y: -40}
+	ring := slices.Clone(pos[:n])
+	pullInStragglers(g, pos)
+	if d := r2.Norm(pos[n]); d > 0.5 {
+		t.Errorf("the straggler stays %.2f from the centre of its neighbours, want it pulled in", d)
+	}
+	if !slices.Equal(ring, pos[:n]) {
+		t.Error("nodes in place were moved")
+	}
+}
