@@ -41,14 +41,95 @@ type packet struct {
 	dir    mesh.Direction
 }
 
-// schedule orders events by (at, seq): a 4-ary min-heap of 24-byte entries
-// pointing into a slab of events, so sifting moves small entries instead of
-// whole events. Push and pop cost O(log n) whatever the size of the network.
+// schedule orders events by (at, seq). It is a calendar queue: time is cut
+// into windows of bucketWidth; the events of the current window sit in a
+// small 4-ary min-heap (near), those of the next ringSize-1 windows in
+// unsorted buckets of a ring (appending is all a push costs), and those
+// further out in a second heap (far). When near runs dry the next non-empty
+// bucket is heapified into it. Most events of a mesh are frames due a few
+// milliseconds ahead, so the heap that every pop sifts stays small and
+// cache-resident however large the network: a single heap of all pending
+// events spent most of its time in cache misses at 10,000 nodes.
+//
+// Entries are 24 bytes and point into a slab of events, so sifting moves
+// small entries instead of whole events. The order is exactly (at, seq),
+// whatever the bucket width: runs are reproducible and independent of it.
 type schedule struct {
-	heap []entry
-	slab []event
-	free []int32
-	seq  uint64
+	near   []entry  // heap: events of windows up to cur
+	ring   []bucket // ring[w%ringSize]: events of window w, cur < w < cur+ringSize
+	far    []entry  // heap: events of windows from cur+ringSize on
+	cur    int64    // the current window
+	inRing int      // entries in the ring
+	chunks []chunk  // the buckets' storage; chunks[0] is never used
+	spare  []int32  // free chunks
+	slab   []event
+	free   []int32
+	seq    uint64
+}
+
+// Calendar geometry: 1 ms windows, a ring of 4,096 of them (4 s ahead:
+// frames, dials and keepalives land in the ring; long timers go far).
+const (
+	bucketWidth = mesh.Time(1e6)
+	ringSize    = 4096
+)
+
+// A bucket is a list of chunks of entries, in the order pushed. Chunks come
+// from one pool, so the ring's memory follows the number of events pending
+// rather than the sum of every window's peak, and steady-state pushes do
+// not allocate.
+type bucket struct{ head, tail int32 } // chunk indices; 0 when empty
+
+const chunkLen = 32
+
+type chunk struct {
+	e    [chunkLen]entry
+	n    int32
+	next int32
+}
+
+// newChunk returns the index of an empty chunk.
+func (s *schedule) newChunk() int32 {
+	if n := len(s.spare); n > 0 {
+		c := s.spare[n-1]
+		s.spare = s.spare[:n-1]
+		return c
+	}
+	if len(s.chunks) == 0 {
+		s.chunks = append(s.chunks, chunk{}) // index 0 means "none"
+	}
+	s.chunks = append(s.chunks, chunk{})
+	return int32(len(s.chunks) - 1)
+}
+
+// add appends e to bucket b.
+func (s *schedule) add(b *bucket, e entry) {
+	if b.tail == 0 || s.chunks[b.tail].n == chunkLen {
+		c := s.newChunk()
+		if b.tail == 0 {
+			b.head = c
+		} else {
+			s.chunks[b.tail].next = c
+		}
+		b.tail = c
+	}
+	t := &s.chunks[b.tail]
+	t.e[t.n] = e
+	t.n++
+}
+
+// drain appends the entries of b to dst, empties b and frees its chunks.
+func (s *schedule) drain(b *bucket, dst []entry) []entry {
+	for c := b.head; c != 0; {
+		ch := &s.chunks[c]
+		dst = append(dst, ch.e[:ch.n]...)
+		next := ch.next
+		ch.n, ch.next = 0, 0
+		s.spare = append(s.spare, c)
+		c = next
+	}
+	*b = bucket{}
+	return dst
 }
 
 type entry struct {
@@ -57,7 +138,7 @@ type entry struct {
 	slot int32
 }
 
-func (s *schedule) len() int { return len(s.heap) }
+func (s *schedule) len() int { return len(s.near) + s.inRing + len(s.far) }
 
 func (a *entry) before(b *entry) bool {
 	if a.at != b.at {
@@ -65,6 +146,8 @@ func (a *entry) before(b *entry) bool {
 	}
 	return a.seq < b.seq
 }
+
+func window(at mesh.Time) int64 { return int64(at / bucketWidth) }
 
 func (s *schedule) push(ev event) {
 	s.seq++
@@ -77,8 +160,75 @@ func (s *schedule) push(ev event) {
 		slot = int32(len(s.slab))
 		s.slab = append(s.slab, ev)
 	}
-	e := entry{at: ev.at, seq: s.seq, slot: slot}
-	h := append(s.heap, e)
+	s.insert(entry{at: ev.at, seq: s.seq, slot: slot})
+}
+
+// insert files e by its window.
+func (s *schedule) insert(e entry) {
+	if s.ring == nil {
+		s.ring = make([]bucket, ringSize)
+		s.cur = -1
+	}
+	switch w := window(e.at); {
+	case w <= s.cur:
+		s.near = heapPush(s.near, e)
+	case w < s.cur+ringSize:
+		s.add(&s.ring[w%ringSize], e)
+		s.inRing++
+	default:
+		s.far = heapPush(s.far, e)
+	}
+}
+
+// fill makes near non-empty, moving on to the next window that holds
+// events; false when there are none at all.
+func (s *schedule) fill() bool {
+	for len(s.near) == 0 {
+		if s.inRing == 0 {
+			if len(s.far) == 0 {
+				return false
+			}
+			s.cur = max(s.cur, window(s.far[0].at)-1) // skip the empty windows
+		}
+		s.cur++
+		if b := &s.ring[s.cur%ringSize]; b.head != 0 {
+			s.near = s.drain(b, s.near)
+			s.inRing -= len(s.near)
+			heapify(s.near)
+		}
+		// The window cur+ringSize-1 has just entered the ring.
+		for len(s.far) > 0 && window(s.far[0].at) < s.cur+ringSize {
+			var e entry
+			e, s.far = heapPop(s.far)
+			s.insert(e)
+		}
+	}
+	return true
+}
+
+// peek returns the time of the earliest event; ok is false when empty.
+func (s *schedule) peek() (mesh.Time, bool) {
+	if !s.fill() {
+		return 0, false
+	}
+	return s.near[0].at, true
+}
+
+// pop removes the earliest event and returns it; the schedule must not be
+// empty.
+func (s *schedule) pop() event {
+	s.fill()
+	var top entry
+	top, s.near = heapPop(s.near)
+	ev := s.slab[top.slot]
+	s.slab[top.slot] = event{}
+	s.free = append(s.free, top.slot)
+	return ev
+}
+
+// heapPush adds e to the 4-ary min-heap h.
+func heapPush(h []entry, e entry) []entry {
+	h = append(h, e)
 	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) / 4
@@ -89,47 +239,46 @@ func (s *schedule) push(ev event) {
 		i = p
 	}
 	h[i] = e
-	s.heap = h
+	return h
 }
 
-// peek returns the time of the earliest event; ok is false when empty.
-func (s *schedule) peek() (mesh.Time, bool) {
-	if len(s.heap) == 0 {
-		return 0, false
-	}
-	return s.heap[0].at, true
-}
-
-// pop removes the earliest event and returns it.
-func (s *schedule) pop() event {
-	h := s.heap
+// heapPop removes the least entry of the non-empty 4-ary min-heap h.
+func heapPop(h []entry) (entry, []entry) {
 	top := h[0]
 	last := h[len(h)-1]
 	h = h[:len(h)-1]
-	if n := len(h); n > 0 {
-		i := 0
-		for {
-			c := 4*i + 1
-			if c >= n {
-				break
-			}
-			m := c
-			for k := c + 1; k < min(c+4, n); k++ {
-				if h[k].before(&h[m]) {
-					m = k
-				}
-			}
-			if !h[m].before(&last) {
-				break
-			}
-			h[i] = h[m]
-			i = m
-		}
-		h[i] = last
+	if len(h) > 0 {
+		siftDown(h, 0, last)
 	}
-	s.heap = h
-	ev := s.slab[top.slot]
-	s.slab[top.slot] = event{}
-	s.free = append(s.free, top.slot)
-	return ev
+	return top, h
+}
+
+// siftDown places e at position i of h or below.
+func siftDown(h []entry, i int, e entry) {
+	n := len(h)
+	for {
+		c := 4*i + 1
+		if c >= n {
+			break
+		}
+		m := c
+		for k := c + 1; k < min(c+4, n); k++ {
+			if h[k].before(&h[m]) {
+				m = k
+			}
+		}
+		if !h[m].before(&e) {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = e
+}
+
+// heapify turns h into a 4-ary min-heap.
+func heapify(h []entry) {
+	for i := (len(h) - 2) / 4; i >= 0; i-- {
+		siftDown(h, i, h[i])
+	}
 }

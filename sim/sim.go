@@ -67,6 +67,7 @@ type conn struct {
 	openA      bool // a has not closed it
 	openB      bool
 	cross      bool      // between segments
+	cut        bool      // the ends are in different partitions
 	lastAB     mesh.Time // latest arrival scheduled a→b (keeps TCP order)
 	lastBA     mesh.Time
 }
@@ -250,6 +251,7 @@ func (s *Sim) Partition(name string, members []NodeIndex) {
 	for _, i := range members {
 		s.nodes[i].part = label
 	}
+	s.recut()
 	s.metrics.event(s.now, "partition", name)
 }
 
@@ -264,6 +266,7 @@ func (s *Sim) Heal(name string) error {
 			s.nodes[i].part = 0
 		}
 	}
+	s.recut()
 	s.metrics.event(s.now, "heal", name)
 	return nil
 }

@@ -24,8 +24,23 @@ func (s *Sim) recycle(p *packet) {
 // reachable reports whether a and b can talk (same partition label).
 func (s *Sim) reachable(a, b NodeIndex) bool { return s.nodes[a].part == s.nodes[b].part }
 
+// recut marks the connections that a partition cuts: frames on the hot path
+// check the connection's flag instead of both nodes, whose structs would
+// otherwise be brought into the cache for every frame.
+func (s *Sim) recut() {
+	for i := range s.conns {
+		c := &s.conns[i]
+		c.cut = !s.reachable(c.a, c.b)
+	}
+}
+
 func (s *Sim) latency(a, b NodeIndex) mesh.Time {
-	if s.nodes[a].seg != s.nodes[b].seg {
+	return s.linkLatency(s.nodes[a].seg != s.nodes[b].seg)
+}
+
+// linkLatency draws the latency of one frame, across segments or within one.
+func (s *Sim) linkLatency(cross bool) mesh.Time {
+	if cross {
 		return s.net.CrossLatency.Sample(s.rng)
 	}
 	return s.net.Latency.Sample(s.rng)
@@ -76,11 +91,11 @@ func (s *Sim) send(from NodeIndex, o *mesh.Output) {
 	if from == c.b {
 		to, last = c.a, &c.lastBA
 	}
-	if !s.reachable(from, to) || s.lost(s.net.Loss) {
+	if c.cut || s.lost(s.net.Loss) {
 		s.counters.FramesLostInSim++
 		return
 	}
-	at := s.now + s.latency(from, to)
+	at := s.now + s.linkLatency(c.cross)
 	if at < *last {
 		at = *last // a link delivers in order, like TCP
 	}
@@ -203,7 +218,7 @@ func (s *Sim) dispatch(ev *event) {
 		outs = eng.HandleTimer(s.now, ev.timer)
 	case evFrame:
 		c := s.conn(ev.link)
-		if !s.open(c, ev.node) || !s.reachable(c.a, c.b) {
+		if !s.open(c, ev.node) || c.cut {
 			break
 		}
 		if ev.pkt.frame.Type == mesh.FrameData {
