@@ -18,15 +18,16 @@ type Sim struct {
 	net  Network
 	rng  *rand.Rand // the network's draws: latency, loss, node ids
 
-	now    mesh.Time
-	events schedule
-	nodes  []node
-	byID   map[mesh.NodeID]NodeIndex
-	byAddr map[mesh.Addr]NodeIndex
-	segs   []segment
-	conns  []conn // indexed by LinkID-1
-	parts  map[string]int32
-	free   []*packet
+	now       mesh.Time
+	events    schedule
+	nodes     []node
+	byID      map[mesh.NodeID]NodeIndex
+	byAddr    map[mesh.Addr]NodeIndex
+	segs      []segment
+	conns     []conn  // by slot: the lower half of a LinkID, minus one
+	freeConns []int32 // slots to reuse
+	parts     map[string]int32
+	free      []*packet
 
 	metrics  metrics
 	trace    trace
@@ -68,6 +69,7 @@ type conn struct {
 	openB      bool
 	cross      bool      // between segments
 	cut        bool      // the ends are in different partitions
+	gen        uint32    // incarnation of this slot; part of the LinkID
 	lastAB     mesh.Time // latest arrival scheduled a→b (keeps TCP order)
 	lastBA     mesh.Time
 }

@@ -49,10 +49,43 @@ func (s *Sim) linkLatency(cross bool) mesh.Time {
 func (s *Sim) lost(p float64) bool { return p > 0 && s.rng.Float64() < p }
 
 func (s *Sim) conn(id mesh.LinkID) *conn {
-	if id == 0 || int(id) > len(s.conns) {
-		return nil
+	slot := int(uint32(id)) - 1
+	if slot < 0 || slot >= len(s.conns) || s.conns[slot].gen != uint32(id>>32) {
+		return nil // never opened, or closed and its slot reused since
 	}
-	return &s.conns[id-1]
+	return &s.conns[slot]
+}
+
+// Connection slots are recycled once neither end can use them any more, so
+// that memory follows the connections open rather than all ever opened
+// (rotation and churn open many). A LinkID carries the slot's incarnation
+// in its upper half: events still in flight for an earlier connection of
+// the slot find no connection.
+
+// newConn returns the id and slot of a fresh connection.
+func (s *Sim) newConn(c conn) (mesh.LinkID, *conn) {
+	var slot int
+	if n := len(s.freeConns); n > 0 {
+		slot = int(s.freeConns[n-1])
+		s.freeConns = s.freeConns[:n-1]
+		c.gen = s.conns[slot].gen + 1
+		s.conns[slot] = c
+	} else {
+		slot = len(s.conns)
+		s.conns = append(s.conns, c)
+	}
+	return mesh.LinkID(uint64(c.gen)<<32 | uint64(slot+1)), &s.conns[slot]
+}
+
+// release frees the slot of c when both ends are closed or belong to a
+// node incarnation that has ended.
+func (s *Sim) release(id mesh.LinkID, c *conn) {
+	gone := func(n NodeIndex, gen uint32) bool { return !s.nodes[n].alive || s.nodes[n].gen != gen }
+	if (c.openA && !gone(c.a, c.genA)) || (c.openB && !gone(c.b, c.genB)) {
+		return
+	}
+	c.openA, c.openB = false, false
+	s.freeConns = append(s.freeConns, int32(uint32(id)-1))
 }
 
 // apply carries out the outputs of node i's engine. Nothing here calls
@@ -136,10 +169,8 @@ func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
 		return
 	}
 	s.counters.ConnectionsOpened++
-	s.conns = append(s.conns, conn{a: from, b: to, genA: gen, genB: s.nodes[to].gen, openA: true, openB: true,
+	id, c := s.newConn(conn{a: from, b: to, genA: gen, genB: s.nodes[to].gen, openA: true, openB: true,
 		cross: s.nodes[from].seg != s.nodes[to].seg})
-	id := mesh.LinkID(len(s.conns))
-	c := &s.conns[id-1]
 	there := s.latency(from, to)
 	back := s.latency(to, from)
 	c.lastAB, c.lastBA = s.now+there, s.now+there+back
@@ -162,6 +193,7 @@ func (s *Sim) close(from NodeIndex, id mesh.LinkID) {
 		c.openA = false
 	}
 	if !s.reachable(from, to) {
+		s.release(id, c)
 		return // the FIN is lost; the peer notices by keepalive
 	}
 	at := s.now + s.latency(from, to)
@@ -170,6 +202,7 @@ func (s *Sim) close(from NodeIndex, id mesh.LinkID) {
 	}
 	*last = at
 	s.push(event{at: at, kind: evClosed, node: to, gen: s.genAt(c, to), link: id})
+	s.release(id, c)
 }
 
 func (s *Sim) beacon(from NodeIndex, b *mesh.Beacon) {
@@ -182,6 +215,9 @@ func (s *Sim) beacon(from NodeIndex, b *mesh.Beacon) {
 
 // open reports whether node n's end of c is still open in its current life.
 func (s *Sim) open(c *conn, n NodeIndex) bool {
+	if c == nil {
+		return false
+	}
 	if n == c.a {
 		return c.openA
 	}
@@ -229,10 +265,13 @@ func (s *Sim) dispatch(ev *event) {
 		outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Incoming, 0, ev.pkt.addr)
 	case evOpenOut:
 		c := s.conn(ev.link)
-		if s.nodes[c.b].alive && s.nodes[c.b].gen == c.genB && s.reachable(c.a, c.b) {
+		if c != nil && s.nodes[c.b].alive && s.nodes[c.b].gen == c.genB && s.reachable(c.a, c.b) {
 			outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Outgoing, ev.pkt.peer, ev.pkt.addr)
 		} else {
-			c.openA, c.openB = false, false
+			if c != nil {
+				c.openA, c.openB = false, false
+				s.release(ev.link, c)
+			}
 			outs = eng.HandleDialFailed(s.now, ev.pkt.peer, ev.pkt.addr)
 		}
 	case evDialFailed:
@@ -247,6 +286,7 @@ func (s *Sim) dispatch(ev *event) {
 		} else {
 			c.openB = false
 		}
+		s.release(ev.link, c)
 		outs = eng.HandleLinkClosed(s.now, ev.link)
 	}
 	if ev.pkt != nil && ev.kind != evFrame {
