@@ -6,6 +6,7 @@
 //	p2psim run FILE... [--seed N] [--out DIR]
 //	p2psim validate FILE...
 //	p2psim render REPORT_DIR
+//	p2psim study mass-failure [--out DIR]
 //
 // Exit status: 0 when every expectation holds, 1 when one fails, 2 for usage
 // errors and invalid scenario files.
@@ -32,6 +33,7 @@ Usage:
   p2psim run FILE... [--seed N] [--out DIR]   run scenarios, check expectations, write reports
   p2psim validate FILE...                     check scenario files without running them
   p2psim render REPORT_DIR                    redraw the pictures of a finished run
+  p2psim study mass-failure [--out DIR]       kill 10%…90% of a mesh at once, tabulate healing
   p2psim help [COMMAND]                       show help
 
 Exit status: 0 all expectations hold, 1 an expectation failed, 2 usage error or
@@ -54,6 +56,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return validateCmd(rest, stdout, stderr)
 	case "render":
 		return renderCmd(rest, stdout, stderr)
+	case "study":
+		return studyCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return realMain([]string{rest[0], "--help"}, stdout, stderr)

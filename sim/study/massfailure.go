@@ -1,0 +1,237 @@
+// Package study runs families of scenarios that answer one question each,
+// and tabulates the answers. The mass-failure study follows HyParView
+// (Leitão, Pereira, Rodrigues, DSN 2007): a settled mesh loses a fraction of
+// its nodes at once; how reliable are the first broadcasts after the
+// failure, how long until the survivors are one component again, and do
+// later broadcasts reach every survivor?
+//
+// Each run is an ordinary scenario, generated as YAML and played by
+// sim/runner, so the study measures exactly what p2psim run would.
+package study
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"p2pmesh/sim/report"
+	"p2pmesh/sim/runner"
+	"p2pmesh/sim/scenario"
+)
+
+// MassFailure configures the study.
+type MassFailure struct {
+	Nodes   []int // network sizes, such as 1000 and 10000
+	Percent []int // percentages killed at once, such as 10, 20, ... 90
+	Seed    uint64
+	Mode    string // broadcast mode: "flood" or "tree"
+	// LAN is the largest LAN segment; bigger networks are split into
+	// segments of this size bridged by static peers (as scale-10k).
+	LAN int
+	// Progress, if set, is called before each run.
+	Progress func(nodes, percent int)
+}
+
+// DefaultMassFailure is the study of the README: 1,000 and 10,000 nodes,
+// 10% to 90% killed.
+func DefaultMassFailure() MassFailure {
+	return MassFailure{
+		Nodes:   []int{1000, 10000},
+		Percent: []int{10, 20, 30, 40, 50, 60, 70, 80, 90},
+		Seed:    1,
+		Mode:    "flood",
+		LAN:     1000,
+	}
+}
+
+// Timeline of every run.
+const (
+	failAt       = 30 * time.Second // the mesh has settled
+	firstCount   = 10               // broadcasts right after the failure
+	firstEvery   = 100 * time.Millisecond
+	laterAt      = 60 * time.Second // long after any repair
+	laterCount   = 5
+	laterEvery   = 200 * time.Millisecond
+	runsUntil    = 65 * time.Second
+	firstWindow  = firstCount * firstEvery
+	laterWindowS = laterAt
+)
+
+// Row is the outcome of one run.
+type Row struct {
+	Nodes     int `json:"nodes"`
+	Percent   int `json:"percent_killed"`
+	Survivors int `json:"survivors"`
+	// FirstReliabilityMean and Min are over the broadcasts sent in the
+	// first second after the failure, before anyone noticed it.
+	FirstReliabilityMean float64 `json:"first_reliability_mean"`
+	FirstReliabilityMin  float64 `json:"first_reliability_min"`
+	// ConnectedMS is the time from the failure until the survivors were
+	// one component again (to the sampling period, 500 ms); -1 when they
+	// never were. 0: the failure never split them.
+	ConnectedMS float64 `json:"connected_ms"`
+	// RepairMS is the time until the mesh had healed completely: one
+	// component, no link left to a dead node, every survivor at its
+	// minimum degree (report.Repair); -1 when it never did.
+	RepairMS float64 `json:"repair_ms"`
+	// LaterReliabilityMin is over the broadcasts sent 30 s after the
+	// failure.
+	LaterReliabilityMin float64 `json:"later_reliability_min"`
+	ComponentsFinal     int     `json:"components_final"`
+	EngineEvents        uint64  `json:"engine_events"`
+}
+
+// Validate reports bad settings.
+func (m *MassFailure) Validate() error {
+	if len(m.Nodes) == 0 || len(m.Percent) == 0 {
+		return fmt.Errorf("mass-failure study: give at least one network size and one percentage")
+	}
+	for _, n := range m.Nodes {
+		if n < 10 {
+			return fmt.Errorf("mass-failure study: network size %d: want at least 10 nodes", n)
+		}
+	}
+	for _, p := range m.Percent {
+		if p < 1 || p > 99 {
+			return fmt.Errorf("mass-failure study: %d%% killed: want 1 to 99", p)
+		}
+	}
+	if m.LAN < 10 {
+		return fmt.Errorf("mass-failure study: LAN size %d: want at least 10", m.LAN)
+	}
+	if m.Mode != "flood" && m.Mode != "tree" {
+		return fmt.Errorf("mass-failure study: mode %q: want flood or tree", m.Mode)
+	}
+	return nil
+}
+
+// Run plays every combination of size and percentage.
+func (m *MassFailure) Run() ([]Row, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for _, n := range m.Nodes {
+		for _, p := range m.Percent {
+			if m.Progress != nil {
+				m.Progress(n, p)
+			}
+			row, err := m.run(n, p)
+			if err != nil {
+				return rows, err
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}
+
+func (m *MassFailure) run(n, percent int) (Row, error) {
+	name := fmt.Sprintf("mass-failure-%d-%d", n, percent)
+	sc, err := scenario.Parse(name+".yaml", []byte(m.Scenario(n, percent)))
+	if err != nil {
+		return Row{}, fmt.Errorf("study: generated scenario %s: %w", name, err)
+	}
+	res, err := runner.Run(sc, runner.Options{})
+	if err != nil {
+		return Row{}, fmt.Errorf("study: %s: %w", name, err)
+	}
+	return rowOf(n, percent, res.Report), nil
+}
+
+// Scenario returns the scenario file of one run.
+func (m *MassFailure) Scenario(n, percent int) string {
+	var b strings.Builder
+	lans := (n + m.LAN - 1) / m.LAN
+	fmt.Fprintf(&b, "name: mass-failure-%d-%d\n", n, percent)
+	fmt.Fprintf(&b, "description: %d nodes, %d%% crash at once (generated by p2psim study mass-failure)\n", n, percent)
+	fmt.Fprintf(&b, "seed: %d\nduration: %v\n", m.Seed, runsUntil)
+	fmt.Fprintf(&b, "node:\n  mode: %s\n", m.Mode)
+	b.WriteString("network:\n  latency: {dist: uniform, min: 1ms, max: 5ms}\n")
+	if lans > 1 {
+		b.WriteString("  cross_latency: {dist: uniform, min: 10ms, max: 30ms}\n  segments: [")
+		for i := range lans {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "lan%d", i)
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("sample_every: 500ms\ntimeline:\n")
+	for i := range lans {
+		size := min(m.LAN, n-i*m.LAN)
+		if lans == 1 {
+			fmt.Fprintf(&b, "  - at: 0s\n    start: {count: %d, over: 10s}\n", size)
+			continue
+		}
+		rest := size
+		if i > 0 {
+			fmt.Fprintf(&b, "  - at: 0s\n    start: {count: 1, segment: lan%d, prefix: l%dn, static_peer: l%dn0}\n", i, i, i-1)
+			rest--
+		}
+		fmt.Fprintf(&b, "  - at: 0s\n    start: {count: %d, over: 10s, segment: lan%d, prefix: l%dn}\n", rest, i, i)
+	}
+	fmt.Fprintf(&b, "  - at: %v\n    kill: {percent: %d, mode: crash}\n", failAt, percent)
+	fmt.Fprintf(&b, "  - at: %v\n    broadcast: {from: random, count: %d, every: %v}\n", failAt, firstCount, firstEvery)
+	fmt.Fprintf(&b, "  - at: %v\n    broadcast: {from: random, count: %d, every: %v}\n", laterAt, laterCount, laterEvery)
+	return b.String()
+}
+
+// rowOf reads one run's report.
+func rowOf(n, percent int, r *report.Report) Row {
+	row := Row{Nodes: n, Percent: percent, Survivors: r.Summary.AliveFinal, RepairMS: -1, ConnectedMS: -1,
+		FirstReliabilityMin: 1, LaterReliabilityMin: 1,
+		ComponentsFinal: r.Summary.ComponentsFinal, EngineEvents: r.Summary.EngineEvents}
+	failMS := float64(failAt / time.Millisecond)
+	var firstSum float64
+	var firsts int
+	for _, b := range r.Broadcasts {
+		switch {
+		case b.SentAtMS >= failMS && b.SentAtMS < failMS+float64(firstWindow/time.Millisecond):
+			firstSum += b.Reliability
+			firsts++
+			row.FirstReliabilityMin = min(row.FirstReliabilityMin, b.Reliability)
+		case b.SentAtMS >= float64(laterWindowS/time.Millisecond):
+			row.LaterReliabilityMin = min(row.LaterReliabilityMin, b.Reliability)
+		}
+	}
+	if firsts > 0 {
+		row.FirstReliabilityMean = firstSum / float64(firsts)
+	}
+	for _, sm := range r.Series {
+		if sm.AtMS >= failMS && sm.Components == 1 {
+			row.ConnectedMS = sm.AtMS - failMS
+			break
+		}
+	}
+	for _, rp := range r.Repairs {
+		if rp.Kind == "kill" {
+			row.RepairMS = rp.RepairMS
+		}
+	}
+	if row.RepairMS >= 0 && (row.ConnectedMS < 0 || row.ConnectedMS > row.RepairMS) {
+		row.ConnectedMS = row.RepairMS // healed implies connected; samples are coarser
+	}
+	return row
+}
+
+// Markdown renders rows as a Markdown table.
+func Markdown(rows []Row) string {
+	var b strings.Builder
+	b.WriteString("| nodes | killed | survivors | first broadcasts after the failure: reliability mean (min) | one component again after | fully healed after | broadcasts 30 s later: reliability min | components at the end |\n")
+	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %d | %d%% | %d | %.4f (%.4f) | %s | %s | %.4f | %d |\n", r.Nodes, r.Percent, r.Survivors,
+			r.FirstReliabilityMean, r.FirstReliabilityMin, seconds(r.ConnectedMS), seconds(r.RepairMS), r.LaterReliabilityMin, r.ComponentsFinal)
+	}
+	return b.String()
+}
+
+// seconds formats a duration in milliseconds, -1 meaning never.
+func seconds(ms float64) string {
+	if ms < 0 {
+		return "never"
+	}
+	return fmt.Sprintf("%.1f s", ms/1000)
+}
