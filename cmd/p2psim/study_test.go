@@ -47,7 +47,7 @@ func TestStudyUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d", args, code, exitInvalid)
 		}
 	}
-	code, out, _ := run(t, "study", "mass-failure", "--nodes", "2000", "--kill", "50", "--print-scenario")
+	code, out, _ := run(t, "study", "mass-failure", "--nodes", "2000", "--lan", "1000", "--kill", "50", "--print-scenario")
 	if code != exitOK || !strings.Contains(out, "kill: {percent: 50, mode: crash}") || !strings.Contains(out, "static_peer: l0n0") {
 		t.Errorf("--print-scenario: exit %d\n%s", code, out)
 	}

@@ -32,15 +32,15 @@ type MassFailure struct {
 	Progress func(nodes, percent int)
 }
 
-// DefaultMassFailure is the study of the README: 1,000 and 10,000 nodes,
-// 10% to 90% killed.
+// DefaultMassFailure is the study of the README: 1,000 and 10,000 nodes on
+// one network (as HyParView's), 10% to 90% killed.
 func DefaultMassFailure() MassFailure {
 	return MassFailure{
 		Nodes:   []int{1000, 10000},
 		Percent: []int{10, 20, 30, 40, 50, 60, 70, 80, 90},
 		Seed:    1,
 		Mode:    "flood",
-		LAN:     1000,
+		LAN:     10000,
 	}
 }
 

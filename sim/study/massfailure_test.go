@@ -9,6 +9,7 @@ import (
 
 func TestGeneratedScenariosParse(t *testing.T) {
 	m := DefaultMassFailure()
+	m.LAN = 1000 // also the segmented form
 	for _, n := range []int{50, 1000, 2500} {
 		text := m.Scenario(n, 40)
 		sc, err := scenario.Parse("gen.yaml", []byte(text))
