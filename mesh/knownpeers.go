@@ -53,17 +53,46 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		return
 	}
 	// Full: replace the least useful entry (fewest free slots, then the
-	// stalest) if the newcomer is at least as useful.
-	worst := 0
-	for i := 1; i < len(k.list); i++ {
-		if worse(&k.list[i], &k.list[worst]) {
+	// stalest) if the newcomer is at least as useful — but keep a share of
+	// the list for peers off our LAN. Beacons bring fresher news of LAN
+	// peers than peer exchange brings of remote ones, so without the
+	// reserve a node on a busy LAN would soon know nobody elsewhere, and a
+	// LAN cut off from the rest (its bridges crashed) could never find its
+	// way back.
+	reserve := e.cfg.PassiveSize / remoteShare
+	remote := 0
+	for i := range k.list {
+		if !k.list[i].lan {
+			remote++
+		}
+	}
+	var among func(*knownPeer) bool // which entries may make room
+	force := false
+	switch {
+	case !entry.lan && remote < reserve:
+		among, force = func(p *knownPeer) bool { return p.lan }, true
+	case !entry.lan:
+		among = func(p *knownPeer) bool { return !p.lan }
+	case remote <= reserve:
+		among = func(p *knownPeer) bool { return p.lan }
+	}
+	worst := -1
+	for i := range k.list {
+		if among != nil && !among(&k.list[i]) {
+			continue
+		}
+		if worst < 0 || worse(&k.list[i], &k.list[worst]) {
 			worst = i
 		}
 	}
-	if !worse(&entry, &k.list[worst]) {
+	if worst >= 0 && (force || !worse(&entry, &k.list[worst])) {
 		k.list[worst] = entry
 	}
 }
+
+// remoteShare: at least 1/remoteShare of the passive list is kept for peers
+// off our LAN (learnt by peer exchange) when there are such peers.
+const remoteShare = 4
 
 func worse(a, b *knownPeer) bool {
 	if a.freeIn != b.freeIn {

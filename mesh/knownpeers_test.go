@@ -1,0 +1,60 @@
+package mesh
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// A busy LAN must not crowd peers learnt from elsewhere out of the passive
+// list: a share of it stays reserved for them.
+func TestPassiveListKeepsRemotePeers(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.PassiveSize = 8 // 2 reserved for remote peers
+	cfg.Port = 1
+	e, err := New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := func(i int) Addr { return Addr{IP: [16]byte{10, 0, 0, byte(i)}, Port: 7000} }
+	count := func() (lan, remote int) {
+		for _, p := range e.known.list {
+			if p.lan {
+				lan++
+			} else {
+				remote++
+			}
+		}
+		return
+	}
+	// The LAN fills the list, with fresh news and free slots.
+	for i := 2; i < 10; i++ {
+		e.now = Time(i) * time.Millisecond
+		e.known.observe(e, NodeID(i), addr(i), 1, Load{FreeIn: 3}, true)
+	}
+	if lan, remote := count(); lan != 8 || remote != 0 {
+		t.Fatalf("after the LAN: %d LAN and %d remote entries", lan, remote)
+	}
+	// Exchanged news of remote peers, staler and fuller, still gets in, up
+	// to the reserve.
+	for i := 100; i < 104; i++ {
+		e.known.observe(e, NodeID(i), addr(i), 0, Load{FreeIn: 0}, false)
+	}
+	if lan, remote := count(); lan != 6 || remote != 2 {
+		t.Fatalf("after remote news: %d LAN and %d remote entries, want 6 and 2", lan, remote)
+	}
+	// More LAN news does not push the remote peers out again.
+	for i := 10; i < 30; i++ {
+		e.now = Time(i) * time.Millisecond
+		e.known.observe(e, NodeID(i), addr(i), 1, Load{FreeIn: 5}, true)
+	}
+	if lan, remote := count(); lan != 6 || remote != 2 {
+		t.Fatalf("after more LAN news: %d LAN and %d remote entries, want 6 and 2", lan, remote)
+	}
+	// A better remote peer replaces a worse one; the reserve does not grow
+	// at the LAN's expense.
+	e.known.observe(e, 200, addr(200), 0, Load{FreeIn: 4}, false)
+	if lan, remote := count(); lan != 6 || remote != 2 || e.known.index(200) < 0 {
+		t.Fatalf("after a better remote peer: %d LAN, %d remote, known=%v", lan, remote, e.known.index(200) >= 0)
+	}
+}
