@@ -90,9 +90,14 @@ func TestTreeGraftFetchesMissingMessage(t *testing.T) {
 	if at != 3+cfg.GraftTimeout {
 		t.Fatalf("graft timer at %v, want %v", at, 3+cfg.GraftTimeout)
 	}
-	graft := sendOf(t, e.HandleTimer(at, mesh.TimerGraft), mesh.FrameGraft)
+	outs = copyOuts(e.HandleTimer(at, mesh.TimerGraft))
+	graft := sendOf(t, outs, mesh.FrameGraft)
 	if len(graft.IDs) != 1 || graft.IDs[0] != id {
 		t.Fatalf("graft for %v, want %v", graft.IDs, id)
+	}
+	// The node had no link on the tree: this one joins it.
+	if countGrafts(outs, true) != 1 {
+		t.Fatalf("no Graft putting the link back on the tree: %v", outs)
 	}
 	outs = e.HandleFrame(at+1, 5, &mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{ID: id, Hops: 2, Payload: []byte("x")}})
 	if countKind(outs, mesh.OutDeliver) != 1 {
@@ -171,5 +176,61 @@ func TestTreeRepairsAfterFailures(t *testing.T) {
 	}
 	for k := 0; k < 5; k++ {
 		broadcastAndCheck(t, s, 0)
+	}
+}
+
+// countGrafts counts Graft frames in outs: those that put the link on the
+// tree (no ids) when join is set, fetches otherwise.
+func countGrafts(outs []mesh.Output, join bool) int {
+	n := 0
+	for _, o := range outs {
+		if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FrameGraft && (len(o.Frame.IDs) == 0) == join {
+			n++
+		}
+	}
+	return n
+}
+
+// A node that is well on the tree fetches a missing message without putting
+// the announcer's link on the tree.
+func TestTreeWellAttachedNodeOnlyFetches(t *testing.T) {
+	cfg := treeConfig()
+	cfg.Port = 9000
+	cfg.MinLinks = 3
+	e, _ := mesh.New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	e.Start(0)
+	for _, lp := range []struct {
+		link mesh.LinkID
+		peer mesh.NodeID
+	}{{5, 2}, {6, 3}, {7, 4}} { // 5 and 6 join the tree, 7 does not
+		link, peer := lp.link, lp.peer
+		e.HandleLinkOpened(0, link, mesh.Incoming, 0, mesh.Addr{Port: uint16(peer)})
+		e.HandleFrame(1, link, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: peer, Instance: 1, Port: uint16(peer), Load: mesh.Load{FreeIn: 3}}})
+	}
+	id := mesh.MsgID{Origin: 9, Seq: 1}
+	e.HandleFrame(3, 7, &mesh.Frame{Type: mesh.FrameIHave, IHave: []mesh.Announcement{{ID: id, Hops: 2}}})
+	outs := copyOuts(e.HandleTimer(3+cfg.GraftTimeout, mesh.TimerGraft))
+	if countGrafts(outs, false) != 1 || countGrafts(outs, true) != 0 {
+		t.Fatalf("want one fetch and no tree graft, got %v", outs)
+	}
+	// Asked later for that message, the announcer's side sends it without
+	// putting the link on its tree: a later message goes to link 7 as an
+	// announcement only.
+	data := mesh.Message{ID: id, Hops: 2, Payload: []byte("x")}
+	e.HandleFrame(4, 5, &mesh.Frame{Type: mesh.FrameData, Msg: data})
+	sendOf(t, e.HandleFrame(5, 7, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{id}}), mesh.FrameData)
+	_, bouts, err := e.Broadcast(6, []byte("y"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range bouts {
+		if o.Kind == mesh.OutSend && o.Link == 5 && o.Frame.Type != mesh.FrameData {
+			t.Fatalf("link 5 is no longer on the tree: %v", bouts)
+		}
+	}
+	for _, o := range bouts {
+		if o.Kind == mesh.OutSend && o.Link == 7 && o.Frame.Type == mesh.FrameData {
+			t.Fatal("a fetch put the link on the tree")
+		}
 	}
 }
