@@ -68,6 +68,11 @@ type Config struct {
 	// RefreshInterval is how often the multicast interfaces are listed
 	// again, to join interfaces that came up later.
 	RefreshInterval time.Duration
+	// MaxPending caps the connections that have not yet sent their first
+	// frame (the handshake). Further connections are closed at once, so a
+	// flood of idle connections cannot exhaust the node's sockets and
+	// memory; each waits at most Mesh.HandshakeTimeout.
+	MaxPending int
 }
 
 // DefaultConfig returns the defaults: the mesh defaults, an OS-chosen port,
@@ -85,6 +90,7 @@ func DefaultConfig() Config {
 		IdleTimeout:     10 * time.Second,
 		LeaveTimeout:    2 * time.Second,
 		RefreshInterval: 30 * time.Second,
+		MaxPending:      64,
 	}
 }
 
@@ -116,6 +122,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			bad("%s must be positive, got %v", name, d)
 		}
+	}
+	if c.MaxPending < 1 {
+		bad("max pending connections must be at least 1, got %d", c.MaxPending)
 	}
 	if c.SendQueue < 1 {
 		bad("send queue must hold at least 1 frame, got %d", c.SendQueue)

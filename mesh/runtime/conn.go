@@ -51,6 +51,8 @@ type conn struct {
 	q       chan []byte   // encoded frames; closed by the loop when done
 	flushed chan struct{} // closed by the writer after a clean flush
 
+	inbound bool // accepted: counted in Node.unshaken until its first frame
+
 	// Loop only.
 	state   connState
 	qClosed bool
@@ -70,6 +72,7 @@ func (n *Node) newConn(nc net.Conn, dir mesh.Direction) *conn {
 		q:       make(chan []byte, n.cfg.SendQueue),
 		flushed: make(chan struct{}),
 		state:   connOpen,
+		inbound: dir == mesh.Incoming,
 	}
 	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		c.remote = ta.AddrPort()
@@ -195,16 +198,33 @@ func (n *Node) readLoop(c *conn) {
 	fr := mesh.NewFrameReader(bufio.NewReaderSize(countingReader{c.nc, &n.bytesIn}, 32<<10), mesh.MaxFrameSize)
 	deadline := time.Now().Add(n.cfg.Mesh.HandshakeTimeout)
 	var err error
+	heard := false
+	unshaken := c.inbound
+	defer func() {
+		if unshaken {
+			n.unshaken.Add(-1)
+		}
+	}()
 	for {
 		c.setReadDeadline(deadline)
 		var f mesh.Frame
 		f, err = fr.Next()
 		if err != nil {
-			if isDecodeError(err) {
+			switch {
+			case isDecodeError(err):
 				n.badFrames.Add(1)
+				n.rejects.refuse("a frame that does not decode", "remote", c.remote, "err", err)
+			case !heard && !c.aborted.Load() && isTimeout(err):
+				n.refused.Add(1)
+				n.rejects.refuse("no handshake within the handshake timeout", "remote", c.remote, "timeout", n.cfg.Mesh.HandshakeTimeout)
 			}
 			break
 		}
+		if unshaken {
+			unshaken = false
+			n.unshaken.Add(-1)
+		}
+		heard = true
 		if !n.post(event{kind: evFrame, link: c.id, frame: f}) {
 			break
 		}
@@ -215,6 +235,12 @@ func (n *Node) readLoop(c *conn) {
 		err = nil // we closed it on purpose
 	}
 	n.post(event{kind: evClosed, link: c.id, err: err})
+}
+
+// isTimeout reports a read deadline that passed.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // isDecodeError reports a frame that arrived whole but did not decode: the

@@ -55,6 +55,7 @@ type Stats struct {
 	DialFailures      uint64 // dials that did not connect
 	SlowLinks         uint64 // links closed because their send queue was full
 	BadFrames         uint64 // connections closed for a frame that did not decode
+	Refused           uint64 // connections closed unheard: too many waiting for their handshake, or no handshake in time
 	FramesSent        uint64 // frames queued for sending
 	FramesReceived    uint64 // frames received
 	BytesSent         uint64 // bytes written to connections
@@ -100,6 +101,9 @@ type Node struct {
 	leaveErr    error
 
 	bytesIn, bytesOut, badFrames atomic.Uint64
+	unshaken                     atomic.Int64 // incoming connections before their first frame
+	refused                      atomic.Uint64
+	rejects                      *rejectLog
 }
 
 // Start starts a node: it listens, joins the multicast group and starts the
@@ -157,6 +161,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		stopped:    make(chan struct{}),
 		deliveries: make(chan Delivery, cfg.DeliveryBuffer),
 		conns:      map[mesh.LinkID]*conn{},
+		rejects:    newRejectLog(log, rejectLogEvery),
 	}
 	n.dialCtx, n.dialCancel = context.WithCancel(context.Background())
 	n.timers.init(n.epoch)
@@ -280,5 +285,6 @@ func (n *Node) snapshot() Stats {
 	s.BytesSent = n.bytesOut.Load()
 	s.BytesReceived = n.bytesIn.Load()
 	s.BadFrames = n.badFrames.Load()
+	s.Refused = n.refused.Load()
 	return s
 }

@@ -31,7 +31,17 @@ func (n *Node) acceptLoop() {
 			}
 			continue
 		}
+		if n.unshaken.Load() >= int64(n.cfg.MaxPending) {
+			// A flood of connections that say nothing: refuse more
+			// until those time out or speak.
+			n.refused.Add(1)
+			n.rejects.refuse("too many connections waiting for their handshake", "remote", nc.RemoteAddr(), "limit", n.cfg.MaxPending)
+			nc.Close()
+			continue
+		}
+		n.unshaken.Add(1)
 		if !n.post(event{kind: evAccepted, nc: nc}) {
+			n.unshaken.Add(-1)
 			nc.Close()
 			return
 		}
