@@ -25,6 +25,8 @@ import (
 //	IHave           count u16, then per entry Origin u64, Seq u64, Hops u16
 //	Graft           count u8 (0 or 1), then Origin u64, Seq u64 per id
 //	Prune           empty
+//	Position        Root u64, Round u32, Rank u16, Load (In u8, Out u8, FreeIn u8)
+//	RoundRequest    Root u64, Round u32
 //
 // The encoding is canonical: a frame has exactly one encoding, and decoding
 // rejects anything else (trailing bytes, counts that disagree with the length).
@@ -83,6 +85,8 @@ const (
 	annSize       = msgIDSize + 2
 	dataHeadSize  = msgIDSize + 2 + 4
 	peerEntrySize = 8 + 16 + 2 + 1
+	positionSize  = 8 + 4 + 2 + loadSize
+	roundReqSize  = 8 + 4
 	maxPeers      = 255
 	maxIHave      = 65535
 )
@@ -106,6 +110,10 @@ func bodySize(f *Frame) int {
 		return 1 + msgIDSize*len(f.IDs)
 	case FramePrune:
 		return 0
+	case FramePosition:
+		return positionSize
+	case FrameRoundRequest:
+		return roundReqSize
 	}
 	return -1
 }
@@ -153,6 +161,10 @@ func checkEncodable(f *Frame) error {
 	case FramePrune:
 		if len(f.IDs) != 0 {
 			return errorf(ErrInvalidFrame, "mesh: prune frame with %d ids, want none", len(f.IDs))
+		}
+	case FramePosition, FrameRoundRequest:
+		if f.Pos.Root == 0 {
+			return errorf(ErrInvalidFrame, "mesh: %v frame with zero root", f.Type)
 		}
 	case FrameReject, FrameLeave, FramePing:
 	default:
@@ -209,6 +221,14 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 			b = appendMsgID(b, id)
 		}
 	case FramePrune:
+	case FramePosition:
+		b = binary.BigEndian.AppendUint64(b, uint64(f.Pos.Root))
+		b = binary.BigEndian.AppendUint32(b, f.Pos.Round)
+		b = binary.BigEndian.AppendUint16(b, f.Pos.Rank)
+		b = appendLoad(b, f.Load)
+	case FrameRoundRequest:
+		b = binary.BigEndian.AppendUint64(b, uint64(f.Pos.Root))
+		b = binary.BigEndian.AppendUint32(b, f.Pos.Round)
 	}
 	return b, nil
 }
@@ -358,6 +378,27 @@ func decodeFrameBody(b []byte) (Frame, error) {
 	case FramePrune:
 		if err := exactBody(f.Type, body, 0); err != nil {
 			return Frame{}, err
+		}
+	case FramePosition:
+		if err := exactBody(f.Type, body, positionSize); err != nil {
+			return Frame{}, err
+		}
+		f.Pos = Position{
+			Root:  NodeID(binary.BigEndian.Uint64(body)),
+			Round: binary.BigEndian.Uint32(body[8:]),
+			Rank:  binary.BigEndian.Uint16(body[12:]),
+		}
+		f.Load = decodeLoad(body[14:])
+		if f.Pos.Root == 0 {
+			return Frame{}, errorf(ErrMalformed, "mesh: position frame with zero root")
+		}
+	case FrameRoundRequest:
+		if err := exactBody(f.Type, body, roundReqSize); err != nil {
+			return Frame{}, err
+		}
+		f.Pos = Position{Root: NodeID(binary.BigEndian.Uint64(body)), Round: binary.BigEndian.Uint32(body[8:])}
+		if f.Pos.Root == 0 {
+			return Frame{}, errorf(ErrMalformed, "mesh: %v frame with zero root", f.Type)
 		}
 	default:
 		return Frame{}, errorf(ErrMalformed, "mesh: unknown frame type %d", uint8(f.Type))

@@ -63,6 +63,9 @@ func sampleFrames() []struct {
 		{"graft", Frame{Type: FrameGraft, IDs: []MsgID{{Origin: ^NodeID(0), Seq: ^uint64(0)}}}},
 		{"graft-rejoin-only", Frame{Type: FrameGraft}},
 		{"prune", Frame{Type: FramePrune}},
+		{"position", Frame{Type: FramePosition, Pos: Position{Root: 0x0102030405060708, Round: 7, Rank: 3}, Load: Load{In: 4, Out: 5, FreeIn: 1}}},
+		{"position-cut-off", Frame{Type: FramePosition, Pos: Position{Root: ^NodeID(0), Round: ^uint32(0), Rank: RankNone}}},
+		{"round-request", Frame{Type: FrameRoundRequest, Pos: Position{Root: 42, Round: 1 << 31}}},
 	}
 }
 
@@ -111,8 +114,8 @@ func TestFrameRoundTrip(t *testing.T) {
 
 // frameSummary keeps failure messages readable when frames carry big slices.
 func frameSummary(f Frame) string {
-	return fmt.Sprintf("{%v hello=%+v reason=%v load=%+v msg=%v/%d/%dB peers=%d ids=%d}",
-		f.Type, f.Hello, f.Reason, f.Load, f.Msg.ID, f.Msg.Hops, len(f.Msg.Payload), len(f.Peers), len(f.IHave)+len(f.IDs))
+	return fmt.Sprintf("{%v hello=%+v reason=%v load=%+v msg=%v/%d/%dB peers=%d ids=%d pos=%+v}",
+		f.Type, f.Hello, f.Reason, f.Load, f.Msg.ID, f.Msg.Hops, len(f.Msg.Payload), len(f.Peers), len(f.IHave)+len(f.IDs), f.Pos)
 }
 
 // TestFrameGolden pins the wire format byte by byte.
@@ -138,6 +141,10 @@ func TestFrameGolden(t *testing.T) {
 		{Frame{Type: FrameGraft, IDs: []MsgID{{3, 4}}},
 			"00000013" + "01" + "09" + "01" + "0000000000000003" + "0000000000000004"},
 		{Frame{Type: FramePrune}, "00000002" + "01" + "0a"},
+		{Frame{Type: FramePosition, Pos: Position{Root: 0xAB, Round: 0x01020304, Rank: 5}, Load: Load{1, 2, 3}},
+			"00000013" + "01" + "0b" + "00000000000000ab" + "01020304" + "0005" + "010203"},
+		{Frame{Type: FrameRoundRequest, Pos: Position{Root: 0xAB, Round: 0x01020304}},
+			"0000000e" + "01" + "0c" + "00000000000000ab" + "01020304"},
 	}
 	for _, tc := range tests {
 		got := hex.EncodeToString(mustAppendFrame(t, &tc.f))
@@ -183,7 +190,9 @@ func TestAppendFrameErrors(t *testing.T) {
 		err  error
 	}{
 		{"unknown-type-0", Frame{}, ErrInvalidFrame},
-		{"unknown-type-11", Frame{Type: 11}, ErrInvalidFrame},
+		{"unknown-type-13", Frame{Type: 13}, ErrInvalidFrame},
+		{"position-zero-root", Frame{Type: FramePosition, Pos: Position{Round: 1}}, ErrInvalidFrame},
+		{"round-request-zero-root", Frame{Type: FrameRoundRequest, Pos: Position{Round: 1}}, ErrInvalidFrame},
 		{"hello-zero-id", Frame{Type: FrameHello}, ErrInvalidFrame},
 		{"welcome-zero-id", Frame{Type: FrameWelcome, Hello: Hello{Port: 1}}, ErrInvalidFrame},
 		{"256-peers", Frame{Type: FramePeers, Peers: make([]PeerInfo, 256)}, ErrInvalidFrame},
@@ -262,7 +271,7 @@ func TestDecodeFrameMalformed(t *testing.T) {
 		{"version-2", rawFrame(2, FramePrune), ErrVersion, "protocol version 2"},
 		{"version-255", rawFrame(255, 0), ErrVersion, "version 255"},
 		{"type-0", rawFrame(1, 0), ErrMalformed, "unknown frame type 0"},
-		{"type-11", rawFrame(1, 11), ErrMalformed, "unknown frame type 11"},
+		{"type-13", rawFrame(1, 13), ErrMalformed, "unknown frame type 13"},
 		{"type-255", rawFrame(1, 255, []byte{1, 2, 3}), ErrMalformed, "unknown frame type 255"},
 		{"hello-empty", rawFrame(1, FrameHello), ErrMalformed, "truncated hello"},
 		{"hello-truncated", rawFrame(1, FrameHello, helloBody(HandshakeMagic, 1)[:helloBodySize-1]), ErrMalformed, "truncated hello"},
@@ -300,6 +309,13 @@ func TestDecodeFrameMalformed(t *testing.T) {
 		{"graft-two-ids", rawFrame(1, FrameGraft, []byte{2}, mid(1, 1), mid(2, 2)), ErrMalformed, "at most 1"},
 		{"graft-trailing", rawFrame(1, FrameGraft, []byte{1}, mid(1, 1), []byte{9}), ErrMalformed, "trailing"},
 		{"prune-trailing", rawFrame(1, FramePrune, []byte{0}), ErrMalformed, "prune frame has 1 trailing bytes"},
+		{"position-empty", rawFrame(1, FramePosition), ErrMalformed, "truncated position"},
+		{"position-truncated", rawFrame(1, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2}), ErrMalformed, "truncated position"},
+		{"position-trailing", rawFrame(1, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3, 4}), ErrMalformed, "trailing"},
+		{"position-zero-root", rawFrame(1, FramePosition, be64(0), be32(1), be16(1), []byte{1, 2, 3}), ErrMalformed, "zero root"},
+		{"round-request-truncated", rawFrame(1, FrameRoundRequest, be64(1), be16(1)), ErrMalformed, "truncated round-request"},
+		{"round-request-trailing", rawFrame(1, FrameRoundRequest, be64(1), be32(1), []byte{0}), ErrMalformed, "trailing"},
+		{"round-request-zero-root", rawFrame(1, FrameRoundRequest, be64(0), be32(1)), ErrMalformed, "zero root"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

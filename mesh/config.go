@@ -88,8 +88,10 @@ type Config struct {
 	SeenCacheSize int
 	// Tree mode: a node that hears of a message it misses waits
 	// GraftTimeout for it to arrive over the tree before asking an announcer
-	// for it; announcements are batched for up to IHaveDelay; the last
-	// MessageCacheSize messages are kept to answer such requests.
+	// for it, and gives its tree parent as long to catch up with a round of
+	// the root that a neighbour already has; announcements are batched for
+	// up to IHaveDelay; the last MessageCacheSize messages are kept to answer
+	// such requests.
 	GraftTimeout     time.Duration
 	IHaveDelay       time.Duration
 	MessageCacheSize int

@@ -27,5 +27,10 @@
 //     forced admission of nodes below the minimum degree, graceful leave.
 //   - flood.go and seencache.go: broadcast by flooding with message ids, hop
 //     counts and a bounded seen-cache so each message is delivered once.
+//   - tree.go: broadcast along a tree (Config.Mode ModeTree), after Plumtree:
+//     payloads over tree links, message ids announced over the others,
+//     missing messages fetched from an announcer.
+//   - treeroot.go: the shape of that tree: one shortest-path tree below the
+//     oldest root, parents chosen without loops, repaired within a round.
 //   - codec.go and beacon.go: the versioned wire format of frames and beacons.
 package mesh

@@ -18,7 +18,9 @@ type Stats struct {
 	Evictions     uint64 // links closed to make room for a needy node
 	Rotations     uint64 // outgoing links replaced to keep the overlay mixing
 	Grafts        uint64 // tree mode: messages requested from an announcer
-	Prunes        uint64 // tree mode: links removed from the tree
+	Prunes        uint64 // tree mode: links taken off the tree
+	Reparents     uint64 // tree mode: changes of tree parent
+	CutOffs       uint64 // tree mode: times the node lost its way to the root
 	IHaves        uint64 // tree mode: message ids announced
 	FreeRiders    uint64 // links refused or closed as free riders
 	ProtocolError uint64 // frames that broke the protocol
@@ -32,6 +34,7 @@ type LinkInfo struct {
 	Dir      Direction
 	Since    Time
 	PeerLoad Load
+	Tree     bool // tree mode: the link is on this node's broadcast tree
 }
 
 // Engine is the protocol state of one node. It is not safe for concurrent
@@ -136,9 +139,15 @@ func (e *Engine) Links(dst []LinkInfo) []LinkInfo {
 		if l.state != linkEstablished {
 			continue
 		}
-		dst = append(dst, LinkInfo{Link: l.id, Peer: l.peer, Addr: l.addr, Dir: l.dir, Since: l.since, PeerLoad: l.peerLoad})
+		dst = append(dst, LinkInfo{Link: l.id, Peer: l.peer, Addr: l.addr, Dir: l.dir, Since: l.since, PeerLoad: l.peerLoad, Tree: e.cfg.Mode == ModeTree && !l.lazy})
 	}
 	return dst
+}
+
+// TreePosition returns where the node stands in the broadcast tree and its
+// tree parent (zero for a root or a node without one); tree mode only.
+func (e *Engine) TreePosition() (Position, NodeID) {
+	return e.tree.shape.pos, e.tree.shape.parent
 }
 
 // Start begins operation: the first beacon and maintenance timers. It is the
@@ -153,6 +162,9 @@ func (e *Engine) Start(now Time) []Output {
 	e.nextRotate = now + e.rotatePeriod()
 	e.beacon.reset(e)
 	e.setTimer(TimerMaintain, now+e.cfg.KeepaliveInterval)
+	if e.cfg.Mode == ModeTree {
+		e.treeStart()
+	}
 	e.fillLinks()
 	return e.out
 }
@@ -180,6 +192,8 @@ func (e *Engine) HandleTimer(now Time, kind TimerKind) []Output {
 		e.graftMissing()
 	case TimerIHave:
 		e.flushIHave()
+	case TimerTree:
+		e.onTreeTimer()
 	}
 	return e.out
 }

@@ -36,7 +36,7 @@ func (e *Engine) onData(i int, m *Message) {
 	if !e.seen.add(m.ID) {
 		e.stats.Redundant++
 		if e.cfg.Mode == ModeTree {
-			e.treeDuplicate(i, m)
+			e.treeDuplicate(i)
 		}
 		return
 	}

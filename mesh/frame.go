@@ -27,6 +27,14 @@ const (
 	FrameGraft FrameType = 9
 	// FramePrune removes the link from the sender's broadcast tree.
 	FramePrune FrameType = 10
+	// FramePosition tells a neighbour where the sender stands in the
+	// broadcast tree: its root, the root's round and its rank (tree mode).
+	// It also refreshes the sender's load: in tree mode it is the keepalive.
+	FramePosition FrameType = 11
+	// FrameRoundRequest asks, on the way up the broadcast tree, for a new
+	// round of the root (tree mode): a node cut off from the root needs one
+	// to choose a new parent safely.
+	FrameRoundRequest FrameType = 12
 )
 
 func (t FrameType) String() string {
@@ -51,6 +59,10 @@ func (t FrameType) String() string {
 		return "graft"
 	case FramePrune:
 		return "prune"
+	case FramePosition:
+		return "position"
+	case FrameRoundRequest:
+		return "round-request"
 	}
 	return fmt.Sprintf("frame(%d)", uint8(t))
 }
@@ -126,9 +138,6 @@ const (
 	// into its own LAN. Such links bridge networks on purpose: the acceptor
 	// makes room, and neither end evicts or rotates them.
 	HelloPriority HelloFlags = 1 << 1
-	// HelloEager (tree broadcast) asks to put the link on the broadcast tree;
-	// in a Welcome it confirms that both ends do.
-	HelloEager HelloFlags = 1 << 2
 )
 
 // Hello is a node's identity card, sent in Hello and Welcome frames.
@@ -163,14 +172,28 @@ type Announcement struct {
 	Hops uint16
 }
 
+// Position is where a node stands in the broadcast tree (tree mode): the
+// root it follows, the latest round of that root it has heard, and its rank,
+// the number of links between it and the root (RankNone when its path to
+// the root is broken).
+type Position struct {
+	Root  NodeID
+	Round uint32
+	Rank  uint16
+}
+
+// RankNone is the rank of a node cut off from its root.
+const RankNone = ^uint16(0)
+
 // Frame is one decoded frame. Only the fields of its Type are meaningful.
 type Frame struct {
 	Type   FrameType
 	Hello  Hello          // Hello, Welcome
 	Reason Reason         // Reject, Leave
-	Load   Load           // Ping
+	Load   Load           // Ping, Position
 	Msg    Message        // Data
 	Peers  []PeerInfo     // Peers
 	IHave  []Announcement // IHave
-	IDs    []MsgID        // Graft: the message wanted, or none to rejoin the tree only
+	IDs    []MsgID        // Graft: the message wanted, or none to join the tree only
+	Pos    Position       // Position; RoundRequest: the root and the round wanted
 }

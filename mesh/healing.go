@@ -25,9 +25,19 @@ func (e *Engine) maintain() {
 			e.stats.DeadLinks++
 			e.closeLink(i, ReasonDead, false)
 			i--
+		case l.state == linkEstablished && e.cfg.Mode == ModeTree:
+			// Every round of the broadcast tree reaches every link (see
+			// treeroot.go), so only a link silent for a whole interval
+			// needs a keepalive, and that keepalive is a Position.
+			if now-l.lastSent >= e.cfg.KeepaliveInterval {
+				e.sendPosition(i)
+			}
 		case l.state == linkEstablished && now-l.lastSent >= e.cfg.KeepaliveInterval/2:
 			e.send(i, Frame{Type: FramePing, Load: e.Load()})
 		}
+	}
+	if e.cfg.Mode == ModeTree {
+		e.treePulse()
 	}
 	e.known.expire(e)
 	e.expireBans()
@@ -52,9 +62,10 @@ func (e *Engine) rotatePeriod() Time {
 	return e.cfg.RotateInterval - q + Time(e.rng.Int64N(int64(2*q)+1))
 }
 
-// rotate drops one random outgoing link (never a bridge) when all outgoing
-// links are in use and another peer could be dialed, and lets fillLinks dial
-// a replacement among the peers with free slots. The dropped peer now has a
+// rotate drops one random outgoing link (never a bridge, and in tree mode
+// never a link of the broadcast tree) when all outgoing links are in use and
+// another peer could be dialed, and lets fillLinks dial a replacement among
+// the peers with free slots. The dropped peer now has a
 // free slot and says so in its beacons, so in a saturated mesh each rotation
 // opens a gap that some other node fills: a random edge swap that keeps the
 // overlay mixed. The old peer is not dialed again for a while.
@@ -65,6 +76,9 @@ func (e *Engine) rotate() {
 	}
 	if !e.known.hasAlternative(e) {
 		return // nobody else to link to: keep what we have
+	}
+	if e.cfg.Mode == ModeTree && !e.hasLazyOutgoing() {
+		return // every outgoing link carries the broadcast tree: keep them
 	}
 	e.stats.Rotations++
 	e.dropOutgoing()
@@ -94,6 +108,7 @@ func (e *Engine) Leave(now Time) []Output {
 	if e.left {
 		return e.out
 	}
+	e.tree.shape.leaving = true
 	for len(e.links) > 0 {
 		e.closeLink(len(e.links)-1, ReasonLeaving, true)
 	}

@@ -26,6 +26,8 @@ type link struct {
 	protected bool           // a bridge: never evicted or rotated away
 	lan       bool           // the peer was heard by beacon: it is on our LAN
 	lazy      bool           // tree mode: off the broadcast tree, gets announcements only
+	child     bool           // tree mode: the peer takes this node as its tree parent
+	pos       Position       // tree mode: the peer's last position
 	ihave     []Announcement // tree mode: announcements waiting to be flushed
 	since     Time           // opened, then established
 	lastRecv  Time
@@ -76,9 +78,6 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 		h := e.hello()
 		if d.static || d.priority {
 			h.Flags |= HelloPriority
-		}
-		if e.wantsEager() {
-			h.Flags |= HelloEager
 		}
 		e.send(len(e.links)-1, Frame{Type: FrameHello, Hello: h})
 	case Incoming:
@@ -163,7 +162,17 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 	case FrameGraft:
 		e.onGraft(i, f.IDs)
 	case FramePrune:
-		e.links[i].lazy = true
+		e.onPrune(i)
+	case FramePosition:
+		l.peerLoad = f.Load
+		if e.cfg.Mode == ModeTree {
+			e.onPosition(i, f.Pos)
+		}
+		e.checkFreeRider(i)
+	case FrameRoundRequest:
+		if e.cfg.Mode == ModeTree {
+			e.onRoundRequest(f.Pos)
+		}
 	default:
 		e.protocolError(i)
 	}
@@ -236,16 +245,12 @@ func (e *Engine) onHello(i int, h *Hello) {
 	i = e.linkIndex(lid)
 	e.links[i].protected = h.Flags&HelloPriority != 0
 	welcome := e.hello()
-	if e.cfg.Mode == ModeTree {
-		eager := h.Flags&HelloEager != 0 || e.wantsEager()
-		e.links[i].lazy = !eager
-		if eager {
-			welcome.Flags |= HelloEager
-		}
-	}
 	e.establish(i)
 	e.send(i, Frame{Type: FrameWelcome, Hello: welcome})
 	e.sendPeers(i)
+	if e.cfg.Mode == ModeTree {
+		e.treeLinkUp(i)
+	}
 }
 
 // onWelcome completes an outgoing handshake.
@@ -288,9 +293,11 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 		break
 	}
 	i = e.linkIndex(lid)
-	e.links[i].lazy = e.cfg.Mode == ModeTree && h.Flags&HelloEager == 0
 	e.establish(i)
-	e.sendPeers(e.linkIndex(lid))
+	e.sendPeers(i)
+	if e.cfg.Mode == ModeTree {
+		e.treeLinkUp(i)
+	}
 }
 
 // onReject ends an outgoing handshake the peer refused.
@@ -355,6 +362,7 @@ func (e *Engine) closeLink(i int, r Reason, notify bool) {
 // dropLink forgets link i.
 func (e *Engine) dropLink(i int) {
 	established := e.links[i].state == linkEstablished
+	peer := e.links[i].peer
 	last := len(e.links) - 1
 	copy(e.links[i:], e.links[i+1:])
 	e.links[last] = link{}
@@ -363,6 +371,9 @@ func (e *Engine) dropLink(i int) {
 	if established {
 		e.stats.LinksLost++
 		e.linkCountChanged()
+		if e.cfg.Mode == ModeTree && e.peerLink(peer) < 0 {
+			e.treeLinkDown(peer)
+		}
 	}
 }
 
@@ -540,6 +551,17 @@ func (e *Engine) bridgeLAN() {
 	}
 	e.dials = append(e.dials, dial{peer: k.id, addr: k.addr, priority: true})
 	e.emit(Output{Kind: OutDial, Peer: k.id, Addr: k.addr})
+}
+
+// hasLazyOutgoing reports whether an unprotected outgoing link is off the
+// broadcast tree (tree mode).
+func (e *Engine) hasLazyOutgoing() bool {
+	for i := range e.links {
+		if l := &e.links[i]; l.state == linkEstablished && l.dir == Outgoing && !l.protected && l.lazy {
+			return true
+		}
+	}
+	return false
 }
 
 // dropOutgoing closes a random unprotected outgoing link to make room,

@@ -60,6 +60,9 @@ const (
 	TimerGraft
 	// TimerIHave flushes batched announcements (tree mode).
 	TimerIHave
+	// TimerTree checks whether the tree parent fell behind a neighbour's
+	// round: its path to the root broke (tree mode).
+	TimerTree
 	numTimers
 )
 
@@ -75,6 +78,8 @@ func (k TimerKind) String() string {
 		return "graft"
 	case TimerIHave:
 		return "ihave"
+	case TimerTree:
+		return "tree"
 	}
 	return fmt.Sprintf("timer(%d)", uint8(k))
 }

@@ -33,54 +33,67 @@ func staggeredLAN(t testing.TB, seed uint64, n int, cfg mesh.Config, over time.D
 	return s
 }
 
-// Once the tree has formed, a broadcast crosses every node exactly once:
-// duplicates prune cycles away, so RMR falls to (nearly) zero while
-// reliability stays 1. Even the first broadcast costs far less than a flood,
-// since only each node's first links start on the tree. (Rotation is off so
-// that the overlay under the tree stays still.)
-func TestTreePrunesToASpanningTree(t *testing.T) {
+// stillLAN starts n tree-mode nodes over the given period, without
+// rotation, and runs until settle.
+func stillLAN(t testing.TB, seed uint64, n int, over, settle time.Duration) *sim.Sim {
+	t.Helper()
 	cfg := treeConfig()
 	cfg.RotateInterval = 0
-	s := staggeredLAN(t, 21, 200, cfg, 5*time.Second)
-	s.RunFor(20 * time.Second)
-	var first, last sim.BroadcastResult
-	for k := 0; k < 10; k++ {
-		r := broadcastAndCheck(t, s, 0)
-		if k == 0 {
-			first = r
+	s := staggeredLAN(t, seed, n, cfg, over)
+	s.RunFor(settle)
+	return s
+}
+
+// A settled tree carries every broadcast over each node exactly once,
+// whoever sends, and however many send at once: the tree has no cycle, so
+// RMR is 0, and the deepest delivery is at most twice the tree's depth.
+func TestTreeBroadcastCrossesEachLinkOnce(t *testing.T) {
+	s := stillLAN(t, 21, 200, 5*time.Second, 20*time.Second)
+	_, depth := checkTree(t, s)
+	for _, from := range []sim.NodeIndex{0, 57, 199} {
+		r := broadcastAndCheck(t, s, from)
+		if r.RMR != 0 || r.LDH > 2*depth {
+			t.Fatalf("broadcast from %d: RMR %.3f, last hop %d (tree depth %d)", from, r.RMR, r.LDH, depth)
 		}
-		last = r
 	}
-	t.Logf("first broadcast RMR %.2f, tenth %.3f (LDH %d)", first.RMR, last.RMR, last.LDH)
-	if first.RMR > 4 {
-		t.Fatalf("first broadcast RMR %.2f: the initial tree is too dense", first.RMR)
-	}
-	if last.RMR > 0.05 {
-		t.Fatalf("RMR still %.3f after 10 broadcasts", last.RMR)
-	}
-	var prunes uint64
+	// Every node at once.
+	before := len(s.Broadcasts())
 	for i := 0; i < s.NodeCount(); i++ {
-		prunes += s.Engine(sim.NodeIndex(i)).Stats().Prunes
+		if _, err := s.Broadcast(sim.NodeIndex(i), 100); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if prunes == 0 {
-		t.Fatal("no link was pruned")
+	s.RunFor(5 * time.Second)
+	for _, r := range s.Broadcasts()[before:] {
+		if r.Reliability != 1 || r.RMR != 0 || r.LDH > 2*depth {
+			t.Fatalf("burst: broadcast from %d reached %d of %d, RMR %.3f, last hop %d", r.Origin, r.Delivered, r.Alive, r.RMR, r.LDH)
+		}
 	}
+	if d := s.DuplicateDeliveries(); d != 0 {
+		t.Fatalf("%d duplicate deliveries", d)
+	}
+	checkTree(t, s)
 }
 
 // A node that hears of a message over a lazy link but does not receive it
-// over the tree grafts: it asks the announcer, which sends the payload and
-// puts the link back on the tree.
+// over the tree asks the announcer for it (a Graft naming the message) and,
+// should that fail, the next announcer half a timeout later. Fetching does
+// not change the tree.
 func TestTreeGraftFetchesMissingMessage(t *testing.T) {
 	cfg := treeConfig()
 	cfg.Port = 9000
 	e, _ := mesh.New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
 	e.Start(0)
-	e.HandleLinkOpened(0, 5, mesh.Incoming, 0, mesh.Addr{Port: 1})
-	e.HandleFrame(1, 5, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 2, Instance: 1, Port: 1, Load: mesh.Load{FreeIn: 3}}})
-	// The peer takes the link off its tree, then announces a message.
-	e.HandleFrame(2, 5, &mesh.Frame{Type: mesh.FramePrune})
+	for _, lp := range []struct {
+		link mesh.LinkID
+		peer mesh.NodeID
+	}{{5, 2}, {6, 3}} {
+		e.HandleLinkOpened(0, lp.link, mesh.Incoming, 0, mesh.Addr{Port: uint16(lp.peer)})
+		e.HandleFrame(1, lp.link, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: lp.peer, Instance: 1, Port: uint16(lp.peer), Load: mesh.Load{FreeIn: 3}}})
+	}
 	id := mesh.MsgID{Origin: 9, Seq: 1}
 	outs := e.HandleFrame(3, 5, &mesh.Frame{Type: mesh.FrameIHave, IHave: []mesh.Announcement{{ID: id, Hops: 2}}})
+	e.HandleFrame(4, 6, &mesh.Frame{Type: mesh.FrameIHave, IHave: []mesh.Announcement{{ID: id, Hops: 2}}})
 	var at mesh.Time
 	for _, o := range outs {
 		if o.Kind == mesh.OutTimer && o.Timer == mesh.TimerGraft {
@@ -92,64 +105,115 @@ func TestTreeGraftFetchesMissingMessage(t *testing.T) {
 	}
 	outs = copyOuts(e.HandleTimer(at, mesh.TimerGraft))
 	graft := sendOf(t, outs, mesh.FrameGraft)
-	if len(graft.IDs) != 1 || graft.IDs[0] != id {
-		t.Fatalf("graft for %v, want %v", graft.IDs, id)
+	if len(graft.IDs) != 1 || graft.IDs[0] != id || countGrafts(outs, true) != 0 {
+		t.Fatalf("want one fetch of %v and no tree graft, got %v", id, outs)
 	}
-	// The node had no link on the tree: this one joins it.
-	if countGrafts(outs, true) != 1 {
-		t.Fatalf("no Graft putting the link back on the tree: %v", outs)
+	for _, o := range outs {
+		if o.Kind == mesh.OutSend && o.Link != 5 {
+			t.Fatalf("asked the second announcer first: %v", outs)
+		}
 	}
-	outs = e.HandleFrame(at+1, 5, &mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{ID: id, Hops: 2, Payload: []byte("x")}})
+	// No answer: the second announcer is asked half a timeout later.
+	outs = copyOuts(e.HandleTimer(at+cfg.GraftTimeout/2, mesh.TimerGraft))
+	if countGrafts(outs, false) != 1 || outs[0].Link != 6 {
+		t.Fatalf("second announcer not asked: %v", outs)
+	}
+	outs = e.HandleFrame(at+cfg.GraftTimeout/2+1, 6, &mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{ID: id, Hops: 2, Payload: []byte("x")}})
 	if countKind(outs, mesh.OutDeliver) != 1 {
-		t.Fatalf("grafted message not delivered: %v", outs)
+		t.Fatalf("fetched message not delivered: %v", outs)
 	}
 	// Nothing is missing any more: the timer finds nothing to ask for.
 	if n := countKind(e.HandleTimer(at+cfg.GraftTimeout, mesh.TimerGraft), mesh.OutSend); n != 0 {
 		t.Fatalf("%d frames sent for a message already received", n)
 	}
-	if e.Stats().Grafts != 1 {
-		t.Fatalf("grafts = %d", e.Stats().Grafts)
+	if e.Stats().Grafts != 2 {
+		t.Fatalf("grafts = %d, want 2", e.Stats().Grafts)
+	}
+	for _, l := range e.Links(nil) {
+		if l.Tree {
+			t.Fatalf("fetching put link %v on the tree", l.Link)
+		}
 	}
 }
 
-// A graft is answered with the cached message, and a duplicate prunes.
-func TestTreeAnswersGraftAndPrunesDuplicates(t *testing.T) {
+// Links start off the tree. A Graft without ids makes the sender a child:
+// later messages are pushed to it. A Graft naming a message is answered
+// with the cached payload. A copy of a message already seen that arrives
+// over a link off the tree is answered with a Prune, and a Prune takes the
+// link off the tree again.
+func TestTreeGraftsPrunesAndAnswers(t *testing.T) {
 	cfg := treeConfig()
 	cfg.Port = 9000
-	cfg.MinLinks = 2 // both links start on the tree
 	e, _ := mesh.New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
 	e.Start(0)
 	for link, peer := range map[mesh.LinkID]mesh.NodeID{5: 2, 6: 3} {
 		e.HandleLinkOpened(0, link, mesh.Incoming, 0, mesh.Addr{Port: uint16(peer)})
-		e.HandleFrame(1, link, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: peer, Instance: 1, Port: uint16(peer), Load: mesh.Load{FreeIn: 3}}})
+		outs := e.HandleFrame(1, link, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: peer, Instance: 1, Port: uint16(peer), Load: mesh.Load{FreeIn: 3}}})
+		sendOf(t, outs, mesh.FramePosition) // the node tells where it stands
 	}
+	pushedTo := func(outs []mesh.Output) map[mesh.LinkID]mesh.FrameType {
+		m := map[mesh.LinkID]mesh.FrameType{}
+		for _, o := range outs {
+			if o.Kind == mesh.OutSend && (o.Frame.Type == mesh.FrameData || o.Frame.Type == mesh.FrameIHave) {
+				m[o.Link] = o.Frame.Type
+			}
+		}
+		return m
+	}
+	_, outs, _ := e.Broadcast(2, []byte("a"))
+	if len(pushedTo(outs)) != 0 {
+		t.Fatalf("payload pushed over links off the tree: %v", outs)
+	}
+	now := 2 + cfg.IHaveDelay
+	e.HandleTimer(now, mesh.TimerIHave)
+
+	// Peer 2 takes this node as its parent.
+	e.HandleFrame(now+1, 5, &mesh.Frame{Type: mesh.FrameGraft})
+	_, outs, _ = e.Broadcast(now+2, []byte("b"))
+	outs = append(copyOuts(outs), e.HandleTimer(now+2+cfg.IHaveDelay, mesh.TimerIHave)...)
+	now += 2 + cfg.IHaveDelay
+	if got := pushedTo(outs); got[5] != mesh.FrameData || got[6] != mesh.FrameIHave {
+		t.Fatalf("after a graft: want data on link 5 and an announcement on link 6, got %v", got)
+	}
+
+	// A graft naming a message is answered with the payload.
 	id := mesh.MsgID{Origin: 9, Seq: 1}
 	msg := mesh.Message{ID: id, Hops: 1, Payload: []byte("x")}
-	e.HandleFrame(2, 5, &mesh.Frame{Type: mesh.FrameData, Msg: msg})
-	// The same message over the other link: redundant, so that link leaves
-	// the tree.
-	sendOf(t, e.HandleFrame(3, 6, &mesh.Frame{Type: mesh.FrameData, Msg: msg}), mesh.FramePrune)
-	// The pruned peer later asks for it: it gets the payload.
-	data := sendOf(t, e.HandleFrame(4, 6, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{id}}), mesh.FrameData)
+	e.HandleFrame(now+1, 5, &mesh.Frame{Type: mesh.FrameData, Msg: msg})
+	data := sendOf(t, e.HandleFrame(now+2, 6, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{id}}), mesh.FrameData)
 	if data.Msg.ID != id || data.Msg.Hops != 2 {
 		t.Fatalf("graft answered with %+v", data.Msg)
 	}
+	// A duplicate over link 6, off the tree: the sender is told.
+	sendOf(t, e.HandleFrame(now+3, 6, &mesh.Frame{Type: mesh.FrameData, Msg: msg}), mesh.FramePrune)
+	// A duplicate over a tree link is a passing effect: no prune.
+	if n := countKind(e.HandleFrame(now+4, 5, &mesh.Frame{Type: mesh.FrameData, Msg: msg}), mesh.OutSend); n != 0 {
+		t.Fatalf("a duplicate over a tree link sent %d frames", n)
+	}
+
+	// Peer 2 leaves this node for another parent.
+	e.HandleFrame(now+5, 5, &mesh.Frame{Type: mesh.FramePrune})
+	_, outs, _ = e.Broadcast(now+6, []byte("c"))
+	if len(pushedTo(outs)) != 0 {
+		t.Fatalf("payload pushed after the prune: %v", outs)
+	}
 }
 
-// When tree links die, announcements and grafts repair the tree: after 30%
-// of the nodes crash, broadcasts again reach every survivor.
+// When nodes crash, messages sent at once still reach every survivor
+// (announcements and fetches route around the holes), and the tree grows
+// back: one root, shortest paths, no cycle, and broadcasts again cross each
+// node once.
 func TestTreeRepairsAfterFailures(t *testing.T) {
 	s := staggeredLAN(t, 22, 150, treeConfig(), 3*time.Second)
 	s.RunFor(15 * time.Second)
-	for k := 0; k < 5; k++ {
+	for k := 0; k < 3; k++ {
 		broadcastAndCheck(t, s, 0)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, i := range rng.Perm(149)[:45] {
 		s.Kill(sim.NodeIndex(i+1), false)
 	}
-	// Broadcast right away, while dead links are still on the tree: lazy
-	// announcements and grafts must route around them.
+	// Broadcast right away, while dead links are still on the tree.
 	id, err := s.Broadcast(0, 64)
 	if err != nil {
 		t.Fatal(err)
@@ -167,15 +231,18 @@ func TestTreeRepairsAfterFailures(t *testing.T) {
 			grafts += e.Stats().Grafts
 		}
 	}
-	t.Logf("broadcast right after the failure: %d survivors missed it, %d grafts", missed, grafts)
+	t.Logf("broadcast right after the failure: %d survivors missed it, %d fetches", missed, grafts)
 	if missed != 0 {
 		t.Fatalf("%d survivors missed a broadcast sent right after the failure", missed)
 	}
 	if grafts == 0 {
-		t.Fatal("no graft repaired the tree")
+		t.Fatal("nothing was fetched: the tree cannot have been intact")
 	}
-	for k := 0; k < 5; k++ {
-		broadcastAndCheck(t, s, 0)
+	settledTree(t, s, 5*time.Second) // rotation keeps changing links
+	for k := 0; k < 3; k++ {
+		if r := broadcastAndCheck(t, s, 0); r.RMR != 0 {
+			t.Fatalf("RMR %.3f after the repair", r.RMR)
+		}
 	}
 }
 
@@ -191,46 +258,37 @@ func countGrafts(outs []mesh.Output, join bool) int {
 	return n
 }
 
-// A node that is well on the tree fetches a missing message without putting
-// the announcer's link on the tree.
-func TestTreeWellAttachedNodeOnlyFetches(t *testing.T) {
+// Rotation keeps replacing links under the tree (here every 5 s per node,
+// six times the default pace): positions follow, and messages keep reaching
+// everybody, still about once per node.
+func TestTreeFollowsRotation(t *testing.T) {
 	cfg := treeConfig()
-	cfg.Port = 9000
-	cfg.MinLinks = 3
-	e, _ := mesh.New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
-	e.Start(0)
-	for _, lp := range []struct {
-		link mesh.LinkID
-		peer mesh.NodeID
-	}{{5, 2}, {6, 3}, {7, 4}} { // 5 and 6 join the tree, 7 does not
-		link, peer := lp.link, lp.peer
-		e.HandleLinkOpened(0, link, mesh.Incoming, 0, mesh.Addr{Port: uint16(peer)})
-		e.HandleFrame(1, link, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: peer, Instance: 1, Port: uint16(peer), Load: mesh.Load{FreeIn: 3}}})
-	}
-	id := mesh.MsgID{Origin: 9, Seq: 1}
-	e.HandleFrame(3, 7, &mesh.Frame{Type: mesh.FrameIHave, IHave: []mesh.Announcement{{ID: id, Hops: 2}}})
-	outs := copyOuts(e.HandleTimer(3+cfg.GraftTimeout, mesh.TimerGraft))
-	if countGrafts(outs, false) != 1 || countGrafts(outs, true) != 0 {
-		t.Fatalf("want one fetch and no tree graft, got %v", outs)
-	}
-	// Asked later for that message, the announcer's side sends it without
-	// putting the link on its tree: a later message goes to link 7 as an
-	// announcement only.
-	data := mesh.Message{ID: id, Hops: 2, Payload: []byte("x")}
-	e.HandleFrame(4, 5, &mesh.Frame{Type: mesh.FrameData, Msg: data})
-	sendOf(t, e.HandleFrame(5, 7, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{id}}), mesh.FrameData)
-	_, bouts, err := e.Broadcast(6, []byte("y"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range bouts {
-		if o.Kind == mesh.OutSend && o.Link == 5 && o.Frame.Type != mesh.FrameData {
-			t.Fatalf("link 5 is no longer on the tree: %v", bouts)
+	cfg.RotateInterval = 5 * time.Second
+	s := staggeredLAN(t, 23, 100, cfg, 2*time.Second)
+	s.RunFor(10 * time.Second)
+	rng := rand.New(rand.NewPCG(7, 8))
+	before := len(s.Broadcasts())
+	for k := 0; k < 100; k++ {
+		if _, err := s.Broadcast(sim.NodeIndex(rng.IntN(100)), 100); err != nil {
+			t.Fatal(err)
 		}
+		s.RunFor(500 * time.Millisecond)
 	}
-	for _, o := range bouts {
-		if o.Kind == mesh.OutSend && o.Link == 7 && o.Frame.Type == mesh.FrameData {
-			t.Fatal("a fetch put the link on the tree")
+	s.RunFor(5 * time.Second)
+	var rmr float64
+	var rotations uint64
+	for _, r := range s.Broadcasts()[before:] {
+		if r.Reliability != 1 {
+			t.Fatalf("broadcast from %d reached %d of %d", r.Origin, r.Delivered, r.Alive)
 		}
+		rmr += r.RMR / 100
 	}
+	for i := 0; i < s.NodeCount(); i++ {
+		rotations += s.Engine(sim.NodeIndex(i)).Stats().Rotations
+	}
+	t.Logf("%d rotations, RMR mean %.4f", rotations, rmr)
+	if rmr > 0.02 {
+		t.Fatalf("RMR mean %.3f under rotation", rmr)
+	}
+	settledTree(t, s, 5*time.Second)
 }
