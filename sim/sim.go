@@ -26,7 +26,7 @@ type Sim struct {
 	segs      []segment
 	conns     []conn  // by slot: the lower half of a LinkID, minus one
 	freeConns []int32 // slots to reuse
-	parts     map[string]int32
+	parts     Partitions
 	free      []*packet
 
 	metrics  metrics
@@ -85,9 +85,7 @@ func New(seed uint64, net Network) (*Sim, error) {
 		rng:    rand.New(rand.NewPCG(seed, 0x6e6574776f726b)),
 		byID:   make(map[mesh.NodeID]NodeIndex),
 		byAddr: make(map[mesh.Addr]NodeIndex),
-		parts:  make(map[string]int32),
 	}
-	s.metrics.init(s)
 	return s, nil
 }
 
@@ -134,7 +132,7 @@ func (s *Sim) AddNode(name, group string, cfg mesh.Config, seg int32) (NodeIndex
 	s.byID[id] = idx
 	s.byAddr[addr] = idx
 	s.segs[seg].members = append(s.segs[seg].members, idx)
-	s.metrics.addNode()
+	s.metrics.AddNode()
 	return idx, nil
 }
 
@@ -245,11 +243,7 @@ func (s *Sim) Kill(i NodeIndex, graceful bool) {
 // beacons between the two sides are lost until Heal. A node belongs to the
 // partition it was put in last.
 func (s *Sim) Partition(name string, members []NodeIndex) {
-	label, ok := s.parts[name]
-	if !ok {
-		label = int32(len(s.parts) + 1)
-		s.parts[name] = label
-	}
+	label := s.parts.Label(name)
 	for _, i := range members {
 		s.nodes[i].part = label
 	}
@@ -259,12 +253,12 @@ func (s *Sim) Partition(name string, members []NodeIndex) {
 
 // Heal ends the named partition, or all partitions when name is empty.
 func (s *Sim) Heal(name string) error {
-	label, ok := s.parts[name]
-	if name != "" && !ok {
-		return fmt.Errorf("sim: no partition named %q", name)
+	healed, err := s.parts.Healing(name)
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
 	}
 	for i := range s.nodes {
-		if name == "" || s.nodes[i].part == label {
+		if healed(s.nodes[i].part) {
 			s.nodes[i].part = 0
 		}
 	}
@@ -285,7 +279,7 @@ func (s *Sim) Broadcast(i NodeIndex, size int) (mesh.MsgID, error) {
 		return mesh.MsgID{}, err
 	}
 	s.EngineEvents++
-	s.metrics.broadcast(id, i, s.now)
+	s.metrics.Broadcast(id, i, s.now)
 	s.apply(i, outs)
 	return id, nil
 }

@@ -25,29 +25,58 @@ type Topology struct {
 
 // Topology takes a snapshot of the overlay.
 func (s *Sim) Topology() *Topology {
-	t := &Topology{At: s.now, pos: make([]int32, len(s.nodes))}
+	var alive []NodeIndex
 	var keys []uint64
 	var buf []mesh.LinkInfo
 	for i := range s.nodes {
-		t.pos[i] = -1
 		n := &s.nodes[i]
 		if !n.alive {
 			continue
 		}
-		t.pos[i] = int32(len(t.Nodes))
-		t.Nodes = append(t.Nodes, NodeIndex(i))
+		alive = append(alive, NodeIndex(i))
 		buf = n.eng.Links(buf[:0])
 		for _, l := range buf {
 			j, ok := s.byID[l.Peer]
 			if !ok || j == NodeIndex(i) || !s.nodes[j].alive {
 				continue
 			}
-			a, b := NodeIndex(i), j
-			if a > b {
-				a, b = b, a
-			}
-			keys = append(keys, uint64(a)<<32|uint64(b))
+			keys = appendEdge(keys, NodeIndex(i), j)
 		}
+	}
+	return newTopology(s.now, len(s.nodes), alive, keys)
+}
+
+// NewTopology builds the overlay at time at of n nodes, of which alive
+// (ascending) are running, from the links each running node reports: edges
+// holds pairs of running nodes, in any order and with repeats (both ends of
+// a link usually report it).
+func NewTopology(at mesh.Time, n int, alive []NodeIndex, edges [][2]NodeIndex) *Topology {
+	keys := make([]uint64, 0, len(edges))
+	for _, e := range edges {
+		if e[0] != e[1] {
+			keys = appendEdge(keys, e[0], e[1])
+		}
+	}
+	return newTopology(at, n, slices.Clone(alive), keys)
+}
+
+// appendEdge appends the key of the undirected edge a–b.
+func appendEdge(keys []uint64, a, b NodeIndex) []uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	return append(keys, uint64(a)<<32|uint64(b))
+}
+
+// newTopology builds a Topology from the running nodes and the keys of their
+// edges (see appendEdge); it sorts keys in place.
+func newTopology(at mesh.Time, n int, alive []NodeIndex, keys []uint64) *Topology {
+	t := &Topology{At: at, Nodes: alive, pos: make([]int32, n)}
+	for i := range t.pos {
+		t.pos[i] = -1
+	}
+	for k, i := range alive {
+		t.pos[i] = int32(k)
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
@@ -104,10 +133,16 @@ func (t *Topology) Components() [][]NodeIndex {
 // honest node: a siphoner that honest nodes refused stays alone, and is not
 // a split of the mesh.
 func (s *Sim) Components(t *Topology) int {
+	return t.HonestComponents(func(i NodeIndex) bool { return s.nodes[i].cfg.Siphon })
+}
+
+// HonestComponents counts the connected components of t that hold at least
+// one node that is not a siphoner.
+func (t *Topology) HonestComponents(siphon func(NodeIndex) bool) int {
 	n := 0
 	for _, c := range t.Components() {
 		for _, i := range c {
-			if !s.nodes[i].cfg.Siphon {
+			if !siphon(i) {
 				n++
 				break
 			}

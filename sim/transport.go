@@ -104,7 +104,7 @@ func (s *Sim) apply(i NodeIndex, outs []mesh.Output) {
 			s.beacon(i, &o.Beacon)
 		case mesh.OutDeliver:
 			s.counters.DeliveriesApp++
-			s.metrics.delivered(i, &o.Msg, s.now)
+			s.metrics.Delivered(i, &o.Msg, s.now, s.nodes[i].startedAt)
 		case mesh.OutTimer:
 			s.push(event{at: o.At, kind: evTimer, node: i, gen: s.nodes[i].gen, timer: o.Timer})
 		}
@@ -118,7 +118,7 @@ func (s *Sim) send(from NodeIndex, o *mesh.Output) {
 	}
 	s.counters.frame(&o.Frame)
 	if o.Frame.Type == mesh.FrameData {
-		s.metrics.transmitted(&o.Frame.Msg)
+		s.metrics.Transmitted(&o.Frame.Msg)
 	}
 	to, last := c.b, &c.lastAB
 	if from == c.b {
@@ -258,7 +258,7 @@ func (s *Sim) dispatch(ev *event) {
 			break
 		}
 		if ev.pkt.frame.Type == mesh.FrameData {
-			s.metrics.received(ev.node, &ev.pkt.frame.Msg)
+			s.metrics.Received(ev.node, &ev.pkt.frame.Msg)
 		}
 		outs = eng.HandleFrame(s.now, ev.link, &ev.pkt.frame)
 	case evOpenIn:

@@ -1,9 +1,11 @@
 // Command p2psim runs mesh scenarios in the deterministic simulator, checks
-// their expectations and writes reports and pictures.
+// their expectations and writes reports and pictures. With --transport tcp
+// it plays them on real nodes over loopback TCP instead, in wall-clock time
+// (docs/transport-tcp.md).
 //
 // Usage:
 //
-//	p2psim run FILE... [--seed N] [--out DIR]
+//	p2psim run FILE... [--seed N] [--out DIR] [--transport sim|tcp]
 //	p2psim validate FILE...
 //	p2psim render REPORT_DIR
 //	p2psim study mass-failure [--out DIR]
@@ -31,6 +33,7 @@ const usage = `p2psim runs peer-to-peer mesh scenarios in a deterministic simula
 
 Usage:
   p2psim run FILE... [--seed N] [--out DIR]   run scenarios, check expectations, write reports
+      [--transport tcp]                       ... on real nodes over loopback TCP, in real time
   p2psim validate FILE...                     check scenario files without running them
   p2psim render REPORT_DIR                    redraw the pictures of a finished run
   p2psim study mass-failure [--out DIR]       kill 10%…90% of a mesh at once, tabulate healing

@@ -88,3 +88,34 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestTransportFlag(t *testing.T) {
+	code, _, errs := run(t, "run", "--transport", "udp", "--out", t.TempDir(), "../../scenarios/quickstart.yaml")
+	if code != exitInvalid || !strings.Contains(errs, "--transport must be sim or tcp") {
+		t.Fatalf("--transport udp: exit %d, want 2\n%s", code, errs)
+	}
+	code, _, errs = run(t, "run", "--transport", "tcp", "--out", t.TempDir(), "testdata/lossy.yaml")
+	if code != exitInvalid || !strings.Contains(errs, "testdata/lossy.yaml") || !strings.Contains(errs, "loss 0.01 cannot be applied") {
+		t.Fatalf("frame loss over tcp: exit %d, want 2 and the reason\n%s", code, errs)
+	}
+}
+
+func TestRunOverTCPWritesTheSameFiles(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, "run", "testdata/tcp-tiny.yaml", "--transport", "tcp", "--out", dir, "--no-render")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "reliability min 1.0000") || !strings.Contains(errs, "loopback TCP") {
+		t.Fatalf("summary or perf line missing:\n%s\n%s", out, errs)
+	}
+	for _, f := range []string{"report.json", "topology.json", "perf.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	perf, _ := os.ReadFile(filepath.Join(dir, "perf.json"))
+	if !strings.Contains(string(perf), `"transport": "tcp"`) {
+		t.Fatalf("perf.json does not say tcp:\n%s", perf)
+	}
+}

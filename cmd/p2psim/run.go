@@ -25,12 +25,18 @@ scenario gets its own subfolder DIR/NAME/.
 The same file and seed always give byte-identical report.json and
 topology.json; the simulator's own speed goes to perf.json and stderr.
 
+With --transport tcp every node is a real node (package mesh/runtime) on its
+own TCP port on 127.0.0.1, and the scenario plays in wall-clock time: a 60 s
+scenario takes 60 s. The report has the same form, but is not reproducible;
+see docs/transport-tcp.md for what differs from the simulator.
+
 Flags:
 %s
 Examples:
   p2psim run scenarios/quickstart.yaml --out out/
   p2psim run scenarios/*.yaml --seed 42 --out results/
   p2psim run scenarios/mass-failure.yaml --no-render
+  p2psim run scenarios/quickstart.yaml --transport tcp --out out-tcp/
 
 Exit status: 0 every expectation holds, 1 an expectation failed (the summary
 says which and by how much), 2 usage error or invalid scenario.
@@ -44,6 +50,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	noRender := fs.Bool("no-render", false, "write the JSON files only, no pictures or index.html")
 	progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
 	quiet := fs.BoolP("quiet", "q", false, "print only failures")
+	transport := fs.String("transport", "sim", "sim (the deterministic simulator) or tcp (real nodes on loopback TCP, in wall-clock time)")
 	fs.Usage = func() { fmt.Fprintf(stderr, runUsage, fs.FlagUsages()) }
 	if err := fs.Parse(args); err != nil {
 		if err == pflag.ErrHelp {
@@ -66,6 +73,16 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	case "never":
 	default:
 		fmt.Fprintf(stderr, "p2psim run: --progress must be auto, always or never, not %q\n", *progress)
+		return exitInvalid
+	}
+
+	var network func(*scenario.Scenario, uint64) (runner.Network, error)
+	switch *transport {
+	case "sim":
+	case "tcp":
+		network = tcpNetwork
+	default:
+		fmt.Fprintf(stderr, "p2psim run: --transport must be sim or tcp, not %q\n", *transport)
 		return exitInvalid
 	}
 
@@ -100,7 +117,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		if len(scs) > 1 {
 			dir = filepath.Join(*out, sc.Name)
 		}
-		opts := runner.Options{Seed: *seed, HasSeed: fs.Changed("seed")}
+		opts := runner.Options{Seed: *seed, HasSeed: fs.Changed("seed"), Network: network}
 		if showProgress {
 			opts.Progress = progressPrinter(stderr, sc.Name)
 		}
@@ -125,8 +142,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		printSummary(stdout, res, dir, *quiet)
-		fmt.Fprintf(stderr, "%s: %.2f s wall, %d engine events, %.2fM events/s\n", sc.Name,
-			res.Perf.WallSeconds, res.Perf.EngineEvents, res.Perf.EventsPerSecond/1e6)
+		printPerf(stderr, sc.Name, res.Perf)
 		if len(res.Failed) > 0 {
 			status = max(status, exitFailed)
 		}
@@ -161,6 +177,13 @@ func writeRun(dir string, res *runner.Result, render bool) error {
 func printSummary(w io.Writer, res *runner.Result, dir string, quiet bool) {
 	r := res.Report
 	s := r.Summary
+	msDur := msDur
+	if res.Perf.Transport == "tcp" {
+		// Wall-clock times: to the millisecond is enough to read.
+		msDur = func(ms float64) time.Duration {
+			return time.Duration(ms * float64(time.Millisecond)).Round(time.Millisecond)
+		}
+	}
 	if !quiet || len(res.Failed) > 0 {
 		fmt.Fprintf(w, "%s (seed %d): %d nodes, %d alive at the end in %d component(s), %d links\n",
 			r.Scenario, r.Seed, s.NodesTotal, s.AliveFinal, s.ComponentsFinal, s.LinksFinal)
@@ -195,6 +218,17 @@ func printSummary(w io.Writer, res *runner.Result, dir string, quiet bool) {
 	if !quiet {
 		fmt.Fprintf(w, "  report: %s\n", filepath.Join(dir, report.ReportFile))
 	}
+}
+
+// printPerf prints the run's own speed.
+func printPerf(w io.Writer, name string, p runner.Perf) {
+	if p.Transport == "tcp" {
+		fmt.Fprintf(w, "%s: %.2f s wall on loopback TCP, %.2f s CPU, %d frames sent, timeline late by %.1f ms at most\n",
+			name, p.WallSeconds, p.CPUSeconds, p.FramesSent, p.LateMaxMS)
+		return
+	}
+	fmt.Fprintf(w, "%s: %.2f s wall, %d engine events, %.2fM events/s\n", name,
+		p.WallSeconds, p.EngineEvents, p.EventsPerSecond/1e6)
 }
 
 func msDur(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }

@@ -4,15 +4,38 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"time"
 
 	"p2pmesh/mesh"
 	"p2pmesh/mesh/discovery"
 )
 
-// Beacons: the engine's OutBeacon goes out by UDP multicast, and beacons of
-// other nodes come back in as HandleBeacon (package discovery does the
-// sockets).
+// Beacons: the engine's OutBeacon goes out through a BeaconTransport (UDP
+// multicast, package discovery, unless Config.Beacons names another), and
+// beacons of other nodes come back in as HandleBeacon.
+
+// BeaconTransport carries a node's beacons to the other nodes of its LAN and
+// theirs to it. *discovery.Conn (UDP multicast) is the real one; an
+// in-process one (package beaconbus) lets many nodes of one process find
+// each other. Send may be called while another goroutine is blocked in
+// Receive; Close may be called from any goroutine.
+type BeaconTransport interface {
+	// Send sends b to the LAN; it never blocks for long.
+	Send(b *mesh.Beacon) error
+	// Receive blocks until a beacon of another node arrives and returns it
+	// with the IP address it came from. After Close it returns an error
+	// wrapping net.ErrClosed.
+	Receive() (mesh.Beacon, netip.Addr, error)
+	// Close stops the transport.
+	Close() error
+}
+
+// beaconStats is a BeaconTransport that counts what it carries
+// (Stats.Discovery).
+type beaconStats interface {
+	Stats() discovery.Stats
+}
 
 // noMulticastHelp says how to get a node going without multicast.
 const noMulticastHelp = "no multicast-capable interface is up, so this node cannot find peers by itself; " +

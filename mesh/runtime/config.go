@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -68,6 +69,23 @@ type Config struct {
 	// RefreshInterval is how often the multicast interfaces are listed
 	// again, to join interfaces that came up later.
 	RefreshInterval time.Duration
+	// Listener, when set, is the listener links are accepted on, instead of
+	// one opened on Listen; it must have a TCP address. The node closes it
+	// when it stops.
+	Listener net.Listener
+	// Dial, when set, opens the node's outgoing connections instead of a
+	// net.Dialer; ctx ends after DialTimeout. With Listener and Beacons it
+	// lets a test or a harness (p2psim --transport tcp) place itself
+	// between the nodes of one process, e.g. to cut them apart.
+	Dial func(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
+	// Beacons, when set, carries the node's beacons instead of UDP
+	// multicast; Group, Interfaces, NoMulticast and RefreshInterval are
+	// then not used. The node closes it when it stops.
+	Beacons BeaconTransport
+	// Observer, when set, is told of the node's payload traffic (see
+	// Observer).
+	Observer Observer
+
 	// MaxPending caps the connections that have not yet sent their first
 	// frame (the handshake). Further connections are closed at once, so a
 	// flood of idle connections cannot exhaust the node's sockets and
@@ -113,7 +131,7 @@ func (c *Config) Validate() error {
 			bad("peer %q: want HOST:PORT", p)
 		}
 	}
-	if !c.NoMulticast {
+	if !c.NoMulticast && c.Beacons == nil {
 		if _, err := discovery.ParseGroup(c.Group); err != nil {
 			errs = append(errs, err)
 		}

@@ -98,6 +98,9 @@ func (n *Node) send(id mesh.LinkID, f *mesh.Frame) {
 	select {
 	case c.q <- b:
 		n.stats.FramesSent++
+		if n.obs != nil && f.Type == mesh.FrameData {
+			n.obs.Sent(&f.Msg)
+		}
 	default:
 		n.stats.SlowLinks++
 		n.log.Warn("peer does not read fast enough; dropping the link", "link", id, "peer", c.remote, "queued", len(c.q))

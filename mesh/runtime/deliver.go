@@ -17,7 +17,7 @@ func (n *Node) deliver(via mesh.NodeID, m *mesh.Message) {
 	d := Delivery{From: m.ID.Origin, Via: via, ID: m.ID, Hops: int(m.Hops), Payload: bytes.Clone(m.Payload)}
 	select {
 	case n.deliveries <- d:
-		n.delivered()
+		n.delivered(m)
 		return
 	default:
 	}
@@ -26,7 +26,7 @@ func (n *Node) deliver(via mesh.NodeID, m *mesh.Message) {
 		defer t.Stop()
 		select {
 		case n.deliveries <- d:
-			n.delivered()
+			n.delivered(m)
 			return
 		case <-t.C:
 		}
@@ -40,8 +40,11 @@ func (n *Node) deliver(via mesh.NodeID, m *mesh.Message) {
 	}
 }
 
-func (n *Node) delivered() {
+func (n *Node) delivered(m *mesh.Message) {
 	n.stats.Deliveries++
+	if n.obs != nil {
+		n.obs.Delivered(m)
+	}
 	if n.overflowing {
 		n.log.Warn("deliveries resumed", "dropped", n.droppedRun)
 		n.overflowing = false

@@ -18,12 +18,21 @@
 //   - One TCP port per node (transport.go), keepalives off (the engine has
 //     its own); dials run in goroutines with a timeout, and every dial the
 //     engine asks for is answered exactly once.
-//   - Beacons travel by UDP multicast (package p2pmesh/mesh/discovery).
+//   - Beacons travel by UDP multicast (package p2pmesh/mesh/discovery), or
+//     by another BeaconTransport (Config.Beacons), such as the in-process
+//     bus of package beaconbus that lets many nodes of one process find
+//     each other.
 //   - Messages are handed to the application through a buffered channel
 //     (Node.Deliveries). When the application does not keep up, the loop
 //     waits up to DeliveryWait for room, then drops the delivery, counts it
 //     and logs it, so that a stalled reader cannot stall the mesh.
 //   - Close (node.go) leaves gracefully: the engine's Leave frames are
 //     flushed with a bounded wait, every socket is closed, and Close returns
-//     only when every goroutine of the node has ended.
+//     only when every goroutine of the node has ended. Kill stops a node as
+//     if its process had been killed: no Leave frames.
+//
+// A harness that runs many nodes in one process (p2psim --transport tcp)
+// can also supply each node's listener and dialer (Config.Listener,
+// Config.Dial), to stand between the nodes, and an Observer that follows
+// every payload frame, to measure broadcasts.
 package runtime

@@ -53,7 +53,12 @@ type event struct {
 	ip     netip.Addr
 }
 
-type closeRequest struct{ ctx context.Context }
+// closeRequest asks the loop to stop: gracefully (Close, bounded by ctx) or
+// at once (kill).
+type closeRequest struct {
+	ctx  context.Context
+	kill bool
+}
 
 // post hands ev to the loop; false when the node is stopping.
 func (n *Node) post(ev event) bool {
@@ -69,7 +74,7 @@ func (n *Node) run() {
 	defer n.wg.Done()
 	n.handle(n.eng.Start(n.now()))
 	var refresh <-chan time.Time
-	if n.disc != nil {
+	if n.mc != nil {
 		t := time.NewTicker(n.cfg.RefreshInterval)
 		defer t.Stop()
 		refresh = t.C
@@ -90,7 +95,7 @@ func (n *Node) run() {
 			f()
 			n.checkStall(start, "call")
 		case <-refresh:
-			if added := n.disc.Refresh(); len(added) > 0 {
+			if added := n.mc.Refresh(); len(added) > 0 {
 				n.log.Info("multicast discovery joined interfaces", "interfaces", added)
 			}
 		case req := <-n.closeReq:
@@ -133,6 +138,9 @@ func (n *Node) onEvent(ev event) {
 			return // closed meanwhile: the engine has forgotten the link
 		}
 		n.stats.FramesReceived++
+		if n.obs != nil && ev.frame.Type == mesh.FrameData {
+			n.obs.Received(&ev.frame.Msg)
+		}
 		n.handle(n.eng.HandleFrame(now, ev.link, &ev.frame))
 	case evClosed:
 		c := n.conns[ev.link]
@@ -238,9 +246,8 @@ func (n *Node) noteDegree() {
 	n.lastDegree = d
 }
 
-// shutdown leaves the mesh: Leave frames on every link, a bounded wait for
-// them to be flushed and for the peers to close their ends, then every
-// socket closed.
+// shutdown stops the node: unless it is killed, it first leaves the mesh
+// (see leave); then every socket is closed.
 func (n *Node) shutdown(req closeRequest) {
 	n.leaving = true
 	n.ln.Close()
@@ -248,6 +255,26 @@ func (n *Node) shutdown(req closeRequest) {
 	if n.disc != nil {
 		n.disc.Close()
 	}
+	if req.kill {
+		n.timers.stop()
+	} else {
+		n.leave(req.ctx)
+	}
+	close(n.quit)
+	for id, c := range n.conns {
+		c.abort()
+		n.closeQueue(c)
+		delete(n.conns, id)
+	}
+	n.final = n.snapshot()
+	close(n.deliveries)
+	n.log.Info("node stopped", "killed", req.kill, "links_closed", n.final.Engine.LinksLost, "delivered", n.final.Deliveries, "dropped", n.final.DeliveriesDropped)
+	close(n.stopped)
+}
+
+// leave sends Leave frames on every link and waits, bounded by LeaveTimeout
+// and ctx, for them to be flushed and for the peers to close their ends.
+func (n *Node) leave(ctx context.Context) {
 	n.handle(n.eng.Leave(n.now()))
 	for _, c := range n.conns {
 		if c.state == connOpen { // the engine always closes its links; be sure
@@ -259,7 +286,6 @@ func (n *Node) shutdown(req closeRequest) {
 
 	wait := time.NewTimer(n.cfg.LeaveTimeout)
 	defer wait.Stop()
-	ctx := req.ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -287,14 +313,4 @@ func (n *Node) shutdown(req closeRequest) {
 	if unflushed > 0 {
 		n.leaveErr = fmt.Errorf("runtime: leave frames not flushed on %d links before the leave timeout", unflushed)
 	}
-	close(n.quit)
-	for id, c := range n.conns {
-		c.abort()
-		n.closeQueue(c)
-		delete(n.conns, id)
-	}
-	n.final = n.snapshot()
-	close(n.deliveries)
-	n.log.Info("node stopped", "links_closed", n.final.Engine.LinksLost, "delivered", n.final.Deliveries, "dropped", n.final.DeliveriesDropped)
-	close(n.stopped)
 }

@@ -47,7 +47,7 @@ type LinkInfo struct {
 // Stats counts what a node has done since it started.
 type Stats struct {
 	Engine    mesh.Stats      // the protocol engine's counters
-	Discovery discovery.Stats // beacons; zero when multicast is off
+	Discovery discovery.Stats // beacons; zero when discovery is off
 	Links     int             // established links now
 
 	Accepted          uint64 // connections accepted
@@ -73,7 +73,9 @@ type Node struct {
 	epoch time.Time
 	ln    net.Listener
 	addr  netip.AddrPort
-	disc  *discovery.Conn // nil when multicast is off
+	disc  BeaconTransport // nil when discovery is off
+	mc    *discovery.Conn // the multicast socket, when disc is one
+	obs   Observer        // nil: nobody measures
 
 	events     chan event
 	calls      chan func()
@@ -130,12 +132,10 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	log = log.With("node", id)
 
-	lc := net.ListenConfig{KeepAlive: -1} // the engine has its own keepalives
-	ln, err := lc.Listen(ctx, "tcp", cfg.Listen)
+	ln, addr, err := listen(ctx, &cfg)
 	if err != nil {
-		return nil, fmt.Errorf("runtime: cannot listen on %s: %w", cfg.Listen, err)
+		return nil, err
 	}
-	addr := ln.Addr().(*net.TCPAddr).AddrPort()
 	cfg.Mesh.Port = addr.Port()
 
 	seed := [32]byte{}
@@ -162,13 +162,19 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		deliveries: make(chan Delivery, cfg.DeliveryBuffer),
 		conns:      map[mesh.LinkID]*conn{},
 		rejects:    newRejectLog(log, rejectLogEvery),
+		obs:        cfg.Observer,
 	}
 	n.dialCtx, n.dialCancel = context.WithCancel(context.Background())
 	n.timers.init(n.epoch)
-	if !cfg.NoMulticast {
-		n.disc = n.openDiscovery(ctx)
+	switch {
+	case cfg.Beacons != nil:
+		n.disc = cfg.Beacons
+	case !cfg.NoMulticast:
+		if mc := n.openDiscovery(ctx); mc != nil {
+			n.disc, n.mc = mc, mc
+		}
 	}
-	n.log.Info("node started", "listen", addr, "static_peers", len(cfg.Mesh.StaticPeers), "multicast", n.disc != nil)
+	n.log.Info("node started", "listen", addr, "static_peers", len(cfg.Mesh.StaticPeers), "multicast", n.mc != nil, "discovery", n.disc != nil)
 
 	n.wg.Add(1)
 	go n.run()
@@ -229,6 +235,9 @@ func (n *Node) Broadcast(payload []byte) (mesh.MsgID, error) {
 		}
 		var outs []mesh.Output
 		id, outs, err = n.eng.Broadcast(n.now(), p)
+		if err == nil && n.obs != nil {
+			n.obs.Originated(id)
+		}
 		n.handle(outs)
 	})
 	return id, err
@@ -260,6 +269,26 @@ func (n *Node) Links() []LinkInfo {
 	return res
 }
 
+// Kill stops the node at once, as if its process had been killed: no Leave
+// frames, every socket closed without waiting. It returns when every
+// goroutine of the node has ended. Calling it after Close (or Kill) only
+// waits for that to end.
+func (n *Node) Kill() {
+	n.closeOnce.Do(func() {
+		n.closeReq <- closeRequest{kill: true}
+	})
+	<-n.stopped
+	n.wg.Wait()
+}
+
+// Load returns the node's links in and out and its free incoming slots; zero
+// after Close.
+func (n *Node) Load() mesh.Load {
+	var l mesh.Load
+	n.call(func() { l = n.eng.Load() })
+	return l
+}
+
 // Close leaves the mesh gracefully: the engine sends Leave on every link, the
 // node waits until those frames are flushed and the peers have closed their
 // ends, or until ctx ends or Config.LeaveTimeout passes, then closes every
@@ -279,8 +308,8 @@ func (n *Node) snapshot() Stats {
 	s := n.stats
 	s.Engine = n.eng.Stats()
 	s.Links = n.eng.Load().Degree()
-	if n.disc != nil {
-		s.Discovery = n.disc.Stats()
+	if bs, ok := n.disc.(beaconStats); ok {
+		s.Discovery = bs.Stats()
 	}
 	s.BytesSent = n.bytesOut.Load()
 	s.BytesReceived = n.bytesIn.Load()

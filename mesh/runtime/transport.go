@@ -1,8 +1,11 @@
 package runtime
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net"
+	"net/netip"
 	"time"
 
 	"p2pmesh/mesh"
@@ -10,6 +13,24 @@ import (
 
 // The TCP side: one listening port per node, accepted connections and dials,
 // all reported to the loop as events.
+
+// listen opens the node's listener on cfg.Listen, or takes cfg.Listener, and
+// returns it with its address.
+func listen(ctx context.Context, cfg *Config) (net.Listener, netip.AddrPort, error) {
+	if cfg.Listener != nil {
+		ta, ok := cfg.Listener.Addr().(*net.TCPAddr)
+		if !ok {
+			return nil, netip.AddrPort{}, fmt.Errorf("runtime: the listener's address %v is not a TCP address", cfg.Listener.Addr())
+		}
+		return cfg.Listener, ta.AddrPort(), nil
+	}
+	lc := net.ListenConfig{KeepAlive: -1} // the engine has its own keepalives
+	ln, err := lc.Listen(ctx, "tcp", cfg.Listen)
+	if err != nil {
+		return nil, netip.AddrPort{}, fmt.Errorf("runtime: cannot listen on %s: %w", cfg.Listen, err)
+	}
+	return ln, ln.Addr().(*net.TCPAddr).AddrPort(), nil
+}
 
 // acceptLoop accepts connections until the listener is closed.
 func (n *Node) acceptLoop() {
@@ -55,8 +76,16 @@ func (n *Node) dial(peer mesh.NodeID, addr mesh.Addr) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		d := net.Dialer{Timeout: n.cfg.DialTimeout, KeepAlive: -1}
-		nc, err := d.DialContext(n.dialCtx, "tcp", addr.AddrPort().String())
+		var nc net.Conn
+		var err error
+		if n.cfg.Dial != nil {
+			ctx, cancel := context.WithTimeout(n.dialCtx, n.cfg.DialTimeout)
+			nc, err = n.cfg.Dial(ctx, addr.AddrPort())
+			cancel()
+		} else {
+			d := net.Dialer{Timeout: n.cfg.DialTimeout, KeepAlive: -1}
+			nc, err = d.DialContext(n.dialCtx, "tcp", addr.AddrPort().String())
+		}
 		if !n.post(event{kind: evDialed, peer: peer, addr: addr, nc: nc, err: err}) && nc != nil {
 			nc.Close()
 		}

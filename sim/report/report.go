@@ -1,8 +1,10 @@
 // Package report defines the files a simulation run leaves behind:
 // report.json (results and expectations) and topology.json (the overlay at
 // each snapshot). Both are deterministic: the same scenario and seed give
-// byte-identical files, so they hold no wall-clock figures. Field names are
-// an interface other tools rely on; add fields, never rename them.
+// byte-identical files, so they hold no wall-clock figures (a run on real
+// sockets, p2psim --transport tcp, writes the same fields but cannot be
+// reproduced). Field names are an interface other tools rely on; add
+// fields, never rename them.
 package report
 
 import (
@@ -21,10 +23,13 @@ const (
 
 // Report is the content of report.json.
 type Report struct {
-	Scenario     string        `json:"scenario"`
-	Description  string        `json:"description,omitempty"`
-	File         string        `json:"file,omitempty"`
-	Seed         uint64        `json:"seed"`
+	Scenario    string `json:"scenario"`
+	Description string `json:"description,omitempty"`
+	File        string `json:"file,omitempty"`
+	Seed        uint64 `json:"seed"`
+	// Transport is "tcp" for a run on real sockets (p2psim --transport
+	// tcp), whose times are wall-clock times; absent for the simulator.
+	Transport    string        `json:"transport,omitempty"`
 	DurationMS   float64       `json:"duration_ms"`
 	Nodes        []Node        `json:"nodes"`
 	Broadcasts   []Broadcast   `json:"broadcasts"`

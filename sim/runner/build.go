@@ -14,7 +14,7 @@ import (
 func (r *run) report(end time.Duration) *report.Report {
 	s := r.s
 	rep := &report.Report{Scenario: r.sc.Name, Description: r.sc.Description, File: r.sc.File, Seed: r.seed,
-		DurationMS: ms(end)}
+		Transport: s.Transport(), DurationMS: ms(end)}
 	for i := 0; i < s.NodeCount(); i++ {
 		info := s.Node(sim.NodeIndex(i))
 		rep.Nodes = append(rep.Nodes, report.Node{Name: info.Name, Group: info.Group, Segment: info.Segment,
@@ -50,9 +50,7 @@ func (r *run) report(end time.Duration) *report.Report {
 	sum.AliveFinal = len(t.Nodes)
 	sum.LinksFinal = len(t.Edges)
 	sum.ComponentsFinal = s.Components(t)
-	sum.EngineEvents = s.EngineEvents
-	digest, _ := s.TraceDigest()
-	sum.TraceDigest = fmt.Sprintf("%016x", digest)
+	sum.EngineEvents, sum.TraceDigest = s.Trace()
 
 	rep.Expectations = append(rep.Expectations, r.checks...)
 	for i := range r.sc.Expect {
@@ -66,7 +64,7 @@ func (r *run) report(end time.Duration) *report.Report {
 	// the previous sample.
 	bs := s.Broadcasts()
 	k := 0
-	for _, smp := range s.Samples() {
+	for _, smp := range r.samples {
 		point := report.Sample{AtMS: ms(smp.At), Alive: smp.Alive, Links: smp.Links, Components: smp.Components}
 		var total float64
 		n := 0
@@ -80,7 +78,7 @@ func (r *run) report(end time.Duration) *report.Report {
 		}
 		rep.Series = append(rep.Series, point)
 	}
-	for _, m := range s.Marks() {
+	for _, m := range r.marks {
 		rep.Events = append(rep.Events, report.Event{AtMS: ms(m.At), Kind: m.Kind, Label: m.Label})
 	}
 	rep.Repairs = append([]report.Repair{}, r.repairs...)
@@ -99,3 +97,6 @@ func (r *run) report(end time.Duration) *report.Report {
 	}
 	return rep
 }
+
+// fmtDigest formats a trace digest for the report.
+func fmtDigest(d uint64) string { return fmt.Sprintf("%016x", d) }

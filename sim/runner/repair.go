@@ -52,7 +52,7 @@ func (r *run) healed() bool {
 		if int(info.Load.Degree()) != len(t.Neighbours(i)) {
 			return false // some of its links lead to nodes that are down
 		}
-		if want := min(s.Engine(i).Config().MinLinks, honest-1); len(t.Neighbours(i)) < want {
+		if want := min(r.sc.Nodes[i].Config.MinLinks, honest-1); len(t.Neighbours(i)) < want {
 			return false
 		}
 	}

@@ -20,6 +20,9 @@ type Options struct {
 	// Progress, if set, is called about every virtual second with the
 	// virtual time reached and the end time.
 	Progress func(now, end time.Duration)
+	// Network, if set, builds the network to play the scenario on, for the
+	// given seed; nil means the simulator.
+	Network func(sc *scenario.Scenario, seed uint64) (Network, error)
 }
 
 // Result is what a run produced.
@@ -33,19 +36,35 @@ type Result struct {
 	Perf Perf
 }
 
-// Perf measures the simulator.
+// Perf measures the run itself: wall-clock figures, which never go into
+// report.json. The fields after VirtualSeconds are filled in by networks
+// other than the simulator (see PerfReporter).
 type Perf struct {
 	WallSeconds     float64 `json:"wall_seconds"`
 	EngineEvents    uint64  `json:"engine_events"`
 	EventsPerSecond float64 `json:"events_per_second"`
 	Nodes           int     `json:"nodes"`
 	VirtualSeconds  float64 `json:"virtual_seconds"`
+
+	Transport string `json:"transport,omitempty"`
+	// LateMaxMS and LateMeanMS: how late timeline actions ran, compared
+	// with their scenario times.
+	LateMaxMS  float64 `json:"late_max_ms,omitempty"`
+	LateMeanMS float64 `json:"late_mean_ms,omitempty"`
+	// Socket traffic over all nodes and lives.
+	FramesSent   uint64 `json:"frames_sent,omitempty"`
+	BytesSent    uint64 `json:"bytes_sent,omitempty"`
+	Dials        uint64 `json:"dials,omitempty"`
+	DialFailures uint64 `json:"dial_failures,omitempty"`
+	SlowLinks    uint64 `json:"slow_links,omitempty"`
+	// CPUSeconds is the process's user and system time during the run.
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 }
 
 // run is the state of one scenario run.
 type run struct {
 	sc      *scenario.Scenario
-	s       *sim.Sim
+	s       Network
 	rng     *rand.Rand // the scenario's own draws: whom to kill, who sends
 	seed    uint64
 	names   map[string]sim.NodeIndex
@@ -54,6 +73,8 @@ type run struct {
 	snapped map[string]bool
 	errs    []error
 	repairs []report.Repair
+	marks   []sim.Mark
+	samples []sim.Sample
 }
 
 // Run plays sc and judges it.
@@ -62,10 +83,21 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 	if opts.HasSeed {
 		seed = opts.Seed
 	}
-	s, err := sim.New(seed, network(sc))
-	if err != nil {
-		return nil, fmt.Errorf("%s: network: %w", sc.File, err)
+	var s Network
+	if opts.Network != nil {
+		n, err := opts.Network(sc, seed)
+		if err != nil {
+			return nil, err
+		}
+		s = n
+	} else {
+		n, err := sim.New(seed, network(sc))
+		if err != nil {
+			return nil, fmt.Errorf("%s: network: %w", sc.File, err)
+		}
+		s = simNetwork{n}
 	}
+	defer s.Close()
 	r := &run{sc: sc, s: s, seed: seed, rng: rand.New(rand.NewPCG(seed, 0x7363656e6172696f)),
 		names: make(map[string]sim.NodeIndex), snapped: make(map[string]bool),
 		topo: &report.Topology{Scenario: sc.Name, Seed: seed}}
@@ -82,6 +114,9 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 		}
 	}
 	wall := time.Since(wallStart).Seconds()
+	if err := s.Err(); err != nil {
+		r.errs = append(r.errs, err)
+	}
 	r.snapshot("end")
 	rep := r.report(end)
 	res := &Result{Report: rep, Topology: r.topo}
@@ -90,9 +125,14 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 			res.Failed = append(res.Failed, e)
 		}
 	}
-	res.Perf = Perf{WallSeconds: wall, EngineEvents: s.EngineEvents, Nodes: s.NodeCount(), VirtualSeconds: end.Seconds()}
+	events, _ := s.Trace()
+	res.Perf = Perf{WallSeconds: wall, EngineEvents: events, Nodes: s.NodeCount(), VirtualSeconds: end.Seconds(),
+		Transport: s.Transport()}
 	if wall > 0 {
-		res.Perf.EventsPerSecond = float64(s.EngineEvents) / wall
+		res.Perf.EventsPerSecond = float64(events) / wall
+	}
+	if pr, ok := s.(PerfReporter); ok {
+		pr.AddPerf(&res.Perf)
 	}
 	if len(r.errs) > 0 {
 		return res, r.errs[0]
@@ -173,7 +213,7 @@ func (r *run) do(a *scenario.Action) {
 			}
 			s.Start(r.names[name], at)
 		}
-		s.Mark("start", fmt.Sprintf("%d nodes", len(st.Names)))
+		r.mark("start", fmt.Sprintf("%d nodes", len(st.Names)))
 	case scenario.ActKill:
 		victims := r.choose(&a.Kill.Select, true)
 		for _, i := range victims {
@@ -184,20 +224,23 @@ func (r *run) do(a *scenario.Action) {
 			kind = "leave"
 		}
 		label := fmt.Sprintf("%d nodes", len(victims))
-		s.Mark(kind, label)
+		r.mark(kind, label)
 		r.watchRepair(kind, label)
 	case scenario.ActRestart:
 		chosen := r.choose(a.Restart, false)
 		for _, i := range chosen {
 			s.Start(i, s.Now())
 		}
-		s.Mark("restart", fmt.Sprintf("%d nodes", len(chosen)))
+		r.mark("restart", fmt.Sprintf("%d nodes", len(chosen)))
 	case scenario.ActPartition:
 		members := r.choose(&a.Partition.Select, true)
 		s.Partition(a.Partition.Name, members)
+		r.mark("partition", a.Partition.Name)
 	case scenario.ActHeal:
 		if err := s.Heal(a.Heal.Name); err != nil {
 			r.fail(a, "%v", err)
+		} else {
+			r.mark("heal", a.Heal.Name)
 		}
 		r.watchRepair("heal", a.Heal.Name)
 	case scenario.ActBroadcast:
@@ -229,7 +272,7 @@ func (r *run) broadcast(a *scenario.Action) {
 	switch {
 	case b.From != "":
 		from = r.names[b.From]
-		if r.s.Engine(from) == nil {
+		if !r.s.Alive(from) {
 			r.fail(a, "broadcast from %s: the node is not running", b.From)
 			return
 		}
@@ -251,7 +294,7 @@ func (r *run) alive(group string) []sim.NodeIndex {
 	var out []sim.NodeIndex
 	for i := 0; i < r.s.NodeCount(); i++ {
 		idx := sim.NodeIndex(i)
-		if r.s.Engine(idx) == nil {
+		if !r.s.Alive(idx) {
 			continue
 		}
 		if group != "" && r.s.Node(idx).Group != group {
@@ -269,7 +312,7 @@ func (r *run) choose(sel *scenario.Selector, running bool) []sim.NodeIndex {
 		var out []sim.NodeIndex
 		for _, name := range sel.Nodes {
 			i := r.names[name]
-			if (r.s.Engine(i) != nil) == running {
+			if r.s.Alive(i) == running {
 				out = append(out, i)
 			}
 		}

@@ -32,8 +32,16 @@ func (r *run) snapshot(name string) {
 		snap.Edges[k] = [2]int{int(e[0]), int(e[1])}
 	}
 	r.topo.Snapshots = append(r.topo.Snapshots, snap)
-	r.s.Mark("snapshot", name)
+	r.mark("snapshot", name)
+}
+
+// mark records an event on the time line.
+func (r *run) mark(kind, label string) {
+	r.marks = append(r.marks, sim.Mark{At: r.s.Now(), Kind: kind, Label: label})
 }
 
 // sample adds a point to the time series.
-func (r *run) sample() { r.s.Sample() }
+func (r *run) sample() {
+	t := r.s.Topology()
+	r.samples = append(r.samples, sim.Sample{At: r.s.Now(), Alive: len(t.Nodes), Links: len(t.Edges), Components: r.s.Components(t)})
+}

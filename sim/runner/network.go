@@ -1,0 +1,87 @@
+package runner
+
+import (
+	"time"
+
+	"p2pmesh/mesh"
+	"p2pmesh/sim"
+)
+
+// Network is the network a scenario is played on: the simulator (the
+// default) or real sockets (package p2pmesh/sim/realnet). The runner plays
+// the timeline, samples, checks expectations and writes the report through
+// it alone, so both are judged by the same code. It calls a Network from one
+// goroutine only, and only from inside Run or between calls of Run.
+type Network interface {
+	// Now is the time since the run began.
+	Now() time.Duration
+	// At runs fn at time at (now if at has passed), after what is already
+	// scheduled for that time.
+	At(at time.Duration, fn func())
+	// Run lets the network run, and the functions scheduled with At, until
+	// Now reaches until.
+	Run(until time.Duration)
+
+	// AddSegment declares a LAN segment; AddNode declares a node in one. A
+	// node runs only once started.
+	AddSegment(name string) int32
+	AddNode(name, group string, cfg mesh.Config, seg int32) (sim.NodeIndex, error)
+	NodeCount() int
+	// Node describes node i now.
+	Node(i sim.NodeIndex) sim.NodeInfo
+	// Alive reports whether node i is running (cheaper than Node).
+	Alive(i sim.NodeIndex) bool
+
+	// Start starts (or restarts) node i at time at; Kill stops it now,
+	// silently or (graceful) after saying goodbye to its neighbours.
+	Start(i sim.NodeIndex, at time.Duration)
+	Kill(i sim.NodeIndex, graceful bool)
+	// Partition cuts members off from every other node until Heal(name);
+	// Heal("") heals every partition.
+	Partition(name string, members []sim.NodeIndex)
+	Heal(name string) error
+	// Broadcast makes node i originate a message of size bytes.
+	Broadcast(i sim.NodeIndex, size int) (mesh.MsgID, error)
+
+	// Topology is the overlay now; Components counts its connected
+	// components that hold an honest node.
+	Topology() *sim.Topology
+	Components(t *sim.Topology) int
+	// Broadcasts judges every broadcast so far (see sim.Ledger).
+	Broadcasts() []sim.BroadcastResult
+	NodeDelivered(i sim.NodeIndex) uint64
+	NodeRedundant(i sim.NodeIndex) uint64
+	DuplicateDeliveries() uint64
+	// Trace returns the engine inputs handled so far and a digest of them
+	// (equal digests mean identical runs); 0 and "" when the network keeps
+	// no trace.
+	Trace() (events uint64, digest string)
+
+	// Transport names the network in the report and perf.json: "" for the
+	// simulator, "tcp" for real sockets.
+	Transport() string
+	// Err returns what went wrong carrying out the timeline, if anything
+	// did (a real node that would not start).
+	Err() error
+	// Close releases what the network holds, once the report is written.
+	Close() error
+}
+
+// PerfReporter is a Network that adds figures of its own to perf.json.
+type PerfReporter interface {
+	AddPerf(p *Perf)
+}
+
+// simNetwork is the simulator as a Network.
+type simNetwork struct{ *sim.Sim }
+
+func (s simNetwork) Alive(i sim.NodeIndex) bool { return s.Engine(i) != nil }
+
+func (s simNetwork) Transport() string { return "" }
+func (s simNetwork) Err() error        { return nil }
+func (s simNetwork) Close() error      { return nil }
+
+func (s simNetwork) Trace() (uint64, string) {
+	digest, _ := s.TraceDigest()
+	return s.EngineEvents, fmtDigest(digest)
+}

@@ -1,0 +1,53 @@
+package sim
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"p2pmesh/mesh"
+)
+
+// NewTopology, fed with every link each running node reports (both ends,
+// in any order), builds the simulator's own Topology.
+func TestNewTopologyMatchesTheSimulators(t *testing.T) {
+	s := lan(t, 3, 30, mesh.DefaultConfig())
+	s.RunFor(10 * time.Second)
+	s.Kill(4, false)
+	s.Kill(9, true)
+	want := s.Topology()
+
+	var alive []NodeIndex
+	var edges [][2]NodeIndex
+	for i := range s.NodeCount() {
+		eng := s.Engine(NodeIndex(i))
+		if eng == nil {
+			continue
+		}
+		alive = append(alive, NodeIndex(i))
+		for _, l := range eng.Links(nil) {
+			if j, ok := s.byID[l.Peer]; ok && s.Engine(j) != nil {
+				edges = append(edges, [2]NodeIndex{NodeIndex(i), j}, [2]NodeIndex{j, NodeIndex(i)})
+			}
+		}
+	}
+	edges = append(edges, [2]NodeIndex{alive[0], alive[0]}) // a loop is ignored
+	slices.Reverse(edges)
+	got := NewTopology(s.Now(), s.NodeCount(), alive, edges)
+
+	if !slices.Equal(got.Nodes, want.Nodes) || !slices.Equal(got.Edges, want.Edges) {
+		t.Fatalf("NewTopology: %d nodes, %d edges; the simulator's: %d nodes, %d edges",
+			len(got.Nodes), len(got.Edges), len(want.Nodes), len(want.Edges))
+	}
+	for _, i := range alive {
+		if !slices.Equal(got.Neighbours(i), want.Neighbours(i)) {
+			t.Fatalf("neighbours of %d: %v, want %v", i, got.Neighbours(i), want.Neighbours(i))
+		}
+	}
+	if g, w := s.Components(got), s.Components(want); g != w || g != 1 {
+		t.Fatalf("components %d, want %d (and 1)", g, w)
+	}
+	if got.Neighbours(4) != nil {
+		t.Fatal("a crashed node has neighbours")
+	}
+}
