@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -454,6 +455,7 @@ const keptBufferSize = 64 << 10
 // connection in a bufio.Reader.
 type FrameReader struct {
 	r   io.Reader
+	br  *bufio.Reader // r, when it is one: lets Ready look ahead
 	max int
 	hdr [lenPrefixSize]byte
 	buf []byte
@@ -467,7 +469,25 @@ func NewFrameReader(r io.Reader, maxSize int) *FrameReader {
 	if maxSize <= 0 || maxSize > MaxFrameSize {
 		maxSize = MaxFrameSize
 	}
-	return &FrameReader{r: r, max: maxSize}
+	br, _ := r.(*bufio.Reader)
+	return &FrameReader{r: r, br: br, max: maxSize}
+}
+
+// Ready reports whether Next can return without reading from the stream:
+// the next frame is whole in the buffer (or Next will fail at once). It is
+// always false when the reader was not made on a *bufio.Reader. A reader of
+// a connection uses it to hand over the frames it already has before it
+// blocks for more.
+func (fr *FrameReader) Ready() bool {
+	if fr.err != nil {
+		return true
+	}
+	if fr.br == nil || fr.br.Buffered() < lenPrefixSize {
+		return false
+	}
+	p, _ := fr.br.Peek(lenPrefixSize)
+	n := uint64(binary.BigEndian.Uint32(p))
+	return n > uint64(fr.max) || uint64(fr.br.Buffered()) >= lenPrefixSize+n
 }
 
 // Next reads and decodes the next frame. It returns io.EOF when the stream

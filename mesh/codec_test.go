@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
@@ -652,5 +653,48 @@ func BenchmarkFrameReaderData(b *testing.B) {
 		if _, err := fr.Next(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFrameReaderReady: Ready is true exactly when the next frame is whole
+// in the bufio.Reader's buffer, so that Next will not read the stream.
+func TestFrameReaderReady(t *testing.T) {
+	frames := []Frame{sampleFrames()[0].f, sampleFrames()[1].f}
+	stream := concatFrames(t, frames...)
+	first := len(concatFrames(t, frames[0]))
+
+	pr, pw := io.Pipe()
+	fr := NewFrameReader(bufio.NewReader(pr), MaxFrameSize)
+	if fr.Ready() {
+		t.Fatal("Ready before any byte arrived")
+	}
+	// The first frame and half of the second arrive in one read.
+	go func() { _, _ = pw.Write(stream[:first+3]) }()
+	if _, err := fr.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if fr.Ready() {
+		t.Fatal("Ready with only 3 bytes of the next frame buffered")
+	}
+	go func() { _, _ = pw.Write(stream[first+3:]); pw.Close() }()
+	if _, err := fr.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fr.Next(); err != io.EOF {
+		t.Fatalf("Next at the end: %v, want io.EOF", err)
+	}
+	if !fr.Ready() {
+		t.Fatal("not Ready after the stream ended: Next returns its error at once")
+	}
+
+	whole := NewFrameReader(bufio.NewReader(bytes.NewReader(stream)), MaxFrameSize)
+	if _, err := whole.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if !whole.Ready() {
+		t.Fatal("not Ready with the whole second frame buffered")
+	}
+	if NewFrameReader(bytes.NewReader(stream), MaxFrameSize).Ready() {
+		t.Fatal("Ready without a bufio.Reader to look into")
 	}
 }

@@ -20,7 +20,7 @@ type eventKind uint8
 const (
 	evAccepted eventKind = iota + 1 // nc accepted
 	evDialed                        // a dial of peer/addr ended: nc, or err
-	evFrame                         // frame read on link
+	evFrames                        // frames read on link, in order
 	evClosed                        // the reader of link ended (err says why)
 	evBeacon                        // beacon heard from the host ip
 )
@@ -31,8 +31,8 @@ func (k eventKind) String() string {
 		return "accepted"
 	case evDialed:
 		return "dialed"
-	case evFrame:
-		return "frame"
+	case evFrames:
+		return "frames"
 	case evClosed:
 		return "closed"
 	case evBeacon:
@@ -48,7 +48,7 @@ type event struct {
 	peer   mesh.NodeID
 	addr   mesh.Addr
 	err    error
-	frame  mesh.Frame
+	frames *[]mesh.Frame // from frameBatches; the loop puts it back
 	beacon mesh.Beacon
 	ip     netip.Addr
 }
@@ -83,7 +83,7 @@ func (n *Node) run() {
 		select {
 		case ev := <-n.events:
 			start := time.Now()
-			n.onEvent(ev)
+			n.onEvent(ev, start.Sub(n.epoch))
 			n.checkStall(start, ev.kind.String())
 		case <-n.timers.C():
 			start := time.Now()
@@ -105,8 +105,8 @@ func (n *Node) run() {
 	}
 }
 
-func (n *Node) onEvent(ev event) {
-	now := n.now()
+// onEvent hands ev to the engine; now is the time it is handled.
+func (n *Node) onEvent(ev event, now mesh.Time) {
 	switch ev.kind {
 	case evAccepted:
 		n.stats.Accepted++
@@ -132,16 +132,11 @@ func (n *Node) onEvent(ev event) {
 		c := n.newConn(ev.nc, mesh.Outgoing)
 		n.log.Debug("connection dialed", "link", c.id, "peer", ev.peer, "addr", ev.addr)
 		n.handle(n.eng.HandleLinkOpened(now, c.id, mesh.Outgoing, ev.peer, ev.addr))
-	case evFrame:
-		c := n.conns[ev.link]
-		if c == nil || c.state != connOpen {
-			return // closed meanwhile: the engine has forgotten the link
-		}
-		n.stats.FramesReceived++
-		if n.obs != nil && ev.frame.Type == mesh.FrameData {
-			n.obs.Received(&ev.frame.Msg)
-		}
-		n.handle(n.eng.HandleFrame(now, ev.link, &ev.frame))
+	case evFrames:
+		n.onFrames(now, ev.link, *ev.frames)
+		clear(*ev.frames)
+		*ev.frames = (*ev.frames)[:0]
+		frameBatches.Put(ev.frames)
 	case evClosed:
 		c := n.conns[ev.link]
 		if c == nil {
@@ -156,6 +151,23 @@ func (n *Node) onEvent(ev event) {
 		}
 	case evBeacon:
 		n.handle(n.eng.HandleBeacon(now, &ev.beacon, mesh.AddrFrom(netip.AddrPortFrom(ev.ip, 0))))
+	}
+}
+
+// onFrames hands the frames read on link to the engine, in order, as long
+// as the link is open.
+func (n *Node) onFrames(now mesh.Time, link mesh.LinkID, frames []mesh.Frame) {
+	for i := range frames {
+		c := n.conns[link]
+		if c == nil || c.state != connOpen {
+			return // closed meanwhile: the engine has forgotten the link
+		}
+		f := &frames[i]
+		n.stats.FramesReceived++
+		if n.obs != nil && f.Type == mesh.FrameData {
+			n.obs.Received(&f.Msg)
+		}
+		n.handle(n.eng.HandleFrame(now, link, f))
 	}
 }
 
@@ -214,7 +226,7 @@ func (n *Node) drainEvents() {
 	for i := len(n.events); i > 0; i-- {
 		select {
 		case ev := <-n.events:
-			n.onEvent(ev)
+			n.onEvent(ev, n.now())
 		default:
 			return
 		}
@@ -293,7 +305,7 @@ func (n *Node) leave(ctx context.Context) {
 	for len(n.conns) > 0 && !timedOut {
 		select {
 		case ev := <-n.events:
-			n.onEvent(ev)
+			n.onEvent(ev, n.now())
 		case f := <-n.calls:
 			f()
 		case <-wait.C:
