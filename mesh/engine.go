@@ -95,6 +95,7 @@ func New(cfg Config, id NodeID, instance uint64, rng *rand.Rand) (*Engine, error
 	// ids stay unique across restarts of the same node.
 	e.seq = instance << 32
 	e.seen.limit = cfg.SeenCacheSize
+	e.seen.seed = instance ^ uint64(id)<<1
 	return e, nil
 }
 
