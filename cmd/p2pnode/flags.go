@@ -13,6 +13,7 @@ import (
 
 	"p2pmesh/internal/buildinfo"
 	"p2pmesh/mesh"
+	"p2pmesh/mesh/netkey"
 	"p2pmesh/mesh/runtime"
 )
 
@@ -36,11 +37,21 @@ Examples:
                                             # no multicast here: dial a known node
   some-command | p2pnode --exit-on-eof      # broadcast a stream, then leave
   p2pnode --json | jq .text                 # machine-readable deliveries
+  p2pnode --gen-network-key mesh.key        # make a network key, then copy it
+  p2pnode --network-key-file mesh.key       # to every host: a closed mesh
 
 Firewall: allow the UDP group port (49152 by default) for discovery and the
 TCP --listen port for links. Where no interface can do multicast (loopback
 in a container, some VPNs), the node says so and works with --peer; on one
 host, "ip link set lo multicast on" lets several nodes find each other.
+
+Network key: without one, anybody on the LAN can join the mesh and read
+every line. With --network-key-file, links are authenticated and encrypted
+(Noise, pre-shared key) and beacons sealed: nodes without the same key can
+neither join, nor inject, nor read, nor replay. Make a key with
+--gen-network-key FILE, copy the file to every host over a safe channel,
+keep it readable by its owner only. Hosts' clocks must agree within a
+minute for sealed beacons to be accepted.
 
 Flags:
 `
@@ -61,6 +72,7 @@ type options struct {
 	eofWait     time.Duration
 	logLevel    string
 	logJSON     bool
+	keyFile     string
 }
 
 // parseFlags parses args. done reports that the command has nothing more to
@@ -82,6 +94,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (opts options, status i
 	fs.BoolVar(&opts.jsonOut, "json", false, `print each delivery as a JSON object: {"from","origin","id","hops","via","text"}`)
 	fs.BoolVar(&opts.exitOnEOF, "exit-on-eof", false, "leave the mesh when standard input ends (default: keep serving the mesh)")
 	fs.DurationVar(&opts.eofWait, "eof-wait", 10*time.Second, "with --exit-on-eof, how long to wait for a first peer so that lines read before any link existed still go out")
+	fs.StringVar(&opts.keyFile, "network-key-file", "", "`FILE` holding the mesh's network key: only nodes with the same key can link, hear beacons or read (see --gen-network-key)")
+	genKey := fs.String("gen-network-key", "", "write a new random network key to `FILE` (mode 0600, never overwritten) and exit")
 	fs.StringVar(&opts.logLevel, "log-level", "info", "log level on standard error: debug, info, warn or error")
 	fs.BoolVar(&opts.logJSON, "log-json", false, "write logs as JSON lines instead of text")
 	help := fs.BoolP("help", "h", false, "show this help")
@@ -100,6 +114,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (opts options, status i
 	case *showVersion:
 		fmt.Fprintln(stdout, "p2pnode", buildinfo.Version())
 		return opts, exitOK, true
+	case *genKey != "":
+		return opts, generateKey(*genKey, stdout, stderr), true
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "p2pnode: unexpected argument %q (lines to send are read from standard input)\nRun 'p2pnode --help' for usage.\n", fs.Arg(0))
 		return opts, exitUsage, true
@@ -147,6 +163,13 @@ func (o *options) runtimeConfig(logOut io.Writer) (runtime.Config, error) {
 	cfg.Group = o.group
 	cfg.Interfaces = o.interfaces
 	cfg.NoMulticast = o.noMulticast
+	var keyWarning string
+	if o.keyFile != "" {
+		cfg.NetworkKey, keyWarning, err = netkey.Load(o.keyFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--network-key-file: %w", err))
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -159,7 +182,24 @@ func (o *options) runtimeConfig(logOut io.Writer) (runtime.Config, error) {
 	} else {
 		cfg.Logger = slog.New(slog.NewTextHandler(logOut, hopts))
 	}
+	if keyWarning != "" {
+		cfg.Logger.Warn(keyWarning)
+	}
 	return cfg, nil
+}
+
+// generateKey writes a new key file and says what to do with it.
+func generateKey(path string, stdout, stderr io.Writer) int {
+	k, err := netkey.WriteNew(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "p2pnode: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "wrote a new network key to %s (fingerprint %s)\n"+
+		"Copy it to every host of the mesh over a safe channel (scp, a configuration\n"+
+		"manager), keep it readable by its owner only, and start each node with\n"+
+		"  p2pnode --network-key-file %s\n", path, k.Fingerprint(), path)
+	return exitOK
 }
 
 // indent puts every line of err on a line of its own, indented.

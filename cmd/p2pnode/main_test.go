@@ -38,7 +38,7 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	var out bytes.Buffer
 	realMain([]string{"--help"}, nil, &out, io.Discard, nil)
-	for _, flag := range []string{"--name", "--group", "--listen", "--max-in", "--max-out", "--peer", "--json", "--exit-on-eof", "--no-multicast", "ip link set lo multicast on"} {
+	for _, flag := range []string{"--name", "--group", "--listen", "--max-in", "--max-out", "--peer", "--json", "--exit-on-eof", "--no-multicast", "ip link set lo multicast on", "--network-key-file", "--gen-network-key"} {
 		if !strings.Contains(out.String(), flag) {
 			t.Errorf("--help does not mention %s", flag)
 		}

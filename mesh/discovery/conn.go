@@ -30,6 +30,8 @@ type Config struct {
 	Self mesh.NodeID
 	// Logger receives join failures and such; nil discards.
 	Logger *slog.Logger
+	// Codec encodes and decodes beacons; nil means PlainCodec.
+	Codec Codec
 }
 
 // Stats counts datagrams.
@@ -73,6 +75,9 @@ func Listen(ctx context.Context, cfg Config) (*Conn, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Codec == nil {
+		cfg.Codec = PlainCodec{}
+	}
 	lc := net.ListenConfig{Control: reuse}
 	uc, err := lc.ListenPacket(ctx, "udp4", fmt.Sprintf("0.0.0.0:%d", cfg.Group.Port()))
 	if err != nil {
@@ -85,7 +90,7 @@ func Listen(ctx context.Context, cfg Config) (*Conn, error) {
 		pc:     ipv4.NewPacketConn(uc),
 		group:  net.UDPAddrFromAddrPort(cfg.Group),
 		failed: map[string]error{},
-		in:     make([]byte, mesh.MaxBeaconSize+1),
+		in:     make([]byte, cfg.Codec.MaxBeaconSize()+1),
 	}
 	var setup []error
 	if err := c.pc.SetMulticastTTL(1); err != nil {
@@ -267,7 +272,7 @@ func (c *Conn) Group() netip.AddrPort { return c.cfg.Group }
 func (c *Conn) Send(b *mesh.Beacon) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.out = mesh.AppendBeacon(c.out[:0], b)
+	c.out = c.cfg.Codec.AppendBeacon(c.out[:0], b)
 	_ = c.uc.SetWriteDeadline(time.Now().Add(time.Second))
 	var errs []error
 	for _, ifi := range c.joined {
@@ -295,7 +300,7 @@ func (c *Conn) Receive() (mesh.Beacon, netip.Addr, error) {
 			c.foreign.Add(1) // another group (or unicast) on our port
 			continue
 		}
-		b, err := mesh.DecodeBeacon(c.in[:n])
+		b, err := c.cfg.Codec.DecodeBeacon(c.in[:n])
 		if err != nil {
 			c.foreign.Add(1)
 			continue

@@ -15,8 +15,9 @@ import (
 )
 
 // The key file holds a secret of at least MinSecretSize bytes, either as
-// text — hexadecimal (what Generate writes) or base64 — or as the raw bytes
-// themselves (head -c 32 /dev/urandom). Surrounding white space is ignored.
+// text — hexadecimal (what Generate writes) or padded base64 (openssl rand
+// -base64 32) — or as the raw bytes themselves (head -c 32 /dev/urandom).
+// Surrounding white space is ignored.
 // Everything the mesh uses is derived from the secret, never the secret
 // itself.
 
@@ -116,12 +117,13 @@ func Parse(data []byte) (*Key, error) {
 	return New(data)
 }
 
-// decodeText decodes hexadecimal or base64 text.
+// decodeText decodes hexadecimal or base64 text (padded, standard or URL
+// alphabet: unpadded base64 would take many a passphrase for a key).
 func decodeText(text string) ([]byte, bool) {
 	if b, err := hex.DecodeString(text); err == nil {
 		return b, true
 	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 		if b, err := enc.DecodeString(text); err == nil {
 			return b, true
 		}

@@ -34,7 +34,7 @@ func TestParseFormats(t *testing.T) {
 		"hex":               []byte(hex.EncodeToString(s) + "\n"),
 		"hex upper, spaces": []byte("  " + strings.ToUpper(hex.EncodeToString(s)) + " \r\n"),
 		"base64":            []byte(base64.StdEncoding.EncodeToString(s)),
-		"base64 raw url":    []byte(base64.RawURLEncoding.EncodeToString(s) + "\n"),
+		"base64 url":        []byte(base64.URLEncoding.EncodeToString(s) + "\n"),
 		"raw bytes":         s,
 	} {
 		k, err := Parse(data)
@@ -68,6 +68,7 @@ func TestParseRefusesWeakKeys(t *testing.T) {
 		"pattern":      {[]byte(strings.Repeat("0102", 32)), "distinct"},
 		"huge":         {make([]byte, MaxFileSize+1), "too long"},
 		"not hex text": {[]byte(strings.Repeat("zz!", 20)), "passphrase"},
+		"short word":   {[]byte("password123\n"), "passphrase"},
 	} {
 		_, err := Parse(tc.data)
 		if !errors.Is(err, ErrBadKey) || !strings.Contains(err.Error(), tc.want) {

@@ -51,6 +51,7 @@ func (n *Node) openDiscovery(ctx context.Context) *discovery.Conn {
 		Interfaces: n.cfg.Interfaces,
 		Self:       n.id,
 		Logger:     n.log,
+		Codec:      n.beaconCodec(),
 	})
 	switch {
 	case d == nil:

@@ -11,6 +11,7 @@ import (
 
 	"p2pmesh/mesh"
 	"p2pmesh/mesh/discovery"
+	"p2pmesh/mesh/netkey"
 )
 
 // DefaultGroup is the multicast group and port beacons use by default.
@@ -86,6 +87,14 @@ type Config struct {
 	// Observer).
 	Observer Observer
 
+	// NetworkKey, when set, closes the mesh to nodes without it (package
+	// netkey): every connection is authenticated and encrypted by the key's
+	// handshake before the engine hears of it, and beacons are sealed.
+	// Nodes with another key or none can neither link with this node nor
+	// hear its beacons, and it hears none of theirs. With Beacons, the
+	// transport must be able to seal (beaconbus ports can).
+	NetworkKey *netkey.Key
+
 	// MaxPending caps the connections that have not yet sent their first
 	// frame (the handshake). Further connections are closed at once, so a
 	// flood of idle connections cannot exhaust the node's sockets and
@@ -134,6 +143,11 @@ func (c *Config) Validate() error {
 	if !c.NoMulticast && c.Beacons == nil {
 		if _, err := discovery.ParseGroup(c.Group); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if c.NetworkKey != nil && c.Beacons != nil {
+		if _, ok := c.Beacons.(codecSetter); !ok {
+			bad("the beacon transport %T cannot seal beacons with the network key", c.Beacons)
 		}
 	}
 	positive := func(name string, d time.Duration) {

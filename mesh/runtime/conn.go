@@ -250,6 +250,9 @@ func (n *Node) readLoop(c *conn) {
 			case isDecodeError(err):
 				n.badFrames.Add(1)
 				n.rejects.refuse("a frame that does not decode", "remote", c.remote, "err", err)
+			case isRecordError(err):
+				n.keyRefused.Add(1)
+				n.rejects.refuse("bytes that fail authentication on a keyed link (injected, changed or replayed)", "remote", c.remote)
 			case !heard && !c.aborted.Load() && isTimeout(err):
 				n.refused.Add(1)
 				n.rejects.refuse("no handshake within the handshake timeout", "remote", c.remote, "timeout", n.cfg.Mesh.HandshakeTimeout)
@@ -335,8 +338,7 @@ func (n *Node) writeLoop(c *conn) {
 			_ = c.nc.SetWriteDeadline(now.Add(n.cfg.WriteTimeout))
 			armed = now
 		}
-		bufs := net.Buffers(batch)
-		k, err := bufs.WriteTo(c.nc)
+		k, err := writeBatch(c.nc, batch)
 		n.bytesOut.Add(uint64(k))
 		clear(batch)
 		if err != nil {

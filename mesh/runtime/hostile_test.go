@@ -23,10 +23,8 @@ import (
 // linked to it.
 func hostileSetup(t *testing.T, tweak func(*Config)) (a, b *testNode, logs func() string) {
 	t.Helper()
-	var mu sync.Mutex
-	var buf bytes.Buffer
 	cfg := testConfig(t)
-	cfg.Logger = slog.New(slog.NewTextHandler(&lockedBuffer{mu: &mu, b: &buf}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg.Logger, logs = warningsLog()
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -35,7 +33,16 @@ func hostileSetup(t *testing.T, tweak func(*Config)) (a, b *testNode, logs func(
 	bcfg.Peers = []string{a.Addr().String()}
 	b = startNode(t, bcfg)
 	waitLinked(t, []*testNode{a, b}, 1, 5*time.Second)
-	return a, b, func() string {
+	return a, b, logs
+}
+
+// warningsLog returns a logger of warnings and a function that returns
+// what it logged.
+func warningsLog() (*slog.Logger, func() string) {
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&lockedBuffer{mu: &mu, b: &buf}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return log, func() string {
 		mu.Lock()
 		defer mu.Unlock()
 		return buf.String()

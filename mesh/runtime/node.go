@@ -17,6 +17,7 @@ import (
 
 	"p2pmesh/mesh"
 	"p2pmesh/mesh/discovery"
+	"p2pmesh/mesh/netkey"
 )
 
 // ErrClosed is returned by Broadcast once Close has been called.
@@ -56,12 +57,17 @@ type Stats struct {
 	SlowLinks         uint64 // links closed because their send queue was full
 	BadFrames         uint64 // connections closed for a frame that did not decode
 	Refused           uint64 // connections closed unheard: too many waiting for their handshake, or no handshake in time
+	KeyRefused        uint64 // connections refused by the network key: another key or none, a replay, bytes that fail authentication
 	FramesSent        uint64 // frames queued for sending
 	FramesReceived    uint64 // frames received
 	BytesSent         uint64 // bytes written to connections
 	BytesReceived     uint64 // bytes read from connections
 	Deliveries        uint64 // messages handed to the application
 	DeliveriesDropped uint64 // messages dropped because Deliveries was full
+
+	// Beacons counts sealed beacons sent, accepted and refused by cause;
+	// zero without a network key.
+	Beacons netkey.BeaconStats
 }
 
 // Node is a running mesh node: one engine on real sockets.
@@ -104,8 +110,10 @@ type Node struct {
 
 	bytesIn, bytesOut, badFrames atomic.Uint64
 	unshaken                     atomic.Int64 // incoming connections before their first frame
-	refused                      atomic.Uint64
+	refused, keyRefused          atomic.Uint64
 	rejects                      *rejectLog
+
+	sealer *netkey.BeaconCodec // seals beacons with the network key; nil without one
 }
 
 // Start starts a node: it listens, joins the multicast group and starts the
@@ -166,9 +174,16 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.dialCtx, n.dialCancel = context.WithCancel(context.Background())
 	n.timers.init(n.epoch)
+	if cfg.NetworkKey != nil {
+		n.sealer = netkey.NewBeaconCodec(cfg.NetworkKey, n.refuseBeacon)
+		n.log.Info("network key on: links and beacons are authenticated and encrypted", "key", cfg.NetworkKey.Fingerprint(), "protocol", netkey.Protocol)
+	}
 	switch {
 	case cfg.Beacons != nil:
 		n.disc = cfg.Beacons
+		if n.sealer != nil {
+			cfg.Beacons.(codecSetter).SetCodec(n.sealer) // checked by Validate
+		}
 	case !cfg.NoMulticast:
 		if mc := n.openDiscovery(ctx); mc != nil {
 			n.disc, n.mc = mc, mc
@@ -315,5 +330,9 @@ func (n *Node) snapshot() Stats {
 	s.BytesReceived = n.bytesIn.Load()
 	s.BadFrames = n.badFrames.Load()
 	s.Refused = n.refused.Load()
+	s.KeyRefused = n.keyRefused.Load()
+	if n.sealer != nil {
+		s.Beacons = n.sealer.Stats()
+	}
 	return s
 }

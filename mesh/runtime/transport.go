@@ -61,6 +61,10 @@ func (n *Node) acceptLoop() {
 			continue
 		}
 		n.unshaken.Add(1)
+		if n.cfg.NetworkKey != nil {
+			n.handshakeAccepted(nc)
+			continue
+		}
 		if !n.post(event{kind: evAccepted, nc: nc}) {
 			n.unshaken.Add(-1)
 			nc.Close()
@@ -85,6 +89,12 @@ func (n *Node) dial(peer mesh.NodeID, addr mesh.Addr) {
 		} else {
 			d := net.Dialer{Timeout: n.cfg.DialTimeout, KeepAlive: -1}
 			nc, err = d.DialContext(n.dialCtx, "tcp", addr.AddrPort().String())
+		}
+		if err == nil && n.cfg.NetworkKey != nil {
+			raw := nc
+			if nc, err = n.secure(raw, true); err != nil {
+				raw.Close()
+			}
 		}
 		if !n.post(event{kind: evDialed, peer: peer, addr: addr, nc: nc, err: err}) && nc != nil {
 			nc.Close()

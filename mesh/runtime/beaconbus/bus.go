@@ -3,7 +3,8 @@
 // without UDP multicast, which the loopback interface usually lacks.
 //
 // One Bus is one segment. A beacon a member sends is encoded in the wire
-// format, as a datagram would be, and handed to every other member that
+// format, as a datagram would be (sealed, for a member with a network key:
+// Port.SetCodec), and handed to every other member that
 // the bus's Reach function lets it reach (partitions), except those that
 // lose it (Loss) or whose queue is full, as a UDP socket drops datagrams it
 // has no room for. Members decode what they receive and skip their own
@@ -64,7 +65,7 @@ func New(opts Options) (*Bus, error) {
 // Join adds a member: the node id, and the IP address its beacons come from
 // (the address its peers dial, with the port the beacon carries).
 func (b *Bus) Join(id mesh.NodeID, ip netip.Addr) *Port {
-	p := &Port{bus: b, id: id, ip: ip, in: make(chan datagram, b.opts.Queue), done: make(chan struct{})}
+	p := &Port{bus: b, id: id, ip: ip, in: make(chan datagram, b.opts.Queue), done: make(chan struct{}), codec: discovery.PlainCodec{}}
 	b.mu.Lock()
 	b.members = append(b.members, p)
 	b.mu.Unlock()
@@ -125,6 +126,7 @@ type Port struct {
 	in    chan datagram
 	done  chan struct{}
 	close sync.Once
+	codec discovery.Codec
 
 	sent, received, foreign, own atomic.Uint64
 }
@@ -137,7 +139,7 @@ func (p *Port) Send(b *mesh.Beacon) error {
 	default:
 	}
 	p.sent.Add(1)
-	p.bus.send(p, mesh.AppendBeacon(nil, b))
+	p.bus.send(p, p.codec.AppendBeacon(nil, b))
 	return nil
 }
 
@@ -147,7 +149,7 @@ func (p *Port) Receive() (mesh.Beacon, netip.Addr, error) {
 	for {
 		select {
 		case d := <-p.in:
-			b, err := mesh.DecodeBeacon(d.data)
+			b, err := p.codec.DecodeBeacon(d.data)
 			switch {
 			case err != nil:
 				p.foreign.Add(1)
@@ -162,6 +164,12 @@ func (p *Port) Receive() (mesh.Beacon, netip.Addr, error) {
 		}
 	}
 }
+
+// SetCodec makes the member encode and decode its beacons with c instead
+// of the plain format, as a node with a network key does (members with
+// another codec then cannot read them). Call it before the first Send or
+// Receive.
+func (p *Port) SetCodec(c discovery.Codec) { p.codec = c }
 
 // Close leaves the bus; a blocked Receive returns.
 func (p *Port) Close() error {
