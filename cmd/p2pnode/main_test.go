@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // asNodeEnv makes the test binary run as p2pnode itself.
@@ -23,7 +25,8 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asNodeEnv) != "" {
 		main()
 	}
-	os.Exit(m.Run())
+	// No goroutine may outlive the tests (go.uber.org/goleak).
+	goleak.VerifyTestMain(m)
 }
 
 func TestHelpAndVersion(t *testing.T) {

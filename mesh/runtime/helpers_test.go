@@ -5,17 +5,18 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	goruntime "runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"p2pmesh/mesh"
 )
 
 // Test helpers: nodes on 127.0.0.1 with short engine timers, collectors of
-// deliveries, polling with deadlines, and a goroutine leak check.
+// deliveries, polling with deadlines, and a goroutine leak check per test (TestMain
+// checks the whole package too).
 
 // testConfig is a node on 127.0.0.1 without multicast, with timers about ten
 // times shorter than the defaults so that tests take a second or two. Only
@@ -146,35 +147,9 @@ func linkedTo(n *testNode, peer mesh.NodeID) bool {
 	return false
 }
 
-// ourGoroutines lists the stacks of goroutines running code of this package
-// or of package discovery (test goroutines excluded).
-func ourGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:goruntime.Stack(buf, true)]
-	var res []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "p2pmesh/mesh/runtime.(*Node)") || strings.Contains(g, "p2pmesh/mesh/discovery.") {
-			res = append(res, g)
-		}
-	}
-	return res
-}
-
-// checkNoLeaks fails when goroutines of a node survive after every node was
-// closed. Register it first, so that it runs after the nodes' cleanups.
+// checkNoLeaks fails the test when goroutines (of its nodes, or of the test
+// itself) outlive it (go.uber.org/goleak, which waits a little for them to
+// end). Register it first, so that it runs after the nodes' cleanups.
 func checkNoLeaks(t *testing.T) {
-	t.Cleanup(func() {
-		deadline := time.Now().Add(2 * time.Second)
-		for {
-			left := ourGoroutines()
-			if len(left) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%d goroutines outlived their nodes:\n%s", len(left), strings.Join(left, "\n\n"))
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	})
+	t.Cleanup(func() { goleak.VerifyNone(t) })
 }

@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net"
-	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 func TestBroadcastReachesEveryNodeOnce(t *testing.T) {
@@ -112,7 +113,6 @@ func TestGracefulCloseIsNoticedAtOnce(t *testing.T) {
 }
 
 func TestCloseLeavesNoGoroutines(t *testing.T) {
-	before := goruntime.NumGoroutine()
 	nodes := startChain(t, 3, nil)
 	waitLinked(t, nodes, 2, 5*time.Second)
 	if _, err := nodes[0].Broadcast([]byte("x")); err != nil {
@@ -122,18 +122,9 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	for _, n := range nodes {
 		n.close(t)
 	}
-	// Close returns after every goroutine has called wg.Done; give them the
-	// moment they need to actually return.
-	deadline := time.Now().Add(time.Second)
-	for left := ourGoroutines(); len(left) > 0; left = ourGoroutines() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines outlived Close:\n%s", len(left), strings.Join(left, "\n\n"))
-		}
-		time.Sleep(time.Millisecond)
-	}
-	waitFor(t, 2*time.Second, "the goroutine count to return to its start", func() bool {
-		return goruntime.NumGoroutine() <= before
-	})
+	// Close returns after every goroutine has called wg.Done; goleak gives
+	// them the moment they need to actually return.
+	goleak.VerifyNone(t)
 }
 
 func TestHandshakeDeadlineAtTheSocket(t *testing.T) {
