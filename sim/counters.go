@@ -14,6 +14,7 @@ type Counters struct {
 	DeliveriesApp     uint64 // messages handed to applications
 	FramesLostInSim   uint64 // frames dropped by loss or partitions
 	ConnectionsOpened uint64
+	KeyRefused        uint64 // dials refused by the network key's handshake
 }
 
 // Counters returns the traffic totals so far.

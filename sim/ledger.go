@@ -37,11 +37,13 @@ type bcast struct {
 }
 
 // NodeState is what judging a broadcast needs to know of a node: whether it
-// is running, since when (its current life), and whether it is a siphoner.
+// is running, since when (its current life), whether it is a siphoner, and
+// which network key it holds (0 for none; equal numbers, equal keys).
 type NodeState struct {
 	Alive     bool
 	StartedAt mesh.Time
 	Siphon    bool
+	Network   int32
 }
 
 // AddNode adds a node to the ledger; it gets the next index.
@@ -132,15 +134,24 @@ func (l *Ledger) Results(node func(NodeIndex) NodeState) []BroadcastResult {
 		b := &l.bcasts[k]
 		r := BroadcastResult{ID: b.id, Origin: b.origin, SentAt: b.sentAt, Transmissions: b.transmissions,
 			LDH: int(b.maxHop)}
+		network := node(b.origin).Network
 		for i := range l.recv {
 			if NodeIndex(i) == b.origin {
 				continue
 			}
-			if n := node(NodeIndex(i)); !n.Alive || n.StartedAt > b.sentAt || n.Siphon {
+			got := i/64 < len(b.got) && b.got[i/64]&(1<<(i%64)) != 0
+			n := node(NodeIndex(i))
+			if n.Network != network {
+				if got {
+					r.Foreign++
+				}
+				continue
+			}
+			if !n.Alive || n.StartedAt > b.sentAt || n.Siphon {
 				continue
 			}
 			r.Alive++
-			if i/64 < len(b.got) && b.got[i/64]&(1<<(i%64)) != 0 {
+			if got {
 				r.Delivered++
 			}
 		}
@@ -184,16 +195,21 @@ type BroadcastResult struct {
 	Origin NodeIndex
 	SentAt mesh.Time
 	// Alive counts the honest nodes other than the origin that were running
-	// when the message was sent and are still running in the same life;
+	// when the message was sent and are still running in the same life,
+	// among those with the origin's network key (or none, as the origin);
 	// Delivered counts those of them that delivered it. Siphoners are not
-	// counted: honest nodes owe them nothing.
+	// counted: honest nodes owe them nothing; nor are nodes with another
+	// network key: they belong to another mesh.
 	Alive, Delivered int
-	Reliability      float64 // Delivered / Alive (1 when Alive is 0)
-	Transmissions    uint64  // Data frames sent carrying it
-	Redundant        uint64  // receptions that were not deliveries
-	RMR              float64 // Transmissions/(n-1) - 1, n = nodes that have it
-	LDH              int     // last delivery hop: the largest hop count
-	LatencyP50       mesh.Time
-	LatencyP99       mesh.Time
-	LatencyMax       mesh.Time
+	// Foreign counts the nodes with another network key than the origin's
+	// that delivered it: a mesh closed by a key keeps it at 0.
+	Foreign       int
+	Reliability   float64 // Delivered / Alive (1 when Alive is 0)
+	Transmissions uint64  // Data frames sent carrying it
+	Redundant     uint64  // receptions that were not deliveries
+	RMR           float64 // Transmissions/(n-1) - 1, n = nodes that have it
+	LDH           int     // last delivery hop: the largest hop count
+	LatencyP50    mesh.Time
+	LatencyP99    mesh.Time
+	LatencyMax    mesh.Time
 }

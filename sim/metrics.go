@@ -69,5 +69,5 @@ func (s *Sim) Broadcasts() []BroadcastResult { return s.metrics.Results(s.nodeSt
 // nodeState tells the Ledger what it needs to know of node i.
 func (s *Sim) nodeState(i NodeIndex) NodeState {
 	n := &s.nodes[i]
-	return NodeState{Alive: n.alive, StartedAt: n.startedAt, Siphon: n.cfg.Siphon}
+	return NodeState{Alive: n.alive, StartedAt: n.startedAt, Siphon: n.cfg.Siphon, Network: n.key}
 }

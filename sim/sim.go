@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"p2pmesh/mesh"
@@ -27,6 +28,7 @@ type Sim struct {
 	conns     []conn  // by slot: the lower half of a LinkID, minus one
 	freeConns []int32 // slots to reuse
 	parts     Partitions
+	keys      []string // network key names; a node's key is an index + 1
 	free      []*packet
 
 	metrics  metrics
@@ -48,6 +50,7 @@ type node struct {
 	gen   uint32 // incarnation, raised at every start and kill
 	part  int32  // partition label; nodes talk only within equal labels
 	seg   int32
+	key   int32 // network key: 0 none, else keys[key-1]; links and beacons only within equal keys
 	alive bool
 	left  bool // the last kill was a graceful leave
 
@@ -136,6 +139,33 @@ func (s *Sim) AddNode(name, group string, cfg mesh.Config, seg int32) (NodeIndex
 	return idx, nil
 }
 
+// SetNetworkKey gives node i the named network key, before it starts. The
+// simulator models what the key does at its transport, not in the engine:
+// a dial between nodes with different keys (or one without) is refused
+// after the handshake's round trips, as the real handshake refuses it, and
+// a beacon reaches only nodes with the sender's key.
+func (s *Sim) SetNetworkKey(i NodeIndex, name string) error {
+	if name == "" {
+		s.nodes[i].key = 0
+		return nil
+	}
+	k := slices.Index(s.keys, name)
+	if k < 0 {
+		s.keys = append(s.keys, name)
+		k = len(s.keys) - 1
+	}
+	s.nodes[i].key = int32(k + 1)
+	return nil
+}
+
+// networkKey names the network key of node n, "" for none.
+func (s *Sim) networkKey(n *node) string {
+	if n.key == 0 {
+		return ""
+	}
+	return s.keys[n.key-1]
+}
+
 // Lookup returns the index of the named node.
 func (s *Sim) Lookup(name string) (NodeIndex, bool) {
 	for i := range s.nodes {
@@ -154,7 +184,7 @@ func (s *Sim) Node(i NodeIndex) NodeInfo {
 	n := &s.nodes[i]
 	info := NodeInfo{Index: i, Name: n.name, Group: n.group, ID: n.id, Addr: n.addr, Segment: s.segs[n.seg].name,
 		Alive: n.alive, Siphon: n.cfg.Siphon, Partitioned: n.part != 0, MaxIn: n.cfg.MaxIn, MaxOut: n.cfg.MaxOut,
-		Starts: n.starts, StartedAt: n.startedAt}
+		Starts: n.starts, StartedAt: n.startedAt, NetworkKey: s.networkKey(n)}
 	if n.eng != nil {
 		info.Load = n.eng.Load()
 		info.Stats = n.eng.Stats()
@@ -176,6 +206,7 @@ type NodeInfo struct {
 	MaxOut      int
 	Starts      uint32
 	StartedAt   mesh.Time
+	NetworkKey  string // the name of the node's network key, "" for none
 	Load        mesh.Load
 	Stats       mesh.Stats
 }

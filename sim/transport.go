@@ -168,6 +168,15 @@ func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
 		s.push(event{at: s.now + delay, kind: evDialFailed, node: from, gen: gen, pkt: p})
 		return
 	}
+	if s.nodes[from].key != s.nodes[to].key {
+		// The network key's handshake fails: the connection opens, the
+		// keys' messages cross once, and the dialer gives up.
+		s.counters.DialFailures++
+		s.counters.KeyRefused++
+		delay := 2*s.latency(from, to) + 2*s.latency(to, from)
+		s.push(event{at: s.now + delay, kind: evDialFailed, node: from, gen: gen, pkt: p})
+		return
+	}
 	s.counters.ConnectionsOpened++
 	id, c := s.newConn(conn{a: from, b: to, genA: gen, genB: s.nodes[to].gen, openA: true, openB: true,
 		cross: s.nodes[from].seg != s.nodes[to].seg})
@@ -308,7 +317,7 @@ func (s *Sim) deliverBeacon(ev *event) {
 	part := s.nodes[from].part
 	for _, m := range seg.members {
 		n := &s.nodes[m]
-		if m == from || !n.alive || n.part != part || s.lost(s.net.BeaconLoss) {
+		if m == from || !n.alive || n.part != part || n.key != s.nodes[from].key || s.lost(s.net.BeaconLoss) {
 			continue
 		}
 		s.trace.record(s.now, evBeacon, m, 0, uint64(ev.pkt.beacon.ID))

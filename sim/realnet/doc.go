@@ -17,6 +17,10 @@
 //   - dark links: both ends of every connection are wrapped so that a link
 //     can fail silently, as when a host dies, instead of with a FIN
 //     (conn.go);
+//   - network keys: every key name of the scenario becomes a real key of
+//     the run (net.go), and the runtime secures the node's links and seals
+//     its beacons with it, so nodes with different keys meet the real
+//     handshake and refuse each other;
 //   - measurement: every node reports its payload traffic through a
 //     runtime.Observer into one sim.Ledger, the simulator's own, so that
 //     broadcasts are judged by the same rules (life.go).

@@ -52,6 +52,7 @@ func (n *Net) start(i sim.NodeIndex) {
 	cfg.Dial = n.dialer(i)
 	cfg.Beacons = n.segs[nd.seg].bus.Join(nd.id, n.loopback)
 	cfg.Observer = lf
+	_, cfg.NetworkKey = n.networkKey(nd)
 	cfg.NoMulticast = true
 	cfg.DialTimeout = n.sc.Network.DialTimeout
 	cfg.IdleTimeout = max(cfg.IdleTimeout, nd.cfg.DeadAfter+5*time.Second)
@@ -160,4 +161,7 @@ func (t *traffic) add(s runtime.Stats) {
 	t.dials += s.Dials
 	t.dialFailures += s.DialFailures
 	t.slowLinks += s.SlowLinks
+	t.keyRefused += s.KeyRefused
+	b := s.Beacons
+	t.beaconsRefused += b.Unkeyed + b.Forged + b.Stale + b.Replayed
 }

@@ -2,16 +2,19 @@ package realnet
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
 	"p2pmesh/mesh"
+	"p2pmesh/mesh/netkey"
 	"p2pmesh/mesh/runtime/beaconbus"
 	"p2pmesh/sim"
 	"p2pmesh/sim/scenario"
@@ -34,6 +37,8 @@ type Net struct {
 	rng      *rand.Rand // node ids, beacon loss seeds
 	loopback netip.Addr
 	segs     []segment
+	keys     []*netkey.Key // by network key number - 1
+	keyNames []string
 	nodes    []*node
 	byID     map[mesh.NodeID]sim.NodeIndex // fixed once the nodes are added
 	byAddr   map[netip.AddrPort]sim.NodeIndex
@@ -63,6 +68,7 @@ type node struct {
 	cfg         mesh.Config
 	ln          net.Listener // the node's port, for the whole run
 	addr        netip.AddrPort
+	key         int32 // network key number, 0 for none: Net.keys[key-1]
 
 	// The runner's goroutine only.
 	alive     bool
@@ -80,6 +86,7 @@ type node struct {
 // traffic sums socket counters over lives.
 type traffic struct {
 	framesSent, bytesSent, dials, dialFailures, slowLinks uint64
+	keyRefused, beaconsRefused                            uint64
 }
 
 // New prepares a run of sc on real sockets; the runner adds the segments
@@ -153,6 +160,41 @@ func (n *Net) AddNode(name, group string, cfg mesh.Config, seg int32) (sim.NodeI
 	return i, nil
 }
 
+// SetNetworkKey gives node i the named network key: a real key, made for
+// the run (from its seed) and shared by every node given the same name. The
+// runtime then secures the node's links and beacons with it, so nodes with
+// different keys meet the real handshake and sealed beacons.
+func (n *Net) SetNetworkKey(i sim.NodeIndex, name string) error {
+	nd := n.nodes[i]
+	if name == "" {
+		nd.key = 0
+		return nil
+	}
+	k := slices.Index(n.keyNames, name)
+	if k < 0 {
+		var key *netkey.Key
+		for key == nil {
+			secret := make([]byte, 0, netkey.MinSecretSize)
+			for len(secret) < netkey.MinSecretSize {
+				secret = binary.LittleEndian.AppendUint64(secret, n.rng.Uint64())
+			}
+			key, _ = netkey.New(secret) // refused only if too regular: draw again
+		}
+		n.keys = append(n.keys, key)
+		n.keyNames = append(n.keyNames, name)
+		k = len(n.keys) - 1
+	}
+	nd.key = int32(k + 1)
+	return nil
+}
+
+func (n *Net) networkKey(nd *node) (string, *netkey.Key) {
+	if nd.key == 0 {
+		return "", nil
+	}
+	return n.keyNames[nd.key-1], n.keys[nd.key-1]
+}
+
 // NodeCount returns the number of nodes ever added.
 func (n *Net) NodeCount() int { return len(n.nodes) }
 
@@ -169,6 +211,7 @@ func (n *Net) Node(i sim.NodeIndex) sim.NodeInfo {
 	info := sim.NodeInfo{Index: i, Name: nd.name, Group: nd.group, ID: nd.id, Addr: mesh.AddrFrom(nd.addr),
 		Segment: n.segs[nd.seg].name, Alive: nd.alive, Siphon: nd.cfg.Siphon, Partitioned: part != 0,
 		MaxIn: nd.cfg.MaxIn, MaxOut: nd.cfg.MaxOut, Starts: nd.starts, StartedAt: nd.startedAt}
+	info.NetworkKey, _ = n.networkKey(nd)
 	if nd.alive && lf != nil {
 		info.Load = lf.rt.Load()
 	}
@@ -209,7 +252,7 @@ func (n *Net) Broadcasts() []sim.BroadcastResult {
 	return readLedger(n, func(l *sim.Ledger) []sim.BroadcastResult {
 		return l.Results(func(i sim.NodeIndex) sim.NodeState {
 			nd := n.nodes[i]
-			return sim.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, Siphon: nd.cfg.Siphon}
+			return sim.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, Siphon: nd.cfg.Siphon, Network: nd.key}
 		})
 	})
 }

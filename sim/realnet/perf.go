@@ -26,6 +26,7 @@ func (n *Net) AddPerf(p *runner.Perf) {
 		t.add(lf.rt.Stats())
 	}
 	p.FramesSent, p.BytesSent, p.Dials, p.DialFailures, p.SlowLinks = t.framesSent, t.bytesSent, t.dials, t.dialFailures, t.slowLinks
+	p.KeyRefused, p.BeaconsRefused = t.keyRefused, t.beaconsRefused
 	if cpu := processCPU(); cpu > 0 {
 		p.CPUSeconds = (cpu - n.cpu0).Seconds()
 	}

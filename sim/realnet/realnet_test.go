@@ -17,16 +17,7 @@ import (
 // The whole path of p2psim --transport tcp: a scenario played by the runner
 // on real nodes, judged by the same code as on the simulator.
 func TestSmallScenarioOverTCP(t *testing.T) {
-	sc, err := scenario.Load("testdata/small.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runner.Run(sc, runner.Options{Network: func(sc *scenario.Scenario, seed uint64) (runner.Network, error) {
-		return New(sc, seed, Options{})
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runOverTCP(t, "testdata/small.yaml")
 	for _, e := range res.Report.Expectations {
 		t.Logf("%v %s: %s", e.OK, e.Name, e.Detail)
 	}
@@ -221,4 +212,39 @@ func TestFrameLossIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "lossy.yaml") || !strings.Contains(err.Error(), "loss") || !strings.Contains(err.Error(), "--transport sim") {
 		t.Fatalf("New with frame loss: %v", err)
 	}
+}
+
+// Network keys over TCP are the real thing: nodes with different keys meet
+// the Noise handshake and sealed beacons of the runtime, and are refused.
+func TestNetworkKeysOverTCP(t *testing.T) {
+	res := runOverTCP(t, "testdata/keys.yaml")
+	for _, e := range res.Failed {
+		t.Errorf("%s: %s", e.Name, e.Detail)
+	}
+	if p := res.Perf; p.KeyRefused == 0 || p.BeaconsRefused == 0 {
+		t.Errorf("perf %+v: want connections and beacons refused by the keys", p)
+	}
+	keys := map[string]int{}
+	for _, n := range res.Report.Nodes {
+		keys[n.NetworkKey]++
+	}
+	if keys["members"] != 4 || keys[""] != 2 || keys["strangers"] != 2 {
+		t.Errorf("report's network keys %v", keys)
+	}
+}
+
+// runOverTCP plays a scenario file on real nodes.
+func runOverTCP(t *testing.T, path string) *runner.Result {
+	t.Helper()
+	sc, err := scenario.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runner.Run(sc, runner.Options{Network: func(sc *scenario.Scenario, seed uint64) (runner.Network, error) {
+		return New(sc, seed, Options{})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

@@ -55,19 +55,22 @@ type Repair struct {
 
 // Node is one node at the end of the run.
 type Node struct {
-	Name      string `json:"name"`
-	Group     string `json:"group,omitempty"`
-	Segment   string `json:"segment"`
-	ID        string `json:"id"`
-	Alive     bool   `json:"alive"`
-	Siphon    bool   `json:"siphon,omitempty"`
-	Starts    int    `json:"starts"`
-	LinksIn   int    `json:"links_in"`
-	LinksOut  int    `json:"links_out"`
-	MaxIn     int    `json:"max_in"`
-	MaxOut    int    `json:"max_out"`
-	Delivered uint64 `json:"delivered"`
-	Redundant uint64 `json:"redundant"`
+	Name    string `json:"name"`
+	Group   string `json:"group,omitempty"`
+	Segment string `json:"segment"`
+	ID      string `json:"id"`
+	Alive   bool   `json:"alive"`
+	Siphon  bool   `json:"siphon,omitempty"`
+	// NetworkKey names the node's network key in the scenario
+	// (`network_key:`); absent for none.
+	NetworkKey string `json:"network_key,omitempty"`
+	Starts     int    `json:"starts"`
+	LinksIn    int    `json:"links_in"`
+	LinksOut   int    `json:"links_out"`
+	MaxIn      int    `json:"max_in"`
+	MaxOut     int    `json:"max_out"`
+	Delivered  uint64 `json:"delivered"`
+	Redundant  uint64 `json:"redundant"`
 }
 
 // Broadcast is the outcome of one broadcast.
@@ -83,6 +86,9 @@ type Broadcast struct {
 	RMR           float64 `json:"rmr"`
 	LDH           int     `json:"ldh"`
 	LatencyMS     Latency `json:"latency_ms"`
+	// Foreign counts deliveries by nodes with another network key than
+	// the origin's (not counted in Alive and Delivered); absent when 0.
+	Foreign int `json:"foreign,omitempty"`
 }
 
 // Latency summarises delivery latencies in milliseconds.

@@ -18,7 +18,7 @@ func (r *run) report(end time.Duration) *report.Report {
 	for i := 0; i < s.NodeCount(); i++ {
 		info := s.Node(sim.NodeIndex(i))
 		rep.Nodes = append(rep.Nodes, report.Node{Name: info.Name, Group: info.Group, Segment: info.Segment,
-			ID: info.ID.String(), Alive: info.Alive, Siphon: info.Siphon, Starts: int(info.Starts),
+			ID: info.ID.String(), Alive: info.Alive, Siphon: info.Siphon, NetworkKey: info.NetworkKey, Starts: int(info.Starts),
 			LinksIn: int(info.Load.In), LinksOut: int(info.Load.Out), MaxIn: info.MaxIn, MaxOut: info.MaxOut,
 			Delivered: s.NodeDelivered(sim.NodeIndex(i)), Redundant: s.NodeRedundant(sim.NodeIndex(i))})
 	}
@@ -30,6 +30,7 @@ func (r *run) report(end time.Duration) *report.Report {
 			SentAtMS: ms(b.SentAt), Alive: b.Alive, Delivered: b.Delivered, Reliability: round(b.Reliability),
 			Transmissions: b.Transmissions, Redundant: b.Redundant, RMR: round(b.RMR), LDH: b.LDH,
 			LatencyMS: report.Latency{P50: ms(b.LatencyP50), P99: ms(b.LatencyP99), Max: ms(b.LatencyMax)},
+			Foreign:   b.Foreign,
 		})
 		sum.ReliabilityMin = min(sum.ReliabilityMin, b.Reliability)
 		sum.ReliabilityMean += b.Reliability

@@ -128,6 +128,22 @@ func (r *run) measure(x *scenario.Expectation) (float64, string, bool) {
 		return float64(over), "nodes above their link limits", true
 	case scenario.ExpDuplicates:
 		return float64(s.DuplicateDeliveries()), "duplicate deliveries to applications", true
+	case scenario.ExpForeignDeliveries:
+		bs, desc := window()
+		v := 0
+		for _, b := range bs {
+			v += b.Foreign
+		}
+		return float64(v), "deliveries to nodes without the origin's network key over " + desc, true
+	case scenario.ExpForeignLinks:
+		t := s.Topology()
+		v := 0
+		for _, e := range t.Edges {
+			if s.Node(e[0]).NetworkKey != s.Node(e[1]).NetworkKey {
+				v++
+			}
+		}
+		return float64(v), "links between nodes with different network keys", true
 	}
 	return 0, fmt.Sprintf("unknown expectation kind %v", x.Kind), false
 }

@@ -26,6 +26,9 @@ type Network interface {
 	// node runs only once started.
 	AddSegment(name string) int32
 	AddNode(name, group string, cfg mesh.Config, seg int32) (sim.NodeIndex, error)
+	// SetNetworkKey gives node i, before it starts, the named network key:
+	// it links with, and hears the beacons of, nodes with the same key only.
+	SetNetworkKey(i sim.NodeIndex, name string) error
 	NodeCount() int
 	// Node describes node i now.
 	Node(i sim.NodeIndex) sim.NodeInfo

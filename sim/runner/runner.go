@@ -57,6 +57,11 @@ type Perf struct {
 	Dials        uint64 `json:"dials,omitempty"`
 	DialFailures uint64 `json:"dial_failures,omitempty"`
 	SlowLinks    uint64 `json:"slow_links,omitempty"`
+	// KeyRefused counts connections refused by the network key's
+	// handshake, BeaconsRefused sealed beacons refused (another key or
+	// none, forged, stale, replayed): nodes with different keys at work.
+	KeyRefused     uint64 `json:"key_refused,omitempty"`
+	BeaconsRefused uint64 `json:"beacons_refused,omitempty"`
 	// CPUSeconds is the process's user and system time during the run.
 	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 }
@@ -163,6 +168,11 @@ func (r *run) addNodes() error {
 		idx, err := r.s.AddNode(d.Name, d.Group, cfg, seg)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.sc.File, err)
+		}
+		if d.NetworkKey != "" {
+			if err := r.s.SetNetworkKey(idx, d.NetworkKey); err != nil {
+				return fmt.Errorf("%s: node %s: %w", r.sc.File, d.Name, err)
+			}
 		}
 		r.names[d.Name] = idx
 		r.topo.Nodes = append(r.topo.Nodes, report.TopoNode{Name: d.Name, Group: d.Group, Segment: d.Segment, Siphon: cfg.Siphon})

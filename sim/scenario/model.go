@@ -121,6 +121,10 @@ type NodeDecl struct {
 	// StaticPeer names the node this one keeps a static link to, or "".
 	// Config.StaticPeers is left empty: the runner fills in the address.
 	StaticPeer string
+	// NetworkKey names the node's network key (`network_key:`), "" for
+	// none. Nodes link and hear beacons only within one key (or among
+	// nodes without one).
+	NetworkKey string
 	// Config is the node's configuration, validated (with a placeholder
 	// static peer when StaticPeer is set).
 	Config mesh.Config
@@ -209,6 +213,8 @@ type Start struct {
 	// StaticPeer names an earlier node every new node keeps a static link
 	// to, or "".
 	StaticPeer string
+	// NetworkKey names the nodes' network key, or "" for none.
+	NetworkKey string
 	// Config is the nodes' configuration: the file's node config, the
 	// action's `node:` overrides, and Siphon/MaxIn=0 for `siphon: true`.
 	Config mesh.Config
@@ -309,6 +315,12 @@ const (
 	// ExpDuplicates is the number of application-level duplicate deliveries
 	// so far.
 	ExpDuplicates
+	// ExpForeignDeliveries is the number of deliveries, of the broadcasts
+	// in the window, by nodes whose network key differs from the origin's.
+	ExpForeignDeliveries
+	// ExpForeignLinks is the number of links now between running nodes
+	// with different network keys.
+	ExpForeignLinks
 )
 
 type valueKind uint8
@@ -338,6 +350,8 @@ var expectKinds = []struct {
 	{"min_degree", ExpMinDegree, valCount, false},
 	{"link_limits", ExpLinkLimits, valBool, false},
 	{"duplicates", ExpDuplicates, valCount, false},
+	{"foreign_deliveries", ExpForeignDeliveries, valCount, true},
+	{"foreign_links", ExpForeignLinks, valCount, false},
 }
 
 // String returns the YAML key of the kind.

@@ -399,3 +399,32 @@ func TestDocExamples(t *testing.T) {
 		t.Errorf("found %d complete examples in docs/scenarios.md, want at least 2", blocks)
 	}
 }
+
+func TestNetworkKeyDeclared(t *testing.T) {
+	src := `name: keys
+timeline:
+  - start: {count: 2, network_key: members}
+  - start: {count: 1, prefix: x}
+expect:
+  - foreign_deliveries: {eq: 0, after: 1s}
+  - foreign_links: {max: 0}
+`
+	sc, err := Parse("keys.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Timeline[0].Start.NetworkKey != "members" {
+		t.Errorf("start action network key %q", sc.Timeline[0].Start.NetworkKey)
+	}
+	for i, want := range []string{"members", "members", ""} {
+		if got := sc.Nodes[i].NetworkKey; got != want {
+			t.Errorf("node %s: network key %q, want %q", sc.Nodes[i].Name, got, want)
+		}
+	}
+	if k := sc.Expect[0]; k.Kind != ExpForeignDeliveries || k.After != time.Second || *k.Max != 0 {
+		t.Errorf("expectation %+v", k)
+	}
+	if k := sc.Expect[1]; k.Kind != ExpForeignLinks || k.Name != "foreign_links <= 0" {
+		t.Errorf("expectation %+v", k)
+	}
+}

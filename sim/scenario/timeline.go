@@ -205,6 +205,7 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 		{"prefix", &prefix},
 		{"static_peer", &st.StaticPeer},
 		{"siphon", &siphon},
+		{"network_key", &st.NetworkKey},
 		{"node", func(_, v *yaml.Node) { override = v }},
 	})
 	n = resolve(n)
@@ -255,6 +256,9 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 	}
 	if kv, ok := got.val("static_peer"); ok {
 		p.nodeRef(kv.v, "static_peer", st.StaticPeer)
+	}
+	if kv, ok := got.val("network_key"); ok {
+		p.ident(kv.v, "network_key", st.NetworkKey)
 	}
 	p.extend(n, "start", at, st.Over)
 
@@ -311,7 +315,7 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 		t.groups[st.Group] = append(t.groups[st.Group], len(p.sc.Nodes))
 		p.sc.Nodes = append(p.sc.Nodes, NodeDecl{
 			Name: name, Segment: st.Segment, Group: st.Group, StaticPeer: st.StaticPeer,
-			Config: st.Config, StartAt: startAt, Action: index, Pos: pos,
+			NetworkKey: st.NetworkKey, Config: st.Config, StartAt: startAt, Action: index, Pos: pos,
 		})
 	}
 	return st
