@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"p2pmesh/mesh"
+	"p2pmesh/mesh/netkey"
 	meshrt "p2pmesh/mesh/runtime"
 )
 
@@ -30,6 +31,9 @@ import (
 // mesh.NewFrameReader, the writer batching frames into 16 KiB writes.
 // /tcp-window is the same with the mesh's window of messages in flight
 // (below), for latencies comparable with the mesh's.
+//
+// /flood-key and /tree-key are the same with a network key
+// (runtime.Config.NetworkKey): every link encrypted and authenticated.
 //
 // BenchmarkThroughput/flood and /tree: 20 socket runtimes (runtime.Start,
 // no multicast, 127.0.0.1) in the broadcast mode named; node i has nodes
@@ -66,8 +70,11 @@ var tcpBaseline atomic.Uint64
 func BenchmarkThroughput(b *testing.B) {
 	b.Run("tcp", func(b *testing.B) { benchTCPBaseline(b, 0) })
 	b.Run("tcp-window", func(b *testing.B) { benchTCPBaseline(b, throughputWindow) })
-	b.Run("flood", func(b *testing.B) { benchMeshThroughput(b, mesh.ModeFlood) })
-	b.Run("tree", func(b *testing.B) { benchMeshThroughput(b, mesh.ModeTree) })
+	b.Run("flood", func(b *testing.B) { benchMeshThroughput(b, mesh.ModeFlood, nil) })
+	b.Run("tree", func(b *testing.B) { benchMeshThroughput(b, mesh.ModeTree, nil) })
+	key := benchKey(b)
+	b.Run("flood-key", func(b *testing.B) { benchMeshThroughput(b, mesh.ModeFlood, key) })
+	b.Run("tree-key", func(b *testing.B) { benchMeshThroughput(b, mesh.ModeTree, key) })
 }
 
 // stamp writes the sequence number and the send time into a payload.
@@ -199,8 +206,8 @@ type receiver struct {
 	last  time.Duration // since t0
 }
 
-func benchMeshThroughput(b *testing.B, mode mesh.Mode) {
-	nodes := startThroughputMesh(b, mode)
+func benchMeshThroughput(b *testing.B, mode mesh.Mode, key *netkey.Key) {
+	nodes := startThroughputMesh(b, mode, key)
 	sender, others := nodes[0], nodes[1:]
 
 	// Every delivery of message seq bumps got[seq]; the delivery that
@@ -386,7 +393,7 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 // startThroughputMesh starts the nodes, node i with nodes i-1 … i-5 as
 // static peers, and waits until each has the links those imply. The nodes
 // are closed when the benchmark ends.
-func startThroughputMesh(b *testing.B, mode mesh.Mode) []*meshrt.Node {
+func startThroughputMesh(b *testing.B, mode mesh.Mode, key *netkey.Key) []*meshrt.Node {
 	b.Helper()
 	nodes := make([]*meshrt.Node, throughputNodes)
 	for i := range nodes {
@@ -394,6 +401,7 @@ func startThroughputMesh(b *testing.B, mode mesh.Mode) []*meshrt.Node {
 		cfg.Listen = "127.0.0.1:0"
 		cfg.NoMulticast = true
 		cfg.Mesh.Mode = mode
+		cfg.NetworkKey = key
 		for j := max(0, i-cfg.Mesh.MaxOut); j < i; j++ {
 			cfg.Peers = append(cfg.Peers, nodes[j].Addr().String())
 		}
@@ -429,6 +437,15 @@ func startThroughputMesh(b *testing.B, mode mesh.Mode) []*meshrt.Node {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return nodes
+}
+
+// benchKey is the network key of the keyed variants.
+func benchKey(b *testing.B) *netkey.Key {
+	k, err := netkey.New([]byte("0123456789abcdefghijklmnopqrstuvwxyz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return k
 }
 
 func closeNode(b *testing.B, nd *meshrt.Node) {
