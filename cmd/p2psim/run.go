@@ -37,6 +37,7 @@ Examples:
   p2psim run scenarios/*.yaml --seed 42 --out results/
   p2psim run scenarios/mass-failure.yaml --no-render
   p2psim run scenarios/quickstart.yaml --transport tcp --out out-tcp/
+  p2psim run scenarios/scale-100k.yaml --no-render --cpuprofile cpu.pprof --memprofile mem.pprof
 
 Exit status: 0 every expectation holds, 1 an expectation failed (the summary
 says which and by how much), 2 usage error or invalid scenario.
@@ -51,6 +52,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
 	quiet := fs.BoolP("quiet", "q", false, "print only failures")
 	transport := fs.String("transport", "sim", "sim (the deterministic simulator) or tcp (real nodes on loopback TCP, in wall-clock time)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs (and of writing their reports) to this file, for go tool pprof")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file when the last run's simulation ends (before its report is assembled)")
 	fs.Usage = func() { fmt.Fprintf(stderr, runUsage, fs.FlagUsages()) }
 	if err := fs.Parse(args); err != nil {
 		if err == pflag.ErrHelp {
@@ -111,6 +114,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		names[sc.Name] = sc.File
 	}
 
+	prof, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "p2psim run: %v\n", err)
+		return exitInvalid
+	}
 	status := exitOK
 	for _, sc := range scs {
 		dir := *out
@@ -120,6 +128,14 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		opts := runner.Options{Seed: *seed, HasSeed: fs.Changed("seed"), Network: network}
 		if showProgress {
 			opts.Progress = progressPrinter(stderr, sc.Name)
+		}
+		last := sc == scs[len(scs)-1]
+		if last {
+			opts.Finished = func() {
+				if perr := prof.writeHeap(); perr != nil {
+					fmt.Fprintf(stderr, "p2psim run: %v\n", perr)
+				}
+			}
 		}
 		res, err := runner.Run(sc, opts)
 		if showProgress {
@@ -140,6 +156,12 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "p2psim run: %v\n", werr)
 			status = max(status, exitInvalid)
 			continue
+		}
+		if last {
+			if perr := prof.stop(); perr != nil {
+				fmt.Fprintf(stderr, "p2psim run: %v\n", perr)
+				status = max(status, exitInvalid)
+			}
 		}
 		printSummary(stdout, res, dir, *quiet)
 		printPerf(stderr, sc.Name, res.Perf)

@@ -23,6 +23,10 @@ type Options struct {
 	// Network, if set, builds the network to play the scenario on, for the
 	// given seed; nil means the simulator.
 	Network func(sc *scenario.Scenario, seed uint64) (Network, error)
+	// Finished, if set, is called when the run reaches its end time, while
+	// the network is still in memory and before the report is assembled
+	// (p2psim writes its heap profile there).
+	Finished func()
 }
 
 // Result is what a run produced.
@@ -119,6 +123,9 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 		}
 	}
 	wall := time.Since(wallStart).Seconds()
+	if opts.Finished != nil {
+		opts.Finished()
+	}
 	if err := s.Err(); err != nil {
 		r.errs = append(r.errs, err)
 	}
