@@ -2,17 +2,28 @@ package mesh
 
 // Discovery: LAN beacons paced by a Trickle timer (RFC 6206).
 //
-// A node beacons only when it has something to offer: free incoming slots,
-// its own need for links (below the minimum degree, which marks the beacon
-// needy), or room it would make for a needy node it just heard. The Trickle interval starts at BeaconMin and doubles up to BeaconMax
-// while nothing changes; it resets to BeaconMin when the node becomes needy or
-// hears a needy node (a newcomer needs to learn of offers quickly), and a
-// silent node whose slots free up resumes at BeaconMax. Within an interval a settled node stays
-// silent if it already heard BeaconRedundancy beacons, so a segment of any
-// size sends only a few beacons per interval once joined; a node with nothing
-// to offer sends none at all. Needy nodes are not suppressed: a mass join
-// costs one beacon per joining node per interval until each has its minimum
-// degree, and then falls silent.
+// A node beacons only when it has something to offer (free incoming slots,
+// or room it would make for a needy node it just heard) or when it needs
+// help. The Trickle interval starts at BeaconMin and doubles up to BeaconMax
+// while nothing changes; it resets to BeaconMin when the node becomes needy
+// or hears a needy node, and a silent node whose slots free up resumes at
+// BeaconMax. Within an interval a node that offers stays silent if it
+// already heard BeaconRedundancy beacons, so a segment of any size sends
+// only a few beacons per interval; a node with nothing to offer sends none.
+//
+// A node below its minimum degree (needy) does not offer: it is busy
+// getting its own links. It beacons, marked needy, to beg, and full nodes
+// make room for it. A newcomer begs only when it heard of no peer with a
+// free slot within the last BeaconMin: otherwise it dials the offers it
+// hears and the peers it is referred to (exchange.go), and the offers of the
+// few nodes that speak in each interval serve every newcomer of the segment
+// at once. So a LAN that joins all together costs a few beacons per interval
+// rather than one per newcomer; since every beacon is heard by the whole
+// segment, newcomers announcing themselves would cost the square of its
+// size. A node that had its minimum degree and lost it (its neighbours
+// crashed) begs at every interval whatever it knows: what it knows may have
+// died with its links, and beacons from the living are what heals a mesh
+// after a mass failure quickly.
 
 type trickle struct {
 	interval Time // current Trickle interval I
@@ -21,6 +32,7 @@ type trickle struct {
 	heard    int  // beacons heard in the current interval (c)
 	fired    bool // t has passed in this interval
 	dormant  bool // nothing to offer: no timer armed
+	joined   bool // the node has had its minimum degree since it started
 }
 
 // offering reports whether a beacon would tell others anything useful.
@@ -62,7 +74,8 @@ func (t *trickle) fire(e *Engine) {
 	if !t.fired {
 		t.fired = true
 		needy := e.needy()
-		if e.offering() && (needy || t.heard < e.cfg.BeaconRedundancy) {
+		begging := needy && (e.beacon.joined || !e.known.hasOffer(e))
+		if e.offering() && (begging || !needy && t.heard < e.cfg.BeaconRedundancy) {
 			h := e.hello()
 			e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags}})
 		}
@@ -81,6 +94,9 @@ func (t *trickle) fire(e *Engine) {
 // at the slowest pace, so that the slot is advertised without turning every
 // link change of a large segment into a burst of beacons.
 func (t *trickle) linksChanged(e *Engine) {
+	if !e.needy() {
+		t.joined = true
+	}
 	switch {
 	case e.needy():
 		t.reset(e)

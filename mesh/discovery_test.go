@@ -111,3 +111,105 @@ func countKind(outs []mesh.Output, k mesh.OutputKind) int {
 	}
 	return n
 }
+
+// A LAN whose nodes all join within a few seconds costs a few beacons per
+// interval, not one per newcomer: each beacon reaches every node of the
+// segment, so newcomers announcing themselves would cost the square of its
+// size. Newcomers dial the offers they hear and the peers they are referred
+// to; once joined, nodes stop dialing for more links (rotation is off here,
+// as it keeps a few dials going on purpose).
+func TestLANJoinWaveCostsFewBeaconsAndDials(t *testing.T) {
+	const n = 1000
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	s, err := sim.New(3, sim.DefaultNetwork())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := s.AddSegment("lan")
+	for i := 0; i < n; i++ {
+		idx, _ := s.AddNode("n", "", cfg, seg)
+		s.Start(idx, time.Duration(i)*4*time.Second/n)
+	}
+	s.RunFor(30 * time.Second)
+	join := s.Counters()
+	t.Logf("join of %d nodes over 4 s: %d beacons, %d receptions, %d dials, %d connections",
+		n, join.Beacons, join.BeaconReceptions, join.Dials, join.ConnectionsOpened)
+	if c := components(s); c != 1 {
+		t.Fatalf("%d components after the join", c)
+	}
+	if d := minDegree(s); d < 2 {
+		t.Fatalf("a node has %d links after the join", d)
+	}
+	// Before: 126 beacons (76 receptions per node) and 51 dials per node.
+	if per := float64(join.BeaconReceptions) / n; per > 40 {
+		t.Fatalf("%.0f beacon receptions per node during the join; want at most 40", per)
+	}
+	if per := float64(join.Dials) / n; per > 25 {
+		t.Fatalf("%.1f dials per node during the join; want at most 25", per)
+	}
+	s.RunFor(30 * time.Second)
+	settled := s.Counters()
+	dials := settled.Dials - join.Dials
+	t.Logf("settled, 30 s: %d beacons, %d dials", settled.Beacons-join.Beacons, dials)
+	// Before: 57 dials per node per 30 s, nearly all refused: the nodes
+	// still short of outgoing links dialed full peers on stale news.
+	if dials > n {
+		t.Fatalf("%d dials in 30 s of a settled LAN of %d nodes; want fewer than one per node", dials, n)
+	}
+}
+
+// A newcomer below its minimum degree that heard of a peer with room dials
+// it and keeps quiet; it begs (a needy beacon, so that full nodes make room)
+// only when it heard of nobody with room lately.
+func TestNeedyNodeDialsOffersInsteadOfBegging(t *testing.T) {
+	h := newHand(t, 1, mesh.DefaultConfig())
+	h.until(100 * time.Millisecond)
+	h.hearOffer(2, 5)
+	outs := h.until(time.Second) // the dial decision, then the first speaking point
+	if d := dials(outs); len(d) != 1 || d[0] != 2 {
+		t.Fatalf("dials %v, want the peer that offered", d)
+	}
+	if n := countKind(outs, mesh.OutBeacon); n != 0 {
+		t.Fatalf("%d beacons from a newcomer whose dial is in flight", n)
+	}
+	// The dial fails, and the offer grows old: the node begs.
+	h.take(h.e.HandleDialFailed(h.now, 2, peerAddr(2)))
+	begged := false
+	for h.now < 20*time.Second && !begged {
+		for _, o := range h.until(h.now + 10*time.Millisecond) {
+			switch {
+			case o.Kind == mesh.OutDial:
+				h.take(h.e.HandleDialFailed(h.now, o.Peer, o.Addr))
+			case o.Kind == mesh.OutBeacon && o.Beacon.Flags&mesh.HelloNeedy != 0:
+				begged = true
+			}
+		}
+	}
+	if !begged {
+		t.Fatal("a needy node that knows nobody with room did not beg")
+	}
+}
+
+// A node that had its minimum degree and lost it begs at once, even though
+// it knows peers with room: they may have died with its links.
+func TestNodeThatLostItsLinksBegs(t *testing.T) {
+	h := newHand(t, 1, mesh.DefaultConfig())
+	h.hearOffer(2, 5)
+	h.hearOffer(3, 5)
+	if d := dials(h.until(500 * time.Millisecond)); len(d) != 2 {
+		t.Fatalf("dials %v, want both offers", d)
+	}
+	h.link(2, 2, mesh.Load{In: 1, FreeIn: 4})
+	h.link(3, 3, mesh.Load{In: 1, FreeIn: 4})
+	h.alive(10*time.Second, 2, 3) // the beacon interval grows
+	h.hearOffer(4, 5)
+	h.take(h.e.HandleLinkClosed(h.now, 2)) // below the minimum again
+	begged := false
+	for _, o := range h.until(h.now + time.Second) {
+		begged = begged || o.Kind == mesh.OutBeacon && o.Beacon.Flags&mesh.HelloNeedy != 0
+	}
+	if !begged {
+		t.Fatal("a node that lost its links did not beg within BeaconMin")
+	}
+}

@@ -13,14 +13,19 @@
 //
 // The rules it implements, one file each:
 //
-//   - discovery.go: LAN beacons paced by a Trickle timer (fast while links are
-//     wanted, slowing down and finally silent when there is nothing to offer),
-//     with suppression so a segment of any size sends only a few per period.
+//   - discovery.go: LAN beacons paced by a Trickle timer (slowing down and
+//     finally silent when there is nothing to offer), with suppression so a
+//     segment of any size sends only a few per period, even while all its
+//     nodes join: newcomers dial the offers they hear and beg for room only
+//     when they heard of none.
 //   - knownpeers.go: the passive list of known peers fed by beacons and by peer
 //     exchange, bounded and expiring.
+//   - exchange.go: peer exchange, and referrals of refused dialers to
+//     neighbours with room.
 //   - links.go: dialing, the handshake, link limits (5 in, 5 out by default),
-//     load-aware peer choice, and the tie-break that keeps exactly one link per
-//     pair of nodes when both dial at once.
+//     load-aware peer choice, the backoff of the search for links beyond the
+//     minimum degree, and the tie-break that keeps exactly one link per pair
+//     of nodes when both dial at once.
 //   - freeriders.go: anti-siphoning: peers that take links but offer none
 //     get at most a small share of an honest node's incoming slots.
 //   - healing.go: keepalives, dead-link detection, replacing lost links,

@@ -65,6 +65,7 @@ type Engine struct {
 	answerNeedyUntil Time            // a needy node was heard: announce even when full
 	timers           [numTimers]Time // due time of each armed timer, 0 when disarmed
 
+	hunt         hunt // backoff of dials for links beyond the minimum
 	seq          uint64
 	seen         seenCache
 	tree         treeState

@@ -50,3 +50,48 @@ func TestPeerExchangeJoinsSegments(t *testing.T) {
 	}
 	broadcastAndCheck(t, s, 20)
 }
+
+// A full node that refuses a dialer names its neighbours with free slots
+// first (a referral), and the dialer's next try goes to one of them.
+func TestFullNodeRefersRefusedDialer(t *testing.T) {
+	b := newHand(t, 1, mesh.DefaultConfig())
+	withRoom := map[mesh.NodeID]bool{10: true, 11: true}
+	for p := mesh.NodeID(10); p < 15; p++ {
+		load := mesh.Load{In: 5, Out: 5}
+		if withRoom[p] {
+			load = mesh.Load{In: 1, Out: 2, FreeIn: 4}
+		}
+		b.take(b.e.HandleLinkOpened(b.now, mesh.LinkID(p), mesh.Incoming, 0, peerAddr(p)))
+		hello := mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: p, Instance: 1, Port: 9000, Load: load}}
+		sendOf(t, b.take(b.e.HandleFrame(b.now, mesh.LinkID(p), &hello)), mesh.FrameWelcome)
+	}
+	b.take(b.e.HandleLinkOpened(b.now, 20, mesh.Incoming, 0, peerAddr(20)))
+	hello := mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 20, Instance: 2000, Port: 9000, Load: mesh.Load{In: 2, Out: 2, FreeIn: 3}}}
+	outs := b.take(b.e.HandleFrame(b.now, 20, &hello))
+	referral := sendOf(t, outs, mesh.FramePeers)
+	reject := sendOf(t, outs, mesh.FrameReject)
+	if reject.Reason != mesh.ReasonFull {
+		t.Fatalf("refused with %v, want full", reject.Reason)
+	}
+	named := map[mesh.NodeID]bool{}
+	for _, p := range referral.Peers {
+		named[p.ID] = true
+	}
+	if len(named) != 2 || !named[10] || !named[11] {
+		t.Fatalf("referral names %v, want exactly the neighbours with room (10 and 11)", referral.Peers)
+	}
+
+	// The dialer's side.
+	a := newHand(t, 20, mesh.DefaultConfig())
+	a.hearOffer(1, 1)
+	if d := dials(a.until(time.Second)); len(d) != 1 || d[0] != 1 {
+		t.Fatalf("dials %v, want node 1", d)
+	}
+	sendOf(t, a.take(a.e.HandleLinkOpened(a.now, 1, mesh.Outgoing, 1, peerAddr(1))), mesh.FrameHello)
+	a.take(a.e.HandleFrame(a.now, 1, referral))
+	a.take(a.e.HandleFrame(a.now, 1, reject))
+	next := dials(a.until(2 * time.Second))
+	if len(next) == 0 || !named[next[0]] {
+		t.Fatalf("after the referral the dialer tried %v, want 10 or 11", next)
+	}
+}

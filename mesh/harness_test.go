@@ -1,6 +1,7 @@
 package mesh_test
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -91,4 +92,104 @@ func broadcastAndCheck(t testing.TB, s *sim.Sim, from sim.NodeIndex) sim.Broadca
 		t.Fatalf("%d duplicate deliveries to applications", d)
 	}
 	return r
+}
+
+// hand drives one engine by hand, input by input, and keeps the timers it
+// asks for, so that a test can let virtual time pass.
+type hand struct {
+	t      testing.TB
+	e      *mesh.Engine
+	now    time.Duration
+	timers map[mesh.TimerKind]time.Duration
+}
+
+func newHand(t testing.TB, id mesh.NodeID, cfg mesh.Config) *hand {
+	t.Helper()
+	cfg.Port = 9000
+	e, err := mesh.New(cfg, id, uint64(id)*100, rand.New(rand.NewPCG(uint64(id), 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hand{t: t, e: e, timers: map[mesh.TimerKind]time.Duration{}}
+	h.take(e.Start(0))
+	return h
+}
+
+// take copies outs and records the timers among them.
+func (h *hand) take(outs []mesh.Output) []mesh.Output {
+	outs = append([]mesh.Output(nil), outs...)
+	for _, o := range outs {
+		if o.Kind == mesh.OutTimer {
+			h.timers[o.Timer] = o.At
+		}
+	}
+	return outs
+}
+
+// until fires every timer due up to t, in time order, and returns all the
+// outputs they caused.
+func (h *hand) until(t time.Duration) []mesh.Output {
+	var all []mesh.Output
+	for {
+		kind, at := mesh.TimerKind(0), time.Duration(-1)
+		for k, due := range h.timers {
+			if due <= t && (at < 0 || due < at || due == at && k < kind) {
+				kind, at = k, due
+			}
+		}
+		if at < 0 {
+			break
+		}
+		delete(h.timers, kind)
+		h.now = max(h.now, at)
+		all = append(all, h.take(h.e.HandleTimer(h.now, kind))...)
+	}
+	h.now = max(h.now, t)
+	return all
+}
+
+// hearOffer makes the engine hear a beacon of peer id offering free slots.
+func (h *hand) hearOffer(id mesh.NodeID, free uint8) []mesh.Output {
+	return h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: mesh.Load{FreeIn: free}}, peerAddr(id)))
+}
+
+// link establishes an outgoing link to peer id (which answers Welcome with
+// the given load) on link number lid, and returns the outputs.
+func (h *hand) link(lid mesh.LinkID, id mesh.NodeID, load mesh.Load) []mesh.Output {
+	h.t.Helper()
+	sendOf(h.t, h.take(h.e.HandleLinkOpened(h.now, lid, mesh.Outgoing, id, peerAddr(id))), mesh.FrameHello)
+	welcome := mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: load}}
+	return h.take(h.e.HandleFrame(h.now, lid, &welcome))
+}
+
+// alive lets time pass until t while the peers of links lids keep pinging,
+// and returns the outputs.
+func (h *hand) alive(t time.Duration, lids ...mesh.LinkID) []mesh.Output {
+	ping := mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 1, FreeIn: 4}}
+	var all []mesh.Output
+	for h.now < t {
+		all = append(all, h.until(min(h.now+500*time.Millisecond, t))...)
+		for _, lid := range lids {
+			all = append(all, h.take(h.e.HandleFrame(h.now, lid, &ping))...)
+		}
+	}
+	return all
+}
+
+// dials returns the peers dialed in outs.
+func dials(outs []mesh.Output) []mesh.NodeID {
+	var ids []mesh.NodeID
+	for _, o := range outs {
+		if o.Kind == mesh.OutDial {
+			ids = append(ids, o.Peer)
+		}
+	}
+	return ids
+}
+
+// peerAddr is the listen address the hand-driven tests give node id.
+func peerAddr(id mesh.NodeID) mesh.Addr {
+	a := mesh.Addr{Port: 9000}
+	a.IP[14], a.IP[15] = byte(id>>8), byte(id)
+	return a
 }

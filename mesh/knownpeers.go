@@ -13,6 +13,7 @@ type knownPeer struct {
 	retryAt  Time // no dial before this
 	fails    uint8
 	lan      bool // heard by beacon: on our LAN
+	refused  bool // it refused us for lack of room, and has not spoken to us since
 }
 
 type knownPeers struct {
@@ -42,7 +43,14 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 			p.fails, p.retryAt = 0, 0
 		}
 		p.addr = addr
-		p.freeIn = load.FreeIn
+		// A refusal is first-hand news: second-hand news of free slots
+		// (peer exchange, instance 0) may be older, and does not undo it.
+		if instance != 0 {
+			p.refused = false
+		}
+		if !p.refused {
+			p.freeIn = load.FreeIn
+		}
 		p.heard = e.now
 		p.lan = p.lan || lan
 		return
@@ -111,6 +119,7 @@ func (k *knownPeers) forget(id NodeID) {
 func (k *knownPeers) full(e *Engine, id NodeID) {
 	if i := k.index(id); i >= 0 {
 		k.list[i].freeIn = 0
+		k.list[i].refused = true
 		k.list[i].retryAt = e.now + e.cfg.DialBackoff
 	}
 }
@@ -217,6 +226,18 @@ func (k *knownPeers) dialable(e *Engine, i int) bool {
 func (k *knownPeers) hasAlternative(e *Engine) bool {
 	for i := range k.list {
 		if k.dialable(e, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasOffer reports whether the node heard, within the last BeaconMin, of a
+// peer with a free slot that it is not linked to (it may be dialing it).
+func (k *knownPeers) hasOffer(e *Engine) bool {
+	for i := range k.list {
+		p := &k.list[i]
+		if p.freeIn > 0 && e.now-p.heard <= e.cfg.BeaconMin && e.peerLink(p.id) < 0 {
 			return true
 		}
 	}

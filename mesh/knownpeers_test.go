@@ -58,3 +58,25 @@ func TestPassiveListKeepsRemotePeers(t *testing.T) {
 		t.Fatalf("after a better remote peer: %d LAN, %d remote, known=%v", lan, remote, e.known.index(200) >= 0)
 	}
 }
+
+// A refusal is first-hand news: second-hand news of free slots (peer
+// exchange) does not undo it, the peer's own word (a beacon) does.
+func TestRefusalOutranksHearsay(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Port = 1
+	e, err := New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := Addr{IP: [16]byte{10, 0, 0, 2}, Port: 7000}
+	e.known.observe(e, 2, addr, 5, Load{FreeIn: 3}, true)
+	e.known.full(e, 2)
+	e.known.observe(e, 2, addr, 0, Load{FreeIn: 4}, false)
+	if p := e.known.list[e.known.index(2)]; p.freeIn != 0 {
+		t.Fatalf("hearsay of %d free slots undid a refusal", p.freeIn)
+	}
+	e.known.observe(e, 2, addr, 5, Load{FreeIn: 1}, true)
+	if p := e.known.list[e.known.index(2)]; p.freeIn != 1 {
+		t.Fatalf("the peer's own beacon of 1 free slot left %d", p.freeIn)
+	}
+}

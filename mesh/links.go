@@ -1,7 +1,9 @@
 package mesh
 
-// Links: dialing, the handshake, link limits, load-aware choice of peers and
-// the tie-break that keeps one link per pair of nodes.
+// Links: dialing, the handshake, link limits, load-aware choice of peers, the
+// search for links beyond the minimum degree (one dial at a time, backing
+// off after refusals; see hunt) and the tie-break that keeps one link per
+// pair of nodes.
 //
 // A link is established in three steps: the dialer's transport connects and
 // the dialer sends Hello; the acceptor answers Welcome (or Reject and close).
@@ -113,6 +115,9 @@ func (e *Engine) HandleLinkClosed(now Time, id LinkID) []Output {
 	e.begin(now)
 	if i := e.linkIndex(id); i >= 0 {
 		l := e.links[i]
+		if l.state == linkEstablished {
+			e.hunt = hunt{} // replace the lost link at once
+		}
 		e.dropLink(i)
 		if l.state == linkHandshaking && l.dir == Outgoing {
 			e.dialFailed(l.peer, l.addr, l.static)
@@ -141,6 +146,9 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 			e.onWelcome(i, &f.Hello)
 		case l.dir == Outgoing && f.Type == FrameReject:
 			e.onReject(i, f.Reason)
+		case l.dir == Outgoing && f.Type == FramePeers:
+			// A referral: the peer is full and names others (see refer).
+			e.onPeers(i, f.Peers)
 		default:
 			e.protocolError(i)
 		}
@@ -238,7 +246,9 @@ func (e *Engine) onHello(i int, h *Hello) {
 	}
 	if int(e.Load().In) >= e.cfg.MaxIn {
 		if h.Flags&(HelloNeedy|HelloPriority) == 0 || freeRider || !e.evictFor() {
-			e.reject(e.linkIndex(lid), ReasonFull)
+			i = e.linkIndex(lid)
+			e.refer(i)
+			e.reject(i, ReasonFull)
 			return
 		}
 	}
@@ -310,6 +320,9 @@ func (e *Engine) onReject(i int, r Reason) {
 	switch r {
 	case ReasonFull:
 		e.known.full(e, l.peer)
+		if !l.static {
+			e.hunt.refused(e)
+		}
 	case ReasonSelf:
 		e.markStaticSelf(l.addr)
 	case ReasonFreeRider:
@@ -337,6 +350,9 @@ func (e *Engine) establish(i int) {
 	l.state = linkEstablished
 	l.lan = e.known.onLAN(l.peer)
 	l.since = e.now
+	if l.dir == Outgoing {
+		e.hunt = hunt{}
+	}
 	e.stats.LinksOpened++
 	e.linkCountChanged()
 }
@@ -356,6 +372,9 @@ func (e *Engine) closeLink(i int, r Reason, notify bool) {
 		e.send(i, Frame{Type: FrameLeave, Reason: r})
 	}
 	e.emit(Output{Kind: OutClose, Link: l.id, Peer: l.peer, Reason: r})
+	if l.state == linkEstablished && r != ReasonSurplus && r != ReasonDuplicate {
+		e.hunt = hunt{} // a link was lost: replace it at once
+	}
 	e.dropLink(i)
 }
 
@@ -495,8 +514,20 @@ func (e *Engine) fillLinks() {
 		e.dials = append(e.dials, dial{peer: 0, addr: sp.addr, static: true})
 		e.emit(Output{Kind: OutDial, Addr: sp.addr})
 	}
+	if !e.hunt.allowed(e) {
+		return
+	}
 	e.bridgeLAN()
-	for n := e.wantOut(); n > 0; n-- {
+	// Beyond the minimum degree dial one at a time, so that each try uses
+	// what the last one taught (a refusal, a referral) instead of a crowd
+	// of nodes all dialing the same peers on the same stale news. Below it,
+	// dial every free outgoing slot at once: after a mass failure many of
+	// the known peers are dead, and each of them costs a dial timeout.
+	n := e.wantOut()
+	if !e.needy() {
+		n = min(n, 1-e.pendingOut())
+	}
+	for ; n > 0; n-- {
 		k := e.known.pick(e)
 		if k == nil {
 			break
@@ -513,6 +544,33 @@ func (e *Engine) linkedToAddr(a Addr) bool {
 		}
 	}
 	return false
+}
+
+// hunt slows down the search for outgoing links beyond the minimum degree
+// once peers refuse them for lack of room. In a mesh where every node has as
+// many incoming slots as outgoing links, the last free slots are scarce and
+// the news of them is stale by the time it travels: without a backoff, the
+// nodes still short of outgoing links would dial full peers again and again.
+// A node below its minimum degree is never held back, and gaining an
+// outgoing link or losing any link ends the backoff.
+type hunt struct {
+	refusals uint8
+	until    Time
+}
+
+// refused records a refusal for lack of room.
+func (h *hunt) refused(e *Engine) {
+	if h.refusals < 255 {
+		h.refusals++
+	}
+	if h.refusals > 3 {
+		h.until = e.now + backoff(e.cfg.DialBackoff, h.refusals-3)
+	}
+}
+
+// allowed reports whether the node may dial for more links now.
+func (h *hunt) allowed(e *Engine) bool {
+	return e.now >= h.until || int(e.Load().Degree())+e.pendingOut() < e.cfg.MinLinks
 }
 
 // backoff doubles base for every failure after the first, up to 64×.
@@ -532,6 +590,9 @@ func backoff(base Time, fails uint8) Time {
 // one of them with priority, dropping an outgoing link if it has no room.
 // With static peers bridging LANs, this keeps LANs from becoming islands.
 func (e *Engine) bridgeLAN() {
+	if len(e.statics) == 0 {
+		return
+	}
 	for i := range e.links {
 		if e.links[i].lan || (e.links[i].peer != 0 && e.known.onLAN(e.links[i].peer)) {
 			return

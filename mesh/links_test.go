@@ -115,7 +115,7 @@ func dialTo(t *testing.T, e *mesh.Engine, peer mesh.NodeID, at mesh.Addr) {
 	t.Fatalf("engine %s did not dial %s: %v", e.ID(), peer, outs)
 }
 
-func sendOf(t *testing.T, outs []mesh.Output, ft mesh.FrameType) *mesh.Frame {
+func sendOf(t testing.TB, outs []mesh.Output, ft mesh.FrameType) *mesh.Frame {
 	t.Helper()
 	for _, o := range outs {
 		if o.Kind == mesh.OutSend && o.Frame.Type == ft {
@@ -215,5 +215,72 @@ func TestConfigRejectsSiphoningLimits(t *testing.T) {
 	cfg.MaxIn, cfg.MaxOut = 2, 5
 	if err := cfg.Validate(); err == nil {
 		t.Fatal("max_in < max_out accepted")
+	}
+}
+
+// A node that has its minimum degree and keeps being refused for lack of
+// room backs off: the last free slots of a mesh are scarce, and dialing full
+// peers on stale news costs the whole network. Gaining an outgoing link ends
+// the backoff.
+func TestHuntForMoreLinksBacksOff(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	h.hearOffer(2, 5)
+	h.hearOffer(3, 5)
+	first := dials(h.until(time.Second))
+	if len(first) != 2 {
+		t.Fatalf("a newcomer dialed %v, want both offers", first)
+	}
+	h.link(2, 2, mesh.Load{In: 1, FreeIn: 4})
+	h.link(3, 3, mesh.Load{In: 1, FreeIn: 4})
+	for p := mesh.NodeID(100); p < 130; p++ {
+		h.hearOffer(p, 5)
+	}
+	// Refuse every dial, without a referral.
+	var times []time.Duration
+	lid := mesh.LinkID(100)
+	refuse := func(outs []mesh.Output) {
+		for _, p := range dials(outs) {
+			times = append(times, h.now)
+			lid++
+			sendOf(t, h.take(h.e.HandleLinkOpened(h.now, lid, mesh.Outgoing, p, peerAddr(p))), mesh.FrameHello)
+			reject := mesh.Frame{Type: mesh.FrameReject, Reason: mesh.ReasonFull}
+			h.take(h.e.HandleFrame(h.now, lid, &reject))
+		}
+	}
+	// The two links stay alive: their peers ping.
+	step := func() []mesh.Output { return h.alive(h.now+10*time.Millisecond, 2, 3) }
+	for h.now < 61*time.Second {
+		refuse(step())
+	}
+	// Three tries, then waits of 1, 2, 4, 8, 16 and 32 s (give or take a
+	// maintenance period): about ten dials in a minute rather than hundreds.
+	if len(times) < 6 || len(times) > 12 {
+		t.Fatalf("%d dials in a minute of refusals, at %v; want 6 to 12", len(times), times)
+	}
+	for k := 4; k < len(times); k++ {
+		if gap := times[k] - times[k-1]; gap < time.Second<<(k-4) {
+			t.Fatalf("dial %d came %v after the previous one; want at least %v (dials at %v)", k, gap, time.Second<<(k-4), times)
+		}
+	}
+	// Success ends the backoff: once the waiting dial is accepted, the next
+	// one comes at the next maintenance.
+	start := h.now
+	var next []mesh.NodeID
+	for h.now < start+time.Minute && len(next) == 0 {
+		next = dials(step())
+	}
+	lid++
+	sendOf(t, h.take(h.e.HandleLinkOpened(h.now, lid, mesh.Outgoing, next[0], peerAddr(next[0]))), mesh.FrameHello)
+	welcome := mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: next[0], Instance: 1, Port: 9000, Load: mesh.Load{In: 1, FreeIn: 4}}}
+	h.take(h.e.HandleFrame(h.now, lid, &welcome))
+	start = h.now
+	var again []mesh.NodeID
+	for h.now < start+1500*time.Millisecond && len(again) == 0 {
+		again = dials(step())
+	}
+	if len(again) == 0 {
+		t.Fatal("no dial within 1.5 s of gaining an outgoing link: the backoff did not end")
 	}
 }

@@ -31,12 +31,20 @@ func TestNodesFindEachOtherByMulticast(t *testing.T) {
 	waitFor(t, 2*time.Second, "the broadcast", func() bool {
 		return nodes[1].count("found you") == 1 && nodes[2].count("found you") == 1
 	})
+	// Every node took part in discovery, by multicast: a newcomer that
+	// hears an offer dials it without a beacon of its own (mesh/discovery.go),
+	// so some nodes only listen.
+	sent := 0
 	for i, n := range nodes {
 		s := n.Stats().Discovery
 		t.Logf("node %d: %+v", i, s)
-		if s.Sent == 0 || s.Received == 0 {
-			t.Errorf("node %d sent %d and received %d beacons", i, s.Sent, s.Received)
+		sent += int(s.Sent)
+		if s.Sent == 0 && s.Received == 0 {
+			t.Errorf("node %d neither sent nor received a beacon", i)
 		}
+	}
+	if sent == 0 {
+		t.Error("no node sent a beacon")
 	}
 }
 
