@@ -48,6 +48,7 @@ type conn struct {
 	id      mesh.LinkID
 	nc      net.Conn
 	remote  netip.AddrPort
+	local   netip.AddrPort
 	q       chan []byte   // encoded frames; closed by the loop when done
 	flushed chan struct{} // closed by the writer after a clean flush
 
@@ -76,6 +77,9 @@ func (n *Node) newConn(nc net.Conn, dir mesh.Direction) *conn {
 	}
 	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		c.remote = ta.AddrPort()
+	}
+	if ta, ok := nc.LocalAddr().(*net.TCPAddr); ok {
+		c.local = ta.AddrPort()
 	}
 	n.conns[c.id] = c
 	n.wg.Add(2)

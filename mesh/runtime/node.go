@@ -39,6 +39,7 @@ type LinkInfo struct {
 	Peer     mesh.NodeID
 	Addr     netip.AddrPort // the peer's listen address
 	Remote   netip.AddrPort // the other end of the TCP connection
+	Local    netip.AddrPort // this end of the TCP connection
 	Dir      mesh.Direction
 	Since    time.Time
 	PeerLoad mesh.Load
@@ -275,7 +276,7 @@ func (n *Node) Links() []LinkInfo {
 			li := LinkInfo{Link: l.Link, Peer: l.Peer, Addr: l.Addr.AddrPort(), Dir: l.Dir,
 				Since: n.epoch.Add(l.Since), PeerLoad: l.PeerLoad}
 			if c := n.conns[l.Link]; c != nil {
-				li.Remote = c.remote
+				li.Remote, li.Local = c.remote, c.local
 				li.Queued = len(c.q)
 			}
 			res = append(res, li)
