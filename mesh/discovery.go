@@ -113,15 +113,9 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 		return e.out
 	}
 	e.beacon.heard++
-	e.known.observe(e, b.ID, from.WithPort(b.Port), b.Instance, b.Load, true)
-	// A linked peer with a new instance restarted: the link belongs to its
-	// previous life.
-	for i := 0; i < len(e.links); i++ {
-		l := &e.links[i]
-		if l.peer == b.ID && l.state == linkEstablished && l.peerInst != b.Instance {
-			e.closeLink(i, ReasonDead, false)
-			i--
-		}
+	if e.beaconContradictsLink(b) || !e.known.observe(e, b.ID, from.WithPort(b.Port), b.Instance, b.Load, newsBeacon) {
+		e.stats.BeaconConflicts++
+		return e.out // a replay, or a stranger using the peer's id (claims.go)
 	}
 	if b.Flags&HelloNeedy != 0 && !e.linkedOrPending(b.ID) {
 		// A node below its minimum degree (a newcomer, a restarted node, a

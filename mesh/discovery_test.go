@@ -86,7 +86,8 @@ func TestKnownPeersExpire(t *testing.T) {
 }
 
 // A restarted node is noticed by its new instance id: the link to its
-// previous life is dropped at once.
+// previous life is dropped as soon as the restarted node's Hello arrives
+// (or its beacon, once the old link has gone quiet: claims.go).
 func TestRestartIsNoticed(t *testing.T) {
 	s := newLAN(t, 4, 6, mesh.DefaultConfig())
 	s.RunFor(10 * time.Second)

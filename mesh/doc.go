@@ -22,6 +22,9 @@
 //     exchange, bounded and expiring.
 //   - exchange.go: peer exchange, and referrals of refused dialers to
 //     neighbours with room.
+//   - claims.go: beacons are claims anybody can make; they never close a live
+//     link nor move a peer a handshake confirmed, and dials that keep failing
+//     slow down instead of becoming a dial storm.
 //   - links.go: dialing, the handshake, link limits (5 in, 5 out by default),
 //     load-aware peer choice, the backoff of the search for links beyond the
 //     minimum degree, and the tie-break that keeps exactly one link per pair

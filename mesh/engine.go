@@ -24,6 +24,9 @@ type Stats struct {
 	IHaves        uint64 // tree mode: message ids announced
 	FreeRiders    uint64 // links refused or closed as free riders
 	ProtocolError uint64 // frames that broke the protocol
+
+	BeaconConflicts uint64 // beacons ignored: they contradict a live link or a confirmed address (claims.go)
+	DialPauses      uint64 // dial rounds put off because dials kept failing (claims.go)
 }
 
 // LinkInfo describes one established link.
@@ -65,7 +68,11 @@ type Engine struct {
 	answerNeedyUntil Time            // a needy node was heard: announce even when full
 	timers           [numTimers]Time // due time of each armed timer, 0 when disarmed
 
-	hunt         hunt // backoff of dials for links beyond the minimum
+	hunt           hunt   // backoff of dials for links beyond the minimum
+	dialFails      int    // dials of claimed peers failed in a row (claims.go)
+	dialPauseUntil Time   // no dial of a claimed peer before this
+	strangers      [2]int // nodes first heard of by beacon in this and the last maintenance period (claims.go)
+
 	seq          uint64
 	seen         seenCache
 	tree         treeState
@@ -133,6 +140,10 @@ func (e *Engine) Load() Load {
 	}
 	return Load{In: clamp8(in), Out: clamp8(out), FreeIn: clamp8(free)}
 }
+
+// KnownPeers returns how many peers the passive list holds: at most
+// PassiveSize, whatever the LAN says.
+func (e *Engine) KnownPeers() int { return len(e.known.list) }
 
 // Links appends the established links to dst and returns it.
 func (e *Engine) Links(dst []LinkInfo) []LinkInfo {

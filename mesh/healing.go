@@ -40,6 +40,7 @@ func (e *Engine) maintain() {
 		e.treePulse()
 	}
 	e.known.expire(e)
+	e.newPeriodOfStrangers()
 	e.expireBans()
 	if now >= e.nextExchange {
 		e.nextExchange = now + e.cfg.ExchangeInterval
@@ -68,7 +69,8 @@ func (e *Engine) rotatePeriod() Time {
 // the peers with free slots. The dropped peer now has a
 // free slot and says so in its beacons, so in a saturated mesh each rotation
 // opens a gap that some other node fills: a random edge swap that keeps the
-// overlay mixed. The old peer is not dialed again for a while.
+// overlay mixed. The old peer is not dialed again for a while. A node does
+// not rotate while its LAN is flooded with strangers (claims.go).
 func (e *Engine) rotate() {
 	load := e.Load()
 	if int(load.Out) < e.cfg.MaxOut || e.pendingOut() > 0 || load.Degree() <= e.cfg.MinLinks {
@@ -76,6 +78,9 @@ func (e *Engine) rotate() {
 	}
 	if !e.known.hasAlternative(e) {
 		return // nobody else to link to: keep what we have
+	}
+	if e.lanFlooded() {
+		return // the alternatives are most likely bogus (claims.go)
 	}
 	if e.cfg.Mode == ModeTree && !e.hasLazyOutgoing() {
 		return // every outgoing link carries the broadcast tree: keep them

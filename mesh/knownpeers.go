@@ -14,7 +14,24 @@ type knownPeer struct {
 	fails    uint8
 	lan      bool // heard by beacon: on our LAN
 	refused  bool // it refused us for lack of room, and has not spoken to us since
+	// confirmed: a handshake on a connection we dialed to addr answered
+	// with this id. Claims (beacons, peer exchange) do not move a confirmed
+	// peer (see claims.go); a failed dial takes the confirmation back.
+	confirmed bool
 }
+
+// news says where news of a peer comes from.
+type news uint8
+
+const (
+	newsBeacon   news = iota + 1 // a beacon heard on our LAN: a claim
+	newsExchange                 // peer exchange: a claim, second hand
+	newsHello                    // the peer's own Hello on a connection it opened
+	newsWelcome                  // the peer's Welcome on a connection we dialed: evidence
+)
+
+// claim reports news that anybody could have made up.
+func (n news) claim() bool { return n == newsBeacon || n == newsExchange }
 
 type knownPeers struct {
 	list []knownPeer
@@ -31,16 +48,24 @@ func (k *knownPeers) index(id NodeID) int {
 
 // observe records news of a peer. Direct news (beacons, handshakes) carries
 // the instance, and a new instance clears the peer's failures; exchanged news
-// has instance 0. lan marks news from a beacon.
-func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, load Load, lan bool) {
+// has instance 0. It reports false when it ignored a claim that contradicts
+// a confirmed address.
+func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, load Load, src news) bool {
 	if id == e.id || id == 0 || addr.Port == 0 {
-		return
+		return true
 	}
+	lan := src == newsBeacon
 	if i := k.index(id); i >= 0 {
 		p := &k.list[i]
+		if p.confirmed && src.claim() && addr != p.addr {
+			return false
+		}
 		if instance != 0 && instance != p.instance {
 			p.instance = instance
 			p.fails, p.retryAt = 0, 0
+		}
+		if addr != p.addr {
+			p.confirmed = false
 		}
 		p.addr = addr
 		// A refusal is first-hand news: second-hand news of free slots
@@ -53,12 +78,16 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		}
 		p.heard = e.now
 		p.lan = p.lan || lan
-		return
+		p.confirmed = p.confirmed || src == newsWelcome
+		return true
 	}
-	entry := knownPeer{id: id, addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: lan}
+	entry := knownPeer{id: id, addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: lan, confirmed: src == newsWelcome}
+	if src == newsBeacon {
+		e.strangerHeard()
+	}
 	if len(k.list) < e.cfg.PassiveSize {
 		k.list = append(k.list, entry)
-		return
+		return true
 	}
 	// Full: replace the least useful entry (fewest free slots, then the
 	// stalest) if the newcomer is at least as useful — but keep a share of
@@ -96,6 +125,7 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 	if worst >= 0 && (force || !worse(&entry, &k.list[worst])) {
 		k.list[worst] = entry
 	}
+	return true
 }
 
 // remoteShare: at least 1/remoteShare of the passive list is kept for peers
@@ -143,6 +173,7 @@ func (k *knownPeers) failed(e *Engine, id NodeID) {
 		return
 	}
 	p := &k.list[i]
+	p.confirmed = false // its address may have changed: claims may move it again
 	p.fails++
 	if p.fails >= 3 {
 		k.forget(id)
@@ -210,6 +241,15 @@ func (k *knownPeers) pickWhere(e *Engine, allowFull bool, keep func(*knownPeer) 
 }
 
 func (p *knownPeer) onLAN() bool { return p.lan }
+
+func (p *knownPeer) isConfirmed() bool { return p.confirmed }
+
+// unconfirm lets claims move peer again (it restarted, perhaps elsewhere).
+func (k *knownPeers) unconfirm(id NodeID) {
+	if i := k.index(id); i >= 0 {
+		k.list[i].confirmed = false
+	}
+}
 
 // onLAN reports whether peer was heard by beacon.
 func (k *knownPeers) onLAN(id NodeID) bool {

@@ -207,7 +207,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 	if h.Port != 0 {
 		l.addr = l.addr.WithPort(h.Port)
 	}
-	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, false)
+	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, newsHello)
 
 	// Another link or dial to the same node?
 	for j := range e.links {
@@ -268,8 +268,9 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 	l := &e.links[i]
 	lid := l.id
 	if h.ID == 0 || (l.peer != 0 && h.ID != l.peer) {
-		// Somebody else answers at that address now.
+		// Somebody else answers at that address now (or a beacon lied).
 		e.known.forget(l.peer)
+		e.claimFailed()
 		e.protocolError(i)
 		return
 	}
@@ -286,8 +287,9 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 			}
 		}
 	}
-	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, false)
+	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, newsWelcome)
 	e.known.succeeded(h.ID)
+	e.claimHeld()
 	// A static dial learns the peer's id only now: if another link to the
 	// same node exists, both ends keep the one the smaller id dialed.
 	for j := range e.links {
@@ -471,6 +473,7 @@ func (e *Engine) dialFailed(peer NodeID, addr Addr, static bool) {
 		return
 	}
 	e.known.failed(e, peer)
+	e.claimFailed()
 }
 
 func (e *Engine) markStaticSelf(addr Addr) {
@@ -514,7 +517,7 @@ func (e *Engine) fillLinks() {
 		e.dials = append(e.dials, dial{peer: 0, addr: sp.addr, static: true})
 		e.emit(Output{Kind: OutDial, Addr: sp.addr})
 	}
-	if !e.hunt.allowed(e) {
+	if !e.hunt.allowed(e) || e.dialsPaused() {
 		return
 	}
 	e.bridgeLAN()
@@ -528,7 +531,7 @@ func (e *Engine) fillLinks() {
 		n = min(n, 1-e.pendingOut())
 	}
 	for ; n > 0; n-- {
-		k := e.known.pick(e)
+		k := e.pickPeer()
 		if k == nil {
 			break
 		}

@@ -1,0 +1,275 @@
+package mesh_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"p2pmesh/mesh"
+)
+
+// Claims and evidence (claims.go): beacons are claims that anybody can make;
+// they never undo what a handshake established.
+
+func hostAddr(host byte, port uint16) mesh.Addr {
+	a := mesh.Addr{Port: port}
+	a.IP[15] = host
+	return a
+}
+
+// linkedEngine returns engine 1 with link 1 established to node 2 at
+// 10.0.0.2:9000 (instance 200), which it dialed after a beacon.
+func linkedEngine(t *testing.T) *mesh.Engine {
+	t.Helper()
+	e := newEngine(t, 1)
+	b := hostAddr(2, 9000)
+	dialTo(t, e, 2, b)
+	e.HandleLinkOpened(time.Second, 1, mesh.Outgoing, 2, b)
+	e.HandleFrame(time.Second, 1, &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{In: 1, FreeIn: 4}}})
+	if !linked(e, 2) {
+		t.Fatal("setup: no link to node 2")
+	}
+	return e
+}
+
+func linked(e *mesh.Engine, peer mesh.NodeID) bool {
+	for _, l := range e.Links(nil) {
+		if l.Peer == peer {
+			return true
+		}
+	}
+	return false
+}
+
+// dialsOf returns the addresses of the dials in outs.
+func dialsOf(outs []mesh.Output) []mesh.Addr {
+	var res []mesh.Addr
+	for _, o := range outs {
+		if o.Kind == mesh.OutDial {
+			res = append(res, o.Addr)
+		}
+	}
+	return res
+}
+
+func TestBeaconsCannotCloseALiveLink(t *testing.T) {
+	e := linkedEngine(t)
+	now := 1100 * time.Millisecond
+	for _, tc := range []struct {
+		what string
+		b    mesh.Beacon
+		from mesh.Addr
+	}{
+		{"a beacon of an earlier life (replayed)", mesh.Beacon{ID: 2, Instance: 199, Port: 9000}, hostAddr(2, 0)},
+		{"a new instance (a flipped bit)", mesh.Beacon{ID: 2, Instance: 200 ^ 1<<40, Port: 9000}, hostAddr(2, 0)},
+		{"a bogus port", mesh.Beacon{ID: 2, Instance: 200, Port: 9999}, hostAddr(2, 0)},
+		{"another host, a bogus port", mesh.Beacon{ID: 2, Instance: 7, Port: 1234}, hostAddr(66, 0)},
+	} {
+		now += 10 * time.Millisecond
+		outs := e.HandleBeacon(now, &tc.b, tc.from)
+		if countKind(outs, mesh.OutClose) > 0 || !linked(e, 2) {
+			t.Fatalf("%s closed the live link: %v", tc.what, outs)
+		}
+	}
+	if got := e.Stats().BeaconConflicts; got != 4 {
+		t.Errorf("BeaconConflicts = %d, want 4", got)
+	}
+	// The real beacon, again, is no conflict.
+	e.HandleBeacon(now, &mesh.Beacon{ID: 2, Instance: 200, Port: 9000}, hostAddr(2, 0))
+	if got := e.Stats().BeaconConflicts; got != 4 {
+		t.Errorf("the peer's own beacon counted as a conflict")
+	}
+
+	// Once the link has gone quiet (nothing heard for more than 2 s, halfway
+	// from the 1 s keepalive to the 3 s DeadAfter), a new life is believed:
+	// the peer restarted, on another port, and is dialed there.
+	now = time.Second + 2100*time.Millisecond
+	outs := copyOuts(e.HandleBeacon(now, &mesh.Beacon{ID: 2, Instance: 201, Port: 9001, Load: mesh.Load{FreeIn: 5}}, hostAddr(2, 0)))
+	if countKind(outs, mesh.OutClose) != 1 || linked(e, 2) {
+		t.Fatalf("the quiet link to a restarted peer was kept: %v", outs)
+	}
+	outs = e.HandleTimer(now+time.Second, mesh.TimerDial)
+	if d := dialsOf(outs); len(d) != 1 || d[0] != hostAddr(2, 9001) {
+		t.Fatalf("dials after the restart: %v, want 10.0.0.2:9001", d)
+	}
+}
+
+func TestClaimsDoNotMoveAConfirmedPeer(t *testing.T) {
+	e := linkedEngine(t)
+	now := 2 * time.Second
+	e.HandleLinkClosed(now, 1) // the connection broke; node 2 stays known, confirmed
+	// A stranger claims node 2 lives elsewhere.
+	e.HandleBeacon(now, &mesh.Beacon{ID: 2, Instance: 200, Port: 6666, Load: mesh.Load{FreeIn: 5}}, hostAddr(66, 0))
+	if got := e.Stats().BeaconConflicts; got != 1 {
+		t.Errorf("BeaconConflicts = %d, want 1", got)
+	}
+	// The dial goes to the confirmed address (there may be two: the
+	// replacement and one scheduled by the beacon; all go there).
+	var dials []mesh.Addr
+	for step := 0; step < 20 && len(dials) == 0; step++ {
+		now += 100 * time.Millisecond
+		dials = append(dials, dialsOf(e.HandleTimer(now, mesh.TimerDial))...)
+		dials = append(dials, dialsOf(e.HandleTimer(now, mesh.TimerMaintain))...)
+	}
+	if len(dials) == 0 || dials[0] != hostAddr(2, 9000) {
+		t.Fatalf("dialed %v, want the confirmed 10.0.0.2:9000", dials)
+	}
+	// That dial fails: node 2 may really have moved, and its next beacon is
+	// believed.
+	e.HandleDialFailed(now, 2, hostAddr(2, 9000))
+	e.HandleBeacon(now, &mesh.Beacon{ID: 2, Instance: 201, Port: 9001, Load: mesh.Load{FreeIn: 5}}, hostAddr(2, 0))
+	if got := e.Stats().BeaconConflicts; got != 1 {
+		t.Errorf("the beacon after a failed dial counted as a conflict (%d)", got)
+	}
+	dials = nil
+	for step := 0; step < 100 && len(dials) == 0; step++ {
+		now += 100 * time.Millisecond
+		dials = append(dials, dialsOf(e.HandleTimer(now, mesh.TimerDial))...)
+		dials = append(dials, dialsOf(e.HandleTimer(now, mesh.TimerMaintain))...)
+	}
+	if len(dials) == 0 || dials[0] != hostAddr(2, 9001) {
+		t.Fatalf("dialed %v, want the new address 10.0.0.2:9001", dials)
+	}
+}
+
+// engineDriver runs one engine in virtual time: it keeps its timers, fires
+// them when due, and answers its dials with answer.
+type engineDriver struct {
+	e      *mesh.Engine
+	timers map[mesh.TimerKind]time.Duration
+	now    time.Duration
+	dials  int
+	answer func(now time.Duration, o mesh.Output) // nil: every dial fails
+	link   mesh.LinkID
+}
+
+func (d *engineDriver) apply(outs []mesh.Output) {
+	outs = copyOuts(outs)
+	for _, o := range outs {
+		switch o.Kind {
+		case mesh.OutTimer:
+			d.timers[o.Timer] = o.At
+		case mesh.OutDial:
+			d.dials++
+
+			if d.answer != nil {
+				d.answer(d.now, o)
+			} else {
+				d.apply(d.e.HandleDialFailed(d.now, o.Peer, o.Addr))
+			}
+		}
+	}
+}
+
+// advance moves time to until in steps of step, firing due timers and
+// calling every(now) at each step.
+func (d *engineDriver) advance(until, step time.Duration, every func(now time.Duration)) {
+	for d.now < until {
+		d.now += step
+		if every != nil {
+			every(d.now)
+		}
+		for k, at := range d.timers {
+			if at != 0 && at <= d.now {
+				d.timers[k] = 0
+				d.apply(d.e.HandleTimer(d.now, k))
+			}
+		}
+	}
+}
+
+// floodBeacons returns a source of valid-looking beacons with random ids,
+// instances and ports (where nothing listens), claiming every free slot and
+// need there is, from one host.
+func floodBeacons(seed uint64) func() (mesh.Beacon, mesh.Addr) {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	return func() (mesh.Beacon, mesh.Addr) {
+		return mesh.Beacon{ID: mesh.NodeID(rng.Uint64() | 1<<63), Instance: rng.Uint64(), Port: uint16(1024 + rng.IntN(60000)),
+			Load: mesh.Load{FreeIn: 255}, Flags: mesh.HelloNeedy}, hostAddr(66, 0)
+	}
+}
+
+// A flood of bogus beacons (1,000 a second, every one a stranger at a port
+// where nothing listens) against a node that wants links: it dials them,
+// but not in a storm, and its passive list stays bounded.
+func TestBogusBeaconFloodPausesDials(t *testing.T) {
+	e := newEngine(t, 1)
+	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
+	d.apply(e.HandleTimer(time.Second, mesh.TimerMaintain))
+	next := floodBeacons(1)
+	d.advance(60*time.Second, time.Millisecond, func(now time.Duration) {
+		b, from := next()
+		d.apply(e.HandleBeacon(now, &b, from))
+	})
+	t.Logf("60 s of 1,000 bogus beacons a second: %d dials, %d paused rounds", d.dials, e.Stats().DialPauses)
+	// Without pacing it dials 18,660 times here: every failure makes room
+	// for the next dial within at most 250 ms, five at a time.
+	if d.dials > 100 {
+		t.Errorf("%d dials in 60 s of bogus beacons: a dial storm", d.dials)
+	}
+	if e.Stats().DialPauses == 0 {
+		t.Error("no dial round was paused")
+	}
+	if k, max := e.KnownPeers(), e.Config().PassiveSize; k > max {
+		t.Errorf("%d known peers, more than the passive list's %d", k, max)
+	}
+}
+
+// A node whose outgoing links are all in use does not rotate one of them
+// away while the LAN is flooded with strangers: it would give up a working
+// link for a bogus one. Once the flood is over it rotates again.
+func TestNoRotationDuringABeaconFlood(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.Port = 9000
+	cfg.MaxIn, cfg.MaxOut, cfg.MinLinks = 1, 1, 1 // one link out, one in: rotation may act
+	cfg.RotateInterval = 2 * time.Second
+	e, err := mesh.New(cfg, 1, 100, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
+	d.apply(e.Start(0))
+	b := hostAddr(2, 9000)
+	d.answer = func(now time.Duration, o mesh.Output) {
+		if o.Addr != b {
+			d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
+			return
+		}
+		d.link++
+		d.apply(e.HandleLinkOpened(now, d.link, mesh.Outgoing, o.Peer, o.Addr))
+		d.apply(e.HandleFrame(now, d.link, &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{In: 1, FreeIn: 4}}}))
+	}
+	d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 5}}, b))
+	// Node 3 links in.
+	const in = mesh.LinkID(1000)
+	d.apply(e.HandleLinkOpened(0, in, mesh.Incoming, 0, hostAddr(3, 0)))
+	d.apply(e.HandleFrame(0, in, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 3, Instance: 300, Port: 9000, Load: mesh.Load{Out: 1, FreeIn: 4}}}))
+	keepAlive := func(now time.Duration) { // nodes 2 and 3 ping every 500 ms
+		if now%(500*time.Millisecond) == 0 {
+			if linked(e, 2) {
+				d.apply(e.HandleFrame(now, d.link, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 1, FreeIn: 4}}))
+			}
+			d.apply(e.HandleFrame(now, in, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{Out: 1, FreeIn: 4}}))
+		}
+	}
+	d.advance(time.Second, time.Millisecond, keepAlive)
+	if !linked(e, 2) || !linked(e, 3) {
+		t.Fatal("setup: not linked to nodes 2 and 3")
+	}
+	link := d.link
+	next := floodBeacons(3)
+	d.advance(30*time.Second, time.Millisecond, func(now time.Duration) {
+		keepAlive(now)
+		b, from := next()
+		d.apply(e.HandleBeacon(now, &b, from))
+	})
+	if r := e.Stats().Rotations; r != 0 || d.link != link || !linked(e, 2) {
+		t.Fatalf("during the flood: %d rotations, link %d to node 2 replaced by %d", r, link, d.link)
+	}
+	// The flood is over; the strangers it announced are still known, and
+	// the next rotation tries one of them.
+	d.advance(40*time.Second, time.Millisecond, keepAlive)
+	if e.Stats().Rotations == 0 {
+		t.Fatal("no rotation after the flood either: the test shows nothing")
+	}
+}
