@@ -13,6 +13,10 @@ package mesh
 //     restarted and the link belongs to its previous life. While the link
 //     is alive the beacon is a replay or a stranger using the peer's id,
 //     and it is ignored;
+//   - a claimed peer at the address of a node we are linked with is not
+//     dialed (knownPeers.dialable): one altered beacon (a flipped bit in the
+//     id) would otherwise send the node to its own neighbour over and over,
+//     which refuses it each time as linked already;
 //   - a claim does not move a peer whose address a Welcome confirmed; a
 //     failed dial takes the confirmation back, so a peer that really moved
 //     is learnt again from its next beacon;
@@ -71,6 +75,16 @@ func (e *Engine) lanFlooded() bool {
 // newPeriodOfStrangers starts a maintenance period's count of strangers.
 func (e *Engine) newPeriodOfStrangers() {
 	e.strangers[1], e.strangers[0] = e.strangers[0], 0
+}
+
+// neighbourAt reports an established link to a node listening at a.
+func (e *Engine) neighbourAt(a Addr) bool {
+	for i := range e.links {
+		if e.links[i].state == linkEstablished && e.links[i].addr == a {
+			return true
+		}
+	}
+	return false
 }
 
 // claimFailed records a dial of a claimed peer that failed: nothing

@@ -273,3 +273,39 @@ func TestNoRotationDuringABeaconFlood(t *testing.T) {
 		t.Fatal("no rotation after the flood either: the test shows nothing")
 	}
 }
+
+// A beacon that gives a neighbour's address another id (a flipped bit in
+// the id) would send the node to its own neighbour, which would refuse it
+// as linked already, again and again (179 times in 20 s before this rule):
+// the node does not dial a claimed peer where a neighbour listens.
+func TestFalseIDAtANeighboursAddressIsNotDialed(t *testing.T) {
+	e := linkedEngine(t)
+	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}, now: 1100 * time.Millisecond}
+	d.apply(e.HandleTimer(d.now, mesh.TimerMaintain))
+	neighbour := hostAddr(2, 9000)
+	redials := 0
+	d.answer = func(now time.Duration, o mesh.Output) {
+		if o.Addr != neighbour {
+			d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
+			return
+		}
+		redials++
+		d.link++
+		id := 100 + d.link
+		d.apply(e.HandleLinkOpened(now, id, mesh.Outgoing, o.Peer, o.Addr))
+		d.apply(e.HandleFrame(now, id, &mesh.Frame{Type: mesh.FrameReject, Reason: mesh.ReasonDuplicate}))
+		d.apply(e.HandleLinkClosed(now, id))
+	}
+	d.apply(e.HandleBeacon(d.now, &mesh.Beacon{ID: 2 ^ 1<<20, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 4}}, hostAddr(2, 0)))
+	d.advance(20*time.Second, time.Millisecond, func(now time.Duration) {
+		if now%(500*time.Millisecond) == 0 { // the neighbour keeps the real link alive
+			d.apply(e.HandleFrame(now, 1, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 1, FreeIn: 4}}))
+		}
+	})
+	if redials > 0 {
+		t.Errorf("the neighbour was dialed %d times under a false id in 20 s", redials)
+	}
+	if !linked(e, 2) {
+		t.Error("the real link to the neighbour was lost")
+	}
+}

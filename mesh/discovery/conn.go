@@ -32,13 +32,23 @@ type Config struct {
 	Logger *slog.Logger
 	// Codec encodes and decodes beacons; nil means PlainCodec.
 	Codec Codec
+	// Refused, when set, is told of every datagram refused: one sent to
+	// the port directly (ErrUnicast) or one the codec could not decode
+	// (random bytes, another protocol version, a malformed beacon: the
+	// codec's error). It is called from Receive and must not block.
+	Refused func(err error, from netip.Addr)
 }
+
+// ErrUnicast reports a datagram sent to the beacon port directly rather
+// than to the group: nodes never do that.
+var ErrUnicast = errors.New("discovery: a datagram sent to the beacon port directly, not to the group")
 
 // Stats counts datagrams.
 type Stats struct {
 	Sent     uint64 // beacons sent (one per interface)
 	Received uint64 // beacons of other nodes passed on
-	Foreign  uint64 // datagrams for another group or not beacons at all
+	Foreign  uint64 // datagrams for another multicast group on our port, or from an unspecified address
+	Refused  uint64 // datagrams refused (Config.Refused): not beacons, another version, malformed, or sent to the port directly
 	Own      uint64 // our own beacons, looped back
 }
 
@@ -59,7 +69,7 @@ type Conn struct {
 
 	in []byte // receive buffer, Receive only
 
-	sent, received, foreign, own atomic.Uint64
+	sent, received, foreign, refused, own atomic.Uint64
 }
 
 // Listen opens the discovery socket and joins the group on the configured
@@ -297,12 +307,16 @@ func (c *Conn) Receive() (mesh.Beacon, netip.Addr, error) {
 			return mesh.Beacon{}, netip.Addr{}, err
 		}
 		if cm != nil && cm.Dst != nil && !cm.Dst.Equal(c.group.IP) {
-			c.foreign.Add(1) // another group (or unicast) on our port
+			if cm.Dst.IsMulticast() {
+				c.foreign.Add(1) // another group on our port: another program's
+			} else {
+				c.refuse(ErrUnicast, src)
+			}
 			continue
 		}
 		b, err := c.cfg.Codec.DecodeBeacon(c.in[:n])
 		if err != nil {
-			c.foreign.Add(1)
+			c.refuse(err, src)
 			continue
 		}
 		if b.ID == c.cfg.Self {
@@ -325,9 +339,22 @@ func (c *Conn) Receive() (mesh.Beacon, netip.Addr, error) {
 	}
 }
 
+// refuse counts a refused datagram and reports it.
+func (c *Conn) refuse(err error, src net.Addr) {
+	c.refused.Add(1)
+	if c.cfg.Refused == nil {
+		return
+	}
+	var ip netip.Addr
+	if ua, ok := src.(*net.UDPAddr); ok {
+		ip, _ = netip.AddrFromSlice(ua.IP)
+	}
+	c.cfg.Refused(err, ip.Unmap())
+}
+
 // Stats returns the counters.
 func (c *Conn) Stats() Stats {
-	return Stats{Sent: c.sent.Load(), Received: c.received.Load(), Foreign: c.foreign.Load(), Own: c.own.Load()}
+	return Stats{Sent: c.sent.Load(), Received: c.received.Load(), Foreign: c.foreign.Load(), Refused: c.refused.Load(), Own: c.own.Load()}
 }
 
 // Close leaves the group and closes the socket.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,13 +19,23 @@ func listen(t *testing.T, self mesh.NodeID, ifaces ...string) *Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Listen(context.Background(), Config{Group: g, Self: self, Interfaces: ifaces})
+	c, err := Listen(context.Background(), Config{Group: g, Self: self, Interfaces: ifaces, Refused: func(err error, _ netip.Addr) {
+		refusedMu.Lock()
+		refusedErrs = append(refusedErrs, err)
+		refusedMu.Unlock()
+	}})
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+// refusedErrs collects what listen's sockets refused.
+var (
+	refusedMu   sync.Mutex
+	refusedErrs []error
+)
 
 // receive returns the next beacon c passes on, or fails after d.
 func receive(t *testing.T, c *Conn, d time.Duration) (mesh.Beacon, netip.Addr, bool) {
@@ -128,8 +139,54 @@ func TestForeignDatagramsAreSkipped(t *testing.T) {
 	}
 	s := c.Stats()
 	t.Logf("stats %+v", s)
-	if s.Own != 1 || s.Received != 1 {
-		t.Errorf("stats %+v: want 1 own, 1 received", s)
+	// The other group's datagram and the unicast one went to the other
+	// program's socket (the last one bound to the port).
+	if s.Own != 1 || s.Received != 1 || s.Refused != 2 {
+		t.Errorf("stats %+v: want 1 own, 1 received, 2 refused", s)
+	}
+	// Each refusal was reported with its cause.
+	refusedMu.Lock()
+	defer refusedMu.Unlock()
+	for _, want := range []error{mesh.ErrMagic, mesh.ErrVersion} {
+		found := false
+		for _, e := range refusedErrs {
+			found = found || errors.Is(e, want)
+		}
+		if !found {
+			t.Errorf("refusals reported %v, want one for %v", refusedErrs, want)
+		}
+	}
+}
+
+func TestUnicastDatagramsAreRefused(t *testing.T) {
+	if !netnstest.InFresh(t) {
+		return
+	}
+	c := listen(t, 9)
+	send, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer send.Close()
+	// A beacon sent to the port directly, then one sent to the group.
+	direct := net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), c.Group().Port()))
+	if _, err := send.WriteTo(mesh.AppendBeacon(nil, &mesh.Beacon{ID: 6, Port: 1006}), direct); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := send.WriteTo(mesh.AppendBeacon(nil, &mesh.Beacon{ID: 8, Port: 1008}), net.UDPAddrFromAddrPort(c.Group())); err != nil {
+		t.Fatal(err)
+	}
+	got, _, ok := receive(t, c, 2*time.Second)
+	if !ok || got.ID != 8 {
+		t.Fatalf("passed on %+v (%v), want the beacon of node 8 sent to the group", got, ok)
+	}
+	if s := c.Stats(); s.Refused != 1 {
+		t.Errorf("stats %+v: want the direct one refused", s)
+	}
+	refusedMu.Lock()
+	defer refusedMu.Unlock()
+	if len(refusedErrs) == 0 || !errors.Is(refusedErrs[len(refusedErrs)-1], ErrUnicast) {
+		t.Errorf("refusals reported %v, want ErrUnicast", refusedErrs)
 	}
 }
 

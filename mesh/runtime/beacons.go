@@ -52,6 +52,7 @@ func (n *Node) openDiscovery(ctx context.Context) *discovery.Conn {
 		Self:       n.id,
 		Logger:     n.log,
 		Codec:      n.beaconCodec(),
+		Refused:    n.refuseDatagram,
 	})
 	switch {
 	case d == nil:
@@ -65,9 +66,44 @@ func (n *Node) openDiscovery(ctx context.Context) *discovery.Conn {
 	return d
 }
 
-// beaconLoop passes beacons heard on the LAN to the loop.
+// refuseDatagram logs a datagram the multicast socket refused. A sealed
+// beacon the network key refused was logged by the key's codec already.
+func (n *Node) refuseDatagram(err error, from netip.Addr) {
+	if n.sealer != nil && !errors.Is(err, discovery.ErrUnicast) {
+		return
+	}
+	n.refuseBeacon(err, "from", from)
+}
+
+// beaconBudget lets at most rate beacons a second through, in bursts of up
+// to a second's worth (a token bucket): however many beacons arrive, the
+// engine spends a bounded share of the loop on them.
+type beaconBudget struct {
+	rate   float64
+	tokens float64
+	last   time.Time
+}
+
+func newBeaconBudget(rate int) *beaconBudget {
+	return &beaconBudget{rate: float64(rate), tokens: float64(rate), last: time.Now()}
+}
+
+// allow takes one beacon's token at now, if there is one.
+func (b *beaconBudget) allow(now time.Time) bool {
+	b.tokens = min(b.rate, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// beaconLoop passes beacons heard on the LAN to the loop, at most
+// MaxBeaconRate a second: beyond, they are dropped, counted and logged.
 func (n *Node) beaconLoop() {
 	defer n.wg.Done()
+	budget := newBeaconBudget(n.cfg.MaxBeaconRate)
 	for {
 		b, ip, err := n.disc.Receive()
 		if err != nil {
@@ -82,6 +118,11 @@ func (n *Node) beaconLoop() {
 				t.Stop()
 				return
 			}
+			continue
+		}
+		if !budget.allow(time.Now()) {
+			n.beaconsDropped.Add(1)
+			n.rejects.refuse("beacons beyond the rate limit; dropped", "limit_per_second", n.cfg.MaxBeaconRate)
 			continue
 		}
 		if !n.post(event{kind: evBeacon, beacon: b, ip: ip}) {

@@ -95,6 +95,13 @@ type Config struct {
 	// transport must be able to seal (beaconbus ports can).
 	NetworkKey *netkey.Key
 
+	// MaxBeaconRate caps the beacons a second the node passes on to the
+	// engine; more are dropped (Stats.BeaconsDropped) and logged, so that a
+	// beacon flood costs a bounded share of the node's time. A settled LAN
+	// sends a few beacons per BeaconMax; N nodes starting together about N
+	// per BeaconMin.
+	MaxBeaconRate int
+
 	// MaxPending caps the connections that have not yet sent their first
 	// frame (the handshake). Further connections are closed at once, so a
 	// flood of idle connections cannot exhaust the node's sockets and
@@ -118,6 +125,7 @@ func DefaultConfig() Config {
 		LeaveTimeout:    2 * time.Second,
 		RefreshInterval: 30 * time.Second,
 		MaxPending:      64,
+		MaxBeaconRate:   1000,
 	}
 }
 
@@ -157,6 +165,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxPending < 1 {
 		bad("max pending connections must be at least 1, got %d", c.MaxPending)
+	}
+	if c.MaxBeaconRate < 1 {
+		bad("max beacon rate must be at least 1 a second, got %d", c.MaxBeaconRate)
 	}
 	if c.SendQueue < 1 {
 		bad("send queue must hold at least 1 frame, got %d", c.SendQueue)

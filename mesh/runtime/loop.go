@@ -150,7 +150,12 @@ func (n *Node) onEvent(ev event, now mesh.Time) {
 			n.handle(n.eng.HandleLinkClosed(now, ev.link))
 		}
 	case evBeacon:
+		conflicts := n.eng.Stats().BeaconConflicts
 		n.handle(n.eng.HandleBeacon(now, &ev.beacon, mesh.AddrFrom(netip.AddrPortFrom(ev.ip, 0))))
+		if n.eng.Stats().BeaconConflicts > conflicts {
+			b := &ev.beacon
+			n.rejects.refuse("a beacon that contradicts a live link or a confirmed peer (replayed, altered, or another node using its id)", "from", ev.ip, "id", b.ID, "port", b.Port)
+		}
 	}
 }
 
@@ -184,6 +189,10 @@ func (n *Node) handle(outs []mesh.Output) {
 	}
 	n.pending = n.pending[:0]
 	n.noteDegree()
+	if p := n.eng.Stats().DialPauses; p > n.dialPauses {
+		n.dialPauses = p
+		n.rejects.refuse("peers announced by beacons keep failing to answer: dialing more slowly (bogus beacons on the LAN?)", "paused_rounds", p)
+	}
 }
 
 // apply carries out outputs. It never calls the engine: outs is only valid

@@ -65,6 +65,8 @@ type Stats struct {
 	BytesReceived     uint64 // bytes read from connections
 	Deliveries        uint64 // messages handed to the application
 	DeliveriesDropped uint64 // messages dropped because Deliveries was full
+	BeaconsDropped    uint64 // beacons dropped beyond MaxBeaconRate
+	KnownPeers        int    // peers in the engine's passive list now (at most Mesh.PassiveSize)
 
 	// Beacons counts sealed beacons sent, accepted and refused by cause;
 	// zero without a network key.
@@ -105,6 +107,7 @@ type Node struct {
 	overflowing bool
 	droppedRun  uint64 // deliveries dropped in the current overflow
 	lastDegree  int
+	dialPauses  uint64 // the engine's DialPauses last logged
 	stats       Stats
 	final       Stats // the last counters, readable after the loop ended
 	leaveErr    error
@@ -112,6 +115,7 @@ type Node struct {
 	bytesIn, bytesOut, badFrames atomic.Uint64
 	unshaken                     atomic.Int64 // incoming connections before their first frame
 	refused, keyRefused          atomic.Uint64
+	beaconsDropped               atomic.Uint64
 	rejects                      *rejectLog
 
 	sealer *netkey.BeaconCodec // seals beacons with the network key; nil without one
@@ -176,7 +180,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	n.dialCtx, n.dialCancel = context.WithCancel(context.Background())
 	n.timers.init(n.epoch)
 	if cfg.NetworkKey != nil {
-		n.sealer = netkey.NewBeaconCodec(cfg.NetworkKey, n.refuseBeacon)
+		n.sealer = netkey.NewBeaconCodec(cfg.NetworkKey, func(err error) { n.refuseBeacon(err) })
 		n.log.Info("network key on: links and beacons are authenticated and encrypted", "key", cfg.NetworkKey.Fingerprint(), "protocol", netkey.Protocol)
 	}
 	switch {
@@ -331,6 +335,8 @@ func (n *Node) snapshot() Stats {
 	s.BytesReceived = n.bytesIn.Load()
 	s.BadFrames = n.badFrames.Load()
 	s.Refused = n.refused.Load()
+	s.BeaconsDropped = n.beaconsDropped.Load()
+	s.KnownPeers = n.eng.KnownPeers()
 	s.KeyRefused = n.keyRefused.Load()
 	if n.sealer != nil {
 		s.Beacons = n.sealer.Stats()
