@@ -13,6 +13,10 @@ package mesh
 //     restarted and the link belongs to its previous life. While the link
 //     is alive the beacon is a replay or a stranger using the peer's id,
 //     and it is ignored;
+//   - a peer forgotten after three failed dials keeps its backoff when a
+//     beacon of the very same life at the same address brings it back (a
+//     dead node's beacon replayed): it is dialed at ever longer intervals,
+//     up to 64 DialBackoffs, not three times a cycle forever;
 //   - a claimed peer at the address of a node we are linked with is not
 //     dialed (knownPeers.dialable): one altered beacon (a flipped bit in the
 //     id) would otherwise send the node to its own neighbour over and over,

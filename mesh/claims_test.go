@@ -309,3 +309,23 @@ func TestFalseIDAtANeighboursAddressIsNotDialed(t *testing.T) {
 		t.Error("the real link to the neighbour was lost")
 	}
 }
+
+// A dead node's beacon, replayed over and over, brings it back to the
+// passive list each time it was forgotten; its backoff goes on growing
+// rather than starting again.
+func TestReplayedBeaconOfADeadNodeBacksOff(t *testing.T) {
+	e := newEngine(t, 1)
+	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
+	d.apply(e.HandleTimer(time.Second, mesh.TimerMaintain))
+	ghost := mesh.Beacon{ID: 9, Instance: 900, Port: 9000, Load: mesh.Load{FreeIn: 5}}
+	d.advance(5*time.Minute, 10*time.Millisecond, func(now time.Duration) {
+		d.apply(e.HandleBeacon(now, &ghost, hostAddr(9, 0))) // 100 a second
+	})
+	t.Logf("5 minutes of a dead node's beacon: %d dials", d.dials)
+	// 1+2+4+...+64 s, then one every 64 s: about 11. Starting over after
+	// every third failure, it was 42 (held down only by the pacing of
+	// claims that keep failing).
+	if d.dials > 15 {
+		t.Errorf("%d dials of a dead node in 5 minutes", d.dials)
+	}
+}

@@ -35,6 +35,10 @@ func (n news) claim() bool { return n == newsBeacon || n == newsExchange }
 
 type knownPeers struct {
 	list []knownPeer
+	// gone remembers the last PassiveSize peers forgotten for failing, so
+	// that news repeating the very same life at the very same address (a
+	// replayed beacon of a dead node) does not restart its backoff.
+	gone []knownPeer
 }
 
 func (k *knownPeers) index(id NodeID) int {
@@ -82,6 +86,9 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		return true
 	}
 	entry := knownPeer{id: id, addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: lan, confirmed: src == newsWelcome}
+	if src == newsBeacon {
+		k.revive(&entry)
+	}
 	if src == newsBeacon {
 		e.strangerHeard()
 	}
@@ -175,11 +182,27 @@ func (k *knownPeers) failed(e *Engine, id NodeID) {
 	p := &k.list[i]
 	p.confirmed = false // its address may have changed: claims may move it again
 	p.fails++
-	if p.fails >= 3 {
-		k.forget(id)
-		return
-	}
 	p.retryAt = e.now + backoff(e.cfg.DialBackoff, p.fails)
+	if p.fails >= 3 {
+		if len(k.gone) >= e.cfg.PassiveSize {
+			k.gone = append(k.gone[:0], k.gone[1:]...)
+		}
+		k.gone = append(k.gone, *p)
+		k.forget(id)
+	}
+}
+
+// revive returns the failures of a peer forgotten for failing when entry
+// repeats its life and address: the backoff goes on growing.
+func (k *knownPeers) revive(entry *knownPeer) {
+	for i := range k.gone {
+		g := &k.gone[i]
+		if g.id == entry.id && g.addr == entry.addr && g.instance == entry.instance {
+			entry.fails, entry.retryAt = g.fails, g.retryAt
+			k.gone = append(k.gone[:i], k.gone[i+1:]...)
+			return
+		}
+	}
 }
 
 // expire drops entries without news for longer than the TTL.
