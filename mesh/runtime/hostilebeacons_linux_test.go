@@ -43,6 +43,35 @@ func multicastPair(t *testing.T, tweak func(*Config)) (a, b *testNode, logs func
 	return a, b, logs
 }
 
+// beaconVictim re-runs the test in a network namespace of its own (false:
+// this process is done with it) and there starts multicastPair, noting
+// a's link to b.
+func beaconVictim(t *testing.T) (v *victim, ok bool) {
+	t.Helper()
+	if !netnstest.InFresh(t) {
+		return nil, false
+	}
+	checkNoLeaks(t)
+	v = &victim{}
+	v.a, v.b, v.logs = multicastPair(t, nil)
+	v.link = linkTo(v.a, v.b.ID())
+	return v, true
+}
+
+type victim struct {
+	a, b *testNode
+	logs func() string
+	link mesh.LinkID
+}
+
+// linkKept checks that a's link to b is the one it had at the start.
+func (v *victim) linkKept(t *testing.T) {
+	t.Helper()
+	if got := linkTo(v.a, v.b.ID()); got != v.link {
+		t.Errorf("the link to b changed from %v to %v", v.link, got)
+	}
+}
+
 // linkTo returns a's link to peer, or 0.
 func linkTo(a *testNode, peer mesh.NodeID) mesh.LinkID {
 	for _, l := range a.Links() {
@@ -142,12 +171,11 @@ func loggedOnce(t *testing.T, logs func() string, reason string) {
 }
 
 func TestGarbageOnTheBeaconPort(t *testing.T) {
-	if !netnstest.InFresh(t) {
+	v, ok := beaconVictim(t)
+	if !ok {
 		return
 	}
-	checkNoLeaks(t)
-	a, b, logs := multicastPair(t, nil)
-	link := linkTo(a, b.ID())
+	a, b, logs := v.a, v.b, v.logs
 	heap := heapAfterGC()
 	x := newBeaconAttacker(t, "127.0.0.2")
 	valid := mesh.AppendBeacon(nil, &mesh.Beacon{ID: 0x5eed, Instance: 1, Port: 9})
@@ -186,9 +214,7 @@ func TestGarbageOnTheBeaconPort(t *testing.T) {
 	if s.Discovery.Refused > 3030 {
 		t.Errorf("refused %d datagrams of 3,030 sent", s.Discovery.Refused)
 	}
-	if got := linkTo(a, b.ID()); got != link {
-		t.Errorf("the link to b changed from %v to %v", link, got)
-	}
+	v.linkKept(t)
 	for _, r := range []string{"a datagram on the beacon port that is not a beacon", "a beacon of another protocol version", "a malformed beacon", "a datagram sent to the beacon port directly, not to the group"} {
 		loggedOnce(t, logs, r)
 	}
@@ -198,12 +224,11 @@ func TestGarbageOnTheBeaconPort(t *testing.T) {
 }
 
 func TestMutatedBeacons(t *testing.T) {
-	if !netnstest.InFresh(t) {
+	v, ok := beaconVictim(t)
+	if !ok {
 		return
 	}
-	checkNoLeaks(t)
-	a, b, logs := multicastPair(t, nil)
-	link := linkTo(a, b.ID())
+	a, b, logs := v.a, v.b, v.logs
 	dials := a.Stats().Dials
 	x := newBeaconAttacker(t, "127.0.0.1") // as if from b's host
 	real := mesh.AppendBeacon(nil, ptr(x.capture(b.ID())))
@@ -221,9 +246,7 @@ func TestMutatedBeacons(t *testing.T) {
 	stillDelivers(t, a, b, "after mutated beacons")
 	s := a.Stats()
 	t.Logf("discovery %+v, conflicts %d, known peers %d, dials %d", s.Discovery, s.Engine.BeaconConflicts, s.KnownPeers, s.Dials-dials)
-	if got := linkTo(a, b.ID()); got != link {
-		t.Errorf("the link to b changed from %v to %v", link, got)
-	}
+	v.linkKept(t)
 	// Flipped ids name b's own address: nothing to dial there.
 	if s.Dials != dials {
 		t.Errorf("the mutations made a dial %d times", s.Dials-dials)
@@ -343,12 +366,11 @@ func closedPort(t *testing.T) uint16 {
 }
 
 func TestSpoofedIDBeacons(t *testing.T) {
-	if !netnstest.InFresh(t) {
+	v, ok := beaconVictim(t)
+	if !ok {
 		return
 	}
-	checkNoLeaks(t)
-	a, b, logs := multicastPair(t, nil)
-	link := linkTo(a, b.ID())
+	a, b, logs := v.a, v.b, v.logs
 	trap, accepted := silentListener(t)
 	real := x0(t).capture(b.ID())
 	for _, from := range []string{"127.0.0.2", "127.0.0.1"} {
@@ -364,9 +386,7 @@ func TestSpoofedIDBeacons(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the spoofed beacons to be handled", func() bool { return a.Stats().Engine.BeaconConflicts >= 100 })
 	stillDelivers(t, a, b, "after spoofed beacons")
-	if got := linkTo(a, b.ID()); got != link {
-		t.Errorf("the link to b changed from %v to %v", link, got)
-	}
+	v.linkKept(t)
 	if n := accepted.Load(); n != 0 {
 		t.Errorf("a dialed the port the spoofed beacons named %d times", n)
 	}
@@ -377,12 +397,11 @@ func TestSpoofedIDBeacons(t *testing.T) {
 func x0(t *testing.T) *beaconAttacker { return newBeaconAttacker(t, "127.0.0.1") }
 
 func TestBogusPortBeacons(t *testing.T) {
-	if !netnstest.InFresh(t) {
+	v, ok := beaconVictim(t)
+	if !ok {
 		return
 	}
-	checkNoLeaks(t)
-	a, b, logs := multicastPair(t, nil)
-	link := linkTo(a, b.ID())
+	a, b, logs := v.a, v.b, v.logs
 	trap, accepted := silentListener(t)
 	closed := closedPort(t)
 	before := a.Stats()
@@ -409,9 +428,7 @@ func TestBogusPortBeacons(t *testing.T) {
 	if d := s.Dials - before.Dials; d > 80 {
 		t.Errorf("%d dials in 5 s of beacons with bogus ports", d)
 	}
-	if got := linkTo(a, b.ID()); got != link {
-		t.Errorf("the link to b changed from %v to %v", link, got)
-	}
+	v.linkKept(t)
 	if s.KnownPeers > testConfig(t).Mesh.PassiveSize {
 		t.Errorf("%d known peers", s.KnownPeers)
 	}
@@ -431,12 +448,11 @@ func TestBogusPortBeacons(t *testing.T) {
 }
 
 func TestBeaconFlood(t *testing.T) {
-	if !netnstest.InFresh(t) {
+	v, ok := beaconVictim(t)
+	if !ok {
 		return
 	}
-	checkNoLeaks(t)
-	a, b, logs := multicastPair(t, nil)
-	link := linkTo(a, b.ID())
+	a, b, logs := v.a, v.b, v.logs
 	heap := heapAfterGC()
 	before := a.Stats()
 	x := newBeaconAttacker(t, "127.0.0.2")
@@ -478,9 +494,7 @@ func TestBeaconFlood(t *testing.T) {
 	if d := s.Dials - before.Dials; d > 100 {
 		t.Errorf("%d dials during the flood", d)
 	}
-	if got := linkTo(a, b.ID()); got != link {
-		t.Errorf("the link to b changed from %v to %v", link, got)
-	}
+	v.linkKept(t)
 	if grew := int64(heapAfterGC()) - int64(heap); grew > 8<<20 {
 		t.Errorf("heap grew by %d MiB", grew>>20)
 	}
