@@ -110,12 +110,12 @@ func (t *trickle) linksChanged(e *Engine) {
 func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 	e.begin(now)
 	if !e.active() || b.ID == e.id || b.ID == 0 || b.Port == 0 {
-		return e.out
+		return e.box.out
 	}
 	e.beacon.heard++
 	if e.beaconContradictsLink(b) || !e.known.observe(e, b.ID, from.WithPort(b.Port), b.Instance, b.Load, newsBeacon) {
 		e.stats.BeaconConflicts++
-		return e.out // a replay, or a stranger using the peer's id (claims.go)
+		return e.box.out // a replay, or a stranger using the peer's id (claims.go)
 	}
 	if b.Flags&HelloNeedy != 0 && !e.linkedOrPending(b.ID) {
 		// A node below its minimum degree (a newcomer, a restarted node, a
@@ -127,5 +127,5 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 	if b.Load.FreeIn > 0 || e.needy() {
 		e.scheduleDial()
 	}
-	return e.out
+	return e.box.out
 }

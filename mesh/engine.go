@@ -44,21 +44,27 @@ type LinkInfo struct {
 // use: a driver calls it from one goroutine (or one simulation loop).
 //
 // Every Handle method takes the current time and returns the outputs the
-// input caused. The returned slice is owned by the engine and valid only
-// until the next call.
+// input caused. The returned slice is owned by the engine (by its Outbox)
+// and valid only until the next call.
 type Engine struct {
-	cfg      Config
-	id       NodeID
-	instance uint64
-	rng      *rand.Rand
-
+	// What every input reads comes first, in one or two cache lines: a
+	// simulation of many nodes touches each engine rarely, and every line
+	// is a miss.
 	now     Time
-	out     []Output
+	box     *Outbox
+	linkIDs []LinkID // links[i].id, kept beside for fast lookup
+	links   []link
+	cfg     *Config
+	id      NodeID
+	nIn     uint8 // established incoming links
+	nOut    uint8 // established outgoing links
 	started bool
 	left    bool
 
-	links   []link
-	linkIDs []LinkID // links[i].id, kept beside for fast lookup
+	own      Outbox // the outbox unless the driver shares one (SetOutbox)
+	instance uint64
+	rng      *rand.Rand
+
 	dials   []dial
 	known   knownPeers
 	banned  []ban
@@ -75,7 +81,7 @@ type Engine struct {
 
 	seq          uint64
 	seen         seenCache
-	tree         treeState
+	tree         *treeState // tree mode only
 	nextExchange Time
 	nextRotate   Time
 	stats        Stats
@@ -85,6 +91,14 @@ type Engine struct {
 // differ on every start of the same node (a random number will do); rng is the
 // only source of randomness the engine uses.
 func New(cfg Config, id NodeID, instance uint64, rng *rand.Rand) (*Engine, error) {
+	cfg.StaticPeers = append([]Addr(nil), cfg.StaticPeers...)
+	return NewShared(&cfg, id, instance, rng)
+}
+
+// NewShared is New for engines that share one configuration, as the nodes
+// of a large simulation do: the engine keeps cfg itself rather than a copy,
+// so cfg must not change while the engine exists.
+func NewShared(cfg *Config, id NodeID, instance uint64, rng *rand.Rand) (*Engine, error) {
 	if id == 0 {
 		return nil, errors.New("mesh: node id must not be zero")
 	}
@@ -95,7 +109,10 @@ func New(cfg Config, id NodeID, instance uint64, rng *rand.Rand) (*Engine, error
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, id: id, instance: instance, rng: rng}
-	e.cfg.StaticPeers = append([]Addr(nil), cfg.StaticPeers...)
+	e.box = &e.own
+	if cfg.Mode == ModeTree {
+		e.tree = new(treeState)
+	}
 	for _, a := range e.cfg.StaticPeers {
 		e.statics = append(e.statics, staticPeer{addr: a})
 	}
@@ -114,7 +131,25 @@ func (e *Engine) ID() NodeID { return e.id }
 func (e *Engine) Instance() uint64 { return e.instance }
 
 // Config returns the configuration.
-func (e *Engine) Config() Config { return e.cfg }
+func (e *Engine) Config() Config { return *e.cfg }
+
+// Outbox holds the outputs of an engine's last input: the slice every
+// Handle method returns. Each engine has its own unless its driver gives it
+// one to share (SetOutbox).
+type Outbox struct{ out []Output }
+
+// SetOutbox makes the engine write its outputs into b (its own outbox when
+// b is nil). Engines that one driver calls one at a time, consuming the
+// outputs of each call before it calls any of them again (the simulator),
+// can share one outbox and save each its own buffer, the largest part of an
+// idle engine: the slice a Handle method returns is then valid only until
+// the next call to any engine of the outbox.
+func (e *Engine) SetOutbox(b *Outbox) {
+	if b == nil {
+		b = &e.own
+	}
+	e.box = b
+}
 
 // Stats returns the counters.
 func (e *Engine) Stats() Stats { return e.stats }
@@ -124,16 +159,7 @@ func (e *Engine) Left() bool { return e.left }
 
 // Load returns the node's current link counts and free incoming slots.
 func (e *Engine) Load() Load {
-	var in, out int
-	for i := range e.links {
-		if e.links[i].state == linkEstablished {
-			if e.links[i].dir == Incoming {
-				in++
-			} else {
-				out++
-			}
-		}
-	}
+	in, out := int(e.nIn), int(e.nOut)
 	free := e.cfg.MaxIn - in
 	if free < 0 {
 		free = 0
@@ -160,6 +186,9 @@ func (e *Engine) Links(dst []LinkInfo) []LinkInfo {
 // TreePosition returns where the node stands in the broadcast tree and its
 // tree parent (zero for a root or a node without one); tree mode only.
 func (e *Engine) TreePosition() (Position, NodeID) {
+	if e.tree == nil {
+		return Position{}, 0
+	}
 	return e.tree.shape.pos, e.tree.shape.parent
 }
 
@@ -168,7 +197,7 @@ func (e *Engine) TreePosition() (Position, NodeID) {
 func (e *Engine) Start(now Time) []Output {
 	e.begin(now)
 	if e.started || e.left {
-		return e.out
+		return e.box.out
 	}
 	e.started = true
 	e.nextExchange = now + e.cfg.ExchangeInterval
@@ -179,18 +208,18 @@ func (e *Engine) Start(now Time) []Output {
 		e.treeStart()
 	}
 	e.fillLinks()
-	return e.out
+	return e.box.out
 }
 
 // HandleTimer handles a timer set by an earlier OutTimer.
 func (e *Engine) HandleTimer(now Time, kind TimerKind) []Output {
 	e.begin(now)
 	if !e.active() || kind >= numTimers {
-		return e.out
+		return e.box.out
 	}
 	due := e.timers[kind]
 	if due == 0 || now < due {
-		return e.out // replaced or disarmed: a stale timer
+		return e.box.out // replaced or disarmed: a stale timer
 	}
 	e.timers[kind] = 0
 	switch kind {
@@ -208,12 +237,12 @@ func (e *Engine) HandleTimer(now Time, kind TimerKind) []Output {
 	case TimerTree:
 		e.onTreeTimer()
 	}
-	return e.out
+	return e.box.out
 }
 
 // begin starts handling one input.
 func (e *Engine) begin(now Time) {
-	e.out = e.out[:0]
+	e.box.out = e.box.out[:0]
 	if now > e.now {
 		e.now = now
 	}
@@ -221,7 +250,7 @@ func (e *Engine) begin(now Time) {
 
 func (e *Engine) active() bool { return e.started && !e.left }
 
-func (e *Engine) emit(o Output) { e.out = append(e.out, o) }
+func (e *Engine) emit(o Output) { e.box.out = append(e.box.out, o) }
 
 // setTimer arms a timer; an earlier due time of the same kind is replaced.
 func (e *Engine) setTimer(kind TimerKind, at Time) {

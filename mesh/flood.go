@@ -14,17 +14,17 @@ import "fmt"
 func (e *Engine) Broadcast(now Time, payload []byte) (MsgID, []Output, error) {
 	e.begin(now)
 	if !e.active() {
-		return MsgID{}, e.out, fmt.Errorf("mesh: node %s is not running", e.id)
+		return MsgID{}, e.box.out, fmt.Errorf("mesh: node %s is not running", e.id)
 	}
 	if len(payload) > e.cfg.MaxPayload {
-		return MsgID{}, e.out, fmt.Errorf("mesh: payload of %d bytes exceeds the %d-byte limit", len(payload), e.cfg.MaxPayload)
+		return MsgID{}, e.box.out, fmt.Errorf("mesh: payload of %d bytes exceeds the %d-byte limit", len(payload), e.cfg.MaxPayload)
 	}
 	e.seq++
 	id := MsgID{Origin: e.id, Seq: e.seq}
 	e.seen.add(id)
 	e.stats.Broadcasts++
 	e.relay(-1, Message{ID: id, Hops: 1, Payload: payload})
-	return id, e.out, nil
+	return id, e.box.out, nil
 }
 
 // onData handles a Data frame received on link i.

@@ -111,14 +111,16 @@ func (e *Engine) onLeave(i int, r Reason) {
 func (e *Engine) Leave(now Time) []Output {
 	e.begin(now)
 	if e.left {
-		return e.out
+		return e.box.out
 	}
-	e.tree.shape.leaving = true
+	if e.tree != nil {
+		e.tree.shape.leaving = true
+	}
 	for len(e.links) > 0 {
 		e.closeLink(len(e.links)-1, ReasonLeaving, true)
 	}
 	e.dials = e.dials[:0]
 	e.left = true
 	e.timers = [numTimers]Time{}
-	return e.out
+	return e.box.out
 }

@@ -6,11 +6,11 @@ package mesh
 
 type knownPeer struct {
 	id       NodeID
-	addr     Addr
 	instance uint64
-	freeIn   uint8
 	heard    Time // last news of the peer
 	retryAt  Time // no dial before this
+	addr     Addr
+	freeIn   uint8
 	fails    uint8
 	lan      bool // heard by beacon: on our LAN
 	refused  bool // it refused us for lack of room, and has not spoken to us since

@@ -21,22 +21,20 @@ const (
 type link struct {
 	id        LinkID
 	peer      NodeID // zero until known (incoming before Hello, static dials)
-	addr      Addr   // the peer's listen address, once known
-	dir       Direction
-	state     linkState
-	static    bool           // dialed to a configured static peer
-	protected bool           // a bridge: never evicted or rotated away
-	lan       bool           // the peer was heard by beacon: it is on our LAN
-	lazy      bool           // tree mode: off the broadcast tree, gets announcements only
-	child     bool           // tree mode: the peer takes this node as its tree parent
-	pos       Position       // tree mode: the peer's last position
-	ihave     []Announcement // tree mode: announcements waiting to be flushed
-	since     Time           // opened, then established
+	since     Time   // opened, then established
 	lastRecv  Time
 	lastSent  Time
-	peerLoad  Load
 	peerInst  uint64
-	relayed   uint32 // Data frames received on the link
+	tree      *treeLink // tree mode only
+	addr      Addr      // the peer's listen address, once known
+	peerLoad  Load
+	dir       Direction
+	state     linkState
+	static    bool // dialed to a configured static peer
+	protected bool // a bridge: never evicted or rotated away
+	lan       bool // the peer was heard by beacon: it is on our LAN
+	lazy      bool // tree mode: off the broadcast tree, gets announcements only
+	child     bool // tree mode: the peer takes this node as its tree parent
 }
 
 type dial struct {
@@ -62,7 +60,7 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 	e.begin(now)
 	if !e.active() || e.linkIndex(id) >= 0 {
 		e.emit(Output{Kind: OutClose, Link: id, Peer: peer, Reason: ReasonLeaving})
-		return e.out
+		return e.box.out
 	}
 	switch dir {
 	case Outgoing:
@@ -71,7 +69,7 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 			// The dial was cancelled meanwhile (the tie-break chose the other
 			// connection, or the peer linked to us first).
 			e.emit(Output{Kind: OutClose, Link: id, Peer: peer, Reason: ReasonDuplicate})
-			return e.out
+			return e.box.out
 		}
 		d := e.dials[di]
 		e.removeDial(di)
@@ -85,12 +83,12 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 	case Incoming:
 		if e.countHandshaking(Incoming) >= e.cfg.MaxIn+e.cfg.MaxOut+1 {
 			e.emit(Output{Kind: OutClose, Link: id, Reason: ReasonFull})
-			return e.out
+			return e.box.out
 		}
 		e.addLink(link{id: id, addr: addr, dir: Incoming, state: linkHandshaking,
 			since: now, lastRecv: now, lastSent: now})
 	}
-	return e.out
+	return e.box.out
 }
 
 // HandleDialFailed reports that an OutDial could not connect.
@@ -98,7 +96,7 @@ func (e *Engine) HandleDialFailed(now Time, peer NodeID, addr Addr) []Output {
 	e.begin(now)
 	di := e.dialIndex(peer, addr)
 	if di < 0 {
-		return e.out
+		return e.box.out
 	}
 	d := e.dials[di]
 	e.removeDial(di)
@@ -106,7 +104,7 @@ func (e *Engine) HandleDialFailed(now Time, peer NodeID, addr Addr) []Output {
 	if e.active() {
 		e.scheduleDial()
 	}
-	return e.out
+	return e.box.out
 }
 
 // HandleLinkClosed reports that the transport lost a link (the peer closed it,
@@ -126,7 +124,7 @@ func (e *Engine) HandleLinkClosed(now Time, id LinkID) []Output {
 			e.scheduleDial()
 		}
 	}
-	return e.out
+	return e.box.out
 }
 
 // HandleFrame handles a frame received on a link.
@@ -134,7 +132,7 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 	e.begin(now)
 	i := e.linkIndex(id)
 	if i < 0 || !e.active() {
-		return e.out
+		return e.box.out
 	}
 	l := &e.links[i]
 	l.lastRecv = now
@@ -152,14 +150,13 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 		default:
 			e.protocolError(i)
 		}
-		return e.out
+		return e.box.out
 	}
 	switch f.Type {
 	case FramePing:
 		l.peerLoad = f.Load
 		e.checkFreeRider(i)
 	case FrameData:
-		l.relayed++
 		e.onData(i, &f.Msg)
 	case FramePeers:
 		e.onPeers(i, f.Peers)
@@ -184,7 +181,7 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 	default:
 		e.protocolError(i)
 	}
-	return e.out
+	return e.box.out
 }
 
 // onHello decides on an incoming handshake.
@@ -350,6 +347,11 @@ func (e *Engine) protocolError(i int) {
 func (e *Engine) establish(i int) {
 	l := &e.links[i]
 	l.state = linkEstablished
+	if l.dir == Incoming {
+		e.nIn++
+	} else {
+		e.nOut++
+	}
 	l.lan = e.known.onLAN(l.peer)
 	l.since = e.now
 	if l.dir == Outgoing {
@@ -383,6 +385,11 @@ func (e *Engine) closeLink(i int, r Reason, notify bool) {
 // dropLink forgets link i.
 func (e *Engine) dropLink(i int) {
 	established := e.links[i].state == linkEstablished
+	if established && e.links[i].dir == Incoming {
+		e.nIn--
+	} else if established {
+		e.nOut--
+	}
 	peer := e.links[i].peer
 	last := len(e.links) - 1
 	copy(e.links[i:], e.links[i+1:])
@@ -408,6 +415,15 @@ func (e *Engine) linkCountChanged() {
 
 // addLink appends a link.
 func (e *Engine) addLink(l link) {
+	if e.links == nil {
+		// Room for a full node and one handshake: a simulation of many
+		// nodes would otherwise keep half as much again in spare capacity.
+		n := e.cfg.MaxIn + e.cfg.MaxOut + 1
+		e.links, e.linkIDs = make([]link, 0, n), make([]LinkID, 0, n)
+	}
+	if e.tree != nil {
+		l.tree = new(treeLink)
+	}
 	e.links = append(e.links, l)
 	e.linkIDs = append(e.linkIDs, l.id)
 }

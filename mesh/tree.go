@@ -23,6 +23,12 @@ type treeState struct {
 	shape   treeShape
 }
 
+// treeLink is what a link holds in tree mode only.
+type treeLink struct {
+	pos   Position       // the peer's last position
+	ihave []Announcement // announcements waiting to be flushed
+}
+
 // missing is a message this node has heard of but not received.
 type missing struct {
 	id         MsgID
@@ -45,7 +51,7 @@ func (e *Engine) treeRelay(skip int, m Message) {
 			e.sendData(j, m)
 			continue
 		}
-		l.ihave = append(l.ihave, Announcement{ID: m.ID, Hops: m.Hops})
+		l.tree.ihave = append(l.tree.ihave, Announcement{ID: m.ID, Hops: m.Hops})
 		queued = true
 	}
 	if queued {
@@ -57,12 +63,12 @@ func (e *Engine) treeRelay(skip int, m Message) {
 func (e *Engine) flushIHave() {
 	for j := range e.links {
 		l := &e.links[j]
-		if len(l.ihave) == 0 || l.state != linkEstablished {
-			l.ihave = l.ihave[:0]
+		if len(l.tree.ihave) == 0 || l.state != linkEstablished {
+			l.tree.ihave = l.tree.ihave[:0]
 			continue
 		}
-		anns := slices.Clone(l.ihave)
-		l.ihave = l.ihave[:0]
+		anns := slices.Clone(l.tree.ihave)
+		l.tree.ihave = l.tree.ihave[:0]
 		e.stats.IHaves += uint64(len(anns))
 		e.send(j, Frame{Type: FrameIHave, IHave: anns})
 	}

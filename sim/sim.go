@@ -24,12 +24,14 @@ type Sim struct {
 	nodes     []node
 	byID      map[mesh.NodeID]NodeIndex
 	byAddr    map[mesh.Addr]NodeIndex
+	shared    map[*mesh.Config]*mesh.Config // AddNodeShared: the caller's configuration -> ours
 	segs      []segment
 	conns     []conn  // by slot: the lower half of a LinkID, minus one
 	freeConns []int32 // slots to reuse
 	parts     Partitions
 	keys      []string // network key names; a node's key is an index + 1
 	free      []*packet
+	outbox    mesh.Outbox // shared by every engine
 
 	metrics  metrics
 	trace    trace
@@ -112,6 +114,31 @@ func (s *Sim) AddSegment(name string) int32 {
 // AddNode declares a node in a segment; it runs only once started. The
 // node's id and address are drawn from the seed.
 func (s *Sim) AddNode(name, group string, cfg mesh.Config, seg int32) (NodeIndex, error) {
+	return s.addNode(name, group, &cfg, seg, true)
+}
+
+// AddNodeShared is AddNode for nodes that share one configuration: the
+// simulator keeps one copy of it for all of them (a million nodes need not
+// hold a million copies). cfg must not change afterwards.
+func (s *Sim) AddNodeShared(name, group string, cfg *mesh.Config, seg int32) (NodeIndex, error) {
+	if own, ok := s.shared[cfg]; ok {
+		return s.addNode(name, group, own, seg, false) // validated with the first node
+	}
+	own := *cfg
+	own.StaticPeers = slices.Clone(cfg.StaticPeers)
+	i, err := s.addNode(name, group, &own, seg, true)
+	if err == nil {
+		if s.shared == nil {
+			s.shared = make(map[*mesh.Config]*mesh.Config)
+		}
+		s.shared[cfg] = s.nodes[i].cfg
+	}
+	return i, err
+}
+
+// addNode declares a node with the configuration cfg, which it keeps (and
+// validates if asked).
+func (s *Sim) addNode(name, group string, cfg *mesh.Config, seg int32, validate bool) (NodeIndex, error) {
 	if seg < 0 || int(seg) >= len(s.segs) {
 		return -1, fmt.Errorf("sim: node %s: no segment %d", name, seg)
 	}
@@ -127,11 +154,13 @@ func (s *Sim) AddNode(name, group string, cfg mesh.Config, seg int32) (NodeIndex
 	addr := mesh.Addr{Port: 49200}
 	addr.IP[10], addr.IP[11] = 0xff, 0xff
 	addr.IP[12], addr.IP[13], addr.IP[14], addr.IP[15] = 10, byte(n>>16), byte(n>>8), byte(n)
-	cfg.Port = addr.Port
-	if err := cfg.Validate(); err != nil {
-		return -1, fmt.Errorf("sim: node %s: %w", name, err)
+	if validate {
+		cfg.Port = addr.Port
+		if err := cfg.Validate(); err != nil {
+			return -1, fmt.Errorf("sim: node %s: %w", name, err)
+		}
 	}
-	s.nodes = append(s.nodes, node{name: name, group: group, id: id, addr: addr, cfg: &cfg, seg: seg})
+	s.nodes = append(s.nodes, node{name: name, group: group, id: id, addr: addr, cfg: cfg, seg: seg})
 	s.byID[id] = idx
 	s.byAddr[addr] = idx
 	s.segs[seg].members = append(s.segs[seg].members, idx)
@@ -243,10 +272,14 @@ func (s *Sim) startNow(i NodeIndex) {
 	n.starts++
 	instance := s.rng.Uint64() | 1
 	rng := rand.New(rand.NewPCG(s.seed^uint64(n.id), uint64(n.starts)))
-	eng, err := mesh.New(*n.cfg, n.id, instance, rng)
+	eng, err := mesh.NewShared(n.cfg, n.id, instance, rng)
 	if err != nil {
 		panic(err) // cfg was validated in AddNode
 	}
+	// Engines are called one at a time and their outputs carried out
+	// before the next call (apply never calls an engine): they share one
+	// outbox.
+	eng.SetOutbox(&s.outbox)
 	n.eng, n.alive, n.left, n.startedAt = eng, true, false, s.now
 	s.trace.record(s.now, evStart, i, 0, 0)
 	s.EngineEvents++
