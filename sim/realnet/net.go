@@ -128,7 +128,8 @@ func (n *Net) AddSegment(name string) int32 {
 
 // AddNode declares a node and opens its TCP port on 127.0.0.1, which it
 // keeps across restarts; the node runs only once started.
-func (n *Net) AddNode(name, group string, cfg mesh.Config, seg int32) (sim.NodeIndex, error) {
+func (n *Net) AddNode(name, group string, shared *mesh.Config, seg int32) (sim.NodeIndex, error) {
+	cfg := *shared
 	if seg < 0 || int(seg) >= len(n.segs) {
 		return -1, fmt.Errorf("realnet: node %s: no segment %d", name, seg)
 	}

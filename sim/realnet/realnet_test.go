@@ -64,7 +64,8 @@ func newNet(t *testing.T, n int) *Net {
 	t.Cleanup(func() { nt.Close() })
 	seg := nt.AddSegment("lan")
 	for k := range n {
-		i, err := nt.AddNode(string(rune('a'+k)), "", fastConfig(), seg)
+		cfg := fastConfig()
+		i, err := nt.AddNode(string(rune('a'+k)), "", &cfg, seg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,7 +25,10 @@ type Network interface {
 	// AddSegment declares a LAN segment; AddNode declares a node in one. A
 	// node runs only once started.
 	AddSegment(name string) int32
-	AddNode(name, group string, cfg mesh.Config, seg int32) (sim.NodeIndex, error)
+	// AddNode's cfg may be shared by many nodes (those of one start
+	// action): the network must not modify it, and it does not change
+	// afterwards.
+	AddNode(name, group string, cfg *mesh.Config, seg int32) (sim.NodeIndex, error)
 	// SetNetworkKey gives node i, before it starts, the named network key:
 	// it links with, and hears the beacons of, nodes with the same key only.
 	SetNetworkKey(i sim.NodeIndex, name string) error
@@ -79,6 +82,10 @@ type PerfReporter interface {
 type simNetwork struct{ *sim.Sim }
 
 func (s simNetwork) Alive(i sim.NodeIndex) bool { return s.Engine(i) != nil }
+
+func (s simNetwork) AddNode(name, group string, cfg *mesh.Config, seg int32) (sim.NodeIndex, error) {
+	return s.AddNodeShared(name, group, cfg, seg)
+}
 
 func (s simNetwork) Transport() string { return "" }
 func (s simNetwork) Err() error        { return nil }

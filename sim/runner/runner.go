@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"p2pmesh/mesh"
 	"p2pmesh/sim"
 	"p2pmesh/sim/report"
 	"p2pmesh/sim/scenario"
@@ -77,6 +76,7 @@ type run struct {
 	rng     *rand.Rand // the scenario's own draws: whom to kill, who sends
 	seed    uint64
 	names   map[string]sim.NodeIndex
+	startAt []time.Duration // by node: when its start item starts it
 	topo    *report.Topology
 	checks  []report.Expectation
 	snapped map[string]bool
@@ -159,14 +159,30 @@ func (r *run) addNodes() error {
 	for _, name := range r.sc.Network.Segments {
 		segs[name] = r.s.AddSegment(name)
 	}
-	for _, d := range r.sc.Nodes {
+	statics := rand.New(rand.NewPCG(r.seed, 0x737461746963)) // "static": static_peer: random
+	firstOf := 0                                             // the first node of d's start item
+	for k := range r.sc.Nodes {
+		d := &r.sc.Nodes[k]
+		if k == 0 || d.Action != r.sc.Nodes[k-1].Action {
+			firstOf = k
+		}
 		cfg := d.Config
 		if d.StaticPeer != "" {
-			peer, ok := r.names[d.StaticPeer]
-			if !ok {
-				return fmt.Errorf("%s: node %s: static peer %s is not declared before it", r.sc.File, d.Name, d.StaticPeer)
+			var peer sim.NodeIndex
+			if d.StaticPeer == scenario.StaticPeerRandom {
+				peer = r.randomPeer(statics, firstOf, d.Segment)
+			} else {
+				var ok bool
+				if peer, ok = r.names[d.StaticPeer]; !ok {
+					return fmt.Errorf("%s: node %s: static peer %s is not declared before it", r.sc.File, d.Name, d.StaticPeer)
+				}
 			}
-			cfg.StaticPeers = append(append([]mesh.Addr(nil), cfg.StaticPeers...), r.s.Node(peer).Addr)
+			if peer < 0 {
+				return fmt.Errorf("%s: node %s: no node of an earlier item outside segment %s for static_peer: random", r.sc.File, d.Name, d.Segment)
+			}
+			own := *cfg
+			own.StaticPeers = append(slices.Clone(cfg.StaticPeers), r.s.Node(peer).Addr)
+			cfg = &own
 		}
 		seg, ok := segs[d.Segment]
 		if !ok {
@@ -182,9 +198,33 @@ func (r *run) addNodes() error {
 			}
 		}
 		r.names[d.Name] = idx
+		r.startAt = append(r.startAt, d.StartAt)
 		r.topo.Nodes = append(r.topo.Nodes, report.TopoNode{Name: d.Name, Group: d.Group, Segment: d.Segment, Siphon: cfg.Siphon})
 	}
 	return nil
+}
+
+// randomPeer picks a node among the first `before` nodes of the scenario
+// (those of earlier start items) that is not in segment seg; -1 if there is
+// none.
+func (r *run) randomPeer(rng *rand.Rand, before int, seg string) sim.NodeIndex {
+	if before == 0 {
+		return -1
+	}
+	for range 64 {
+		if k := rng.IntN(before); r.sc.Nodes[k].Segment != seg {
+			return r.names[r.sc.Nodes[k].Name]
+		}
+	}
+	// Nearly all earlier nodes are in seg: take the first other one from a
+	// random point on.
+	from := rng.IntN(before)
+	for j := range before {
+		if k := (from + j) % before; r.sc.Nodes[k].Segment != seg {
+			return r.names[r.sc.Nodes[k].Name]
+		}
+	}
+	return -1
 }
 
 // schedule puts the timeline, the sampling and the default "start" snapshot
@@ -223,12 +263,9 @@ func (r *run) do(a *scenario.Action) {
 	switch a.Kind {
 	case scenario.ActStart:
 		st := a.Start
-		for k, name := range st.Names {
-			at := s.Now()
-			if len(st.Names) > 1 {
-				at += st.Over * time.Duration(k) / time.Duration(len(st.Names))
-			}
-			s.Start(r.names[name], at)
+		for _, name := range st.Names {
+			i := r.names[name]
+			s.Start(i, r.startAt[i])
 		}
 		r.mark("start", fmt.Sprintf("%d nodes", len(st.Names)))
 	case scenario.ActKill:

@@ -89,9 +89,9 @@ func checkScenario(t *testing.T, sc *Scenario) {
 			t.Fatalf("node name %q repeated or empty", n.Name)
 		}
 		seen[n.Name] = true
-		cfg := n.Config
+		cfg := *n.Config
 		if n.StaticPeer != "" {
-			if !seen[n.StaticPeer] {
+			if !seen[n.StaticPeer] && n.StaticPeer != StaticPeerRandom {
 				t.Fatalf("node %s has static peer %s declared after it", n.Name, n.StaticPeer)
 			}
 			cfg.StaticPeers = []mesh.Addr{{Port: 1}}

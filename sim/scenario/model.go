@@ -12,10 +12,17 @@ import (
 // Limits that keep a hostile or mistaken file from exhausting memory.
 const (
 	// MaxNodes bounds how many nodes one file may create.
-	MaxNodes = 100_000
+	MaxNodes = 1_000_000
+	// MaxSegments bounds how many LAN segments a file may declare.
+	MaxSegments = 100_000
 	// MaxBroadcastCount bounds the count of one broadcast action.
 	MaxBroadcastCount = 1_000_000
 )
+
+// StaticPeerRandom as a start's static_peer gives each new node a static
+// link to a node picked at random, from the run's seed, among the nodes
+// started by earlier items in other segments.
+const StaticPeerRandom = "random"
 
 // Defaults of the optional top-level keys.
 const (
@@ -118,7 +125,9 @@ type NodeDecl struct {
 	Segment string
 	// Group is the start action's `group:`, "" when it gave none.
 	Group string
-	// StaticPeer names the node this one keeps a static link to, or "".
+	// StaticPeer names the node this one keeps a static link to, "" for
+	// none, or StaticPeerRandom: a node picked by the runner, from the run's
+	// seed, among those started by earlier items in other segments.
 	// Config.StaticPeers is left empty: the runner fills in the address.
 	StaticPeer string
 	// NetworkKey names the node's network key (`network_key:`), "" for
@@ -126,8 +135,9 @@ type NodeDecl struct {
 	// nodes without one).
 	NetworkKey string
 	// Config is the node's configuration, validated (with a placeholder
-	// static peer when StaticPeer is set).
-	Config mesh.Config
+	// static peer when StaticPeer is set). The nodes of one start action
+	// share it: do not modify it.
+	Config *mesh.Config
 	// StartAt is when the node first starts: a start action at time T that
 	// creates k nodes over a duration D starts its i-th node (from 0) at
 	// T + D*i/k.
@@ -207,17 +217,22 @@ type Start struct {
 	Names []string
 	// Over spreads the starts: node i of k starts at At + Over*i/k. The
 	// same times are in NodeDecl.StartAt.
-	Over    time.Duration
-	Segment string
-	Group   string
+	Over time.Duration
+	// Segment is the segment of the new nodes; with `segments:` (Segments
+	// set) each of those segments gets the action's count of nodes, and
+	// Segment is the first. Over then spreads the starts in each segment
+	// alike.
+	Segment  string
+	Segments []string
+	Group    string
 	// StaticPeer names an earlier node every new node keeps a static link
-	// to, or "".
+	// to, "" for none, or StaticPeerRandom (see NodeDecl).
 	StaticPeer string
 	// NetworkKey names the nodes' network key, or "" for none.
 	NetworkKey string
 	// Config is the nodes' configuration: the file's node config, the
 	// action's `node:` overrides, and Siphon/MaxIn=0 for `siphon: true`.
-	Config mesh.Config
+	Config *mesh.Config
 }
 
 // Selector picks nodes. Exactly one of Nodes, Count and Percent is set;

@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -214,6 +215,7 @@ func (p *parser) validateConfig(pos Pos, what string, c mesh.Config, staticPeer 
 
 // network decodes the `network:` mapping.
 func (p *parser) network(n *yaml.Node) {
+	generated := false // segments: {count, prefix}
 	net := &p.sc.Network
 	var crossGiven bool
 	got := p.fields(n, "network", []field{
@@ -231,7 +233,14 @@ func (p *parser) network(n *yaml.Node) {
 		{"loss", &net.Loss},
 		{"beacon_loss", &net.BeaconLoss},
 		{"dial_timeout", &net.DialTimeout},
-		{"segments", &net.Segments},
+		{"segments", func(k, v *yaml.Node) {
+			if isMap(v) {
+				net.Segments = p.segmentSeries(v)
+				generated = true
+				return
+			}
+			p.decode("segments", k, v, &net.Segments)
+		}},
 	})
 	if !crossGiven {
 		net.CrossLatency = net.Latency
@@ -248,7 +257,7 @@ func (p *parser) network(n *yaml.Node) {
 	if kv, ok := got["dial_timeout"]; ok && net.DialTimeout == 0 {
 		p.errorf(kv.v, "dial_timeout: must be positive, got 0s")
 	}
-	if kv, ok := got.val("segments"); ok {
+	if kv, ok := got.val("segments"); ok && !generated {
 		if len(net.Segments) == 0 {
 			p.errorf(kv.v, "segments: expected at least one segment name")
 			net.Segments = []string{DefaultSegment}
@@ -267,6 +276,31 @@ func (p *parser) network(n *yaml.Node) {
 			seen[s] = true
 		}
 	}
+}
+
+// segmentSeries decodes `segments: {count: N, prefix: P}`: the segments
+// P0 … P(N-1), for networks of many LANs.
+func (p *parser) segmentSeries(n *yaml.Node) []string {
+	count, prefix := 0, DefaultSegment
+	got := p.fields(n, "segments", []field{{"count", &count}, {"prefix", &prefix}})
+	if _, ok := got.val("count"); !ok {
+		if !got.has("count") {
+			p.errorf(n, "segments: expected count (how many segments) and optionally prefix (their name before the number, default %q)", DefaultSegment)
+		}
+		return []string{DefaultSegment}
+	}
+	if count < 1 || count > MaxSegments {
+		p.errorf(got["count"].v, "segments: count must be between 1 and %d, got %d", MaxSegments, count)
+		return []string{DefaultSegment}
+	}
+	if kv, ok := got.val("prefix"); ok && !p.ident(kv.v, "segments: prefix", prefix) {
+		return []string{DefaultSegment}
+	}
+	names := make([]string, count)
+	for i := range names {
+		names[i] = prefix + strconv.Itoa(i)
+	}
+	return names
 }
 
 // latencyKeys tells which keys each distribution takes, required first.

@@ -41,12 +41,12 @@ func TestMinimal(t *testing.T) {
 		},
 		Timeline: []Action{{
 			At: 0, Pos: Pos{3, 5}, Kind: ActStart,
-			Start: &Start{Names: []string{"n0", "n1", "n2"}, Segment: "lan", Config: cfg},
+			Start: &Start{Names: []string{"n0", "n1", "n2"}, Segment: "lan", Config: &cfg},
 		}},
 		Nodes: []NodeDecl{
-			{Name: "n0", Segment: "lan", Config: cfg, Pos: Pos{3, 5}},
-			{Name: "n1", Segment: "lan", Config: cfg, Pos: Pos{3, 5}},
-			{Name: "n2", Segment: "lan", Config: cfg, Pos: Pos{3, 5}},
+			{Name: "n0", Segment: "lan", Config: &cfg, Pos: Pos{3, 5}},
+			{Name: "n1", Segment: "lan", Config: &cfg, Pos: Pos{3, 5}},
+			{Name: "n2", Segment: "lan", Config: &cfg, Pos: Pos{3, 5}},
 		},
 	}
 	if !reflect.DeepEqual(sc, want) {
@@ -426,5 +426,52 @@ expect:
 	}
 	if k := sc.Expect[1]; k.Kind != ExpForeignLinks || k.Name != "foreign_links <= 0" {
 		t.Errorf("expectation %+v", k)
+	}
+}
+
+// Many LANs in a few lines: a series of segments and starts in each of them.
+func TestSegmentSeriesAndStartsInEachSegment(t *testing.T) {
+	src := `name: many-lans
+network:
+  segments: {count: 3, prefix: lan}
+timeline:
+  - start: {count: 1, segments: all, prefix: seed}
+  - start: {count: 2, segments: [lan2, lan0], static_peer: random, prefix: b}
+  - start: {count: 4, over: 4s, segments: all}
+`
+	sc, err := Parse("many.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"lan0", "lan1", "lan2"}; !reflect.DeepEqual(sc.Network.Segments, want) {
+		t.Fatalf("segments %v, want %v", sc.Network.Segments, want)
+	}
+	type node struct {
+		name, seg, static string
+		at                time.Duration
+	}
+	var got []node
+	for _, d := range sc.Nodes {
+		got = append(got, node{d.Name, d.Segment, d.StaticPeer, d.StartAt})
+	}
+	want := []node{
+		{"seed0", "lan0", "", 0}, {"seed1", "lan1", "", 0}, {"seed2", "lan2", "", 0},
+		{"b0", "lan2", "random", 0}, {"b1", "lan2", "random", 0}, {"b2", "lan0", "random", 0}, {"b3", "lan0", "random", 0},
+	}
+	for seg := 0; seg < 3; seg++ {
+		for i := 0; i < 4; i++ {
+			n := seg*4 + i
+			want = append(want, node{fmt.Sprintf("n%d", n), fmt.Sprintf("lan%d", seg), "", time.Duration(i) * time.Second})
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("nodes:\n got %v\nwant %v", got, want)
+	}
+	st := sc.Timeline[2].Start
+	if len(st.Names) != 12 || !reflect.DeepEqual(st.Segments, sc.Network.Segments) || st.Segment != "lan0" {
+		t.Fatalf("start in each segment: %+v", st)
+	}
+	if sc.Nodes[7].Config != sc.Nodes[18].Config {
+		t.Fatal("the nodes of one start action do not share their configuration")
 	}
 }

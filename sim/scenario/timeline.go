@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"p2pmesh/mesh"
 )
 
 // nodeState is what the timeline knows about a node at the current item.
@@ -39,6 +41,7 @@ type timelineState struct {
 
 	unknown  []unknownRef // references to unknown nodes, to explain at the end
 	segments map[string]bool
+	segNodes map[string]int // nodes declared so far, per segment
 }
 
 // unknownRef is an error about a reference to an unknown node.
@@ -55,6 +58,7 @@ func (t *timelineState) init() {
 	t.partitions = map[string]Pos{}
 	t.healed = map[string]Pos{}
 	t.snapshots = map[string]Pos{}
+	t.segNodes = map[string]int{}
 }
 
 func actionList() []string {
@@ -194,13 +198,14 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 	var names []string
 	prefix := DefaultPrefix
 	var siphon bool
-	var override *yaml.Node
+	var override, segsV *yaml.Node
 	before := len(p.errs)
 	got := p.fields(n, "start", []field{
 		{"count", &count},
 		{"names", &names},
 		{"over", &st.Over},
 		{"segment", &st.Segment},
+		{"segments", func(_, v *yaml.Node) { segsV = v }},
 		{"group", &st.Group},
 		{"prefix", &prefix},
 		{"static_peer", &st.StaticPeer},
@@ -213,6 +218,19 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 		return st
 	}
 	t := &p.tl
+	// The segments the nodes go to: count nodes in each of them.
+	targets := []string{st.Segment}
+	if segsV != nil {
+		switch {
+		case got.has("segment"):
+			p.errorf(got["segments"].ksrc, "start: give either segment or segments, not both")
+		case got.has("names"):
+			p.errorf(got["segments"].ksrc, "start: segments goes with count (count nodes in each segment), not with names")
+		default:
+			targets = p.startSegments(segsV)
+			st.Segment, st.Segments = targets[0], targets
+		}
+	}
 	switch {
 	case got.has("count") && got.has("names"):
 		p.errorf(got["names"].ksrc, "start: give either count or names, not both")
@@ -221,10 +239,10 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 			// reported
 		} else if count < 1 {
 			p.errorf(got["count"].v, "start: count must be at least 1, got %d", count)
-		} else if len(p.sc.Nodes)+count > MaxNodes {
+		} else if total := count * len(targets); len(p.sc.Nodes)+total > MaxNodes || total/len(targets) != count {
 			p.errorf(got["count"].v, "start: count %d would make more than %d nodes in the file", count, MaxNodes)
 		} else if kv, ok := got["prefix"]; !ok || p.ident(kv.v, "prefix", prefix) {
-			for range count {
+			for range total {
 				names = append(names, prefix+strconv.Itoa(t.next[prefix]))
 				t.next[prefix]++
 			}
@@ -245,17 +263,22 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 		p.errorf(n, "start: expected count (how many nodes) or names (a list of node names)")
 	}
 	if kv, ok := got.val("segment"); ok && !p.segment(st.Segment) {
-		segs := p.sc.Network.Segments
-		if len(segs) > 10 {
-			segs = append(segs[:10:10], "...")
-		}
-		p.errorf(kv.v, "start: unknown segment %q (network.segments declares %s)", st.Segment, strings.Join(segs, ", "))
+		p.errorf(kv.v, "start: unknown segment %q (network.segments declares %s)", st.Segment, p.someSegments())
 	}
 	if kv, ok := got.val("group"); ok {
 		p.ident(kv.v, "group", st.Group)
 	}
 	if kv, ok := got.val("static_peer"); ok {
-		p.nodeRef(kv.v, "static_peer", st.StaticPeer)
+		if st.StaticPeer == StaticPeerRandom {
+			for _, seg := range targets {
+				if len(p.sc.Nodes)-t.segNodes[seg] == 0 {
+					p.errorf(kv.v, "static_peer: random: no node started by an earlier item is outside segment %q", seg)
+					break
+				}
+			}
+		} else {
+			p.nodeRef(kv.v, "static_peer", st.StaticPeer)
+		}
 	}
 	if kv, ok := got.val("network_key"); ok {
 		p.ident(kv.v, "network_key", st.NetworkKey)
@@ -263,13 +286,14 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 	p.extend(n, "start", at, st.Over)
 
 	// Configuration: file config, overrides, siphon.
-	st.Config = p.sc.Node
+	st.Config = new(mesh.Config)
+	*st.Config = p.sc.Node
 	cfgPos := posOf(n)
 	overrideOK := true
 	if override != nil {
 		cfgPos = posOf(resolve(override))
 		b := len(p.errs)
-		p.fields(override, "node", configFields(&st.Config))
+		p.fields(override, "node", configFields(st.Config))
 		overrideOK = len(p.errs) == b // else reported; do not validate a half-read config
 	}
 	if siphon {
@@ -277,7 +301,7 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 		st.Config.MaxIn = 0
 	}
 	if p.nodeCfgOK && overrideOK && (override != nil || siphon) {
-		p.validateConfig(cfgPos, "start: node", st.Config, st.StaticPeer != "")
+		p.validateConfig(cfgPos, "start: node", *st.Config, st.StaticPeer != "")
 	}
 
 	// Declare the nodes.
@@ -287,8 +311,10 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 	} else if kv, ok := got["count"]; ok {
 		namesV = kv.v
 	}
-	k := time.Duration(len(names))
+	perSeg := max(len(names)/len(targets), 1)
+	k := time.Duration(perSeg)
 	for i, name := range names {
+		seg := targets[min(i/perSeg, len(targets)-1)]
 		at0 := namesV
 		if namesV != nil && namesV.Kind == yaml.SequenceNode && i < len(namesV.Content) {
 			at0 = resolve(namesV.Content[i])
@@ -307,18 +333,65 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 			p.errorf(at0, "start: node %q already exists (started by the item at %v)", name, d.Pos)
 			continue
 		}
-		ii := time.Duration(i)
+		ii := time.Duration(i % perSeg)
 		startAt := at + st.Over/k*ii + st.Over%k*ii/k
 		st.Names = append(st.Names, name)
 		t.index[name] = len(p.sc.Nodes)
 		t.state = append(t.state, stateUp)
 		t.groups[st.Group] = append(t.groups[st.Group], len(p.sc.Nodes))
 		p.sc.Nodes = append(p.sc.Nodes, NodeDecl{
-			Name: name, Segment: st.Segment, Group: st.Group, StaticPeer: st.StaticPeer,
+			Name: name, Segment: seg, Group: st.Group, StaticPeer: st.StaticPeer,
 			NetworkKey: st.NetworkKey, Config: st.Config, StartAt: startAt, Action: index, Pos: pos,
 		})
 	}
+	for _, seg := range targets {
+		t.segNodes[seg] += perSeg
+	}
 	return st
+}
+
+// startSegments decodes a start's `segments:`: `all`, or a list of
+// declared segment names.
+func (p *parser) startSegments(n *yaml.Node) []string {
+	all := p.sc.Network.Segments
+	n = resolve(n)
+	if n != nil && n.Kind == yaml.ScalarNode && n.Value == "all" {
+		return all
+	}
+	list, ok := p.strList(n, "segments")
+	if !ok {
+		return all[:1]
+	}
+	if len(list) == 0 {
+		p.errorf(n, "segments: expected all or a list of at least one segment name")
+		return all[:1]
+	}
+	seen := map[string]bool{}
+	for i, seg := range list {
+		at := n
+		if n.Kind == yaml.SequenceNode && i < len(n.Content) {
+			at = resolve(n.Content[i])
+		}
+		switch {
+		case !p.segment(seg):
+			p.errorf(at, "segments: unknown segment %q (network.segments declares %s)", seg, p.someSegments())
+			return all[:1]
+		case seen[seg]:
+			p.errorf(at, "segments: %q is listed twice", seg)
+			return all[:1]
+		}
+		seen[seg] = true
+	}
+	return list
+}
+
+// someSegments lists the declared segments, the first ten of many.
+func (p *parser) someSegments() string {
+	segs := p.sc.Network.Segments
+	if len(segs) > 10 {
+		segs = append(segs[:10:10], "...")
+	}
+	return strings.Join(segs, ", ")
 }
 
 // segment reports whether a segment is declared.
