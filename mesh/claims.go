@@ -20,7 +20,8 @@ package mesh
 //   - a claimed peer at the address of a node we are linked with is not
 //     dialed (knownPeers.dialable): one altered beacon (a flipped bit in the
 //     id) would otherwise send the node to its own neighbour over and over,
-//     which refuses it each time as linked already;
+//     which refuses it each time as linked already; nor at an address where
+//     a dial reached the node itself (its own beacon, altered);
 //   - a claim does not move a peer whose address a Welcome confirmed; a
 //     failed dial takes the confirmation back, so a peer that really moved
 //     is learnt again from its next beacon;
@@ -79,6 +80,20 @@ func (e *Engine) lanFlooded() bool {
 // newPeriodOfStrangers starts a maintenance period's count of strangers.
 func (e *Engine) newPeriodOfStrangers() {
 	e.strangers[1], e.strangers[0] = e.strangers[0], 0
+}
+
+// maxSelfAddrs bounds the addresses remembered as this node's own: one per
+// interface it can be reached on, in practice.
+const maxSelfAddrs = 8
+
+// isSelf reports an address where a dial reached this node itself.
+func (e *Engine) isSelf(a Addr) bool {
+	for _, s := range e.selfAddrs {
+		if s == a {
+			return true
+		}
+	}
+	return false
 }
 
 // neighbourAt reports an established link to a node listening at a.

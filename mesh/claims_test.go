@@ -329,3 +329,40 @@ func TestReplayedBeaconOfADeadNodeBacksOff(t *testing.T) {
 		t.Errorf("%d dials of a dead node in 5 minutes", d.dials)
 	}
 }
+
+// A node hears its own beacon altered (another id, its own address): it
+// dials itself in one round (a node without links dials all its free
+// slots at once), learns where it is, and dials there no more.
+func TestClaimedPeerAtTheNodesOwnAddress(t *testing.T) {
+	e := newEngine(t, 1)
+	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
+	self := hostAddr(1, 9000)
+	selfDials := 0
+	d.answer = func(now time.Duration, o mesh.Output) {
+		if o.Addr != self {
+			d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
+			return
+		}
+		// The connection reaches the node itself: its own accept side
+		// refuses the Hello, and the dialing side hears why.
+		selfDials++
+		d.link++
+		out, in := 100+2*d.link, 101+2*d.link
+		hello := sendOf(t, e.HandleLinkOpened(now, out, mesh.Outgoing, o.Peer, o.Addr), mesh.FrameHello)
+		d.apply(e.HandleLinkOpened(now, in, mesh.Incoming, 0, hostAddr(1, 0)))
+		reject := sendOf(t, e.HandleFrame(now, in, hello), mesh.FrameReject)
+		d.apply(e.HandleFrame(now, out, reject))
+		d.apply(e.HandleLinkClosed(now, out))
+		d.apply(e.HandleLinkClosed(now, in))
+	}
+	d.apply(e.HandleTimer(time.Second, mesh.TimerMaintain))
+	rng := rand.New(rand.NewPCG(5, 5))
+	d.advance(20*time.Second, 10*time.Millisecond, func(now time.Duration) {
+		// Its own beacon with a random bit of the id flipped, 100 a second.
+		b := mesh.Beacon{ID: 1 ^ 1<<(1+rng.IntN(62)), Instance: 100, Port: 9000, Load: mesh.Load{FreeIn: 5}}
+		d.apply(e.HandleBeacon(now, &b, hostAddr(1, 0)))
+	})
+	if max := e.Config().MaxOut; selfDials > max {
+		t.Errorf("the node dialed itself %d times in 20 s, want one round (%d at most)", selfDials, max)
+	}
+}

@@ -77,6 +77,7 @@ type Engine struct {
 	hunt           hunt   // backoff of dials for links beyond the minimum
 	dialFails      int    // dials of claimed peers failed in a row (claims.go)
 	dialPauseUntil Time   // no dial of a claimed peer before this
+	selfAddrs      []Addr // where dials reached this node itself (claims.go)
 	strangers      [2]int // nodes first heard of by beacon in this and the last maintenance period (claims.go)
 
 	seq          uint64

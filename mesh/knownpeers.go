@@ -282,7 +282,7 @@ func (k *knownPeers) onLAN(id NodeID) bool {
 
 func (k *knownPeers) dialable(e *Engine, i int) bool {
 	p := &k.list[i]
-	return p.retryAt <= e.now && !e.isBanned(p.id) && !e.linkedOrPending(p.id) && !e.neighbourAt(p.addr)
+	return p.retryAt <= e.now && !e.isBanned(p.id) && !e.linkedOrPending(p.id) && !e.neighbourAt(p.addr) && !e.isSelf(p.addr)
 }
 
 // hasAlternative reports whether a peer we are not linked to could be dialed.

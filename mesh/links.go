@@ -272,7 +272,7 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 		return
 	}
 	if h.ID == e.id {
-		e.markStaticSelf(l.addr)
+		e.markSelf(l.addr)
 		e.closeLink(i, ReasonSelf, false)
 		return
 	}
@@ -323,7 +323,10 @@ func (e *Engine) onReject(i int, r Reason) {
 			e.hunt.refused(e)
 		}
 	case ReasonSelf:
-		e.markStaticSelf(l.addr)
+		e.markSelf(l.addr)
+		if !l.static {
+			e.known.forget(l.peer) // a claim sent us to ourselves
+		}
 	case ReasonFreeRider:
 		e.known.backoff(e, l.peer, e.cfg.BanTime)
 	case ReasonDuplicate:
@@ -492,11 +495,19 @@ func (e *Engine) dialFailed(peer NodeID, addr Addr, static bool) {
 	e.claimFailed()
 }
 
-func (e *Engine) markStaticSelf(addr Addr) {
+// markSelf records that addr turned out to be this node: a static peer
+// there is never dialed again, nor any claimed peer (claims.go).
+func (e *Engine) markSelf(addr Addr) {
 	for s := range e.statics {
 		if e.statics[s].addr == addr {
 			e.statics[s].self = true
 		}
+	}
+	if !e.isSelf(addr) {
+		if len(e.selfAddrs) == maxSelfAddrs {
+			e.selfAddrs = e.selfAddrs[1:]
+		}
+		e.selfAddrs = append(e.selfAddrs, addr)
 	}
 }
 

@@ -6,8 +6,10 @@
 package netnstest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -102,4 +104,33 @@ func SetLoopbackMulticast(on bool) error {
 	}
 	ifr.SetUint16(flags)
 	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}
+
+// Enter runs f on the calling goroutine's thread switched into the network
+// namespace /run/netns/name (as `ip netns add` makes), then switches back.
+// Sockets f opens belong to that namespace for good, whichever goroutine
+// uses them later; goroutines f starts run elsewhere.
+func Enter(name string, f func()) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	self, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		return err
+	}
+	defer self.Close()
+	target, err := os.Open("/run/netns/" + name)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+		return fmt.Errorf("netnstest: entering %s: %w", name, err)
+	}
+	defer func() {
+		if err := unix.Setns(int(self.Fd()), unix.CLONE_NEWNET); err != nil {
+			panic("netnstest: cannot return to the test's network namespace: " + err.Error())
+		}
+	}()
+	f()
+	return nil
 }

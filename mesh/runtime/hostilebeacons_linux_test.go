@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"context"
 	"crypto/rand"
 	"fmt"
 	mrand "math/rand/v2"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"p2pmesh/internal/hostile"
 	"p2pmesh/internal/netnstest"
 	"p2pmesh/mesh"
 	"p2pmesh/mesh/discovery"
@@ -82,77 +82,44 @@ func linkTo(a *testNode, peer mesh.NodeID) mesh.LinkID {
 	return 0
 }
 
-// beaconAttacker sends datagrams to the beacon group from an address of
-// its choice and captures the beacons of real nodes.
+// beaconAttacker is a hostile.Beacons that fails the test on errors.
 type beaconAttacker struct {
+	*hostile.Beacons
 	t     *testing.T
 	group netip.AddrPort
-	out   *net.UDPConn
-	ears  *discovery.Conn
 }
 
 func newBeaconAttacker(t *testing.T, from string) *beaconAttacker {
 	t.Helper()
 	group, _ := discovery.ParseGroup(DefaultGroup)
-	out, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(from), 0)))
+	x, err := hostile.NewBeacons(netip.MustParseAddr(from), group)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ears, err := discovery.Listen(context.Background(), discovery.Config{Group: group, Self: 0xbad})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { out.Close(); ears.Close() })
-	return &beaconAttacker{t: t, group: group, out: out, ears: ears}
+	t.Cleanup(x.Close)
+	return &beaconAttacker{Beacons: x, t: t, group: group}
 }
 
-// send sends p to the group.
-func (x *beaconAttacker) send(p []byte) { x.sendTo(p, x.group) }
-
 func (x *beaconAttacker) sendTo(p []byte, to netip.AddrPort) {
-	if _, err := x.out.WriteToUDPAddrPort(p, to); err != nil {
+	if err := x.SendTo(p, to); err != nil {
 		x.t.Fatalf("send to %v: %v", to, err)
+	}
+}
+
+func (x *beaconAttacker) paced(n, rate int, next func(i int) []byte) {
+	if err := x.Paced(n, rate, next); err != nil {
+		x.t.Fatal(err)
 	}
 }
 
 // capture returns the next beacon of node id, as it travelled.
 func (x *beaconAttacker) capture(id mesh.NodeID) mesh.Beacon {
 	x.t.Helper()
-	got := make(chan mesh.Beacon, 1)
-	go func() {
-		for {
-			b, _, err := x.ears.Receive()
-			if err != nil {
-				close(got)
-				return
-			}
-			if b.ID == id {
-				got <- b
-				return
-			}
-		}
-	}()
-	select {
-	case b := <-got:
-		return b
-	case <-time.After(5 * time.Second):
-		x.t.Fatalf("no beacon of %v heard", id)
+	b, _, err := x.Capture(func(b mesh.Beacon, _ netip.Addr) bool { return b.ID == id }, 5*time.Second)
+	if err != nil {
+		x.t.Fatalf("capturing a beacon of %v: %v", id, err)
 	}
-	return mesh.Beacon{}
-}
-
-// paced sends n datagrams made by next at about rate a second.
-func (x *beaconAttacker) paced(n, rate int, next func(i int) []byte) {
-	const batch = 10
-	start := time.Now()
-	for i := range n {
-		x.send(next(i))
-		if i%batch == batch-1 {
-			if ahead := time.Duration(i+1)*time.Second/time.Duration(rate) - time.Since(start); ahead > 0 {
-				time.Sleep(ahead)
-			}
-		}
-	}
+	return b
 }
 
 func heapAfterGC() uint64 {
@@ -229,16 +196,12 @@ func TestMutatedBeacons(t *testing.T) {
 		return
 	}
 	a, b, logs := v.a, v.b, v.logs
-	dials := a.Stats().Dials
+	dials, bDials := a.Stats().Dials, b.Stats().Dials
 	x := newBeaconAttacker(t, "127.0.0.1") // as if from b's host
 	real := mesh.AppendBeacon(nil, ptr(x.capture(b.ID())))
 	// Every single-bit flip of b's real beacon, five times over.
 	bits := len(real) * 8
-	x.paced(5*bits, 1000, func(i int) []byte {
-		m := append([]byte(nil), real...)
-		m[(i%bits)/8] ^= 1 << (i % 8)
-		return m
-	})
+	x.paced(5*bits, 1000, func(i int) []byte { return hostile.BitFlip(real, i%bits) })
 	waitFor(t, 5*time.Second, "the mutations to be handled", func() bool {
 		s := a.Stats()
 		return s.Engine.BeaconConflicts > 0 && s.Discovery.Refused > 0
@@ -247,9 +210,13 @@ func TestMutatedBeacons(t *testing.T) {
 	s := a.Stats()
 	t.Logf("discovery %+v, conflicts %d, known peers %d, dials %d", s.Discovery, s.Engine.BeaconConflicts, s.KnownPeers, s.Dials-dials)
 	v.linkKept(t)
-	// Flipped ids name b's own address: nothing to dial there.
+	// Flipped ids name b's address: nothing for a to dial there, and b
+	// learns at its first try that it is itself.
 	if s.Dials != dials {
 		t.Errorf("the mutations made a dial %d times", s.Dials-dials)
+	}
+	if d := b.Stats().Dials - bDials; d > uint64(testConfig(t).Mesh.MaxOut) {
+		t.Errorf("b dialed itself %d times under its altered beacon's ids", d)
 	}
 	for _, r := range []string{"a datagram on the beacon port that is not a beacon", "a beacon of another protocol version",
 		"a beacon that contradicts a live link or a confirmed peer"} {
@@ -406,11 +373,12 @@ func TestBogusPortBeacons(t *testing.T) {
 	closed := closedPort(t)
 	before := a.Stats()
 	x := newBeaconAttacker(t, "127.0.0.2")
+	rng := mrand.New(mrand.NewPCG(1, 2))
 	// 5 s, 50 beacons a second: strangers at a port where a non-mesh
 	// program listens, strangers at a closed port, and one fixed stranger
 	// at the trap again and again.
 	x.paced(250, 50, func(i int) []byte {
-		bc := mesh.Beacon{ID: mesh.NodeID(mrand.Uint64() | 1), Instance: mrand.Uint64(), Port: trap.Port(), Load: mesh.Load{FreeIn: 255}}
+		bc := hostile.Stranger(rng, trap.Port())
 		switch i % 3 {
 		case 1:
 			bc.Port = closed
@@ -463,8 +431,7 @@ func TestBeaconFlood(t *testing.T) {
 		defer close(done)
 		rng := mrand.New(mrand.NewPCG(1, 2))
 		x.paced(seconds*rate, rate, func(int) []byte {
-			return mesh.AppendBeacon(nil, &mesh.Beacon{ID: mesh.NodeID(rng.Uint64() | 1), Instance: rng.Uint64(),
-				Port: uint16(1024 + rng.IntN(60000)), Load: mesh.Load{FreeIn: 255}, Flags: mesh.HelloNeedy})
+			return mesh.AppendBeacon(nil, ptr(hostile.Stranger(rng, hostile.RandomPort(rng))))
 		})
 	}()
 	// Honest traffic goes on during the flood.
