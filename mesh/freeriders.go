@@ -7,8 +7,9 @@ package mesh
 // them while at that cap, evict them first when a needy node needs room, and
 // never dial peers that offer no slots. A free rider that becomes one after
 // being accepted and pushes the count over the cap is dropped and banned for
-// BanTime. Config.Validate rejects honest configurations with fewer incoming
-// than outgoing slots, which would siphon capacity from the mesh by design.
+// BanTime (the last 256 such bans are kept). Config.Validate rejects honest
+// configurations with fewer incoming than outgoing slots, which would siphon
+// capacity from the mesh by design.
 
 type ban struct {
 	id    NodeID
@@ -34,9 +35,23 @@ func (e *Engine) banPeer(id NodeID) {
 			return
 		}
 	}
+	if len(e.banned) >= maxBans {
+		// A stranger that keeps coming back under new ids must not grow
+		// the list without end: the ban that ends soonest makes room.
+		soonest := 0
+		for i := range e.banned {
+			if e.banned[i].until < e.banned[soonest].until {
+				soonest = i
+			}
+		}
+		e.banned = append(e.banned[:soonest], e.banned[soonest+1:]...)
+	}
 	e.banned = append(e.banned, ban{id: id, until: e.now + e.cfg.BanTime})
 	e.known.forget(id)
 }
+
+// maxBans bounds the list of banned peers.
+const maxBans = 256
 
 func (e *Engine) expireBans() {
 	j := 0

@@ -130,3 +130,72 @@ func TestPartitionHeals(t *testing.T) {
 	t.Logf("one component again %v after healing", s.Now()-healed)
 	broadcastAndCheck(t, s, 0)
 }
+
+// A full node makes room for a needy newcomer by evicting the incoming peer
+// with the most links, judging by the load each peer last reported. A peer
+// whose other links just died must not be evicted on its old count: it
+// tells its neighbours its new load at once.
+func TestEvictionSparesANodeThatJustLostItsLinks(t *testing.T) {
+	at := func(b byte) mesh.Addr { a := mesh.Addr{Port: 9000}; a.IP[15] = b; return a }
+	hello := func(id mesh.NodeID, load mesh.Load, flags mesh.HelloFlags) *mesh.Frame {
+		return &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: load, Flags: flags}}
+	}
+	// Node 10 dialed node 20 and took links from nodes 11 and 12.
+	v := newEngine(t, 10)
+	dialTo(t, v, 20, at(20))
+	v.HandleLinkOpened(time.Second, 1, mesh.Outgoing, 20, at(20))
+	v.HandleFrame(time.Second, 1, &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: 20, Instance: 2000, Port: 9000, Load: mesh.Load{In: 5}}})
+	for i, id := range []mesh.NodeID{11, 12} {
+		link := mesh.LinkID(2 + i)
+		v.HandleLinkOpened(time.Second, link, mesh.Incoming, 0, at(byte(id)))
+		v.HandleFrame(time.Second, link, hello(id, mesh.Load{Out: 1, FreeIn: 5}, 0))
+	}
+	if d := v.Load().Degree(); d != 3 {
+		t.Fatalf("setup: node 10 has %d links", d)
+	}
+	// Node 20 is full: node 10 (3 links, by its Hello) and four peers with
+	// two links each came in.
+	full := func() *mesh.Engine {
+		e := newEngine(t, 20)
+		e.HandleLinkOpened(time.Second, 1, mesh.Incoming, 0, at(10))
+		e.HandleFrame(time.Second, 1, hello(10, mesh.Load{In: 2, Out: 1, FreeIn: 3}, 0))
+		for i := range 4 {
+			link, id := mesh.LinkID(2+i), mesh.NodeID(30+i)
+			e.HandleLinkOpened(time.Second, link, mesh.Incoming, 0, at(byte(id)))
+			e.HandleFrame(time.Second, link, hello(id, mesh.Load{In: 1, Out: 1, FreeIn: 4}, 0))
+		}
+		if l := e.Load(); l.In != 5 {
+			t.Fatalf("setup: node 20 has load %+v", l)
+		}
+		return e
+	}
+	needy := func(e *mesh.Engine, now time.Duration) {
+		e.HandleLinkOpened(now, 99, mesh.Incoming, 0, at(99))
+		e.HandleFrame(now, 99, hello(99, mesh.Load{FreeIn: 5}, mesh.HelloNeedy))
+	}
+	// Without news, node 20 evicts node 10 for the needy node 99.
+	stale := full()
+	needy(stale, 1500*time.Millisecond)
+	if linked(stale, 10) {
+		t.Fatal("control: node 20 did not evict node 10 on its old count; the test shows nothing")
+	}
+	// Node 10 loses its links to 11 and 12 and says so at once.
+	var ping *mesh.Frame
+	for _, link := range []mesh.LinkID{2, 3} {
+		for _, o := range v.HandleLinkClosed(1200*time.Millisecond, link) {
+			if o.Kind == mesh.OutSend && o.Link == 1 && o.Frame.Type == mesh.FramePing {
+				f := o.Frame
+				ping = &f
+			}
+		}
+	}
+	if ping == nil || ping.Load.Degree() != 1 {
+		t.Fatalf("node 10 did not tell node 20 of its one remaining link: %+v", ping)
+	}
+	told := full()
+	told.HandleFrame(1300*time.Millisecond, 1, ping)
+	needy(told, 1500*time.Millisecond)
+	if !linked(told, 10) {
+		t.Fatal("node 20 evicted node 10, its last link")
+	}
+}

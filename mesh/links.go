@@ -402,6 +402,7 @@ func (e *Engine) dropLink(i int) {
 	if established {
 		e.stats.LinksLost++
 		e.linkCountChanged()
+		e.tellLowLoad()
 		if e.cfg.Mode == ModeTree && e.peerLink(peer) < 0 {
 			e.treeLinkDown(peer)
 		}
