@@ -8,9 +8,9 @@ package mesh
 // Leave on every link so its neighbours replace it at once instead of waiting
 // for keepalives; a node below MinLinks dials with priority and full nodes
 // make room for it (see evictFor), so nobody who can reach two other nodes
-// stays with fewer than two links. A node that falls to its minimum tells
-// its neighbours at once (tellLowLoad), so that none evicts it on the
-// strength of links it no longer has.
+// stays with fewer than two links. A node that falls below its minimum
+// tells its neighbours at once (tellLowLoad), so that none evicts it on
+// the strength of links it no longer has.
 
 func (e *Engine) maintain() {
 	now := e.now
@@ -55,18 +55,25 @@ func (e *Engine) maintain() {
 	e.fillLinks()
 }
 
-// tellLowLoad: a node whose links fell to its minimum or below tells its
-// neighbours its load at once (a Ping) rather than at their next keepalive.
-// A full neighbour that must make room for a needy node evicts the peer
-// with the most links (evictFor), judging by the load that peer last
-// reported: on an old, higher count it could take this node's last links.
+// tellLowLoad: a node whose links fell below its minimum tells its
+// neighbours its load at once (a Ping, or a Position in tree mode) rather
+// than at their next keepalive. A full neighbour that must make room for a
+// needy node evicts the peer with the most links (evictFor), judging by the
+// load that peer last reported: on an old, higher count it could take this
+// node's last link. (Telling at the minimum already, too, sends more frames
+// while a large LAN joins and shifts its overlay: the tree's deepest
+// delivery in tree-single-1000 grew from at most 10 to 13 over ten seeds.)
 func (e *Engine) tellLowLoad() {
 	load := e.Load()
-	if !e.active() || load.Degree() > e.cfg.MinLinks {
+	if !e.active() || load.Degree() >= e.cfg.MinLinks {
 		return
 	}
 	for i := range e.links {
-		if e.links[i].state == linkEstablished {
+		switch {
+		case e.links[i].state != linkEstablished:
+		case e.cfg.Mode == ModeTree:
+			e.sendPosition(i) // tree mode's keepalive, which carries the load
+		default:
 			e.send(i, Frame{Type: FramePing, Load: load})
 		}
 	}
