@@ -161,6 +161,17 @@ func (d *engineDriver) apply(outs []mesh.Output) {
 	}
 }
 
+// answerAt answers the dials of addr with connect; every other dial fails.
+func (d *engineDriver) answerAt(addr mesh.Addr, connect func(now time.Duration, o mesh.Output)) {
+	d.answer = func(now time.Duration, o mesh.Output) {
+		if o.Addr != addr {
+			d.apply(d.e.HandleDialFailed(now, o.Peer, o.Addr))
+			return
+		}
+		connect(now, o)
+	}
+}
+
 // advance moves time to until in steps of step, firing due timers and
 // calling every(now) at each step.
 func (d *engineDriver) advance(until, step time.Duration, every func(now time.Duration)) {
@@ -230,15 +241,11 @@ func TestNoRotationDuringABeaconFlood(t *testing.T) {
 	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
 	d.apply(e.Start(0))
 	b := hostAddr(2, 9000)
-	d.answer = func(now time.Duration, o mesh.Output) {
-		if o.Addr != b {
-			d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
-			return
-		}
+	d.answerAt(b, func(now time.Duration, o mesh.Output) {
 		d.link++
 		d.apply(e.HandleLinkOpened(now, d.link, mesh.Outgoing, o.Peer, o.Addr))
 		d.apply(e.HandleFrame(now, d.link, &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{In: 1, FreeIn: 4}}}))
-	}
+	})
 	d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 5}}, b))
 	// Node 3 links in.
 	const in = mesh.LinkID(1000)
@@ -284,18 +291,14 @@ func TestFalseIDAtANeighboursAddressIsNotDialed(t *testing.T) {
 	d.apply(e.HandleTimer(d.now, mesh.TimerMaintain))
 	neighbour := hostAddr(2, 9000)
 	redials := 0
-	d.answer = func(now time.Duration, o mesh.Output) {
-		if o.Addr != neighbour {
-			d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
-			return
-		}
+	d.answerAt(neighbour, func(now time.Duration, o mesh.Output) {
 		redials++
 		d.link++
 		id := 100 + d.link
 		d.apply(e.HandleLinkOpened(now, id, mesh.Outgoing, o.Peer, o.Addr))
 		d.apply(e.HandleFrame(now, id, &mesh.Frame{Type: mesh.FrameReject, Reason: mesh.ReasonDuplicate}))
 		d.apply(e.HandleLinkClosed(now, id))
-	}
+	})
 	d.apply(e.HandleBeacon(d.now, &mesh.Beacon{ID: 2 ^ 1<<20, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 4}}, hostAddr(2, 0)))
 	d.advance(20*time.Second, time.Millisecond, func(now time.Duration) {
 		if now%(500*time.Millisecond) == 0 { // the neighbour keeps the real link alive
@@ -338,11 +341,7 @@ func TestClaimedPeerAtTheNodesOwnAddress(t *testing.T) {
 	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
 	self := hostAddr(1, 9000)
 	selfDials := 0
-	d.answer = func(now time.Duration, o mesh.Output) {
-		if o.Addr != self {
-			d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
-			return
-		}
+	d.answerAt(self, func(now time.Duration, o mesh.Output) {
 		// The connection reaches the node itself: its own accept side
 		// refuses the Hello, and the dialing side hears why.
 		selfDials++
@@ -354,7 +353,7 @@ func TestClaimedPeerAtTheNodesOwnAddress(t *testing.T) {
 		d.apply(e.HandleFrame(now, out, reject))
 		d.apply(e.HandleLinkClosed(now, out))
 		d.apply(e.HandleLinkClosed(now, in))
-	}
+	})
 	d.apply(e.HandleTimer(time.Second, mesh.TimerMaintain))
 	rng := rand.New(rand.NewPCG(5, 5))
 	d.advance(20*time.Second, 10*time.Millisecond, func(now time.Duration) {
