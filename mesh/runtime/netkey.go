@@ -6,7 +6,6 @@ import (
 	"net"
 	"time"
 
-	"p2pmesh/mesh"
 	"p2pmesh/mesh/discovery"
 	"p2pmesh/mesh/netkey"
 )
@@ -85,39 +84,6 @@ func writeBatch(nc net.Conn, batch [][]byte) (int64, error) {
 	}
 	bufs := net.Buffers(batch)
 	return bufs.WriteTo(nc)
-}
-
-// beaconRefusals names the reasons datagrams on the beacon port are refused
-// for in the log: sealed beacons the network key refuses, and without a key
-// (or before it) what package discovery refuses.
-var beaconRefusals = []struct {
-	err    error
-	reason string
-}{
-	{discovery.ErrUnicast, "a datagram sent to the beacon port directly, not to the group"},
-	{mesh.ErrMagic, "a datagram on the beacon port that is not a beacon"},
-	{mesh.ErrVersion, "a beacon of another protocol version"},
-	{mesh.ErrMalformed, "a malformed beacon"},
-	{netkey.ErrUnkeyedBeacon, "a beacon without the network key (a node of another mesh, or one not given the key)"},
-	{netkey.ErrForgedBeacon, "a beacon that fails authentication (another network key, or forged)"},
-	{netkey.ErrStaleBeacon, "a beacon outside the clock window (replayed, or the hosts' clocks differ)"},
-	{netkey.ErrReplayedBeacon, "a replayed beacon"},
-	{netkey.ErrMalformedBeacon, "a datagram on the beacon port that is not a sealed beacon"},
-}
-
-// refuseBeacon logs a datagram refused on the beacon port: by the network
-// key's codec, or by package discovery (refuseDatagram).
-func (n *Node) refuseBeacon(err error, args ...any) {
-	for _, r := range beaconRefusals {
-		if errors.Is(err, r.err) {
-			if err != r.err {
-				args = append(args, "err", err)
-			}
-			n.rejects.refuse(r.reason, args...)
-			return
-		}
-	}
-	n.rejects.refuse("a beacon refused by the network key", append(args, "err", err)...)
 }
 
 // beaconCodec returns the codec the node's beacon transport uses: sealing
