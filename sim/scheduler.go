@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"slices"
+
 	"p2pmesh/mesh"
 )
 
@@ -42,20 +44,25 @@ type packet struct {
 }
 
 // schedule orders events by (at, seq). It is a calendar queue: time is cut
-// into windows of bucketWidth; the events of the current window sit in a
-// small 4-ary min-heap (near), those of the next ringSize-1 windows in
+// into windows of bucketWidth; the events of the current window are sorted
+// once into a run (and those pushed into it while it runs go to a small
+// 4-ary min-heap, late), those of the next ringSize-1 windows sit in
 // unsorted buckets of a ring (appending is all a push costs), and those
-// further out in a second heap (far). When near runs dry the next non-empty
-// bucket is heapified into it. Most events of a mesh are frames due a few
-// milliseconds ahead, so the heap that every pop sifts stays small and
+// further out in a second heap (far). When the window is used up the next
+// non-empty bucket is sorted into the run. Most events of a mesh are frames
+// due a few milliseconds ahead, so what every pop touches stays small and
 // cache-resident however large the network: a single heap of all pending
-// events spent most of its time in cache misses at 10,000 nodes.
+// events spent most of its time in cache misses at 10,000 nodes. The
+// sorted run also tells which events come next, so that the simulator can
+// ask for their memory before it needs it (Sim.Run).
 //
 // Entries are 24 bytes and point into a slab of events, so sifting moves
 // small entries instead of whole events. The order is exactly (at, seq),
 // whatever the bucket width: runs are reproducible and independent of it.
 type schedule struct {
-	near   []entry  // heap: events of windows up to cur
+	run    []entry  // the current window's events in order, from run[ri] on
+	ri     int      // next entry of run
+	late   []entry  // heap: events pushed for the current window while it runs
 	ring   []bucket // ring[w%ringSize]: events of window w, cur < w < cur+ringSize
 	far    []entry  // heap: events of windows from cur+ringSize on
 	cur    int64    // the current window
@@ -135,10 +142,11 @@ func (s *schedule) drain(b *bucket, dst []entry) []entry {
 type entry struct {
 	at   mesh.Time
 	seq  uint64
-	slot int32
+	slot int32     // the event in slab
+	node NodeIndex // the event's node, for prefetching (see Sim.Run)
 }
 
-func (s *schedule) len() int { return len(s.near) + s.inRing + len(s.far) }
+func (s *schedule) len() int { return len(s.run) - s.ri + len(s.late) + s.inRing + len(s.far) }
 
 func (a *entry) before(b *entry) bool {
 	if a.at != b.at {
@@ -160,7 +168,7 @@ func (s *schedule) push(ev event) {
 		slot = int32(len(s.slab))
 		s.slab = append(s.slab, ev)
 	}
-	s.insert(entry{at: ev.at, seq: s.seq, slot: slot})
+	s.insert(entry{at: ev.at, seq: s.seq, slot: slot, node: ev.node})
 }
 
 // insert files e by its window.
@@ -171,7 +179,7 @@ func (s *schedule) insert(e entry) {
 	}
 	switch w := window(e.at); {
 	case w <= s.cur:
-		s.near = heapPush(s.near, e)
+		s.late = heapPush(s.late, e)
 	case w < s.cur+ringSize:
 		s.add(&s.ring[w%ringSize], e)
 		s.inRing++
@@ -180,10 +188,10 @@ func (s *schedule) insert(e entry) {
 	}
 }
 
-// fill makes near non-empty, moving on to the next window that holds
-// events; false when there are none at all.
+// fill makes the current window non-empty, moving on to the next window
+// that holds events; false when there are none at all.
 func (s *schedule) fill() bool {
-	for len(s.near) == 0 {
+	for s.ri == len(s.run) && len(s.late) == 0 {
 		if s.inRing == 0 {
 			if len(s.far) == 0 {
 				return false
@@ -191,10 +199,11 @@ func (s *schedule) fill() bool {
 			s.cur = max(s.cur, window(s.far[0].at)-1) // skip the empty windows
 		}
 		s.cur++
+		s.run, s.ri = s.run[:0], 0
 		if b := &s.ring[s.cur%ringSize]; b.head != 0 {
-			s.near = s.drain(b, s.near)
-			s.inRing -= len(s.near)
-			heapify(s.near)
+			s.run = s.drain(b, s.run)
+			s.inRing -= len(s.run)
+			slices.SortFunc(s.run, compareEntries)
 		}
 		// The window cur+ringSize-1 has just entered the ring.
 		for len(s.far) > 0 && window(s.far[0].at) < s.cur+ringSize {
@@ -206,12 +215,28 @@ func (s *schedule) fill() bool {
 	return true
 }
 
+func compareEntries(a, b entry) int {
+	if a.before(&b) {
+		return -1
+	}
+	return 1 // entries are never equal: seq is unique
+}
+
+// next returns the position of the earliest entry: in run (true) or at the
+// top of late (false). The current window must not be empty.
+func (s *schedule) next() bool {
+	return len(s.late) == 0 || (s.ri < len(s.run) && s.run[s.ri].before(&s.late[0]))
+}
+
 // peek returns the time of the earliest event; ok is false when empty.
 func (s *schedule) peek() (mesh.Time, bool) {
 	if !s.fill() {
 		return 0, false
 	}
-	return s.near[0].at, true
+	if s.next() {
+		return s.run[s.ri].at, true
+	}
+	return s.late[0].at, true
 }
 
 // pop removes the earliest event and returns it; the schedule must not be
@@ -219,11 +244,26 @@ func (s *schedule) peek() (mesh.Time, bool) {
 func (s *schedule) pop() event {
 	s.fill()
 	var top entry
-	top, s.near = heapPop(s.near)
+	if s.next() {
+		top = s.run[s.ri]
+		s.ri++
+	} else {
+		top, s.late = heapPop(s.late)
+	}
 	ev := s.slab[top.slot]
 	s.slab[top.slot] = event{}
 	s.free = append(s.free, top.slot)
 	return ev
+}
+
+// ahead returns the k-th entry after the next one in the current window's
+// sorted run (events pushed into the window while it runs are not
+// counted), for prefetching; ok is false past the run's end.
+func (s *schedule) ahead(k int) (e *entry, ok bool) {
+	if i := s.ri + k; i < len(s.run) {
+		return &s.run[i], true
+	}
+	return nil, false
 }
 
 // heapPush adds e to the 4-ary min-heap h.

@@ -69,3 +69,31 @@ func TestScheduleOrder(t *testing.T) {
 		t.Fatal("empty schedule peeks an event")
 	}
 }
+
+// ahead shows the events pop will return next, as long as nothing is
+// pushed into the current window meanwhile.
+func TestScheduleAhead(t *testing.T) {
+	var s schedule
+	for i := range 10 {
+		s.push(event{at: mesh.Time(500_000 - i*1000), node: int32(i)}) // one window, pushed in reverse
+	}
+	if _, ok := s.peek(); !ok {
+		t.Fatal("empty schedule")
+	}
+	var want []NodeIndex
+	for k := 0; ; k++ {
+		e, ok := s.ahead(k)
+		if !ok {
+			break
+		}
+		want = append(want, e.node)
+	}
+	if len(want) != 10 {
+		t.Fatalf("ahead saw %d events, want 10", len(want))
+	}
+	for k, w := range want {
+		if got := s.pop().node; got != w {
+			t.Fatalf("pop %d: node %d, ahead said %d", k, got, w)
+		}
+	}
+}

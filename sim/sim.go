@@ -358,6 +358,7 @@ func (s *Sim) Run(until mesh.Time) {
 		}
 		ev := s.events.pop()
 		s.now = ev.at
+		s.prefetchAhead()
 		s.dispatch(&ev)
 	}
 	if until > s.now {
