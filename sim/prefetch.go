@@ -35,3 +35,16 @@ func (s *Sim) prefetchAhead() {
 		}
 	}
 }
+
+// prefetchMember asks for the memory of the segment members a beacon will
+// reach after members[j]: the node four ahead, the engine two ahead.
+func (s *Sim) prefetchMember(members []NodeIndex, j int) {
+	if j+4 < len(members) {
+		prefetch(unsafe.Pointer(&s.nodes[members[j+4]]))
+	}
+	if j+2 < len(members) {
+		if eng := s.nodes[members[j+2]].eng; eng != nil {
+			prefetch(unsafe.Pointer(eng))
+		}
+	}
+}

@@ -315,7 +315,8 @@ func (s *Sim) deliverBeacon(ev *event) {
 	from := ev.node
 	seg := &s.segs[s.nodes[from].seg]
 	part := s.nodes[from].part
-	for _, m := range seg.members {
+	for j, m := range seg.members {
+		s.prefetchMember(seg.members, j)
 		n := &s.nodes[m]
 		if m == from || !n.alive || n.part != part || n.key != s.nodes[from].key || s.lost(s.net.BeaconLoss) {
 			continue
