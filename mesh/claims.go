@@ -128,8 +128,7 @@ func (e *Engine) dialsPaused() bool { return e.now < e.dialPauseUntil }
 // failing, a peer a Welcome confirmed comes first.
 func (e *Engine) pickPeer() *knownPeer {
 	if e.dialFails > e.cfg.PassiveSize {
-		allowFull := e.Load().Degree()+e.pendingOut() < e.cfg.MinLinks
-		if k := e.known.pickWhere(e, allowFull, (*knownPeer).isConfirmed); k != nil {
+		if k := e.known.pickWhere(e, e.mayDialFull(), (*knownPeer).isConfirmed); k != nil {
 			return k
 		}
 	}

@@ -198,12 +198,8 @@ func TestNodeThatLostItsLinksBegs(t *testing.T) {
 	h := newHand(t, 1, mesh.DefaultConfig())
 	h.hearOffer(2, 5)
 	h.hearOffer(3, 5)
-	if d := dials(h.until(500 * time.Millisecond)); len(d) != 2 {
-		t.Fatalf("dials %v, want both offers", d)
-	}
-	h.link(2, 2, mesh.Load{In: 1, FreeIn: 4})
-	h.link(3, 3, mesh.Load{In: 1, FreeIn: 4})
-	h.alive(10*time.Second, 2, 3) // the beacon interval grows
+	h.linkDials(2, mesh.Load{In: 1, FreeIn: 4}) // both offers, one after the other
+	h.alive(10*time.Second, 2, 3)               // the beacon interval grows
 	h.hearOffer(4, 5)
 	h.take(h.e.HandleLinkClosed(h.now, 2)) // below the minimum again
 	begged := false

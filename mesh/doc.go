@@ -21,7 +21,7 @@
 //   - knownpeers.go: the passive list of known peers fed by beacons and by peer
 //     exchange, bounded and expiring.
 //   - exchange.go: peer exchange, and referrals of refused dialers to
-//     neighbours with room.
+//     neighbours with room and to each other.
 //   - claims.go: beacons are claims anybody can make; they never close a live
 //     link nor move a peer a handshake confirmed, and dials that keep failing
 //     slow down instead of becoming a dial storm.
@@ -29,6 +29,10 @@
 //     load-aware peer choice, the backoff of the search for links beyond the
 //     minimum degree, and the tie-break that keeps exactly one link per pair
 //     of nodes when both dial at once.
+//   - room.go: room for short nodes: a full node makes room for a node
+//     with fewer links than MaxOut by evicting the incoming peer with the
+//     most links, if that peer keeps MaxOut, so that every node of a LAN
+//     soon has MaxOut links.
 //   - freeriders.go: anti-siphoning: peers that take links but offer none
 //     get at most a small share of an honest node's incoming slots.
 //   - healing.go: keepalives, dead-link detection, replacing lost links,

@@ -74,11 +74,12 @@ type Engine struct {
 	answerNeedyUntil Time            // a needy node was heard: announce even when full
 	timers           [numTimers]Time // due time of each armed timer, 0 when disarmed
 
-	hunt           hunt   // backoff of dials for links beyond the minimum
-	dialFails      int    // dials of claimed peers failed in a row (claims.go)
-	dialPauseUntil Time   // no dial of a claimed peer before this
-	selfAddrs      []Addr // where dials reached this node itself (claims.go)
-	strangers      [2]int // nodes first heard of by beacon in this and the last maintenance period (claims.go)
+	hunt           hunt            // backoff of dials for links beyond the minimum
+	waiting        *waitingDialers // dialers refused lately that have room (exchange.go)
+	dialFails      int             // dials of claimed peers failed in a row (claims.go)
+	dialPauseUntil Time            // no dial of a claimed peer before this
+	selfAddrs      []Addr          // where dials reached this node itself (claims.go)
+	strangers      [2]int          // nodes first heard of by beacon in this and the last maintenance period (claims.go)
 
 	seq          uint64
 	seen         seenCache

@@ -6,31 +6,32 @@ package mesh
 // its passive list. This is how knowledge of peers spreads beyond one LAN and
 // how a node finds replacements that beacons alone would not show it. A node
 // that refuses a dialer for lack of room refers it to neighbours with free
-// slots (refer).
+// slots and to the dialers it refused just before that have free slots
+// themselves (refer).
 
 func (e *Engine) sendPeers(i int) {
 	if e.cfg.Siphon || e.cfg.ExchangeSize == 0 {
 		return
 	}
-	peers := e.samplePeers(e.links[i].peer, false)
+	peers := e.samplePeers(make([]PeerInfo, 0, e.cfg.ExchangeSize), e.links[i].peer, false)
 	if len(peers) == 0 {
 		return
 	}
 	e.send(i, Frame{Type: FramePeers, Peers: peers})
 }
 
-// samplePeers picks up to ExchangeSize peers other than exclude, uniformly
-// by reservoir sampling: the neighbours (full ones too: a needy receiver may
-// ask them to make room) and the known peers with free slots; for a
-// referral, only the neighbours with free slots.
-func (e *Engine) samplePeers(exclude NodeID, referral bool) []PeerInfo {
-	res := make([]PeerInfo, 0, e.cfg.ExchangeSize)
-	seen := 0
+// samplePeers fills res up to its capacity with peers other than exclude,
+// uniformly by reservoir sampling (the entries res already holds stay): the
+// neighbours (full ones too: a needy receiver may ask them to make room) and
+// the known peers with free slots; for a referral, only the neighbours with
+// free slots.
+func (e *Engine) samplePeers(res []PeerInfo, exclude NodeID, referral bool) []PeerInfo {
+	fixed, seen := len(res), 0
 	offer := func(p PeerInfo) {
 		if len(res) < cap(res) {
 			res = append(res, p)
-		} else if j := e.rng.IntN(seen + 1); j < len(res) {
-			res[j] = p
+		} else if j := e.rng.IntN(seen + 1); j < len(res)-fixed {
+			res[fixed+j] = p
 		}
 		seen++
 	}
@@ -54,19 +55,80 @@ func (e *Engine) samplePeers(exclude NodeID, referral bool) []PeerInfo {
 
 // refer answers a dialer that is refused for lack of room (link i, still
 // in its handshake) with a referral: a Peers frame, sent before the Reject,
-// naming up to ExchangeSize neighbours that have free slots (their load is
-// fresh: it comes with every keepalive), so that the dialer's next try goes
-// where there is room. When a LAN joins at once, its newcomers hear the same
-// few beacons and dial the same nodes; referrals spread them over the nodes
+// naming up to ExchangeSize peers with free slots whose news is fresh: the
+// dialers refused just before (see waitingDialers) and neighbours (their
+// load comes with every keepalive), so that the dialer's next try goes where
+// there is room. When a LAN joins at once, its newcomers hear the same few
+// beacons and dial the same nodes; referrals spread them over the nodes
 // that joined just before, which have free slots. The passive list is left
 // out: its news of free slots is too old to send anybody on.
 func (e *Engine) refer(i int) {
 	if e.cfg.Siphon || e.cfg.ExchangeSize == 0 {
 		return
 	}
-	if peers := e.samplePeers(e.links[i].peer, true); len(peers) > 0 {
+	l := &e.links[i]
+	peers := make([]PeerInfo, 0, e.cfg.ExchangeSize)
+	if e.waiting != nil {
+		peers = e.waiting.name(e, peers, l.peer)
+	}
+	if peers = e.samplePeers(peers, l.peer, true); len(peers) > 0 {
 		e.send(i, Frame{Type: FramePeers, Peers: peers})
 	}
+	if l.peerLoad.FreeIn > 0 && l.addr.Port != 0 {
+		if e.waiting == nil {
+			e.waiting = new(waitingDialers)
+		}
+		e.waiting.add(e, PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: l.peerLoad.FreeIn})
+	}
+}
+
+// waitingDialers remembers the last few dialers this node refused for lack
+// of room that have free incoming slots themselves. Dialers refused for lack
+// of room are the nodes with free outgoing slots, and those among them with
+// free incoming slots are what the others look for: so a full node that
+// many dial (a LAN joining at once hears the same few beacons; a settled
+// LAN's last free slots are scattered) introduces them to each other. Their
+// news is first hand and milliseconds old: each says its load in its Hello.
+// An entry is named in referrals for BeaconMin at most, and at most as many
+// times as it has free slots, so that it does not become the next crowded
+// node.
+type waitingDialers [4]waitingDialer
+
+type waitingDialer struct {
+	peer PeerInfo // FreeIn counts the referrals it may still be named in
+	at   Time     // refused then
+}
+
+// add remembers a refused dialer, in place of the oldest entry.
+func (w *waitingDialers) add(e *Engine, p PeerInfo) {
+	oldest := 0
+	for k := range w {
+		if w[k].peer.ID == p.ID {
+			oldest = k
+			break
+		}
+		if w[k].at < w[oldest].at {
+			oldest = k
+		}
+	}
+	w[oldest] = waitingDialer{peer: p, at: e.now}
+}
+
+// name appends to res, up to its capacity, the dialers refused within the
+// last BeaconMin that still have a slot to offer, other than exclude.
+func (w *waitingDialers) name(e *Engine, res []PeerInfo, exclude NodeID) []PeerInfo {
+	for k := range w {
+		d := &w[k]
+		if len(res) == cap(res) {
+			break
+		}
+		if d.peer.FreeIn == 0 || d.peer.ID == exclude || e.now-d.at > e.cfg.BeaconMin {
+			continue
+		}
+		res = append(res, d.peer)
+		d.peer.FreeIn--
+	}
+	return res
 }
 
 func (e *Engine) exchangeWithRandomNeighbour() {

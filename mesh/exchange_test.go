@@ -66,7 +66,9 @@ func TestFullNodeRefersRefusedDialer(t *testing.T) {
 		sendOf(t, b.take(b.e.HandleFrame(b.now, mesh.LinkID(p), &hello)), mesh.FrameWelcome)
 	}
 	b.take(b.e.HandleLinkOpened(b.now, 20, mesh.Incoming, 0, peerAddr(20)))
-	hello := mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 20, Instance: 2000, Port: 9000, Load: mesh.Load{In: 2, Out: 2, FreeIn: 3}}}
+	// The dialer has MaxOut links: not short, so no room is made for it
+	// (room.go).
+	hello := mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 20, Instance: 2000, Port: 9000, Load: mesh.Load{In: 3, Out: 2, FreeIn: 2}}}
 	outs := b.take(b.e.HandleFrame(b.now, 20, &hello))
 	referral := sendOf(t, outs, mesh.FramePeers)
 	reject := sendOf(t, outs, mesh.FrameReject)
@@ -93,5 +95,52 @@ func TestFullNodeRefersRefusedDialer(t *testing.T) {
 	next := dials(a.until(2 * time.Second))
 	if len(next) == 0 || !named[next[0]] {
 		t.Fatalf("after the referral the dialer tried %v, want 10 or 11", next)
+	}
+}
+
+// A full node introduces the dialers it refuses to each other: a dialer
+// refused just before that has free slots itself is named in the next
+// referrals, as many times as it has free slots and for BeaconMin at most.
+func TestFullNodeRefersDialersToEachOther(t *testing.T) {
+	b := newHand(t, 1, mesh.DefaultConfig())
+	for p := mesh.NodeID(10); p < 15; p++ {
+		b.accept(mesh.LinkID(p), p, mesh.Load{In: 5, Out: 5})
+	}
+	// Dialers with MaxOut links (no room is made for them), free outgoing
+	// slots, and free incoming ones: 20 has two.
+	load := func(free uint8) mesh.Load { return mesh.Load{In: 5 - free, Out: 3 + free, FreeIn: free} }
+	referred := func(id mesh.NodeID, free uint8) map[mesh.NodeID]bool {
+		t.Helper()
+		outs := helloFrom(b, mesh.LinkID(id), id, load(free))
+		sendOf(t, outs, mesh.FrameReject)
+		named := map[mesh.NodeID]bool{}
+		for _, o := range outs {
+			if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FramePeers {
+				for _, p := range o.Frame.Peers {
+					named[p.ID] = true
+				}
+			}
+		}
+		return named
+	}
+	if named := referred(20, 2); len(named) != 0 {
+		t.Fatalf("first refused dialer referred to %v; nobody has room", named)
+	}
+	if named := referred(21, 0); !named[20] {
+		t.Fatalf("referral names %v, want the dialer refused before (20)", named)
+	}
+	if named := referred(22, 1); !named[20] || named[21] {
+		t.Fatalf("referral names %v, want 20 again but not 21, which has no room", named)
+	}
+	if named := referred(23, 1); named[20] || !named[22] {
+		t.Fatalf("referral names %v, want 22 but not 20, named as often as it has free slots", named)
+	}
+	b.until(b.now + 1500*time.Millisecond)
+	for p := mesh.NodeID(10); p < 15; p++ {
+		ping := mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 5, Out: 5}}
+		b.take(b.e.HandleFrame(b.now, mesh.LinkID(p), &ping))
+	}
+	if named := referred(24, 1); len(named) != 0 {
+		t.Fatalf("referral names %v after BeaconMin; want nobody", named)
 	}
 }

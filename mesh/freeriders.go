@@ -90,10 +90,11 @@ func (e *Engine) checkFreeRider(i int) {
 	e.closeLink(i, ReasonFreeRider, true)
 }
 
-// evictFor makes room on a full node for a needy node or a priority dial: it drops a free rider
-// if there is one, otherwise the incoming peer with the highest degree that
-// stays above the minimum without us. It reports whether a slot was freed.
-func (e *Engine) evictFor() bool {
+// evictFor makes room on a full node for a dialer that needs it (see
+// roomFloor): it drops a free rider if there is one, otherwise the incoming
+// peer with the highest degree that keeps more than floor links without us.
+// It reports whether a slot was freed.
+func (e *Engine) evictFor(floor int) bool {
 	victim, best := -1, -1
 	for i := range e.links {
 		l := &e.links[i]
@@ -104,7 +105,7 @@ func (e *Engine) evictFor() bool {
 			victim = i
 			break
 		}
-		if d := l.peerLoad.Degree(); d > e.cfg.MinLinks && d > best {
+		if d := l.peerLoad.Degree(); d > floor && d > best {
 			victim, best = i, d
 		}
 	}

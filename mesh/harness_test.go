@@ -193,3 +193,75 @@ func peerAddr(id mesh.NodeID) mesh.Addr {
 	a.IP[14], a.IP[15] = byte(id>>8), byte(id)
 	return a
 }
+
+// linkDials lets time pass until the engine has dialed n peers, one after
+// another, and links each dial at once (link number = peer id) to a peer
+// answering with load. It returns the peers in the order dialed.
+func (h *hand) linkDials(n int, load mesh.Load) []mesh.NodeID {
+	h.t.Helper()
+	var linked []mesh.NodeID
+	for start := h.now; len(linked) < n; {
+		if h.now > start+5*time.Second {
+			h.t.Fatalf("dialed only %v in 5 s, want %d peers", linked, n)
+		}
+		for _, p := range dials(h.until(h.now + 10*time.Millisecond)) {
+			h.link(mesh.LinkID(p), p, load)
+			linked = append(linked, p)
+		}
+	}
+	return linked
+}
+
+// accept establishes an incoming link from peer id (whose Hello carries
+// load) on link number lid, and returns the outputs.
+func (h *hand) accept(lid mesh.LinkID, id mesh.NodeID, load mesh.Load) []mesh.Output {
+	h.t.Helper()
+	h.take(h.e.HandleLinkOpened(h.now, lid, mesh.Incoming, 0, peerAddr(id)))
+	hello := mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: load}}
+	outs := h.take(h.e.HandleFrame(h.now, lid, &hello))
+	sendOf(h.t, outs, mesh.FrameWelcome)
+	return outs
+}
+
+// newLinkedHand returns a hand-driven node 1 (rotation off) with outgoing
+// links to peers 2 and 3, whose Welcome carries load, incoming links from
+// the in peers 4, 5, …, and fresh offers of free slots from peers 100 to
+// 129. It returns the link numbers, which are the peer ids.
+func newLinkedHand(t testing.TB, load mesh.Load, in int) (*hand, []mesh.LinkID) {
+	t.Helper()
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	h.hearOffer(2, 5)
+	h.hearOffer(3, 5)
+	lids := []mesh.LinkID{2, 3}
+	h.linkDials(2, load)
+	for p := mesh.NodeID(4); p < mesh.NodeID(4+in); p++ {
+		h.accept(mesh.LinkID(p), p, mesh.Load{Out: 1, FreeIn: 5})
+		lids = append(lids, mesh.LinkID(p))
+	}
+	for p := mesh.NodeID(100); p < 130; p++ {
+		h.hearOffer(p, 5)
+	}
+	return h, lids
+}
+
+// refuser answers every dial it is given with a refusal for lack of room
+// (no referral), on link numbers from 1000 on, and records when each dial
+// came.
+type refuser struct {
+	h     *hand
+	lid   mesh.LinkID
+	times []time.Duration
+}
+
+func (r *refuser) refuse(outs []mesh.Output) {
+	for _, p := range dials(outs) {
+		r.times = append(r.times, r.h.now)
+		r.lid++
+		lid := 1000 + r.lid
+		sendOf(r.h.t, r.h.take(r.h.e.HandleLinkOpened(r.h.now, lid, mesh.Outgoing, p, peerAddr(p))), mesh.FrameHello)
+		reject := mesh.Frame{Type: mesh.FrameReject, Reason: mesh.ReasonFull}
+		r.h.take(r.h.e.HandleFrame(r.h.now, lid, &reject))
+	}
+}

@@ -220,11 +220,11 @@ func (k *knownPeers) expire(e *Engine) {
 
 // pick chooses a peer to dial: among dialable peers with free slots, at
 // random weighted by free slots (least loaded first, without every joining
-// node rushing to the same one). A node that would stay below its minimum
-// degree even if its pending dials succeed also tries full peers, which make
-// room for it.
+// node rushing to the same one). A node that would stay short even if its
+// pending dials succeed also tries full peers, which make room for it
+// (room.go).
 func (k *knownPeers) pick(e *Engine) *knownPeer {
-	return k.pickWhere(e, e.Load().Degree()+e.pendingOut() < e.cfg.MinLinks, nil)
+	return k.pickWhere(e, e.mayDialFull(), nil)
 }
 
 // pickWhere picks among dialable peers that pass keep (nil keeps all):

@@ -242,7 +242,8 @@ func (e *Engine) onHello(i int, h *Hello) {
 		return
 	}
 	if int(e.Load().In) >= e.cfg.MaxIn {
-		if h.Flags&(HelloNeedy|HelloPriority) == 0 || freeRider || !e.evictFor() {
+		floor, ok := e.roomFloor(h)
+		if !ok || freeRider || !e.evictFor(floor) {
 			i = e.linkIndex(lid)
 			e.refer(i)
 			e.reject(i, ReasonFull)
@@ -379,10 +380,15 @@ func (e *Engine) closeLink(i int, r Reason, notify bool) {
 		e.send(i, Frame{Type: FrameLeave, Reason: r})
 	}
 	e.emit(Output{Kind: OutClose, Link: l.id, Peer: l.peer, Reason: r})
-	if l.state == linkEstablished && r != ReasonSurplus && r != ReasonDuplicate {
-		e.hunt = hunt{} // a link was lost: replace it at once
-	}
+	lost := l.state == linkEstablished && r != ReasonSurplus && r != ReasonDuplicate
 	e.dropLink(i)
+	if lost && (r != ReasonEvicted || e.short()) {
+		// A link was lost: replace it at once. A link given up to make
+		// room for a short node is not: the node keeps MaxOut links
+		// (room.go) and looks for another like any node beyond its
+		// minimum.
+		e.hunt = hunt{}
+	}
 }
 
 // dropLink forgets link i.
@@ -516,8 +522,8 @@ func (e *Engine) markSelf(addr Addr) {
 // exchanges heard close together are weighed at once instead of every node
 // rushing to the first peer it hears of.
 func (e *Engine) scheduleDial() {
-	if e.wantOut() <= 0 {
-		return
+	if e.wantOut() <= 0 || !e.hunt.allowed(e) && len(e.statics) == 0 {
+		return // the maintenance timer tries again when the wait is over
 	}
 	jitter := Time(e.rng.Int64N(int64(e.cfg.BeaconMin/4) + 1))
 	e.armTimer(TimerDial, e.now+jitter)
@@ -586,7 +592,7 @@ func (e *Engine) linkedToAddr(a Addr) bool {
 // outgoing link or losing any link ends the backoff.
 type hunt struct {
 	refusals uint8
-	until    Time
+	last     Time // of the last refusal
 }
 
 // refused records a refusal for lack of room.
@@ -594,15 +600,30 @@ func (h *hunt) refused(e *Engine) {
 	if h.refusals < 255 {
 		h.refusals++
 	}
-	if h.refusals > 3 {
-		h.until = e.now + backoff(e.cfg.DialBackoff, h.refusals-3)
-	}
+	h.last = e.now
 }
 
-// allowed reports whether the node may dial for more links now.
+// allowed reports whether the node may dial for more links now: after three
+// refusals in a row it waits DialBackoff, doubling with every further
+// refusal up to 64 times, but a short node (room.go) no longer than
+// shortBackoffSteps allow: full peers make room for it as soon as any of
+// their incoming peers has more than MaxOut links, which a LAN that is still
+// joining may not have yet but soon will, and a node that falls short
+// while it waits (a neighbour rotated away) must not wait a minute. A node
+// below its minimum degree never waits.
 func (h *hunt) allowed(e *Engine) bool {
-	return e.now >= h.until || int(e.Load().Degree())+e.pendingOut() < e.cfg.MinLinks
+	if h.refusals <= 3 || int(e.Load().Degree())+e.pendingOut() < e.cfg.MinLinks {
+		return true
+	}
+	steps := h.refusals - 3
+	if e.short() {
+		steps = min(steps, shortBackoffSteps)
+	}
+	return e.now >= h.last+backoff(e.cfg.DialBackoff, steps)
 }
+
+// shortBackoffSteps caps the wait of a short node at 2 DialBackoffs.
+const shortBackoffSteps = 2
 
 // backoff doubles base for every failure after the first, up to 64×.
 func backoff(base Time, fails uint8) Time {

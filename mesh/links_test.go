@@ -218,42 +218,20 @@ func TestConfigRejectsSiphoningLimits(t *testing.T) {
 	}
 }
 
-// A node that has its minimum degree and keeps being refused for lack of
-// room backs off: the last free slots of a mesh are scarce, and dialing full
-// peers on stale news costs the whole network. Gaining an outgoing link ends
-// the backoff.
+// A node that has MaxOut links (it is not short: room.go) but free outgoing
+// slots, and keeps being refused for lack of room, backs off: the last free
+// slots of a mesh are scarce, and dialing full peers on stale news costs the
+// whole network. Gaining an outgoing link ends the backoff.
 func TestHuntForMoreLinksBacksOff(t *testing.T) {
-	cfg := mesh.DefaultConfig()
-	cfg.RotateInterval = 0
-	h := newHand(t, 1, cfg)
-	h.hearOffer(2, 5)
-	h.hearOffer(3, 5)
-	first := dials(h.until(time.Second))
-	if len(first) != 2 {
-		t.Fatalf("a newcomer dialed %v, want both offers", first)
-	}
-	h.link(2, 2, mesh.Load{In: 1, FreeIn: 4})
-	h.link(3, 3, mesh.Load{In: 1, FreeIn: 4})
-	for p := mesh.NodeID(100); p < 130; p++ {
-		h.hearOffer(p, 5)
-	}
-	// Refuse every dial, without a referral.
-	var times []time.Duration
-	lid := mesh.LinkID(100)
-	refuse := func(outs []mesh.Output) {
-		for _, p := range dials(outs) {
-			times = append(times, h.now)
-			lid++
-			sendOf(t, h.take(h.e.HandleLinkOpened(h.now, lid, mesh.Outgoing, p, peerAddr(p))), mesh.FrameHello)
-			reject := mesh.Frame{Type: mesh.FrameReject, Reason: mesh.ReasonFull}
-			h.take(h.e.HandleFrame(h.now, lid, &reject))
-		}
-	}
-	// The two links stay alive: their peers ping.
-	step := func() []mesh.Output { return h.alive(h.now+10*time.Millisecond, 2, 3) }
+	h, lids := newLinkedHand(t, mesh.Load{In: 1, FreeIn: 4}, 3)
+	// Refuse every dial, without a referral, while the five links stay
+	// alive: their peers ping.
+	r := &refuser{h: h}
+	step := func() []mesh.Output { return h.alive(h.now+10*time.Millisecond, lids...) }
 	for h.now < 61*time.Second {
-		refuse(step())
+		r.refuse(step())
 	}
+	times := r.times
 	// Three tries, then waits of 1, 2, 4, 8, 16 and 32 s (give or take a
 	// maintenance period): about ten dials in a minute rather than hundreds.
 	if len(times) < 6 || len(times) > 12 {
@@ -271,10 +249,7 @@ func TestHuntForMoreLinksBacksOff(t *testing.T) {
 	for h.now < start+time.Minute && len(next) == 0 {
 		next = dials(step())
 	}
-	lid++
-	sendOf(t, h.take(h.e.HandleLinkOpened(h.now, lid, mesh.Outgoing, next[0], peerAddr(next[0]))), mesh.FrameHello)
-	welcome := mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: next[0], Instance: 1, Port: 9000, Load: mesh.Load{In: 1, FreeIn: 4}}}
-	h.take(h.e.HandleFrame(h.now, lid, &welcome))
+	h.link(500, next[0], mesh.Load{In: 1, FreeIn: 4})
 	start = h.now
 	var again []mesh.NodeID
 	for h.now < start+1500*time.Millisecond && len(again) == 0 {

@@ -1,0 +1,165 @@
+package mesh_test
+
+import (
+	"testing"
+	"time"
+
+	"p2pmesh/mesh"
+	"p2pmesh/sim"
+)
+
+// helloFrom answers the incoming link lid with the Hello of peer id and
+// returns the outputs.
+func helloFrom(h *hand, lid mesh.LinkID, id mesh.NodeID, load mesh.Load) []mesh.Output {
+	h.take(h.e.HandleLinkOpened(h.now, lid, mesh.Incoming, 0, peerAddr(id)))
+	hello := mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: load}}
+	return h.take(h.e.HandleFrame(h.now, lid, &hello))
+}
+
+// evicted returns the peers told to leave to make room.
+func evicted(outs []mesh.Output) []mesh.NodeID {
+	var ids []mesh.NodeID
+	for _, o := range outs {
+		if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FrameLeave && o.Frame.Reason == mesh.ReasonEvicted {
+			ids = append(ids, o.Peer)
+		}
+	}
+	return ids
+}
+
+// A full node makes room for a short dialer (fewer links than MaxOut) by
+// evicting the incoming peer with the most links, but only one that keeps
+// MaxOut links without it; a dialer that is not short is refused as before.
+func TestFullNodeMakesRoomForShortDialer(t *testing.T) {
+	b := newHand(t, 1, mesh.DefaultConfig())
+	b.accept(10, 10, mesh.Load{In: 5, Out: 5})            // 10 links
+	b.accept(11, 11, mesh.Load{In: 3, Out: 3, FreeIn: 2}) // 6
+	for p := mesh.NodeID(12); p <= 14; p++ {
+		b.accept(mesh.LinkID(p), p, mesh.Load{In: 2, Out: 3, FreeIn: 3}) // 5
+	}
+	short := mesh.Load{In: 1, Out: 2, FreeIn: 4}
+
+	// A dialer that is not short gets no room, though peer 10 has ten links.
+	outs := helloFrom(b, 19, 19, mesh.Load{In: 3, Out: 3, FreeIn: 2})
+	if r := sendOf(t, outs, mesh.FrameReject); r.Reason != mesh.ReasonFull {
+		t.Fatalf("a dialer with six links refused with %v, want full", r.Reason)
+	}
+	if ev := evicted(outs); len(ev) != 0 {
+		t.Fatalf("evicted %v for a dialer with six links", ev)
+	}
+
+	// Short dialers: the peer with ten links goes first, then the one
+	// with six.
+	for k, want := range []mesh.NodeID{10, 11} {
+		id := mesh.NodeID(20 + k)
+		outs := helloFrom(b, mesh.LinkID(id), id, short)
+		sendOf(t, outs, mesh.FrameWelcome)
+		if ev := evicted(outs); len(ev) != 1 || ev[0] != want {
+			t.Fatalf("short dialer %d: evicted %v, want %d", id, ev, want)
+		}
+	}
+	// Nobody left has more than MaxOut links: the next short dialer is
+	// refused, and referred to the short nodes just accepted, which have
+	// room.
+	outs = helloFrom(b, 22, 22, short)
+	if r := sendOf(t, outs, mesh.FrameReject); r.Reason != mesh.ReasonFull {
+		t.Fatalf("refused with %v, want full", r.Reason)
+	}
+	if ev := evicted(outs); len(ev) != 0 {
+		t.Fatalf("evicted %v, though no peer keeps MaxOut links without us", ev)
+	}
+	named := map[mesh.NodeID]bool{}
+	for _, p := range sendOf(t, outs, mesh.FramePeers).Peers {
+		named[p.ID] = true
+	}
+	if !named[20] || !named[21] {
+		t.Fatalf("referral names %v, want the short nodes 20 and 21", named)
+	}
+	if in := b.e.Load().In; in != 5 {
+		t.Fatalf("%d incoming links, want 5", in)
+	}
+}
+
+// A short node that knows of no free slot dials a full peer, which makes
+// room for it; a node with MaxOut links does not.
+func TestShortNodeDialsFullPeers(t *testing.T) {
+	for _, in := range []int{0, 3} {
+		h, lids := newLinkedHand(t, mesh.Load{In: 5, Out: 5}, in)
+		for p := mesh.NodeID(100); p < 130; p++ {
+			h.hearOffer(p, 0) // full after all
+		}
+		d := dials(h.alive(h.now+2*time.Second, lids...))
+		switch {
+		case in == 0 && len(d) != 1:
+			t.Fatalf("a node with two links dialed %v, want one full peer", d)
+		case in > 0 && len(d) != 0:
+			t.Fatalf("a node with five links dialed %v, full peers", d)
+		}
+	}
+}
+
+// A short node refused again and again keeps trying, but no faster than
+// every 2 DialBackoffs once three tries in a row failed: where nobody can
+// make room it costs a dial every two seconds, not a storm.
+func TestShortNodeBacksOffBriefly(t *testing.T) {
+	h, lids := newLinkedHand(t, mesh.Load{In: 1, FreeIn: 4}, 0)
+	r := &refuser{h: h}
+	for h.now < 61*time.Second {
+		r.refuse(h.alive(h.now+10*time.Millisecond, lids...))
+	}
+	times := r.times
+	// Three tries, then waits of 1, then 2 s (give or take a maintenance
+	// period): about 30 dials in a minute.
+	if len(times) < 25 || len(times) > 35 {
+		t.Fatalf("%d dials in a minute of refusals, at %v; want 25 to 35", len(times), times)
+	}
+	for k := 4; k < len(times); k++ {
+		if gap := times[k] - times[k-1]; gap < time.Second<<min(k-4, 1) {
+			t.Fatalf("dial %d came %v after the previous one (dials at %v)", k, gap, times)
+		}
+	}
+}
+
+// A LAN of 500 nodes that all start at once: within a few seconds every
+// node has at least MaxOut links, with few refused dials, and rotation
+// keeps it so. (Before short nodes got room: after 120 s a few nodes still
+// had 2 to 4 links, and 15 dials per node had been refused by 10 s.)
+func TestLANGivesEveryNodeMaxOutLinks(t *testing.T) {
+	const n = 500
+	cfg := mesh.DefaultConfig()
+	s := newLAN(t, 1, n, cfg)
+	lowest := func() int {
+		low := cfg.MaxIn + cfg.MaxOut
+		for i := 0; i < n; i++ {
+			low = min(low, s.Engine(sim.NodeIndex(i)).Load().Degree())
+		}
+		return low
+	}
+	s.RunFor(8 * time.Second)
+	if low := lowest(); low < cfg.MaxOut {
+		t.Fatalf("a node has %d links after 8 s; want at least MaxOut (%d)", low, cfg.MaxOut)
+	}
+	s.RunFor(2 * time.Second)
+	c := s.Counters()
+	refused := float64(c.FramesByType[mesh.FrameReject]) / n
+	t.Logf("10 s: %.1f dials and %.1f refusals per node", float64(c.Dials)/n, refused)
+	if refused > 11 {
+		t.Fatalf("%.1f refused dials per node in the first 10 s; want at most 11", refused)
+	}
+	// Rotation drops links now and then, so a node may fall short for a
+	// moment, but not for long.
+	shortSince := make([]time.Duration, n)
+	for s.Now() < 60*time.Second {
+		s.RunFor(250 * time.Millisecond)
+		for i := range shortSince {
+			switch d := s.Engine(sim.NodeIndex(i)).Load().Degree(); {
+			case d >= cfg.MaxOut:
+				shortSince[i] = 0
+			case shortSince[i] == 0:
+				shortSince[i] = s.Now()
+			case s.Now()-shortSince[i] > 3*time.Second:
+				t.Fatalf("node %d has had fewer than MaxOut links since %v (%d at %v)", i, shortSince[i], d, s.Now())
+			}
+		}
+	}
+}
