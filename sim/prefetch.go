@@ -1,6 +1,10 @@
 package sim
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"p2pmesh/mesh"
+)
 
 // Cache prefetching. A large simulation touches its nodes in the random
 // order of their events, so nearly every event starts with cache misses: its
@@ -45,6 +49,23 @@ func (s *Sim) prefetchMember(members []NodeIndex, j int) {
 	if j+2 < len(members) {
 		if eng := s.nodes[members[j+2]].eng; eng != nil {
 			prefetch(unsafe.Pointer(eng))
+		}
+	}
+}
+
+// prefetchConns asks for the connections of all the frames an engine sent
+// at once (a relay sends one on nearly every link), so that their misses
+// overlap instead of following one another.
+func (s *Sim) prefetchConns(outs []mesh.Output) {
+	if len(outs) < 2 {
+		return
+	}
+	for k := range outs {
+		if outs[k].Kind != mesh.OutSend {
+			continue
+		}
+		if slot := int(uint32(outs[k].Link)) - 1; slot >= 0 && slot < len(s.conns) {
+			prefetch(unsafe.Pointer(&s.conns[slot]))
 		}
 	}
 }

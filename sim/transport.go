@@ -91,6 +91,7 @@ func (s *Sim) release(id mesh.LinkID, c *conn) {
 // apply carries out the outputs of node i's engine. Nothing here calls
 // another engine: every effect on another node is a scheduled event.
 func (s *Sim) apply(i NodeIndex, outs []mesh.Output) {
+	s.prefetchConns(outs)
 	for k := range outs {
 		o := &outs[k]
 		switch o.Kind {
