@@ -78,7 +78,10 @@ func (e *Engine) refer(i int) {
 		if e.waiting == nil {
 			e.waiting = new(waitingDialers)
 		}
-		e.waiting.add(e, PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: l.peerLoad.FreeIn})
+		// A Hello's load is a claim: nobody is named more often than a
+		// node of ours could have free slots.
+		free := min(l.peerLoad.FreeIn, clamp8(e.cfg.MaxIn))
+		e.waiting.add(e, PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: free})
 	}
 }
 

@@ -143,4 +143,18 @@ func TestFullNodeRefersDialersToEachOther(t *testing.T) {
 	if named := referred(24, 1); len(named) != 0 {
 		t.Fatalf("referral names %v after BeaconMin; want nobody", named)
 	}
+	// A dialer that claims 255 free slots is named no more often than a
+	// node of ours could have free slots (MaxIn).
+	b.take(b.e.HandleLinkOpened(b.now, 30, mesh.Incoming, 0, peerAddr(30)))
+	claim := mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 30, Instance: 3000, Port: 9000, Load: mesh.Load{In: 2, Out: 4, FreeIn: 255}}}
+	sendOf(t, b.take(b.e.HandleFrame(b.now, 30, &claim)), mesh.FrameReject)
+	times := 0
+	for id := mesh.NodeID(31); id < 40; id++ {
+		if referred(id, 0)[30] {
+			times++
+		}
+	}
+	if limit := mesh.DefaultConfig().MaxIn; times != limit {
+		t.Fatalf("a dialer claiming 255 free slots was named %d times; want MaxIn (%d)", times, limit)
+	}
 }
