@@ -14,7 +14,6 @@ import (
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/core/protocol"
 	mocknet "github.com/libp2p/go-libp2p/p2p/net/mock"
 )
 
@@ -31,10 +30,10 @@ const topicName = "bench"
 //   - each host dials p.Degree random others it is not yet connected to
 //     (5 by default: 5n connections, 10 per host on average, like our 5
 //     outgoing + 5 incoming links);
-//   - "ready": every host knows that all its connected peers subscribed
-//     and, on gossipsub, has at least min(Dlo, its peers) = 5 peers in its
-//     mesh (polled every 10 ms; the mesh forms at the heartbeats, the first
-//     after 100 ms, then every second);
+//   - "ready" (waitReady): every host knows that all its connected peers
+//     subscribed and, on gossipsub, has its mesh formed: Dlo = 5 peers, or
+//     all it may graft now (gossipsubMeshed; polled every 10 ms; the mesh
+//     forms at the heartbeats, the first after 100 ms, then every second);
 //   - the broadcasts are published from the chosen origins, p.Interval
 //     apart, until the last of the n-1 subscribers other than the origin
 //     has received the last of them (every reception is timestamped).
@@ -69,13 +68,12 @@ func runLibp2p(router string, p params) result {
 		doneOnce                     sync.Once
 	)
 	expected := int64(p.Broadcasts) * int64(p.N-1)
-	meshSize := make([]atomic.Int32, p.N)
+	watch := make([]*meshWatch, p.N)
 
 	topics := make([]*pubsub.Topic, p.N)
 	for i, h := range hosts {
-		opts := []pubsub.Option{
-			pubsub.WithRawTracer(&tracer{redundant: &redundant, mesh: &meshSize[i]}),
-		}
+		watch[i] = newMeshWatch(&redundant, time.Now)
+		opts := []pubsub.Option{pubsub.WithRawTracer(watch[i])}
 		if !p.Sign {
 			opts = append(opts,
 				pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
@@ -177,46 +175,11 @@ func runLibp2p(router string, p params) result {
 		}
 	}
 
-	// Wait until the subscriptions are known and, on gossipsub, the meshes
-	// have formed. Now and then pubsub never learns of a neighbour's
-	// subscription (its stream to that peer is declared dead while the
-	// connection stays up); rather than wait for it forever, the network
-	// also counts as ready once the known subscriptions have not changed
-	// for settleAfter, every host knows at least one subscribed peer and
-	// the meshes have formed among the known ones; the result then says
-	// how many subscriptions were missing.
-	const poll, settleAfter = 10 * time.Millisecond, 250 * time.Millisecond
-	readyBy := time.Now().Add(p.ReadyTimeout)
-	lastKnown, stableSince := -1, time.Now()
-	for {
-		meshed, someone, total, missing := true, true, 0, 0
-		for i, t := range topics {
-			known := len(t.ListPeers())
-			total += known
-			missing += max(0, len(adj[i])-known)
-			if known == 0 {
-				someone = false
-			}
-			if router == "gossipsub" && int(meshSize[i].Load()) < min(pubsub.GossipSubDlo, known) {
-				meshed = false
-			}
-		}
-		if total != lastKnown {
-			lastKnown, stableSince = total, time.Now()
-		}
-		if meshed && someone && missing == 0 {
-			break
-		}
-		if meshed && someone && time.Since(stableSince) >= settleAfter {
-			res.Note = fmt.Sprintf("%d of %d subscriptions never seen; publishing after %v without news", missing, 2*res.Links, settleAfter)
-			break
-		}
-		if time.Now().After(readyBy) {
-			res.Err = fmt.Sprintf("not ready after %v; publishing anyway", p.ReadyTimeout)
-			break
-		}
-		time.Sleep(poll)
+	degree := make([]int, p.N)
+	for i := range adj {
+		degree[i] = len(adj[i])
 	}
+	res.Note, res.Err = waitReady(router, topics, watch, degree, p.ReadyTimeout)
 	res.ReadyAt = time.Since(t0).Seconds()
 	res.Degree = 2 * float64(res.Links) / float64(p.N)
 	res.ReadyWall = res.ReadyAt
@@ -259,28 +222,3 @@ func payload(origin, k, size int) []byte {
 	binary.BigEndian.PutUint32(b[4:], uint32(k))
 	return b
 }
-
-// tracer counts duplicate receptions (a message that arrived at a host
-// that already had it: pubsub drops it, like our engine drops redundant
-// payloads) and the host's gossipsub mesh size.
-type tracer struct {
-	redundant *atomic.Int64
-	mesh      *atomic.Int32
-}
-
-func (t *tracer) DuplicateMessage(*pubsub.Message)                     { t.redundant.Add(1) }
-func (t *tracer) Graft(peer.ID, string)                                { t.mesh.Add(1) }
-func (t *tracer) Prune(peer.ID, string)                                { t.mesh.Add(-1) }
-func (t *tracer) OnNewOutboundStream(peer.ID, protocol.ID)             {}
-func (t *tracer) OnClosedOutboundStream(peer.ID)                       {}
-func (t *tracer) Join(string)                                          {}
-func (t *tracer) Leave(string)                                         {}
-func (t *tracer) ValidateMessage(*pubsub.Message)                      {}
-func (t *tracer) DeliverMessage(*pubsub.Message)                       {}
-func (t *tracer) RejectMessage(*pubsub.Message, string)                {}
-func (t *tracer) ThrottlePeer(peer.ID)                                 {}
-func (t *tracer) RecvRPC(*pubsub.RPC)                                  {}
-func (t *tracer) SendRPC(*pubsub.RPC, peer.ID)                         {}
-func (t *tracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
-func (t *tracer) DropRPC(*pubsub.RPC, peer.ID)                         {}
-func (t *tracer) UndeliverableMessage(*pubsub.Message)                 {}
