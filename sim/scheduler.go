@@ -60,18 +60,19 @@ type packet struct {
 // small entries instead of whole events. The order is exactly (at, seq),
 // whatever the bucket width: runs are reproducible and independent of it.
 type schedule struct {
-	run    []entry  // the current window's events in order, from run[ri] on
-	ri     int      // next entry of run
-	late   []entry  // heap: events pushed for the current window while it runs
-	ring   []bucket // ring[w%ringSize]: events of window w, cur < w < cur+ringSize
-	far    []entry  // heap: events of windows from cur+ringSize on
-	cur    int64    // the current window
-	inRing int      // entries in the ring
-	chunks []chunk  // the buckets' storage; chunks[0] is never used
-	spare  []int32  // free chunks
-	slab   []event
-	free   []int32
-	seq    uint64
+	run     []entry  // the current window's events in order, from run[ri] on
+	ri      int      // next entry of run
+	late    []entry  // heap: events pushed for the current window while it runs
+	ring    []bucket // ring[w%ringSize]: events of window w, cur < w < cur+ringSize
+	far     []entry  // heap: events of windows from cur+ringSize on
+	cur     int64    // the current window
+	inRing  int      // entries in the ring
+	chunks  []chunk  // the buckets' storage; chunks[0] is never used
+	spare   []int32  // free chunks
+	slab    []event
+	free    []int32
+	seq     uint64
+	scratch []entry // sortRun's buffer
 }
 
 // Calendar geometry: 1 ms windows, a ring of 4,096 of them (4 s ahead:
@@ -203,7 +204,7 @@ func (s *schedule) fill() bool {
 		if b := &s.ring[s.cur%ringSize]; b.head != 0 {
 			s.run = s.drain(b, s.run)
 			s.inRing -= len(s.run)
-			slices.SortFunc(s.run, compareEntries)
+			s.sortRun()
 		}
 		// The window cur+ringSize-1 has just entered the ring.
 		for len(s.far) > 0 && window(s.far[0].at) < s.cur+ringSize {
@@ -213,6 +214,48 @@ func (s *schedule) fill() bool {
 		}
 	}
 	return true
+}
+
+// sortRun puts the window just drained into the run in (at, seq) order.
+// A bucket holds its entries in seq order among equal times (direct pushes
+// come in seq order; entries moved in from far arrive, in (at, seq) order,
+// before any direct push to their window), so a stable sort by time is
+// enough: a radix sort on the offset within the window (under 2^20 ns), two
+// passes of 10 bits, a fifth of the cost of a comparison sort at the
+// thousand events a window of a large simulation holds.
+func (s *schedule) sortRun() {
+	const bits, digits = 10, 1 << 10
+	n := len(s.run)
+	if n < 64 {
+		slices.SortFunc(s.run, compareEntries)
+		return
+	}
+	start := mesh.Time(s.cur) * bucketWidth
+	for i := range s.run {
+		if off := s.run[i].at - start; off < 0 || off >= 1<<(2*bits) {
+			slices.SortFunc(s.run, compareEntries) // not one window: cannot happen
+			return
+		}
+	}
+	s.scratch = slices.Grow(s.scratch[:0], n)[:n]
+	src, dst := s.run, s.scratch
+	for pass := 0; pass < 2; pass++ {
+		shift := uint(pass * bits)
+		var count [digits + 1]int32
+		for i := range src {
+			count[(int(src[i].at-start)>>shift)&(digits-1)+1]++
+		}
+		for d := 1; d <= digits; d++ {
+			count[d] += count[d-1]
+		}
+		for i := range src {
+			d := (int(src[i].at-start) >> shift) & (digits - 1)
+			dst[count[d]] = src[i]
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	// Two passes: the sorted entries are back in s.run.
 }
 
 func compareEntries(a, b entry) int {

@@ -97,3 +97,35 @@ func TestScheduleAhead(t *testing.T) {
 		}
 	}
 }
+
+// Windows of thousands of events, many at equal times, some arriving from
+// far, come out in exactly (at, seq) order (sortRun's radix sort).
+func TestScheduleLargeWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var s schedule
+	type key struct {
+		at  mesh.Time
+		seq int32
+	}
+	var pushed []key
+	seq := int32(0)
+	push := func(at mesh.Time) {
+		seq++
+		s.push(event{at: at, node: seq})
+		pushed = append(pushed, key{at, seq})
+	}
+	for i := 0; i < 20000; i++ {
+		w := mesh.Time(rng.IntN(3))
+		if rng.IntN(10) == 0 {
+			w += 5000 // far beyond the ring, moved in later
+		}
+		push(w*bucketWidth + mesh.Time(rng.IntN(50))*20_000) // 50 distinct times per window
+	}
+	slices.SortStableFunc(pushed, func(a, b key) int { return int(a.at - b.at) })
+	for k, want := range pushed {
+		ev := s.pop()
+		if ev.at != want.at || ev.node != want.seq {
+			t.Fatalf("pop %d: (%d, %d), want (%d, %d)", k, ev.at, ev.node, want.at, want.seq)
+		}
+	}
+}

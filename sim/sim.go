@@ -31,6 +31,7 @@ type Sim struct {
 	parts     Partitions
 	keys      []string // network key names; a node's key is an index + 1
 	free      []*packet
+	edgeKeys  []uint64    // Topology's scratch buffer
 	outbox    mesh.Outbox // shared by every engine
 
 	metrics  metrics

@@ -25,8 +25,8 @@ type Topology struct {
 
 // Topology takes a snapshot of the overlay.
 func (s *Sim) Topology() *Topology {
-	var alive []NodeIndex
-	var keys []uint64
+	alive := make([]NodeIndex, 0, s.aliveCount())
+	keys := s.edgeKeys[:0] // reused: newTopology copies what it keeps
 	var buf []mesh.LinkInfo
 	for i := range s.nodes {
 		n := &s.nodes[i]
@@ -43,7 +43,19 @@ func (s *Sim) Topology() *Topology {
 			keys = appendEdge(keys, NodeIndex(i), j)
 		}
 	}
+	s.edgeKeys = keys
 	return newTopology(s.now, len(s.nodes), alive, keys)
+}
+
+// aliveCount counts the running nodes.
+func (s *Sim) aliveCount() int {
+	n := 0
+	for i := range s.nodes {
+		if s.nodes[i].alive {
+			n++
+		}
+	}
+	return n
 }
 
 // NewTopology builds the overlay at time at of n nodes, of which alive
