@@ -69,13 +69,13 @@ func TestKeyedNodesChatAndAnIntruderHearsNothing(t *testing.T) {
 
 	fmt.Fprintln(eve.stdin, "eve was here")
 	fmt.Fprintln(b.stdin, "for alice only")
-	waitFor(t, "alice to receive bob's line", 10*time.Second, func() bool { return len(a.lines()) == 1 })
+	waitFor(t, "alice to receive bob's line", 30*time.Second, func() bool { return len(a.lines()) == 1 })
 	if got := a.lines()[0]; got != "bob: for alice only" {
 		t.Errorf("alice printed %q", got)
 	}
 	fmt.Fprintln(a.stdin, "hi bob")
-	waitFor(t, "bob to receive alice's line", 10*time.Second, func() bool { return len(b.lines()) == 1 })
-	waitFor(t, "alice to refuse eve", 10*time.Second, func() bool {
+	waitFor(t, "bob to receive alice's line", 30*time.Second, func() bool { return len(b.lines()) == 1 })
+	waitFor(t, "alice to refuse eve", 30*time.Second, func() bool {
 		return strings.Contains(a.logs(), "refused: network key mismatch or not a mesh node")
 	})
 	time.Sleep(300 * time.Millisecond) // eve's held line would go out now if she had linked

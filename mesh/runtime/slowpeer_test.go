@@ -70,10 +70,12 @@ func TestStuckPeerIsDroppedAndDoesNotStallOthers(t *testing.T) {
 	a := nodes[0]
 	waitLinked(t, nodes, 2, 5*time.Second)
 	stuck := dialStuckPeer(t, a.Addr().String())
-	waitFor(t, 2*time.Second, "the stuck peer to be linked", func() bool { return linkedTo(a, stuck.id) })
+	waitFor(t, 10*time.Second, "the stuck peer to be linked", func() bool { return linkedTo(a, stuck.id) })
 
 	// Broadcast in rounds of 8 messages of 32 KiB; each round must reach the
-	// healthy nodes promptly while the stuck peer's queue fills up.
+	// healthy nodes while the stuck peer's queue fills up: well before the
+	// 30 s write timeout that a stalled sender would wait for (10 s, not
+	// less: CI runs every package's tests at once on two cores).
 	payload := bytes.Repeat([]byte{'z'}, 32<<10)
 	const round = 8
 	sent := 0
@@ -87,7 +89,7 @@ func TestStuckPeerIsDroppedAndDoesNotStallOthers(t *testing.T) {
 			}
 			sent++
 		}
-		waitFor(t, 2*time.Second, fmt.Sprintf("round %d at the healthy nodes", r), func() bool {
+		waitFor(t, 10*time.Second, fmt.Sprintf("round %d at the healthy nodes", r), func() bool {
 			for _, n := range nodes[1:] {
 				if n.Stats().Deliveries != uint64(sent) {
 					return false
