@@ -8,7 +8,7 @@
 package report
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -183,15 +183,25 @@ type Snapshot struct {
 	Components int      `json:"components"`
 }
 
-// Write writes v as indented JSON to dir/name.
+// Write writes v as indented JSON to dir/name. The encoder writes straight
+// into the file: the report of a million nodes is hundreds of megabytes, and
+// one more copy of it in memory is what a large run can least afford.
 func Write(dir, name string, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644)
+	w := bufio.NewWriterSize(f, 1<<20)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	err = enc.Encode(v)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Read reads dir/name into v.
