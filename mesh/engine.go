@@ -254,13 +254,31 @@ func (e *Engine) active() bool { return e.started && !e.left }
 
 func (e *Engine) emit(o Output) { e.box.out = append(e.box.out, o) }
 
+// emitNew appends an output of the given kind, its other fields zero, and
+// returns it to be filled in place. An Output is 320 bytes: building one
+// aside and appending it (emit) copies it twice more, and a relay emits one
+// per link. The pointer is good until the next output is emitted.
+func (e *Engine) emitNew(kind OutputKind) *Output {
+	out := e.box.out
+	if len(out) == cap(out) {
+		out = append(out, Output{})
+	} else {
+		out = out[:len(out)+1]
+	}
+	e.box.out = out
+	o := &out[len(out)-1]
+	*o = Output{Kind: kind}
+	return o
+}
+
 // setTimer arms a timer; an earlier due time of the same kind is replaced.
 func (e *Engine) setTimer(kind TimerKind, at Time) {
 	if at <= e.now {
 		at = e.now + 1
 	}
 	e.timers[kind] = at
-	e.emit(Output{Kind: OutTimer, Timer: kind, At: at})
+	o := e.emitNew(OutTimer)
+	o.Timer, o.At = kind, at
 }
 
 // armTimer arms a timer unless it is already due no later than at.

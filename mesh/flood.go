@@ -41,7 +41,8 @@ func (e *Engine) onData(i int, m *Message) {
 		return
 	}
 	e.stats.Delivered++
-	e.emit(Output{Kind: OutDeliver, Peer: e.links[i].peer, Msg: *m})
+	o := e.emitNew(OutDeliver)
+	o.Peer, o.Msg = e.links[i].peer, *m
 	if e.cfg.Siphon {
 		return // a siphoner relays nothing
 	}
@@ -69,5 +70,5 @@ func (e *Engine) relay(skip int, m Message) {
 
 func (e *Engine) sendData(j int, m Message) {
 	e.stats.DataSent++
-	e.send(j, Frame{Type: FrameData, Msg: m})
+	e.sendFrame(j, FrameData).Msg = m
 }

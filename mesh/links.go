@@ -366,10 +366,17 @@ func (e *Engine) establish(i int) {
 }
 
 // send queues a frame on link i.
-func (e *Engine) send(i int, f Frame) {
+func (e *Engine) send(i int, f Frame) { *e.sendFrame(i, f.Type) = f }
+
+// sendFrame queues a frame of type t on link i and returns it to be filled
+// in place (see emitNew), until the next output is emitted.
+func (e *Engine) sendFrame(i int, t FrameType) *Frame {
 	l := &e.links[i]
 	l.lastSent = e.now
-	e.emit(Output{Kind: OutSend, Link: l.id, Peer: l.peer, Frame: f})
+	o := e.emitNew(OutSend)
+	o.Link, o.Peer = l.id, l.peer
+	o.Frame.Type = t
+	return &o.Frame
 }
 
 // closeLink closes link i, telling the peer why first when notify is set and
