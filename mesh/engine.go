@@ -3,6 +3,7 @@ package mesh
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 )
 
 // Stats counts what an engine has done since it started.
@@ -45,7 +46,8 @@ type LinkInfo struct {
 //
 // Every Handle method takes the current time and returns the outputs the
 // input caused. The returned slice is owned by the engine (by its Outbox)
-// and valid only until the next call.
+// and valid only until the next call; so are the peer lists of the Peers
+// frames in it.
 type Engine struct {
 	// What every input reads comes first, in one or two cache lines: a
 	// simulation of many nodes touches each engine rarely, and every line
@@ -138,7 +140,21 @@ func (e *Engine) Config() Config { return *e.cfg }
 // Outbox holds the outputs of an engine's last input: the slice every
 // Handle method returns. Each engine has its own unless its driver gives it
 // one to share (SetOutbox).
-type Outbox struct{ out []Output }
+type Outbox struct {
+	out []Output
+	// peers holds the peer lists of the Peers frames in out: peer
+	// exchange would otherwise allocate a list per frame (about 500 MB in
+	// a run of scenarios/scale-100k.yaml).
+	peers []PeerInfo
+}
+
+// peerList returns an empty list with room for n peers, out of the
+// outbox's peer lists: valid, like the outputs, until the next call.
+func (b *Outbox) peerList(n int) []PeerInfo {
+	start := len(b.peers)
+	b.peers = slices.Grow(b.peers, n)[:start+n]
+	return b.peers[start : start : start+n]
+}
 
 // SetOutbox makes the engine write its outputs into b (its own outbox when
 // b is nil). Engines that one driver calls one at a time, consuming the
@@ -245,6 +261,7 @@ func (e *Engine) HandleTimer(now Time, kind TimerKind) []Output {
 // begin starts handling one input.
 func (e *Engine) begin(now Time) {
 	e.box.out = e.box.out[:0]
+	e.box.peers = e.box.peers[:0]
 	if now > e.now {
 		e.now = now
 	}

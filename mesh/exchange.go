@@ -13,7 +13,7 @@ func (e *Engine) sendPeers(i int) {
 	if e.cfg.Siphon || e.cfg.ExchangeSize == 0 {
 		return
 	}
-	peers := e.samplePeers(make([]PeerInfo, 0, e.cfg.ExchangeSize), e.links[i].peer, false)
+	peers := e.samplePeers(e.box.peerList(e.cfg.ExchangeSize), e.links[i].peer, false)
 	if len(peers) == 0 {
 		return
 	}
@@ -67,7 +67,7 @@ func (e *Engine) refer(i int) {
 		return
 	}
 	l := &e.links[i]
-	peers := make([]PeerInfo, 0, e.cfg.ExchangeSize)
+	peers := e.box.peerList(e.cfg.ExchangeSize)
 	if e.waiting != nil {
 		peers = e.waiting.name(e, peers, l.peer)
 	}

@@ -91,7 +91,7 @@ type Output struct {
 	Link   LinkID    // Send, Close
 	Peer   NodeID    // Send, Dial, Close (zero if unknown)
 	Addr   Addr      // Dial
-	Frame  Frame     // Send
+	Frame  Frame     // Send (a Peers frame's list, like the output, is good until the engine's next call)
 	Reason Reason    // Close
 	Beacon Beacon    // Beacon
 	Msg    Message   // Deliver

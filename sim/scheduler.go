@@ -37,6 +37,7 @@ type event struct {
 // packet carries the bulky part of an event; packets are recycled.
 type packet struct {
 	frame  mesh.Frame
+	peers  []mesh.PeerInfo // frame.Peers: an engine's list is only good until its next call
 	beacon mesh.Beacon
 	peer   mesh.NodeID
 	addr   mesh.Addr

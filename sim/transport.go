@@ -17,7 +17,7 @@ func (s *Sim) newPacket() *packet {
 }
 
 func (s *Sim) recycle(p *packet) {
-	*p = packet{}
+	*p = packet{peers: p.peers[:0]}
 	s.free = append(s.free, p)
 }
 
@@ -136,6 +136,10 @@ func (s *Sim) send(from NodeIndex, o *mesh.Output) {
 	*last = at
 	p := s.newPacket()
 	p.frame = o.Frame
+	if o.Frame.Peers != nil {
+		p.peers = append(p.peers[:0], o.Frame.Peers...)
+		p.frame.Peers = p.peers
+	}
 	s.push(event{at: at, kind: evFrame, node: to, gen: s.genAt(c, to), link: o.Link, pkt: p})
 }
 
