@@ -80,3 +80,38 @@ func TestRefusalOutranksHearsay(t *testing.T) {
 		t.Fatalf("the peer's own beacon of 1 free slot left %d", p.freeIn)
 	}
 }
+
+// The id index stays in step with the list through additions, replacements,
+// failures and expiry.
+func TestKnownPeerIDsFollowTheList(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.PassiveSize = 8
+	cfg.Port = 1
+	e, err := New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	for step := 0; step < 5000; step++ {
+		e.now += Time(rng.IntN(200)) * time.Millisecond
+		id := NodeID(2 + rng.IntN(40))
+		switch rng.IntN(4) {
+		case 0:
+			e.known.observe(e, id, Addr{IP: [16]byte{10, 0, 0, byte(id)}, Port: 7000}, 1, Load{FreeIn: uint8(rng.IntN(4))}, newsBeacon)
+		case 1:
+			e.known.observe(e, id, Addr{IP: [16]byte{10, 1, 0, byte(id)}, Port: 7000}, 0, Load{FreeIn: uint8(rng.IntN(4))}, newsExchange)
+		case 2:
+			e.known.failed(e, id)
+		case 3:
+			e.known.expire(e)
+		}
+		if len(e.known.ids) != len(e.known.list) {
+			t.Fatalf("step %d: %d ids for %d entries", step, len(e.known.ids), len(e.known.list))
+		}
+		for i := range e.known.list {
+			if e.known.ids[i] != e.known.list[i].id {
+				t.Fatalf("step %d: ids[%d] = %s, entry %s", step, i, e.known.ids[i], e.known.list[i].id)
+			}
+		}
+	}
+}
