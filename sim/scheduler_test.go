@@ -103,29 +103,35 @@ func TestScheduleAhead(t *testing.T) {
 func TestScheduleLargeWindows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var s schedule
-	type key struct {
-		at  mesh.Time
-		seq int32
-	}
-	var pushed []key
-	seq := int32(0)
-	push := func(at mesh.Time) {
-		seq++
-		s.push(event{at: at, node: seq})
-		pushed = append(pushed, key{at, seq})
-	}
+	var log pushLog
 	for i := 0; i < 20000; i++ {
 		w := mesh.Time(rng.IntN(3))
 		if rng.IntN(10) == 0 {
 			w += 5000 // far beyond the ring, moved in later
 		}
-		push(w*bucketWidth + mesh.Time(rng.IntN(50))*20_000) // 50 distinct times per window
+		log.push(&s, w*bucketWidth+mesh.Time(rng.IntN(50))*20_000) // 50 distinct times per window
 	}
-	slices.SortStableFunc(pushed, func(a, b key) int { return int(a.at - b.at) })
-	for k, want := range pushed {
+	want := log.keys
+	slices.SortStableFunc(want, func(a, b pushKey) int { return int(a.at - b.at) })
+	for k, w := range want {
 		ev := s.pop()
-		if ev.at != want.at || ev.node != want.seq {
-			t.Fatalf("pop %d: (%d, %d), want (%d, %d)", k, ev.at, ev.node, want.at, want.seq)
+		if ev.at != w.at || ev.node != w.n {
+			t.Fatalf("pop %d: (%d, %d), want (%d, %d)", k, ev.at, ev.node, w.at, w.n)
 		}
 	}
+}
+
+// pushLog pushes events numbered in push order (the number goes in node)
+// and remembers each one's time and number.
+type pushLog struct{ keys []pushKey }
+
+type pushKey struct {
+	at mesh.Time
+	n  int32
+}
+
+func (l *pushLog) push(s *schedule, at mesh.Time) {
+	n := int32(len(l.keys) + 1)
+	s.push(event{at: at, node: n})
+	l.keys = append(l.keys, pushKey{at, n})
 }
