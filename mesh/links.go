@@ -484,6 +484,12 @@ func (e *Engine) countHandshaking(dir Direction) int {
 // pendingOut counts outgoing links not yet established: dials and handshakes.
 func (e *Engine) pendingOut() int { return len(e.dials) + e.countHandshaking(Outgoing) }
 
+// needyWith reports whether the node would stay below its minimum degree
+// even if its pending outgoing links (pendingOut) all succeeded.
+func (e *Engine) needyWith(pending int) bool {
+	return int(e.Load().Degree())+pending < e.cfg.MinLinks
+}
+
 // linkedOrPending reports whether a link or dial to peer exists.
 func (e *Engine) linkedOrPending(peer NodeID) bool {
 	for i := range e.links {
@@ -619,7 +625,7 @@ func (h *hunt) refused(e *Engine) {
 // while it waits (a neighbour rotated away) must not wait a minute. A node
 // below its minimum degree never waits.
 func (h *hunt) allowed(e *Engine) bool {
-	if h.refusals <= 3 || int(e.Load().Degree())+e.pendingOut() < e.cfg.MinLinks {
+	if h.refusals <= 3 || e.needyWith(e.pendingOut()) {
 		return true
 	}
 	steps := h.refusals - 3

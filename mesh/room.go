@@ -24,7 +24,7 @@ func (e *Engine) short() bool { return int(e.Load().Degree()) < e.cfg.MaxOut }
 // eviction at a time: a peer with a free slot may turn up meanwhile).
 func (e *Engine) mayDialFull() bool {
 	pending := e.pendingOut()
-	return int(e.Load().Degree())+pending < e.cfg.MinLinks || pending == 0 && e.short()
+	return e.needyWith(pending) || pending == 0 && e.short()
 }
 
 // roomFloor says whether this node, full, makes room for the dialer of

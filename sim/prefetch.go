@@ -15,9 +15,10 @@ import (
 // present one (prefetchAhead in Run). Prefetches are hints: they never
 // change what runs, only how long the processor waits.
 
-// prefetchAhead asks for the memory of the events after the next one: the
-// schedule slot and node of the third, the engine, connection and packet of
-// the second (whose slot and node were asked for one event earlier).
+// prefetchAhead, called as an event is taken, asks for the memory of those
+// still to come: the schedule slot and node of the fourth, the engine,
+// connection and packet of the third (whose slot and node were asked for
+// one event earlier).
 func (s *Sim) prefetchAhead() {
 	if e, ok := s.events.ahead(3); ok {
 		prefetch(unsafe.Pointer(&s.events.slab[e.slot]))
