@@ -91,6 +91,22 @@ func (s simNetwork) Transport() string { return "" }
 func (s simNetwork) Err() error        { return nil }
 func (s simNetwork) Close() error      { return nil }
 
+// AddPerf adds the simulated traffic to perf.json: where a run's engine
+// events went.
+func (s simNetwork) AddPerf(p *Perf) {
+	c := s.Counters()
+	p.FramesSent, p.BytesSent, p.Dials, p.DialFailures = c.Frames, c.Bytes, c.Dials, c.DialFailures
+	p.KeyRefused, p.Beacons, p.BeaconReceptions = c.KeyRefused, c.Beacons, c.BeaconReceptions
+	for t, n := range c.FramesByType {
+		if n > 0 {
+			if p.FramesByType == nil {
+				p.FramesByType = map[string]uint64{}
+			}
+			p.FramesByType[mesh.FrameType(t).String()] = n
+		}
+	}
+}
+
 func (s simNetwork) Trace() (uint64, string) {
 	digest, _ := s.TraceDigest()
 	return s.EngineEvents, fmtDigest(digest)

@@ -65,6 +65,12 @@ type Perf struct {
 	// none, forged, stale, replayed): nodes with different keys at work.
 	KeyRefused     uint64 `json:"key_refused,omitempty"`
 	BeaconsRefused uint64 `json:"beacons_refused,omitempty"`
+	// Beacons and BeaconReceptions count the simulator's multicast: beacons
+	// sent and beacons handed to engines. FramesByType splits FramesSent
+	// by frame type (simulator only).
+	Beacons          uint64            `json:"beacons,omitempty"`
+	BeaconReceptions uint64            `json:"beacon_receptions,omitempty"`
+	FramesByType     map[string]uint64 `json:"frames_by_type,omitempty"`
 	// CPUSeconds is the process's user and system time during the run.
 	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 }
