@@ -126,9 +126,9 @@ func (e *Engine) dialsPaused() bool { return e.now < e.dialPauseUntil }
 
 // pickPeer chooses a known peer to dial (knownPeers.pick); while dials keep
 // failing, a peer a Welcome confirmed comes first.
-func (e *Engine) pickPeer() *knownPeer {
+func (e *Engine) pickPeer() int {
 	if e.dialFails > e.cfg.PassiveSize {
-		if k := e.known.pickWhere(e, e.mayDialFull(), (*knownPeer).isConfirmed); k != nil {
+		if k := e.known.pickWhere(e, e.mayDialFull(), (*knownPeer).isConfirmed); k >= 0 {
 			return k
 		}
 	}

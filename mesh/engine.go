@@ -54,7 +54,7 @@ type Engine struct {
 	// is a miss.
 	now     Time
 	box     *Outbox
-	linkIDs []LinkID // links[i].id, kept beside for fast lookup
+	linkIDs []LinkID // the id of links[i], kept beside for fast lookup
 	links   []link
 	cfg     *Config
 	id      NodeID
@@ -63,7 +63,6 @@ type Engine struct {
 	started bool
 	left    bool
 
-	own      Outbox // the outbox unless the driver shares one (SetOutbox)
 	instance uint64
 	rng      *rand.Rand
 
@@ -113,7 +112,7 @@ func NewShared(cfg *Config, id NodeID, instance uint64, rng *rand.Rand) (*Engine
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, id: id, instance: instance, rng: rng}
-	e.box = &e.own
+	e.box = new(Outbox) // its own, unless the driver shares one (SetOutbox)
 	if cfg.Mode == ModeTree {
 		e.tree = new(treeState)
 	}
@@ -164,7 +163,7 @@ func (b *Outbox) peerList(n int) []PeerInfo {
 // the next call to any engine of the outbox.
 func (e *Engine) SetOutbox(b *Outbox) {
 	if b == nil {
-		b = &e.own
+		b = new(Outbox)
 	}
 	e.box = b
 }
@@ -196,7 +195,7 @@ func (e *Engine) Links(dst []LinkInfo) []LinkInfo {
 		if l.state != linkEstablished {
 			continue
 		}
-		dst = append(dst, LinkInfo{Link: l.id, Peer: l.peer, Addr: l.addr, Dir: l.dir, Since: l.since, PeerLoad: l.peerLoad, Tree: e.cfg.Mode == ModeTree && !l.lazy})
+		dst = append(dst, LinkInfo{Link: e.linkIDs[i], Peer: l.peer, Addr: l.addr, Dir: l.dir, Since: l.since, PeerLoad: l.peerLoad, Tree: e.cfg.Mode == ModeTree && !l.lazy})
 	}
 	return dst
 }

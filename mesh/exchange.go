@@ -45,9 +45,9 @@ func (e *Engine) samplePeers(res []PeerInfo, exclude NodeID, referral bool) []Pe
 		return res
 	}
 	for i := range e.known.list {
-		p := &e.known.list[i]
-		if p.id != exclude && p.freeIn > 0 && !e.linkedOrPending(p.id) {
-			offer(PeerInfo{ID: p.id, Addr: p.addr, FreeIn: p.freeIn})
+		p, id := &e.known.list[i], e.known.ids[i]
+		if id != exclude && p.freeIn > 0 && !e.linkedOrPending(id) {
+			offer(PeerInfo{ID: id, Addr: p.addr, FreeIn: p.freeIn})
 		}
 	}
 	return res

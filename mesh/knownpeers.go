@@ -4,8 +4,10 @@ package mesh
 // from peer exchange over links, with their last known load. It is bounded,
 // entries expire, and it is where replacement links come from.
 
+// knownPeer is an entry of the passive list. Its id is knownPeers.ids at
+// the same position: a million-node simulation keeps 32 entries per node,
+// and the id's 8 bytes would be an eighth of all of them.
 type knownPeer struct {
-	id       NodeID
 	instance uint64
 	heard    Time // last news of the peer
 	retryAt  Time // no dial before this
@@ -42,7 +44,13 @@ type knownPeers struct {
 	// gone remembers the last PassiveSize peers forgotten for failing, so
 	// that news repeating the very same life at the very same address (a
 	// replayed beacon of a dead node) does not restart its backoff.
-	gone []knownPeer
+	gone []gonePeer
+}
+
+// gonePeer is a peer forgotten for failing.
+type gonePeer struct {
+	id NodeID
+	knownPeer
 }
 
 func (k *knownPeers) index(id NodeID) int {
@@ -89,9 +97,9 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		p.confirmed = p.confirmed || src == newsWelcome
 		return true
 	}
-	entry := knownPeer{id: id, addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: lan, confirmed: src == newsWelcome}
+	entry := knownPeer{addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: lan, confirmed: src == newsWelcome}
 	if src == newsBeacon {
-		k.revive(&entry)
+		k.revive(id, &entry)
 	}
 	if src == newsBeacon {
 		e.strangerHeard()
@@ -198,17 +206,17 @@ func (k *knownPeers) failed(e *Engine, id NodeID) {
 		if len(k.gone) >= e.cfg.PassiveSize {
 			k.gone = append(k.gone[:0], k.gone[1:]...)
 		}
-		k.gone = append(k.gone, *p)
+		k.gone = append(k.gone, gonePeer{id, *p})
 		k.forget(id)
 	}
 }
 
 // revive returns the failures of a peer forgotten for failing when entry
 // repeats its life and address: the backoff goes on growing.
-func (k *knownPeers) revive(entry *knownPeer) {
+func (k *knownPeers) revive(id NodeID, entry *knownPeer) {
 	for i := range k.gone {
 		g := &k.gone[i]
-		if g.id == entry.id && g.addr == entry.addr && g.instance == entry.instance {
+		if g.id == id && g.addr == entry.addr && g.instance == entry.instance {
 			entry.fails, entry.retryAt = g.fails, g.retryAt
 			k.gone = append(k.gone[:i], k.gone[i+1:]...)
 			return
@@ -236,14 +244,14 @@ func (k *knownPeers) expire(e *Engine) {
 // node rushing to the same one). A node that would stay short even if its
 // pending dials succeed also tries full peers, which make room for it
 // (room.go).
-func (k *knownPeers) pick(e *Engine) *knownPeer {
+func (k *knownPeers) pick(e *Engine) int {
 	return k.pickWhere(e, e.mayDialFull(), nil)
 }
 
 // pickWhere picks among dialable peers that pass keep (nil keeps all):
 // weighted by free slots, or uniformly among full ones if allowFull and none
-// has a free slot.
-func (k *knownPeers) pickWhere(e *Engine, allowFull bool, keep func(*knownPeer) bool) *knownPeer {
+// has a free slot. It returns the peer's index, or -1.
+func (k *knownPeers) pickWhere(e *Engine, allowFull bool, keep func(*knownPeer) bool) int {
 	ok := func(i int) bool { return k.dialable(e, i) && (keep == nil || keep(&k.list[i])) }
 	total, n := 0, 0
 	for i := range k.list {
@@ -258,7 +266,7 @@ func (k *knownPeers) pickWhere(e *Engine, allowFull bool, keep func(*knownPeer) 
 		for i := range k.list {
 			if ok(i) {
 				if r -= int(k.list[i].freeIn); r < 0 {
-					return &k.list[i]
+					return i
 				}
 			}
 		}
@@ -267,14 +275,17 @@ func (k *knownPeers) pickWhere(e *Engine, allowFull bool, keep func(*knownPeer) 
 		for i := range k.list {
 			if ok(i) {
 				if r == 0 {
-					return &k.list[i]
+					return i
 				}
 				r--
 			}
 		}
 	}
-	return nil
+	return -1
 }
+
+// dial returns the dial of peer i.
+func (k *knownPeers) dial(i int) dial { return dial{peer: k.ids[i], addr: k.list[i].addr} }
 
 func (p *knownPeer) onLAN() bool { return p.lan }
 
@@ -295,7 +306,7 @@ func (k *knownPeers) onLAN(id NodeID) bool {
 
 func (k *knownPeers) dialable(e *Engine, i int) bool {
 	p := &k.list[i]
-	return p.retryAt <= e.now && !e.isBanned(p.id) && !e.linkedOrPending(p.id) && !e.neighbourAt(p.addr) && !e.isSelf(p.addr)
+	return p.retryAt <= e.now && !e.isBanned(k.ids[i]) && !e.linkedOrPending(k.ids[i]) && !e.neighbourAt(p.addr) && !e.isSelf(p.addr)
 }
 
 // hasAlternative reports whether a peer we are not linked to could be dialed.
@@ -313,7 +324,7 @@ func (k *knownPeers) hasAlternative(e *Engine) bool {
 func (k *knownPeers) hasOffer(e *Engine) bool {
 	for i := range k.list {
 		p := &k.list[i]
-		if p.freeIn > 0 && e.now-p.heard <= e.cfg.BeaconMin && e.peerLink(p.id) < 0 {
+		if p.freeIn > 0 && e.now-p.heard <= e.cfg.BeaconMin && e.peerLink(k.ids[i]) < 0 {
 			return true
 		}
 	}

@@ -18,8 +18,10 @@ const (
 	linkEstablished
 )
 
+// link is one connection of the engine. Its id is Engine.linkIDs at the same
+// position, not repeated here: every byte of a link counts ten times per
+// node in a million-node simulation.
 type link struct {
-	id        LinkID
 	peer      NodeID // zero until known (incoming before Hello, static dials)
 	since     Time   // opened, then established
 	lastRecv  Time
@@ -73,7 +75,7 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 		}
 		d := e.dials[di]
 		e.removeDial(di)
-		e.addLink(link{id: id, peer: d.peer, addr: d.addr, dir: Outgoing, state: linkHandshaking,
+		e.addLink(id, link{peer: d.peer, addr: d.addr, dir: Outgoing, state: linkHandshaking,
 			static: d.static, protected: d.static || d.priority, since: now, lastRecv: now, lastSent: now})
 		h := e.hello()
 		if d.static || d.priority {
@@ -85,7 +87,7 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 			e.emit(Output{Kind: OutClose, Link: id, Reason: ReasonFull})
 			return e.box.out
 		}
-		e.addLink(link{id: id, addr: addr, dir: Incoming, state: linkHandshaking,
+		e.addLink(id, link{addr: addr, dir: Incoming, state: linkHandshaking,
 			since: now, lastRecv: now, lastSent: now})
 	}
 	return e.box.out
@@ -186,7 +188,7 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 
 // onHello decides on an incoming handshake.
 func (e *Engine) onHello(i int, h *Hello) {
-	lid := e.links[i].id
+	lid := e.linkIDs[i]
 	switch {
 	case h.ID == e.id:
 		e.reject(i, ReasonSelf)
@@ -264,7 +266,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 // onWelcome completes an outgoing handshake.
 func (e *Engine) onWelcome(i int, h *Hello) {
 	l := &e.links[i]
-	lid := l.id
+	lid := e.linkIDs[i]
 	if h.ID == 0 || (l.peer != 0 && h.ID != l.peer) {
 		// Somebody else answers at that address now (or a beacon lied).
 		e.known.forget(l.peer)
@@ -374,7 +376,7 @@ func (e *Engine) sendFrame(i int, t FrameType) *Frame {
 	l := &e.links[i]
 	l.lastSent = e.now
 	o := e.emitNew(OutSend)
-	o.Link, o.Peer = l.id, l.peer
+	o.Link, o.Peer = e.linkIDs[i], l.peer
 	o.Frame.Type = t
 	return &o.Frame
 }
@@ -386,7 +388,7 @@ func (e *Engine) closeLink(i int, r Reason, notify bool) {
 	if notify && l.state == linkEstablished {
 		e.send(i, Frame{Type: FrameLeave, Reason: r})
 	}
-	e.emit(Output{Kind: OutClose, Link: l.id, Peer: l.peer, Reason: r})
+	e.emit(Output{Kind: OutClose, Link: e.linkIDs[i], Peer: l.peer, Reason: r})
 	lost := l.state == linkEstablished && r != ReasonSurplus && r != ReasonDuplicate
 	e.dropLink(i)
 	if lost && (r != ReasonEvicted || e.short()) {
@@ -430,8 +432,8 @@ func (e *Engine) linkCountChanged() {
 	}
 }
 
-// addLink appends a link.
-func (e *Engine) addLink(l link) {
+// addLink appends link id.
+func (e *Engine) addLink(id LinkID, l link) {
 	if e.links == nil {
 		// Room for a full node and one handshake: a simulation of many
 		// nodes would otherwise keep half as much again in spare capacity.
@@ -442,7 +444,7 @@ func (e *Engine) addLink(l link) {
 		l.tree = new(treeLink)
 	}
 	e.links = append(e.links, l)
-	e.linkIDs = append(e.linkIDs, l.id)
+	e.linkIDs = append(e.linkIDs, id)
 }
 
 // linkIndex finds a link by id. It scans the compact id list rather than
@@ -579,11 +581,12 @@ func (e *Engine) fillLinks() {
 	}
 	for ; n > 0; n-- {
 		k := e.pickPeer()
-		if k == nil {
+		if k < 0 {
 			break
 		}
-		e.dials = append(e.dials, dial{peer: k.id, addr: k.addr})
-		e.emit(Output{Kind: OutDial, Peer: k.id, Addr: k.addr})
+		d := e.known.dial(k)
+		e.dials = append(e.dials, d)
+		e.emit(Output{Kind: OutDial, Peer: d.peer, Addr: d.addr})
 	}
 }
 
@@ -669,14 +672,16 @@ func (e *Engine) bridgeLAN() {
 		}
 	}
 	k := e.known.pickWhere(e, true, (*knownPeer).onLAN)
-	if k == nil {
+	if k < 0 {
 		return
 	}
+	d := e.known.dial(k)
+	d.priority = true
 	if e.wantOut() <= 0 && !e.dropOutgoing() {
 		return
 	}
-	e.dials = append(e.dials, dial{peer: k.id, addr: k.addr, priority: true})
-	e.emit(Output{Kind: OutDial, Peer: k.id, Addr: k.addr})
+	e.dials = append(e.dials, d)
+	e.emit(Output{Kind: OutDial, Peer: d.peer, Addr: d.addr})
 }
 
 // hasLazyOutgoing reports whether an unprotected outgoing link is off the
