@@ -61,6 +61,10 @@ type conn struct {
 	mu        sync.Mutex // orders read deadlines between reader and writer
 	lingering bool
 	aborted   atomic.Bool
+	// unshakenRefused: the connection was counted and logged as refused
+	// for want of a handshake (by the reader's deadline or the engine's
+	// timeout, whichever came first).
+	unshakenRefused atomic.Bool
 }
 
 // newConn registers a connection under a fresh link id and starts its
@@ -146,8 +150,21 @@ func (n *Node) closeLink(id mesh.LinkID, r mesh.Reason) {
 		return
 	}
 	n.log.Debug("closing link", "link", id, "remote", c.remote, "reason", r)
+	if r == mesh.ReasonHandshake {
+		n.refuseUnshaken(c)
+	}
 	c.state = connClosing
 	n.closeQueue(c)
+}
+
+// refuseUnshaken counts and logs, once, that c was refused because no
+// handshake came in time: the reader's deadline and the engine's handshake
+// timeout race for it, and either may close the connection first.
+func (n *Node) refuseUnshaken(c *conn) {
+	if c.unshakenRefused.CompareAndSwap(false, true) {
+		n.refused.Add(1)
+		n.rejects.refuse("no handshake within the handshake timeout", "remote", c.remote, "timeout", n.cfg.Mesh.HandshakeTimeout)
+	}
 }
 
 func (n *Node) closeQueue(c *conn) {
@@ -258,8 +275,7 @@ func (n *Node) readLoop(c *conn) {
 				n.keyRefused.Add(1)
 				n.rejects.refuse("bytes that fail authentication on a keyed link (injected, changed or replayed)", "remote", c.remote)
 			case !heard && !c.aborted.Load() && isTimeout(err):
-				n.refused.Add(1)
-				n.rejects.refuse("no handshake within the handshake timeout", "remote", c.remote, "timeout", n.cfg.Mesh.HandshakeTimeout)
+				n.refuseUnshaken(c)
 			}
 			break
 		}
