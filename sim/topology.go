@@ -21,6 +21,10 @@ type Topology struct {
 	off []int32
 	adj []NodeIndex
 	pos []int32
+	// nodes holds node i as a graph.Node at i, made once: gonum's walk
+	// asks for a node at every edge, and converting an index to the
+	// interface allocates every time.
+	nodes []graph.Node
 }
 
 // Topology takes a snapshot of the overlay.
@@ -129,6 +133,12 @@ func (t *Topology) Neighbours(i NodeIndex) []NodeIndex {
 // topology), each a list of node indices.
 func (t *Topology) Components() [][]NodeIndex {
 	var out [][]NodeIndex
+	if t.nodes == nil {
+		t.nodes = make([]graph.Node, len(t.pos))
+		for _, i := range t.Nodes {
+			t.nodes[i] = simple.Node(i)
+		}
+	}
 	for _, c := range topo.ConnectedComponents(topoGraph{t}) {
 		ids := make([]NodeIndex, len(c))
 		for k, n := range c {
@@ -173,10 +183,10 @@ func (g topoGraph) Node(id int64) graph.Node {
 	return simple.Node(id)
 }
 
-func (g topoGraph) Nodes() graph.Nodes { return &nodeIter{list: g.t.Nodes} }
+func (g topoGraph) Nodes() graph.Nodes { return &nodeIter{list: g.t.Nodes, nodes: g.t.nodes} }
 
 func (g topoGraph) From(id int64) graph.Nodes {
-	return &nodeIter{list: g.t.Neighbours(NodeIndex(id))}
+	return &nodeIter{list: g.t.Neighbours(NodeIndex(id)), nodes: g.t.nodes}
 }
 
 func (g topoGraph) HasEdgeBetween(x, y int64) bool {
@@ -192,10 +202,12 @@ func (g topoGraph) EdgeBetween(x, y int64) graph.Edge {
 	return simple.Edge{F: simple.Node(x), T: simple.Node(y)}
 }
 
-// nodeIter iterates over a slice of node indices.
+// nodeIter iterates over a slice of node indices, handing out the nodes of
+// the topology's table.
 type nodeIter struct {
-	list []NodeIndex
-	i    int
+	list  []NodeIndex
+	nodes []graph.Node
+	i     int
 }
 
 func (it *nodeIter) Next() bool {
@@ -209,7 +221,7 @@ func (it *nodeIter) Node() graph.Node {
 	if it.i == 0 || it.i > len(it.list) {
 		return nil
 	}
-	return simple.Node(it.list[it.i-1])
+	return it.nodes[it.list[it.i-1]]
 }
 func (it *nodeIter) Len() int { return len(it.list) - it.i }
 func (it *nodeIter) Reset()   { it.i = 0 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -49,5 +50,27 @@ func TestNewTopologyMatchesTheSimulators(t *testing.T) {
 	}
 	if got.Neighbours(4) != nil {
 		t.Fatal("a crashed node has neighbours")
+	}
+}
+
+// BenchmarkComponents counts the components of a 100,000-node overlay of
+// about ten links per node, as every time-series sample of scale-100k does.
+func BenchmarkComponents(b *testing.B) {
+	const n = 100_000
+	rng := rand.New(rand.NewPCG(1, 2))
+	alive := make([]NodeIndex, n)
+	var edges [][2]NodeIndex
+	for i := range alive {
+		alive[i] = NodeIndex(i)
+		for range 5 {
+			edges = append(edges, [2]NodeIndex{NodeIndex(i), NodeIndex(rng.IntN(n))})
+		}
+	}
+	t := NewTopology(0, n, alive, edges)
+	b.ReportAllocs()
+	for b.Loop() {
+		if c := t.HonestComponents(func(NodeIndex) bool { return false }); c != 1 {
+			b.Fatalf("%d components", c)
+		}
 	}
 }
