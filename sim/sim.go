@@ -23,7 +23,6 @@ type Sim struct {
 	events    schedule
 	nodes     []node
 	byID      map[mesh.NodeID]NodeIndex
-	byAddr    map[mesh.Addr]NodeIndex
 	shared    map[*mesh.Config]*mesh.Config // AddNodeShared: the caller's configuration -> ours
 	segs      []segment
 	conns     []conn  // by slot: the lower half of a LinkID, minus one
@@ -90,7 +89,6 @@ func New(seed uint64, net Network) (*Sim, error) {
 		net:    net,
 		rng:    rand.New(rand.NewPCG(seed, 0x6e6574776f726b)),
 		byID:   make(map[mesh.NodeID]NodeIndex),
-		byAddr: make(map[mesh.Addr]NodeIndex),
 	}
 	return s, nil
 }
@@ -144,6 +142,9 @@ func (s *Sim) addNode(name, group string, cfg *mesh.Config, seg int32, validate 
 		return -1, fmt.Errorf("sim: node %s: no segment %d", name, seg)
 	}
 	idx := NodeIndex(len(s.nodes))
+	if idx >= maxNodes {
+		return -1, fmt.Errorf("sim: node %s: a simulation holds at most %d nodes", name, maxNodes)
+	}
 	var id mesh.NodeID
 	for {
 		id = mesh.NodeID(s.rng.Uint64())
@@ -151,10 +152,7 @@ func (s *Sim) addNode(name, group string, cfg *mesh.Config, seg int32, validate 
 			break
 		}
 	}
-	n := uint32(idx) + 1
-	addr := mesh.Addr{Port: 49200}
-	addr.IP[10], addr.IP[11] = 0xff, 0xff
-	addr.IP[12], addr.IP[13], addr.IP[14], addr.IP[15] = 10, byte(n>>16), byte(n>>8), byte(n)
+	addr := nodeAddr(idx)
 	if validate {
 		cfg.Port = addr.Port
 		if err := cfg.Validate(); err != nil {
@@ -163,10 +161,35 @@ func (s *Sim) addNode(name, group string, cfg *mesh.Config, seg int32, validate 
 	}
 	s.nodes = append(s.nodes, node{name: name, group: group, id: id, addr: addr, cfg: cfg, seg: seg})
 	s.byID[id] = idx
-	s.byAddr[addr] = idx
 	s.segs[seg].members = append(s.segs[seg].members, idx)
 	s.metrics.AddNode()
 	return idx, nil
+}
+
+// Node i listens at 10.0.0.0/8 address i+1 (IPv4-mapped), port 49200: the
+// address follows from the index, and the index from the address, without a
+// table of a million entries.
+const (
+	listenPort = 49200
+	maxNodes   = 1<<24 - 2 // 10.0.0.1 to 10.255.255.254
+)
+
+// nodeAddr returns the listen address of node idx.
+func nodeAddr(idx NodeIndex) mesh.Addr {
+	n := uint32(idx) + 1
+	addr := mesh.Addr{Port: listenPort}
+	addr.IP[10], addr.IP[11] = 0xff, 0xff
+	addr.IP[12], addr.IP[13], addr.IP[14], addr.IP[15] = 10, byte(n>>16), byte(n>>8), byte(n)
+	return addr
+}
+
+// nodeAt returns the node listening at a, if any.
+func (s *Sim) nodeAt(a mesh.Addr) (NodeIndex, bool) {
+	idx := NodeIndex(uint32(a.IP[13])<<16|uint32(a.IP[14])<<8|uint32(a.IP[15])) - 1
+	if idx < 0 || int(idx) >= len(s.nodes) || s.nodes[idx].addr != a {
+		return -1, false
+	}
+	return idx, true
 }
 
 // SetNetworkKey gives node i the named network key, before it starts. The

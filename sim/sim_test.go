@@ -33,3 +33,19 @@ func TestQuickJoinAndBroadcast(t *testing.T) {
 		t.Logf("%+v", r)
 	}
 }
+
+// Every node is found at its own address, and nobody at addresses that are
+// not a node's.
+func TestNodesAreFoundByAddress(t *testing.T) {
+	s := lan(t, 1, 300, mesh.DefaultConfig())
+	for i := range NodeIndex(300) {
+		if got, ok := s.nodeAt(s.Node(i).Addr); !ok || got != i {
+			t.Fatalf("node %d: found %d, %v", i, got, ok)
+		}
+	}
+	for _, a := range []mesh.Addr{nodeAddr(300), nodeAddr(-1), {Port: listenPort}, func() mesh.Addr { a := nodeAddr(5); a.Port++; return a }()} {
+		if i, ok := s.nodeAt(a); ok {
+			t.Fatalf("%v: found node %d", a, i)
+		}
+	}
+}

@@ -157,7 +157,7 @@ func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
 		if idx, ok := s.byID[o.Peer]; ok && s.nodes[idx].addr == o.Addr {
 			to = idx
 		}
-	} else if idx, ok := s.byAddr[o.Addr]; ok {
+	} else if idx, ok := s.nodeAt(o.Addr); ok {
 		to = idx
 	}
 	s.counters.Dials++
