@@ -45,12 +45,12 @@ func (r *run) report(end time.Duration) *report.Report {
 		sum.RMRMean = round(sum.RMRMean / float64(n))
 	}
 	sum.ReliabilityMin = round(sum.ReliabilityMin)
-	t := s.Topology()
+	t := r.topology()
 	sum.DuplicateDeliveries = s.DuplicateDeliveries()
 	sum.NodesTotal = s.NodeCount()
 	sum.AliveFinal = len(t.Nodes)
 	sum.LinksFinal = len(t.Edges)
-	sum.ComponentsFinal = s.Components(t)
+	sum.ComponentsFinal = r.components(t)
 	sum.EngineEvents, sum.TraceDigest = s.Trace()
 
 	rep.Expectations = append(rep.Expectations, r.checks...)

@@ -99,7 +99,7 @@ func (r *run) measure(x *scenario.Expectation) (float64, string, bool) {
 			return v, "largest latency p99 over " + desc, true
 		}
 	case scenario.ExpComponents:
-		return float64(s.Components(s.Topology())), "connected components among running honest nodes", true
+		return float64(r.components(r.topology())), "connected components among running honest nodes", true
 	case scenario.ExpAlive:
 		return float64(len(r.alive(""))), "running nodes", true
 	case scenario.ExpMinDegree:
@@ -136,7 +136,7 @@ func (r *run) measure(x *scenario.Expectation) (float64, string, bool) {
 		}
 		return float64(v), "deliveries to nodes without the origin's network key over " + desc, true
 	case scenario.ExpForeignLinks:
-		t := s.Topology()
+		t := r.topology()
 		v := 0
 		for _, e := range t.Edges {
 			if s.Node(e[0]).NetworkKey != s.Node(e[1]).NetworkKey {

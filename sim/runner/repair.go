@@ -34,8 +34,8 @@ func (r *run) watchRepair(kind, label string) {
 // no link to a node that is down, and each have their minimum degree.
 func (r *run) healed() bool {
 	s := r.s
-	t := s.Topology()
-	if s.Components(t) > 1 {
+	t := r.topology()
+	if r.components(t) > 1 {
 		return false
 	}
 	honest := 0

@@ -90,6 +90,11 @@ type run struct {
 	repairs []report.Repair
 	marks   []sim.Mark
 	samples []sim.Sample
+	// final is the overlay once the run has ended, and finalComponents its
+	// components (-1 until counted): the end snapshot, the summary and the
+	// expectations share them, since a million-node topology takes seconds.
+	final           *sim.Topology
+	finalComponents int
 }
 
 // Run plays sc and judges it.
@@ -135,6 +140,7 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 	if err := s.Err(); err != nil {
 		r.errs = append(r.errs, err)
 	}
+	r.final, r.finalComponents = s.Topology(), -1
 	r.snapshot("end")
 	rep := r.report(end)
 	res := &Result{Report: rep, Topology: r.topo}

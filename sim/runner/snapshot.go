@@ -12,9 +12,9 @@ func (r *run) snapshot(name string) {
 		return
 	}
 	r.snapped[name] = true
-	t := r.s.Topology()
+	t := r.topology()
 	snap := report.Snapshot{Name: name, AtMS: ms(r.s.Now()), States: make([]string, r.s.NodeCount()),
-		Edges: make([][2]int, len(t.Edges)), Components: r.s.Components(t)}
+		Edges: make([][2]int, len(t.Edges)), Components: r.components(t)}
 	for i := range snap.States {
 		info := r.s.Node(sim.NodeIndex(i))
 		switch {
@@ -42,6 +42,26 @@ func (r *run) mark(kind, label string) {
 
 // sample adds a point to the time series.
 func (r *run) sample() {
-	t := r.s.Topology()
-	r.samples = append(r.samples, sim.Sample{At: r.s.Now(), Alive: len(t.Nodes), Links: len(t.Edges), Components: r.s.Components(t)})
+	t := r.topology()
+	r.samples = append(r.samples, sim.Sample{At: r.s.Now(), Alive: len(t.Nodes), Links: len(t.Edges), Components: r.components(t)})
+}
+
+// topology returns the overlay now: the final one once the run has ended.
+func (r *run) topology() *sim.Topology {
+	if r.final != nil {
+		return r.final
+	}
+	return r.s.Topology()
+}
+
+// components counts the connected components of t among running honest
+// nodes, those of the final overlay once.
+func (r *run) components(t *sim.Topology) int {
+	if t != r.final {
+		return r.s.Components(t)
+	}
+	if r.finalComponents < 0 {
+		r.finalComponents = r.s.Components(t)
+	}
+	return r.finalComponents
 }
