@@ -85,10 +85,10 @@ func New(seed uint64, net Network) (*Sim, error) {
 		return nil, err
 	}
 	s := &Sim{
-		seed:   seed,
-		net:    net,
-		rng:    rand.New(rand.NewPCG(seed, 0x6e6574776f726b)),
-		byID:   make(map[mesh.NodeID]NodeIndex),
+		seed: seed,
+		net:  net,
+		rng:  rand.New(rand.NewPCG(seed, 0x6e6574776f726b)),
+		byID: make(map[mesh.NodeID]NodeIndex),
 	}
 	return s, nil
 }
