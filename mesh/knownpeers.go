@@ -6,7 +6,7 @@ package mesh
 
 // knownPeer is an entry of the passive list. Its id is knownPeers.ids at
 // the same position: a million-node simulation keeps 32 entries per node,
-// and the id's 8 bytes would be an eighth of all of them.
+// and the id would take 8 of every entry's 56 bytes.
 type knownPeer struct {
 	instance uint64
 	heard    Time // last news of the peer
@@ -120,31 +120,33 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 	// reserve a node on a busy LAN would soon know nobody elsewhere, and a
 	// LAN cut off from the rest (its bridges crashed) could never find its
 	// way back.
+	//
+	// One pass over the list (a beacon from a stranger on a busy LAN lands
+	// here, at every listener) counts the remote entries and finds the
+	// least useful LAN and remote entry, the first of equals.
 	reserve := e.cfg.PassiveSize / remoteShare
-	remote := 0
+	remote, worstLAN, worstRemote := 0, -1, -1
 	for i := range k.list {
-		if !k.list[i].lan {
+		p := &k.list[i]
+		if !p.lan {
 			remote++
+			if worstRemote < 0 || worse(p, &k.list[worstRemote]) {
+				worstRemote = i
+			}
+		} else if worstLAN < 0 || worse(p, &k.list[worstLAN]) {
+			worstLAN = i
 		}
 	}
-	var among func(*knownPeer) bool // which entries may make room
-	force := false
+	worst, force := -1, false // the entry that makes room; force: even for a less useful newcomer
 	switch {
 	case !entry.lan && remote < reserve:
-		among, force = func(p *knownPeer) bool { return p.lan }, true
+		worst, force = worstLAN, true
 	case !entry.lan:
-		among = func(p *knownPeer) bool { return !p.lan }
+		worst = worstRemote
 	case remote <= reserve:
-		among = func(p *knownPeer) bool { return p.lan }
-	}
-	worst := -1
-	for i := range k.list {
-		if among != nil && !among(&k.list[i]) {
-			continue
-		}
-		if worst < 0 || worse(&k.list[i], &k.list[worst]) {
-			worst = i
-		}
+		worst = worstLAN
+	default:
+		worst = k.worseOf(worstLAN, worstRemote)
 	}
 	if worst >= 0 && (force || !worse(&entry, &k.list[worst])) {
 		k.list[worst] = entry
@@ -156,6 +158,20 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 // remoteShare: at least 1/remoteShare of the passive list is kept for peers
 // off our LAN (learnt by peer exchange) when there are such peers.
 const remoteShare = 4
+
+// worseOf returns the less useful of entries i and j (either may be -1 for
+// none), the first in the list when they are equally useful.
+func (k *knownPeers) worseOf(i, j int) int {
+	switch {
+	case i < 0:
+		return j
+	case j < 0:
+		return i
+	case worse(&k.list[j], &k.list[i]) || !worse(&k.list[i], &k.list[j]) && j < i:
+		return j
+	}
+	return i
+}
 
 func worse(a, b *knownPeer) bool {
 	if a.freeIn != b.freeIn {
