@@ -60,6 +60,10 @@ type Engine struct {
 	id      NodeID
 	nIn     uint8 // established incoming links
 	nOut    uint8 // established outgoing links
+	// shaking counts the links still in their handshake, indexed by
+	// Direction: dialing decisions ask for it several times per input, and
+	// counting would read the whole link table.
+	shaking [3]uint8
 	started bool
 	left    bool
 

@@ -353,6 +353,7 @@ func (e *Engine) protocolError(i int) {
 func (e *Engine) establish(i int) {
 	l := &e.links[i]
 	l.state = linkEstablished
+	e.shaking[l.dir]--
 	if l.dir == Incoming {
 		e.nIn++
 	} else {
@@ -403,9 +404,12 @@ func (e *Engine) closeLink(i int, r Reason, notify bool) {
 // dropLink forgets link i.
 func (e *Engine) dropLink(i int) {
 	established := e.links[i].state == linkEstablished
-	if established && e.links[i].dir == Incoming {
+	switch {
+	case !established:
+		e.shaking[e.links[i].dir]--
+	case e.links[i].dir == Incoming:
 		e.nIn--
-	} else if established {
+	default:
 		e.nOut--
 	}
 	peer := e.links[i].peer
@@ -443,6 +447,9 @@ func (e *Engine) addLink(id LinkID, l link) {
 	if e.tree != nil {
 		l.tree = new(treeLink)
 	}
+	if l.state == linkHandshaking {
+		e.shaking[l.dir]++
+	}
 	e.links = append(e.links, l)
 	e.linkIDs = append(e.linkIDs, id)
 }
@@ -473,15 +480,7 @@ func (e *Engine) removeDial(i int) {
 	e.dials = append(e.dials[:i], e.dials[i+1:]...)
 }
 
-func (e *Engine) countHandshaking(dir Direction) int {
-	n := 0
-	for i := range e.links {
-		if e.links[i].state == linkHandshaking && e.links[i].dir == dir {
-			n++
-		}
-	}
-	return n
-}
+func (e *Engine) countHandshaking(dir Direction) int { return int(e.shaking[dir]) }
 
 // pendingOut counts outgoing links not yet established: dials and handshakes.
 func (e *Engine) pendingOut() int { return len(e.dials) + e.countHandshaking(Outgoing) }

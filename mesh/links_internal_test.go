@@ -1,0 +1,97 @@
+package mesh
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// The handshake counts an engine keeps (Engine.shaking) match its link
+// table through random openings, handshakes, refusals, failed dials,
+// timeouts and closings.
+func TestHandshakeCountsFollowTheLinkTable(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Port = 1
+	e, err := New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	now := Time(0)
+	var nextLink LinkID
+	var dials []Output // dials the engine asked for, not yet answered
+	take := func(outs []Output) {
+		for _, o := range outs {
+			if o.Kind == OutDial {
+				dials = append(dials, o)
+			}
+		}
+	}
+	addr := func(id NodeID) Addr { return Addr{IP: [16]byte{10, 0, byte(id >> 8), byte(id)}, Port: 7000} }
+	hello := func(id NodeID) Hello {
+		return Hello{ID: id, Instance: uint64(id), Port: 7000, Load: Load{In: uint8(rng.IntN(6)), Out: uint8(rng.IntN(6)), FreeIn: uint8(rng.IntN(6))}}
+	}
+	take(e.Start(now))
+	for step := range 20000 {
+		now += Time(rng.IntN(100)) * time.Millisecond
+		switch rng.IntN(7) {
+		case 0: // a stranger connects
+			nextLink++
+			take(e.HandleLinkOpened(now, nextLink, Incoming, 0, addr(NodeID(1000+rng.IntN(100)))))
+		case 1: // a beacon: the engine may dial
+			id := NodeID(2 + rng.IntN(200))
+			take(e.HandleBeacon(now, &Beacon{ID: id, Instance: uint64(id), Port: 7000, Load: Load{FreeIn: uint8(1 + rng.IntN(5))}}, addr(id)))
+			take(e.HandleTimer(now+time.Second, TimerDial))
+		case 2: // a dial is answered: connected or failed
+			if len(dials) == 0 {
+				continue
+			}
+			d := dials[0]
+			dials = dials[1:]
+			if rng.IntN(4) == 0 {
+				take(e.HandleDialFailed(now, d.Peer, d.Addr))
+				continue
+			}
+			nextLink++
+			take(e.HandleLinkOpened(now, nextLink, Outgoing, d.Peer, d.Addr))
+		case 3, 4: // a frame of the handshake on a link in it
+			var shaking []int
+			for i := range e.links {
+				if e.links[i].state == linkHandshaking {
+					shaking = append(shaking, i)
+				}
+			}
+			if len(shaking) == 0 {
+				continue
+			}
+			i := shaking[rng.IntN(len(shaking))]
+			l, lid := e.links[i], e.linkIDs[i]
+			switch {
+			case l.dir == Incoming:
+				take(e.HandleFrame(now, lid, &Frame{Type: FrameHello, Hello: hello(NodeID(1000 + rng.IntN(300)))}))
+			case rng.IntN(3) == 0:
+				take(e.HandleFrame(now, lid, &Frame{Type: FrameReject, Reason: ReasonFull}))
+			default:
+				take(e.HandleFrame(now, lid, &Frame{Type: FrameWelcome, Hello: hello(l.peer)}))
+			}
+		case 5: // the other end closes a link
+			if len(e.links) > 0 {
+				take(e.HandleLinkClosed(now, e.linkIDs[rng.IntN(len(e.links))]))
+			}
+		case 6: // maintenance: handshakes time out, dead links go
+			take(e.HandleTimer(now, TimerMaintain))
+		}
+		var want [3]uint8
+		for i := range e.links {
+			if e.links[i].state == linkHandshaking {
+				want[e.links[i].dir]++
+			}
+		}
+		if want != e.shaking {
+			t.Fatalf("step %d: handshakes counted %v, in the link table %v", step, e.shaking, want)
+		}
+	}
+	if e.stats.LinksOpened == 0 || e.stats.LinksLost == 0 || e.stats.Rejected == 0 {
+		t.Fatalf("the walk missed a path: %+v", e.stats)
+	}
+}
