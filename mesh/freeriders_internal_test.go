@@ -1,7 +1,6 @@
 package mesh
 
 import (
-	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -9,12 +8,7 @@ import (
 // A free rider that comes back under ever new ids fills the ban list only
 // up to its bound; the bans that end soonest make room.
 func TestBanListIsBounded(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Port = 1
-	e, err := New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := loneEngine(t, nil)
 	for i := range 10 * maxBans {
 		e.now = Time(i) * time.Millisecond
 		e.banPeer(NodeID(1000 + i))

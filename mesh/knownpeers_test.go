@@ -9,13 +9,7 @@ import (
 // A busy LAN must not crowd peers learnt from elsewhere out of the passive
 // list: a share of it stays reserved for them.
 func TestPassiveListKeepsRemotePeers(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.PassiveSize = 8 // 2 reserved for remote peers
-	cfg.Port = 1
-	e, err := New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := loneEngine(t, func(c *Config) { c.PassiveSize = 8 }) // 2 reserved for remote peers
 	addr := func(i int) Addr { return Addr{IP: [16]byte{10, 0, 0, byte(i)}, Port: 7000} }
 	count := func() (lan, remote int) {
 		for _, p := range e.known.list {
@@ -62,12 +56,7 @@ func TestPassiveListKeepsRemotePeers(t *testing.T) {
 // A refusal is first-hand news: second-hand news of free slots (peer
 // exchange) does not undo it, the peer's own word (a beacon) does.
 func TestRefusalOutranksHearsay(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Port = 1
-	e, err := New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := loneEngine(t, nil)
 	addr := Addr{IP: [16]byte{10, 0, 0, 2}, Port: 7000}
 	e.known.observe(e, 2, addr, 5, Load{FreeIn: 3}, newsBeacon)
 	e.known.full(e, 2)
@@ -84,13 +73,7 @@ func TestRefusalOutranksHearsay(t *testing.T) {
 // The id index stays in step with the list through additions, replacements,
 // failures and expiry.
 func TestKnownPeerIDsFollowTheList(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.PassiveSize = 8
-	cfg.Port = 1
-	e, err := New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := loneEngine(t, func(c *Config) { c.PassiveSize = 8 })
 	rng := rand.New(rand.NewPCG(2, 2))
 	for step := 0; step < 5000; step++ {
 		e.now += Time(rng.IntN(200)) * time.Millisecond

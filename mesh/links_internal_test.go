@@ -10,12 +10,7 @@ import (
 // table through random openings, handshakes, refusals, failed dials,
 // timeouts and closings.
 func TestHandshakeCountsFollowTheLinkTable(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Port = 1
-	e, err := New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := loneEngine(t, nil)
 	rng := rand.New(rand.NewPCG(7, 7))
 	now := Time(0)
 	var nextLink LinkID
