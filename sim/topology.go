@@ -40,7 +40,7 @@ func (s *Sim) Topology() *Topology {
 		alive = append(alive, NodeIndex(i))
 		buf = n.eng.Links(buf[:0])
 		for _, l := range buf {
-			j, ok := s.byID[l.Peer]
+			j, ok := s.peerIndex(NodeIndex(i), &l)
 			if !ok || j == NodeIndex(i) || !s.nodes[j].alive {
 				continue
 			}
@@ -49,6 +49,25 @@ func (s *Sim) Topology() *Topology {
 	}
 	s.edgeKeys = keys
 	return newTopology(s.now, len(s.nodes), alive, keys)
+}
+
+// peerIndex returns the node that holds the id node i's link l leads to:
+// the other end of the link's connection when it holds that id, which it
+// nearly always does and which costs no lookup in the map of a million
+// ids; otherwise whoever holds the id (an impostor at the other end
+// claimed another's).
+func (s *Sim) peerIndex(i NodeIndex, l *mesh.LinkInfo) (NodeIndex, bool) {
+	if c := s.conn(l.Link); c != nil {
+		j := c.a
+		if j == i {
+			j = c.b
+		}
+		if s.nodes[j].id == l.Peer {
+			return j, true
+		}
+	}
+	j, ok := s.byID[l.Peer]
+	return j, ok
 }
 
 // aliveCount counts the running nodes.
