@@ -10,9 +10,10 @@ import (
 // Large runs trade the second core's idle time for memory. The simulator is
 // one goroutine, so the garbage collector's marking runs on the other core
 // and a tighter heap goal costs little wall time; what runs out first in a
-// run of a million nodes is memory. scale-100k measured on 2 cores
-// (BENCHMARKS.md): GOGC=100 peaks at 1.1-1.2 GB, GOGC=10 at 0.72 GB, in the
-// same wall time and 2-3 CPU-seconds more.
+// run of a million nodes is memory. Measured on 2 cores (BENCHMARKS.md):
+// scale-100k peaks at 1.2-1.5 GB with the default GOGC=100 and at 0.71 GB
+// with GOGC=10, in the same wall time and 2-4 CPU-seconds more; scale-1m at
+// 11.6 GB and 7.5 GB, a few percent slower.
 const (
 	largeRunNodes = 100_000
 	largeRunGOGC  = 10
