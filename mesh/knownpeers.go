@@ -37,7 +37,7 @@ func (n news) claim() bool { return n == newsBeacon || n == newsExchange }
 
 type knownPeers struct {
 	list []knownPeer
-	// ids holds list[i].id at i: every beacon, handshake and exchanged
+	// ids holds the id of list[i] at i: every beacon, handshake and exchanged
 	// peer looks its peer up, and scanning 8-byte ids touches a seventh of
 	// the memory that scanning 56-byte entries does.
 	ids []NodeID

@@ -562,8 +562,7 @@ func (e *Engine) fillLinks() {
 		if (sp.id != 0 && e.linkedOrPending(sp.id)) || e.dialIndex(0, sp.addr) >= 0 || e.linkedToAddr(sp.addr) {
 			continue
 		}
-		e.dials = append(e.dials, dial{peer: 0, addr: sp.addr, static: true})
-		e.emit(Output{Kind: OutDial, Addr: sp.addr})
+		e.startDial(dial{peer: 0, addr: sp.addr, static: true})
 	}
 	if !e.hunt.allowed(e) || e.dialsPaused() {
 		return
@@ -583,10 +582,14 @@ func (e *Engine) fillLinks() {
 		if k < 0 {
 			break
 		}
-		d := e.known.dial(k)
-		e.dials = append(e.dials, d)
-		e.emit(Output{Kind: OutDial, Peer: d.peer, Addr: d.addr})
+		e.startDial(e.known.dial(k))
 	}
+}
+
+// startDial records dial d as pending and asks the driver to open it.
+func (e *Engine) startDial(d dial) {
+	e.dials = append(e.dials, d)
+	e.emit(Output{Kind: OutDial, Peer: d.peer, Addr: d.addr})
 }
 
 func (e *Engine) linkedToAddr(a Addr) bool {
@@ -679,8 +682,7 @@ func (e *Engine) bridgeLAN() {
 	if e.wantOut() <= 0 && !e.dropOutgoing() {
 		return
 	}
-	e.dials = append(e.dials, d)
-	e.emit(Output{Kind: OutDial, Peer: d.peer, Addr: d.addr})
+	e.startDial(d)
 }
 
 // hasLazyOutgoing reports whether an unprotected outgoing link is off the

@@ -222,9 +222,9 @@ func (s *schedule) fill() bool {
 // come in seq order; entries moved in from far arrive, in (at, seq) order,
 // before any direct push to their window), so a stable sort by time is
 // enough: a radix sort on the offset within the window (bucketWidth = 10^6
-// ns, under 2^20), two
-// passes of 10 bits, a fifth of the cost of a comparison sort at the
-// thousand events a window of a large simulation holds.
+// ns, under 2^20), two passes of 10 bits, a fifth of the cost of a
+// comparison sort at the thousand events a window of a large simulation
+// holds.
 func (s *schedule) sortRun() {
 	const bits, digits = 10, 1 << 10
 	const _ = uint64(1<<(2*bits) - bucketWidth) // a window's offsets fit the two passes

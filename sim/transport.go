@@ -152,12 +152,10 @@ func (s *Sim) genAt(c *conn, n NodeIndex) uint32 {
 }
 
 func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
+	// The node listening at the address, if it holds the id dialed (a
+	// static dial names no id).
 	var to NodeIndex = -1
-	if o.Peer != 0 {
-		if idx, ok := s.byID[o.Peer]; ok && s.nodes[idx].addr == o.Addr {
-			to = idx
-		}
-	} else if idx, ok := s.nodeAt(o.Addr); ok {
+	if idx, ok := s.nodeAt(o.Addr); ok && (o.Peer == 0 || s.nodes[idx].id == o.Peer) {
 		to = idx
 	}
 	s.counters.Dials++
