@@ -145,7 +145,7 @@ func (e *Engine) Leave(now Time) []Output {
 	for len(e.links) > 0 {
 		e.closeLink(len(e.links)-1, ReasonLeaving, true)
 	}
-	e.dials = e.dials[:0]
+	e.dials = nil
 	e.left = true
 	e.timers = [numTimers]Time{}
 	return e.box.out

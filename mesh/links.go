@@ -476,7 +476,14 @@ func (e *Engine) dialIndex(peer NodeID, addr Addr) int {
 	return -1
 }
 
+// removeDial forgets pending dial i. An emptied list is let go: a node dials
+// in bursts while it joins and seldom afterwards, and a million settled nodes
+// would otherwise each keep the capacity of their largest burst.
 func (e *Engine) removeDial(i int) {
+	if len(e.dials) == 1 {
+		e.dials = nil
+		return
+	}
 	e.dials = append(e.dials[:i], e.dials[i+1:]...)
 }
 

@@ -8,13 +8,15 @@ import (
 
 // The handshake counts an engine keeps (Engine.shaking) match its link
 // table through random openings, handshakes, refusals, failed dials,
-// timeouts and closings.
+// timeouts and closings; and an emptied list of pending dials keeps no
+// capacity (a million settled engines would each keep their largest burst).
 func TestHandshakeCountsFollowTheLinkTable(t *testing.T) {
 	e := loneEngine(t, nil)
 	rng := rand.New(rand.NewPCG(7, 7))
 	now := Time(0)
 	var nextLink LinkID
-	var dials []Output // dials the engine asked for, not yet answered
+	var dials []Output              // dials the engine asked for, not yet answered
+	dialed, emptied := false, false // the engine had dials pending; later none
 	take := func(outs []Output) {
 		for _, o := range outs {
 			if o.Kind == OutDial {
@@ -85,6 +87,14 @@ func TestHandshakeCountsFollowTheLinkTable(t *testing.T) {
 		if want != e.shaking {
 			t.Fatalf("step %d: handshakes counted %v, in the link table %v", step, e.shaking, want)
 		}
+		if len(e.dials) == 0 && cap(e.dials) != 0 {
+			t.Fatalf("step %d: no dial pending, but the list keeps room for %d", step, cap(e.dials))
+		}
+		dialed = dialed || len(e.dials) > 0
+		emptied = emptied || dialed && len(e.dials) == 0
+	}
+	if !emptied {
+		t.Fatal("the walk never emptied the dial list")
 	}
 	if e.stats.LinksOpened == 0 || e.stats.LinksLost == 0 || e.stats.Rejected == 0 {
 		t.Fatalf("the walk missed a path: %+v", e.stats)
