@@ -50,7 +50,9 @@ type Network interface {
 	Broadcast(i sim.NodeIndex, size int) (mesh.MsgID, error)
 
 	// Topology is the overlay now; Components counts its connected
-	// components that hold an honest node.
+	// components that hold an honest node. Components may run on another
+	// goroutine while the network runs (the runner counts samples so): it
+	// reads only t and what AddNode fixed.
 	Topology() *sim.Topology
 	Components(t *sim.Topology) int
 	// Broadcasts judges every broadcast so far (see sim.Ledger).

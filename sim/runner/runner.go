@@ -90,6 +90,9 @@ type run struct {
 	repairs []report.Repair
 	marks   []sim.Mark
 	samples []sim.Sample
+	// sampleCounts delivers the component counts of the last samples,
+	// made on other goroutines (see sample).
+	sampleCounts []chan int
 	// final is the overlay once the run has ended, and finalComponents its
 	// components (-1 until counted): the end snapshot, the summary and the
 	// expectations share them, since a million-node topology takes seconds.
@@ -142,6 +145,7 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 	}
 	r.final, r.finalComponents = s.Topology(), -1
 	r.snapshot("end")
+	r.settleSamples()
 	rep := r.report(end)
 	res := &Result{Report: rep, Topology: r.topo}
 	for _, e := range rep.Expectations {

@@ -40,10 +40,26 @@ func (r *run) mark(kind, label string) {
 	r.marks = append(r.marks, sim.Mark{At: r.s.Now(), Kind: kind, Label: label})
 }
 
-// sample adds a point to the time series.
+// sample adds a point to the time series. Its count of components is made
+// on a goroutine of its own while the simulation goes on: a sampled topology
+// is a snapshot that nothing changes afterwards, so the count is the same
+// whenever it is made, and counting a million-node overlay takes a second or
+// two that the simulator's one goroutine need not wait for. settleSamples
+// collects the counts.
 func (r *run) sample() {
 	t := r.topology()
-	r.samples = append(r.samples, sim.Sample{At: r.s.Now(), Alive: len(t.Nodes), Links: len(t.Edges), Components: r.components(t)})
+	r.samples = append(r.samples, sim.Sample{At: r.s.Now(), Alive: len(t.Nodes), Links: len(t.Edges)})
+	count := make(chan int, 1)
+	go func() { count <- r.s.Components(t) }()
+	r.sampleCounts = append(r.sampleCounts, count)
+}
+
+// settleSamples waits for the component counts of the samples taken so far.
+func (r *run) settleSamples() {
+	for k, count := range r.sampleCounts {
+		r.samples[len(r.samples)-len(r.sampleCounts)+k].Components = <-count
+	}
+	r.sampleCounts = nil
 }
 
 // topology returns the overlay now: the final one once the run has ended.
