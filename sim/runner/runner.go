@@ -90,9 +90,9 @@ type run struct {
 	repairs []report.Repair
 	marks   []sim.Mark
 	samples []sim.Sample
-	// sampleCounts delivers the component counts of the last samples,
-	// made on other goroutines (see sample).
-	sampleCounts []chan int
+	// counting delivers the component count of the last sample, made on
+	// another goroutine (see sample); nil when it has been collected.
+	counting chan int
 	// final is the overlay once the run has ended, and finalComponents its
 	// components (-1 until counted): the end snapshot, the summary and the
 	// expectations share them, since a million-node topology takes seconds.

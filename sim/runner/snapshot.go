@@ -41,25 +41,28 @@ func (r *run) mark(kind, label string) {
 }
 
 // sample adds a point to the time series. Its count of components is made
-// on a goroutine of its own while the simulation goes on: a sampled topology
-// is a snapshot that nothing changes afterwards, so the count is the same
+// on another goroutine while the simulation goes on: a sampled topology is a
+// snapshot that nothing changes afterwards, so the count is the same
 // whenever it is made, and counting a million-node overlay takes a second or
-// two that the simulator's one goroutine need not wait for. settleSamples
-// collects the counts.
+// two that the simulator's goroutine need not wait for. One count at a time:
+// should counting be slower than sampling, the simulation waits rather than
+// topologies piling up.
 func (r *run) sample() {
 	t := r.topology()
+	r.settleSamples()
 	r.samples = append(r.samples, sim.Sample{At: r.s.Now(), Alive: len(t.Nodes), Links: len(t.Edges)})
 	count := make(chan int, 1)
 	go func() { count <- r.s.Components(t) }()
-	r.sampleCounts = append(r.sampleCounts, count)
+	r.counting = count
 }
 
-// settleSamples waits for the component counts of the samples taken so far.
+// settleSamples waits for the component count of the last sample, if it is
+// still being made.
 func (r *run) settleSamples() {
-	for k, count := range r.sampleCounts {
-		r.samples[len(r.samples)-len(r.sampleCounts)+k].Components = <-count
+	if r.counting != nil {
+		r.samples[len(r.samples)-1].Components = <-r.counting
+		r.counting = nil
 	}
-	r.sampleCounts = nil
 }
 
 // topology returns the overlay now: the final one once the run has ended.
