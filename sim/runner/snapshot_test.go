@@ -5,7 +5,7 @@ import "testing"
 // Samples count their components on other goroutines; each count must land
 // on its own sample. partition-heal is in two pieces from its partition at
 // 15 s until it heals at 75 s, and in one once it has merged again.
-func TestSamplesCountTheirOwnTopologysComponents(t *testing.T) {
+func TestEachSampleGetsItsOwnComponentCount(t *testing.T) {
 	res, err := Run(load(t, "../../scenarios/partition-heal.yaml"), Options{})
 	if err != nil {
 		t.Fatal(err)
