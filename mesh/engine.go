@@ -199,7 +199,7 @@ func (e *Engine) Links(dst []LinkInfo) []LinkInfo {
 		if l.state != linkEstablished {
 			continue
 		}
-		dst = append(dst, LinkInfo{Link: e.linkIDs[i], Peer: l.peer, Addr: l.addr, Dir: l.dir, Since: l.since, PeerLoad: l.peerLoad, Tree: e.cfg.Mode == ModeTree && !l.lazy})
+		dst = append(dst, LinkInfo{Link: e.linkIDs[i], Peer: l.peer, Addr: l.addr, Dir: l.dir, Since: l.since, PeerLoad: l.peerLoad, Tree: e.cfg.Mode == ModeTree && !e.lazy(i)})
 	}
 	return dst
 }

@@ -98,7 +98,7 @@ func (e *Engine) evictFor(floor int) bool {
 	victim, best := -1, -1
 	for i := range e.links {
 		l := &e.links[i]
-		if l.state != linkEstablished || l.dir != Incoming || l.protected {
+		if l.state != linkEstablished || l.dir != Incoming || l.protected() {
 			continue
 		}
 		if l.isFreeRider() {

@@ -19,7 +19,7 @@ func (e *Engine) maintain() {
 		switch {
 		case l.state == linkHandshaking && now-l.since > e.cfg.HandshakeTimeout:
 			if l.dir == Outgoing {
-				e.dialFailed(l.peer, l.addr, l.static)
+				e.dialFailed(l.peer, l.addr, l.static())
 			}
 			e.closeLink(i, ReasonHandshake, false)
 			i--

@@ -21,13 +21,23 @@ type treeState struct {
 	missing []missing
 	cache   messageCache
 	shape   treeShape
+	// links holds what link i of the engine has in tree mode at i (addLink
+	// and dropLink keep the two in step), so that a link itself holds no
+	// pointer and the collector never scans the link tables.
+	links []treeLink
 }
 
 // treeLink is what a link holds in tree mode only.
 type treeLink struct {
 	pos   Position       // the peer's last position
 	ihave []Announcement // announcements waiting to be flushed
+	lazy  bool           // off the broadcast tree, gets announcements only
+	child bool           // the peer takes this node as its tree parent
 }
+
+// lazy reports whether link i is off the broadcast tree (tree mode; in
+// flood mode every link carries every message).
+func (e *Engine) lazy(i int) bool { return e.tree != nil && e.tree.links[i].lazy }
 
 // missing is a message this node has heard of but not received.
 type missing struct {
@@ -47,11 +57,12 @@ func (e *Engine) treeRelay(skip int, m Message) {
 		if j == skip || l.state != linkEstablished {
 			continue
 		}
-		if !l.lazy {
+		t := &e.tree.links[j]
+		if !t.lazy {
 			e.sendData(j, m)
 			continue
 		}
-		l.tree.ihave = append(l.tree.ihave, Announcement{ID: m.ID, Hops: m.Hops})
+		t.ihave = append(t.ihave, Announcement{ID: m.ID, Hops: m.Hops})
 		queued = true
 	}
 	if queued {
@@ -62,13 +73,13 @@ func (e *Engine) treeRelay(skip int, m Message) {
 // flushIHave sends the queued announcements.
 func (e *Engine) flushIHave() {
 	for j := range e.links {
-		l := &e.links[j]
-		if len(l.tree.ihave) == 0 || l.state != linkEstablished {
-			l.tree.ihave = l.tree.ihave[:0]
+		t := &e.tree.links[j]
+		if len(t.ihave) == 0 || e.links[j].state != linkEstablished {
+			t.ihave = t.ihave[:0]
 			continue
 		}
-		anns := slices.Clone(l.tree.ihave)
-		l.tree.ihave = l.tree.ihave[:0]
+		anns := slices.Clone(t.ihave)
+		t.ihave = t.ihave[:0]
 		e.stats.IHaves += uint64(len(anns))
 		e.send(j, Frame{Type: FrameIHave, IHave: anns})
 	}
@@ -79,7 +90,7 @@ func (e *Engine) flushIHave() {
 // under way on the old path); over a link off the tree, the sender takes
 // the link for a tree link, and is told otherwise.
 func (e *Engine) treeDuplicate(i int) {
-	if e.links[i].lazy {
+	if e.tree.links[i].lazy {
 		e.stats.Prunes++
 		e.send(i, Frame{Type: FramePrune})
 	}
@@ -141,7 +152,7 @@ func (e *Engine) graftMissing() {
 // sender a child of this node, so link i joins the tree.
 func (e *Engine) onGraft(i int, ids []MsgID) {
 	if len(ids) == 0 {
-		e.links[i].child = true
+		e.tree.links[i].child = true
 		e.setLazy(i)
 	}
 	for _, id := range ids {
@@ -153,7 +164,7 @@ func (e *Engine) onGraft(i int, ids []MsgID) {
 
 // onPrune: the peer on link i is no longer a child of this node.
 func (e *Engine) onPrune(i int) {
-	e.links[i].child = false
+	e.tree.links[i].child = false
 	e.setLazy(i)
 }
 

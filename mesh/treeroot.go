@@ -73,7 +73,7 @@ func (e *Engine) treeStart() {
 
 // treeLinkUp tells a new neighbour where this node stands.
 func (e *Engine) treeLinkUp(i int) {
-	e.links[i].lazy = true
+	e.tree.links[i].lazy = true
 	e.sendPosition(i)
 }
 
@@ -95,7 +95,7 @@ func (e *Engine) treeLinkDown(peer NodeID) {
 // onPosition records a neighbour's position.
 func (e *Engine) onPosition(i int, p Position) {
 	t := &e.tree.shape
-	e.links[i].tree.pos = p
+	e.tree.links[i].pos = p
 	if p.Root == e.id && t.pos.Root == e.id && p.Round > t.round {
 		// This node restarted: its old tree still knows it in later rounds.
 		t.round = p.Round + 1
@@ -151,7 +151,7 @@ func (e *Engine) checkRoot() bool {
 // round 0 of a tree of its own).
 func (e *Engine) otherTree() bool {
 	for j := range e.links {
-		if p := e.links[j].tree.pos; e.usable(j) && p.Root != e.tree.shape.pos.Root && p.Round > 0 {
+		if p := e.tree.links[j].pos; e.usable(j) && p.Root != e.tree.shape.pos.Root && p.Round > 0 {
 			return true
 		}
 	}
@@ -166,8 +166,8 @@ func (e *Engine) onTreeTimer() {
 	t.behind = false
 	best := -1
 	for j := range e.links {
-		p := e.links[j].tree.pos
-		if e.usable(j) && p.Root == t.pos.Root && p.Round > t.pos.Round && (best < 0 || p.Rank < e.links[best].tree.pos.Rank) {
+		p := e.tree.links[j].pos
+		if e.usable(j) && p.Root == t.pos.Root && p.Round > t.pos.Round && (best < 0 || p.Rank < e.tree.links[best].pos.Rank) {
 			best = j
 		}
 	}
@@ -180,7 +180,7 @@ func (e *Engine) onTreeTimer() {
 // on a route to its root, and not naming this node or a root taken for dead.
 func (e *Engine) usable(j int) bool {
 	l := &e.links[j]
-	p := l.tree.pos
+	p := e.tree.links[j].pos
 	t := &e.tree.shape
 	if l.state != linkEstablished || p.Root == 0 || p.Rank == RankNone || p.Root == e.id {
 		return false
@@ -210,7 +210,7 @@ func (e *Engine) reselect() {
 	// closest neighbour.
 	join := -1
 	for j := range e.links {
-		p := e.links[j].tree.pos
+		p := e.tree.links[j].pos
 		if !e.usable(j) || p.Root == t.pos.Root {
 			continue
 		}
@@ -220,7 +220,7 @@ func (e *Engine) reselect() {
 			}
 			continue
 		}
-		q := e.links[join].tree.pos
+		q := e.tree.links[join].pos
 		if older(p.Root, p.Round, q.Root, q.Round) || (p.Root == q.Root && p.Round == q.Round && p.Rank < q.Rank) {
 			join = j
 		}
@@ -233,20 +233,20 @@ func (e *Engine) reselect() {
 		return
 	}
 	cur := e.peerLink(t.parent)
-	if cur >= 0 && e.links[cur].tree.pos.Root != t.pos.Root {
+	if cur >= 0 && e.tree.links[cur].pos.Root != t.pos.Root {
 		cur = -1 // the parent left our tree
 	}
 	fits := func(j int) bool {
-		return e.usable(j) && e.links[j].tree.pos.Root == t.pos.Root && e.feasible(e.links[j].tree.pos)
+		return e.usable(j) && e.tree.links[j].pos.Root == t.pos.Root && e.feasible(e.tree.links[j].pos)
 	}
 	best := -1
 	for j := range e.links {
-		if fits(j) && (best < 0 || e.links[j].tree.pos.Rank < e.links[best].tree.pos.Rank) {
+		if fits(j) && (best < 0 || e.tree.links[j].pos.Rank < e.tree.links[best].pos.Rank) {
 			best = j
 		}
 	}
 	next := best
-	if cur >= 0 && fits(cur) && (best < 0 || e.links[best].tree.pos.Rank >= e.links[cur].tree.pos.Rank) {
+	if cur >= 0 && fits(cur) && (best < 0 || e.tree.links[best].pos.Rank >= e.tree.links[cur].pos.Rank) {
 		next = cur // keep the parent unless another is strictly closer
 	}
 	if next >= 0 {
@@ -276,8 +276,8 @@ func (e *Engine) askRound() {
 	}
 	best := -1
 	for j := range e.links {
-		p := e.links[j].tree.pos
-		if e.usable(j) && p.Root == t.pos.Root && (best < 0 || p.Rank < e.links[best].tree.pos.Rank) {
+		p := e.tree.links[j].pos
+		if e.usable(j) && p.Root == t.pos.Root && (best < 0 || p.Rank < e.tree.links[best].pos.Rank) {
 			best = j
 		}
 	}
@@ -308,7 +308,7 @@ func (e *Engine) onRoundRequest(p Position) {
 // follow takes the neighbour on link j as parent, in its tree and round.
 func (e *Engine) follow(j int) {
 	t := &e.tree.shape
-	p := e.links[j].tree.pos
+	p := e.tree.links[j].pos
 	rank := p.Rank + 1
 	if p.Root != t.pos.Root || p.Round != t.pos.Round {
 		t.low = rank
@@ -330,7 +330,7 @@ func (e *Engine) watchRounds() {
 		return
 	}
 	for j := range e.links {
-		p := e.links[j].tree.pos
+		p := e.tree.links[j].pos
 		if e.usable(j) && p.Root == t.pos.Root && p.Round > t.pos.Round {
 			t.behind = true
 			e.setTimer(TimerTree, e.now+e.cfg.GraftTimeout)
@@ -363,8 +363,8 @@ func (e *Engine) setParent(peer NodeID) {
 // setLazy puts link j on the tree when it leads to the parent or to a child,
 // and off it otherwise.
 func (e *Engine) setLazy(j int) {
-	l := &e.links[j]
-	l.lazy = !l.child && (l.peer == 0 || l.peer != e.tree.shape.parent)
+	l, t := &e.links[j], &e.tree.links[j]
+	t.lazy = !t.child && (l.peer == 0 || l.peer != e.tree.shape.parent)
 }
 
 // setPosition changes the node's position and tells every neighbour.
