@@ -5,12 +5,13 @@ package mesh
 // entries expire, and it is where replacement links come from.
 
 // knownPeer is an entry of the passive list. Its id is knownPeers.ids at
-// the same position: a million-node simulation keeps 32 entries per node,
-// and the id would take 8 of every entry's 56 bytes.
+// the same position, and the time before which it may not be dialed, if
+// any, is in knownPeers.aside: a million-node simulation keeps 32 entries
+// per node, all of them with an id and few with a wait, and 40-byte entries
+// put a full list in the 1,280-byte size class rather than 1,536.
 type knownPeer struct {
 	instance uint64
 	heard    Time // last news of the peer
-	retryAt  Time // no dial before this
 	addr     Addr
 	freeIn   uint8
 	fails    uint8
@@ -41,16 +42,88 @@ type knownPeers struct {
 	// peer looks its peer up, and scanning 8-byte ids touches a seventh of
 	// the memory that scanning 56-byte entries does.
 	ids []NodeID
+	// aside holds what few entries have (nil when none had anything at the
+	// last expire).
+	aside *knownAside
+}
+
+// knownAside is what the passive list knows of few of its peers, if any.
+type knownAside struct {
+	// waits holds, for the entries that may not be dialed yet (refused,
+	// failed, backed off), the time from which they may; an entry without
+	// one may be dialed. An expired wait may linger until the next expire.
+	waits []peerWait
 	// gone remembers the last PassiveSize peers forgotten for failing, so
 	// that news repeating the very same life at the very same address (a
 	// replayed beacon of a dead node) does not restart its backoff.
 	gone []gonePeer
 }
 
+type peerWait struct {
+	id    NodeID
+	until Time
+}
+
 // gonePeer is a peer forgotten for failing.
 type gonePeer struct {
-	id NodeID
+	id      NodeID
+	retryAt Time
 	knownPeer
+}
+
+// waitUntil returns the time before which peer id may not be dialed, 0 for
+// none.
+func (k *knownPeers) waitUntil(id NodeID) Time {
+	if k.aside != nil {
+		for _, w := range k.aside.waits {
+			if w.id == id {
+				return w.until
+			}
+		}
+	}
+	return 0
+}
+
+// setWait records that peer id (in the list) may not be dialed before until.
+func (k *knownPeers) setWait(id NodeID, until Time) {
+	if k.aside == nil {
+		k.aside = new(knownAside)
+	}
+	for i := range k.aside.waits {
+		if k.aside.waits[i].id == id {
+			k.aside.waits[i].until = until
+			return
+		}
+	}
+	k.aside.waits = append(k.aside.waits, peerWait{id, until})
+}
+
+// clearWait forgets the wait of peer id: it left the list, or started a new
+// life.
+func (k *knownPeers) clearWait(id NodeID) {
+	if k.aside == nil {
+		return
+	}
+	w := k.aside.waits
+	for i := range w {
+		if w[i].id == id {
+			w[i] = w[len(w)-1]
+			k.aside.waits = w[:len(w)-1]
+			return
+		}
+	}
+}
+
+// tidyAside lets go of what the list no longer needs aside. Only expire
+// calls it: a node that is refused or fails once usually is again soon.
+func (k *knownPeers) tidyAside() {
+	a := k.aside
+	if len(a.waits) == 0 {
+		a.waits = nil
+	}
+	if a.waits == nil && len(a.gone) == 0 {
+		k.aside = nil
+	}
 }
 
 func (k *knownPeers) index(id NodeID) int {
@@ -78,7 +151,8 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		}
 		if instance != 0 && instance != p.instance {
 			p.instance = instance
-			p.fails, p.retryAt = 0, 0
+			p.fails = 0
+			k.clearWait(id)
 		}
 		if addr != p.addr {
 			p.confirmed = false
@@ -98,8 +172,9 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		return true
 	}
 	entry := knownPeer{addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: lan, confirmed: src == newsWelcome}
+	var retryAt Time
 	if src == newsBeacon {
-		k.revive(id, &entry)
+		retryAt = k.revive(id, &entry)
 	}
 	if src == newsBeacon {
 		e.strangerHeard()
@@ -111,6 +186,9 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		}
 		k.list = append(k.list, entry)
 		k.ids = append(k.ids, id)
+		if retryAt != 0 {
+			k.setWait(id, retryAt)
+		}
 		return true
 	}
 	// Full: replace the least useful entry (fewest free slots, then the
@@ -149,8 +227,12 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		worst = k.worseOf(worstLAN, worstRemote)
 	}
 	if worst >= 0 && (force || !worse(&entry, &k.list[worst])) {
+		k.clearWait(k.ids[worst])
 		k.list[worst] = entry
 		k.ids[worst] = id
+		if retryAt != 0 {
+			k.setWait(id, retryAt)
+		}
 	}
 	return true
 }
@@ -184,6 +266,7 @@ func (k *knownPeers) forget(id NodeID) {
 	if i := k.index(id); i >= 0 {
 		k.list = append(k.list[:i], k.list[i+1:]...)
 		k.ids = append(k.ids[:i], k.ids[i+1:]...)
+		k.clearWait(id)
 	}
 }
 
@@ -192,13 +275,13 @@ func (k *knownPeers) full(e *Engine, id NodeID) {
 	if i := k.index(id); i >= 0 {
 		k.list[i].freeIn = 0
 		k.list[i].refused = true
-		k.list[i].retryAt = e.now + e.cfg.DialBackoff
+		k.setWait(id, e.now+e.cfg.DialBackoff)
 	}
 }
 
 func (k *knownPeers) backoff(e *Engine, id NodeID, d Time) {
 	if i := k.index(id); i >= 0 {
-		k.list[i].retryAt = e.now + d
+		k.setWait(id, e.now+d)
 	}
 }
 
@@ -217,27 +300,38 @@ func (k *knownPeers) failed(e *Engine, id NodeID) {
 	p := &k.list[i]
 	p.confirmed = false // its address may have changed: claims may move it again
 	p.fails++
-	p.retryAt = e.now + backoff(e.cfg.DialBackoff, p.fails)
-	if p.fails >= 3 {
-		if len(k.gone) >= e.cfg.PassiveSize {
-			k.gone = append(k.gone[:0], k.gone[1:]...)
-		}
-		k.gone = append(k.gone, gonePeer{id, *p})
-		k.forget(id)
+	retryAt := e.now + backoff(e.cfg.DialBackoff, p.fails)
+	if p.fails < 3 {
+		k.setWait(id, retryAt)
+		return
 	}
+	if k.aside == nil {
+		k.aside = new(knownAside)
+	}
+	gone := k.aside.gone
+	if len(gone) >= e.cfg.PassiveSize {
+		gone = append(gone[:0], gone[1:]...)
+	}
+	k.aside.gone = append(gone, gonePeer{id, retryAt, *p})
+	k.forget(id)
 }
 
 // revive returns the failures of a peer forgotten for failing when entry
-// repeats its life and address: the backoff goes on growing.
-func (k *knownPeers) revive(id NodeID, entry *knownPeer) {
-	for i := range k.gone {
-		g := &k.gone[i]
+// repeats its life and address, and the time before which it may not be
+// dialed: the backoff goes on growing.
+func (k *knownPeers) revive(id NodeID, entry *knownPeer) (retryAt Time) {
+	if k.aside == nil {
+		return 0
+	}
+	for i := range k.aside.gone {
+		g := &k.aside.gone[i]
 		if g.id == id && g.addr == entry.addr && g.instance == entry.instance {
-			entry.fails, entry.retryAt = g.fails, g.retryAt
-			k.gone = append(k.gone[:i], k.gone[i+1:]...)
-			return
+			entry.fails, retryAt = g.fails, g.retryAt
+			k.aside.gone = append(k.aside.gone[:i], k.aside.gone[i+1:]...)
+			return retryAt
 		}
 	}
+	return 0
 }
 
 // expire drops entries without news for longer than the TTL.
@@ -253,6 +347,18 @@ func (k *knownPeers) expire(e *Engine) {
 	}
 	clear(k.list[j:])
 	k.list, k.ids = k.list[:j], k.ids[:j]
+	if k.aside != nil {
+		// Waits of peers that left the list or that have run out go.
+		w := k.aside.waits[:0]
+		for _, x := range k.aside.waits {
+			if x.until > e.now && k.index(x.id) >= 0 {
+				w = append(w, x)
+			}
+		}
+		clear(k.aside.waits[len(w):])
+		k.aside.waits = w
+		k.tidyAside()
+	}
 }
 
 // pick chooses a peer to dial: among dialable peers with free slots, at
@@ -322,7 +428,7 @@ func (k *knownPeers) onLAN(id NodeID) bool {
 
 func (k *knownPeers) dialable(e *Engine, i int) bool {
 	p := &k.list[i]
-	return p.retryAt <= e.now && !e.isBanned(k.ids[i]) && !e.linkedOrPending(k.ids[i]) && !e.neighbourAt(p.addr) && !e.isSelf(p.addr)
+	return k.waitUntil(k.ids[i]) <= e.now && !e.isBanned(k.ids[i]) && !e.linkedOrPending(k.ids[i]) && !e.neighbourAt(p.addr) && !e.isSelf(p.addr)
 }
 
 // hasAlternative reports whether a peer we are not linked to could be dialed.
