@@ -6,7 +6,7 @@ package mesh
 
 // knownPeer is an entry of the passive list. Its id is knownPeers.ids at
 // the same position, and the time before which it may not be dialed, if
-// any, is in knownPeers.aside: a million-node simulation keeps 32 entries
+// any, is in knownPeers.waits: a million-node simulation keeps 32 entries
 // per node, all of them with an id and few with a wait, and 40-byte entries
 // put a full list in the 1,280-byte size class rather than 1,536.
 type knownPeer struct {
@@ -21,6 +21,8 @@ type knownPeer struct {
 	// with this id. Claims (beacons, peer exchange) do not move a confirmed
 	// peer (see claims.go); a failed dial takes the confirmation back.
 	confirmed bool
+	// waiting: the entry has a wait in knownPeers.waits (waitUntil).
+	waiting bool
 }
 
 // news says where news of a peer comes from.
@@ -42,22 +44,21 @@ type knownPeers struct {
 	// peer looks its peer up, and scanning 8-byte ids touches a seventh of
 	// the memory that scanning 56-byte entries does.
 	ids []NodeID
-	// aside holds what few entries have (nil when none had anything at the
-	// last expire).
-	aside *knownAside
-}
-
-// knownAside is what the passive list knows of few of its peers, if any.
-type knownAside struct {
 	// waits holds, for the entries that may not be dialed yet (refused,
 	// failed, backed off), the time from which they may; an entry without
-	// one may be dialed. An expired wait may linger until the next expire.
+	// one may be dialed. An expired wait may linger until the next expire,
+	// which lets go of an empty list: few nodes have waits for long, and
+	// every object a million engines keep is work for the collector.
 	waits []peerWait
 	// gone remembers the last PassiveSize peers forgotten for failing, so
 	// that news repeating the very same life at the very same address (a
-	// replayed beacon of a dead node) does not restart its backoff.
-	gone []gonePeer
+	// replayed beacon of a dead node) does not restart its backoff. It is
+	// nil until a peer fails for good (rare), and behind a pointer, so
+	// that the engine stays in its size class.
+	gone *goneList
 }
+
+type goneList struct{ peers []gonePeer }
 
 type peerWait struct {
 	id    NodeID
@@ -71,58 +72,50 @@ type gonePeer struct {
 	knownPeer
 }
 
-// waitUntil returns the time before which peer id may not be dialed, 0 for
+// waitUntil returns the time before which entry i may not be dialed, 0 for
 // none.
-func (k *knownPeers) waitUntil(id NodeID) Time {
-	if k.aside != nil {
-		for _, w := range k.aside.waits {
-			if w.id == id {
-				return w.until
-			}
+func (k *knownPeers) waitUntil(i int) Time {
+	if !k.list[i].waiting {
+		return 0
+	}
+	id := k.ids[i]
+	for _, w := range k.waits {
+		if w.id == id {
+			return w.until
 		}
 	}
 	return 0
 }
 
-// setWait records that peer id (in the list) may not be dialed before until.
-func (k *knownPeers) setWait(id NodeID, until Time) {
-	if k.aside == nil {
-		k.aside = new(knownAside)
-	}
-	for i := range k.aside.waits {
-		if k.aside.waits[i].id == id {
-			k.aside.waits[i].until = until
-			return
+// setWait records that entry i may not be dialed before until.
+func (k *knownPeers) setWait(i int, until Time) {
+	id := k.ids[i]
+	if k.list[i].waiting {
+		for j := range k.waits {
+			if k.waits[j].id == id {
+				k.waits[j].until = until
+				return
+			}
 		}
 	}
-	k.aside.waits = append(k.aside.waits, peerWait{id, until})
+	k.list[i].waiting = true
+	k.waits = append(k.waits, peerWait{id, until})
 }
 
-// clearWait forgets the wait of peer id: it left the list, or started a new
-// life.
-func (k *knownPeers) clearWait(id NodeID) {
-	if k.aside == nil {
+// clearWait forgets the wait of entry i: it leaves the list, or its peer
+// started a new life.
+func (k *knownPeers) clearWait(i int) {
+	if !k.list[i].waiting {
 		return
 	}
-	w := k.aside.waits
-	for i := range w {
-		if w[i].id == id {
-			w[i] = w[len(w)-1]
-			k.aside.waits = w[:len(w)-1]
+	k.list[i].waiting = false
+	id, w := k.ids[i], k.waits
+	for j := range w {
+		if w[j].id == id {
+			w[j] = w[len(w)-1]
+			k.waits = w[:len(w)-1]
 			return
 		}
-	}
-}
-
-// tidyAside lets go of what the list no longer needs aside. Only expire
-// calls it: a node that is refused or fails once usually is again soon.
-func (k *knownPeers) tidyAside() {
-	a := k.aside
-	if len(a.waits) == 0 {
-		a.waits = nil
-	}
-	if a.waits == nil && len(a.gone) == 0 {
-		k.aside = nil
 	}
 }
 
@@ -152,7 +145,7 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		if instance != 0 && instance != p.instance {
 			p.instance = instance
 			p.fails = 0
-			k.clearWait(id)
+			k.clearWait(i)
 		}
 		if addr != p.addr {
 			p.confirmed = false
@@ -187,7 +180,7 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		k.list = append(k.list, entry)
 		k.ids = append(k.ids, id)
 		if retryAt != 0 {
-			k.setWait(id, retryAt)
+			k.setWait(len(k.list)-1, retryAt)
 		}
 		return true
 	}
@@ -227,11 +220,11 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 		worst = k.worseOf(worstLAN, worstRemote)
 	}
 	if worst >= 0 && (force || !worse(&entry, &k.list[worst])) {
-		k.clearWait(k.ids[worst])
+		k.clearWait(worst)
 		k.list[worst] = entry
 		k.ids[worst] = id
 		if retryAt != 0 {
-			k.setWait(id, retryAt)
+			k.setWait(worst, retryAt)
 		}
 	}
 	return true
@@ -264,9 +257,9 @@ func worse(a, b *knownPeer) bool {
 
 func (k *knownPeers) forget(id NodeID) {
 	if i := k.index(id); i >= 0 {
+		k.clearWait(i)
 		k.list = append(k.list[:i], k.list[i+1:]...)
 		k.ids = append(k.ids[:i], k.ids[i+1:]...)
-		k.clearWait(id)
 	}
 }
 
@@ -275,13 +268,13 @@ func (k *knownPeers) full(e *Engine, id NodeID) {
 	if i := k.index(id); i >= 0 {
 		k.list[i].freeIn = 0
 		k.list[i].refused = true
-		k.setWait(id, e.now+e.cfg.DialBackoff)
+		k.setWait(i, e.now+e.cfg.DialBackoff)
 	}
 }
 
 func (k *knownPeers) backoff(e *Engine, id NodeID, d Time) {
 	if i := k.index(id); i >= 0 {
-		k.setWait(id, e.now+d)
+		k.setWait(i, e.now+d)
 	}
 }
 
@@ -302,17 +295,17 @@ func (k *knownPeers) failed(e *Engine, id NodeID) {
 	p.fails++
 	retryAt := e.now + backoff(e.cfg.DialBackoff, p.fails)
 	if p.fails < 3 {
-		k.setWait(id, retryAt)
+		k.setWait(i, retryAt)
 		return
 	}
-	if k.aside == nil {
-		k.aside = new(knownAside)
+	if k.gone == nil {
+		k.gone = new(goneList)
 	}
-	gone := k.aside.gone
+	gone := k.gone.peers
 	if len(gone) >= e.cfg.PassiveSize {
 		gone = append(gone[:0], gone[1:]...)
 	}
-	k.aside.gone = append(gone, gonePeer{id, retryAt, *p})
+	k.gone.peers = append(gone, gonePeer{id, retryAt, *p})
 	k.forget(id)
 }
 
@@ -320,14 +313,17 @@ func (k *knownPeers) failed(e *Engine, id NodeID) {
 // repeats its life and address, and the time before which it may not be
 // dialed: the backoff goes on growing.
 func (k *knownPeers) revive(id NodeID, entry *knownPeer) (retryAt Time) {
-	if k.aside == nil {
+	if k.gone == nil {
 		return 0
 	}
-	for i := range k.aside.gone {
-		g := &k.aside.gone[i]
+	for i := range k.gone.peers {
+		g := &k.gone.peers[i]
 		if g.id == id && g.addr == entry.addr && g.instance == entry.instance {
 			entry.fails, retryAt = g.fails, g.retryAt
-			k.aside.gone = append(k.aside.gone[:i], k.aside.gone[i+1:]...)
+			k.gone.peers = append(k.gone.peers[:i], k.gone.peers[i+1:]...)
+			if len(k.gone.peers) == 0 {
+				k.gone = nil
+			}
 			return retryAt
 		}
 	}
@@ -347,17 +343,21 @@ func (k *knownPeers) expire(e *Engine) {
 	}
 	clear(k.list[j:])
 	k.list, k.ids = k.list[:j], k.ids[:j]
-	if k.aside != nil {
-		// Waits of peers that left the list or that have run out go.
-		w := k.aside.waits[:0]
-		for _, x := range k.aside.waits {
-			if x.until > e.now && k.index(x.id) >= 0 {
-				w = append(w, x)
-			}
+	// Waits of peers that left the list or that have run out go.
+	w := k.waits[:0]
+	for _, x := range k.waits {
+		i := k.index(x.id)
+		switch {
+		case i >= 0 && x.until > e.now:
+			w = append(w, x)
+		case i >= 0:
+			k.list[i].waiting = false
 		}
-		clear(k.aside.waits[len(w):])
-		k.aside.waits = w
-		k.tidyAside()
+	}
+	clear(k.waits[len(w):])
+	k.waits = w
+	if len(w) == 0 {
+		k.waits = nil
 	}
 }
 
@@ -428,7 +428,7 @@ func (k *knownPeers) onLAN(id NodeID) bool {
 
 func (k *knownPeers) dialable(e *Engine, i int) bool {
 	p := &k.list[i]
-	return k.waitUntil(k.ids[i]) <= e.now && !e.isBanned(k.ids[i]) && !e.linkedOrPending(k.ids[i]) && !e.neighbourAt(p.addr) && !e.isSelf(p.addr)
+	return k.waitUntil(i) <= e.now && !e.isBanned(k.ids[i]) && !e.linkedOrPending(k.ids[i]) && !e.neighbourAt(p.addr) && !e.isSelf(p.addr)
 }
 
 // hasAlternative reports whether a peer we are not linked to could be dialed.

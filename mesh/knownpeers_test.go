@@ -97,8 +97,8 @@ func TestKnownPeerIDsFollowTheList(t *testing.T) {
 			if rng.IntN(5) == 0 {
 				inst = 7
 			}
-			if a := e.known.aside; a != nil {
-				for _, g := range a.gone {
+			if gl := e.known.gone; gl != nil {
+				for _, g := range gl.peers {
 					if g.id == id && g.addr == (Addr{IP: [16]byte{10, 0, 0, byte(id)}, Port: 7000}) && g.instance == inst {
 						revived = g.retryAt
 					}
@@ -147,20 +147,27 @@ func TestKnownPeerIDsFollowTheList(t *testing.T) {
 			if got := e.known.list[i].addr.IP[3]; got != byte(x) {
 				t.Fatalf("step %d: ids[%d] = %s, entry of peer %d", step, i, x, got)
 			}
-			if got := e.known.waitUntil(x); (got > e.now || want[x] > e.now) && got != want[x] {
+			if got := e.known.waitUntil(i); (got > e.now || want[x] > e.now) && got != want[x] {
 				t.Fatalf("step %d: peer %s waits until %v, want %v (now %v)", step, x, got, want[x], e.now)
 			}
 		}
-		if a := e.known.aside; a != nil {
-			if op >= 5 && len(a.waits) == 0 && len(a.gone) == 0 {
-				t.Fatalf("step %d: an empty aside kept after expiry", step)
+		if op >= 5 && e.known.waits != nil && len(e.known.waits) == 0 {
+			t.Fatalf("step %d: an empty list of waits kept after expiry", step)
+		}
+		if e.known.gone != nil && len(e.known.gone.peers) == 0 {
+			t.Fatalf("step %d: an empty list of gone peers kept", step)
+		}
+		for _, w := range e.known.waits {
+			if !inList(w.id) {
+				t.Fatalf("step %d: a wait kept for %s, which left the list", step, w.id)
 			}
-			for _, w := range a.waits {
-				if !inList(w.id) {
-					t.Fatalf("step %d: a wait kept for %s, which left the list", step, w.id)
-				}
+		}
+		waits = max(waits, len(e.known.waits))
+		for i := range e.known.list {
+			has := slices.ContainsFunc(e.known.waits, func(w peerWait) bool { return w.id == e.known.ids[i] })
+			if e.known.list[i].waiting != has {
+				t.Fatalf("step %d: peer %s marked waiting %v, with a wait %v", step, e.known.ids[i], e.known.list[i].waiting, has)
 			}
-			waits = max(waits, len(a.waits))
 		}
 	}
 	if waits == 0 {
