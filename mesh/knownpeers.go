@@ -41,8 +41,8 @@ func (n news) claim() bool { return n == newsBeacon || n == newsExchange }
 type knownPeers struct {
 	list []knownPeer
 	// ids holds the id of list[i] at i: every beacon, handshake and exchanged
-	// peer looks its peer up, and scanning 8-byte ids touches a seventh of
-	// the memory that scanning 56-byte entries does.
+	// peer looks its peer up, and scanning 8-byte ids touches a fifth of
+	// the memory that scanning 40-byte entries does.
 	ids []NodeID
 	// waits holds, for the entries that may not be dialed yet (refused,
 	// failed, backed off), the time from which they may; an entry without
