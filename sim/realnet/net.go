@@ -281,6 +281,10 @@ func readLedger[T any](n *Net, f func(l *sim.Ledger) T) T {
 	return f(&n.ledger)
 }
 
+// Finish: real nodes run on until Close, and the report reads them as they
+// are; there is nothing to let go of before.
+func (n *Net) Finish() {}
+
 // Transport names real sockets in the report.
 func (n *Net) Transport() string { return "tcp" }
 

@@ -71,6 +71,9 @@ type Network interface {
 	// Err returns what went wrong carrying out the timeline, if anything
 	// did (a real node that would not start).
 	Err() error
+	// Finish ends the timeline: nothing runs after it. The network may let
+	// go of what only running nodes use; everything the report reads stays.
+	Finish()
 	// Close releases what the network holds, once the report is written.
 	Close() error
 }
@@ -92,6 +95,7 @@ func (s simNetwork) AddNode(name, group string, cfg *mesh.Config, seg int32) (si
 func (s simNetwork) Transport() string { return "" }
 func (s simNetwork) Err() error        { return nil }
 func (s simNetwork) Close() error      { return nil }
+func (s simNetwork) Finish()           { s.Retire() }
 
 // AddPerf adds the simulated traffic to perf.json: where a run's engine
 // events went.

@@ -143,6 +143,7 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 	if err := s.Err(); err != nil {
 		r.errs = append(r.errs, err)
 	}
+	s.Finish()
 	r.final, r.finalComponents = s.Topology(), -1
 	r.snapshot("end")
 	r.settleSamples()
