@@ -197,7 +197,7 @@ func (e *Engine) KnownPeers() int { return len(e.known.list) }
 // ID). The engine lets go of what only later inputs would use: its passive
 // list, pending dials, the messages it has seen and the dialers it refused.
 // A simulation of a million nodes then assembles its report in the memory
-// those took (about a third of its engines' state). Should an input come
+// those took (about half of its engines' state). Should an input come
 // all the same, it is handled as by an engine that lost that memory: a
 // message seen before would be delivered again.
 func (e *Engine) Retire() {
