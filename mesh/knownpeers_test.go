@@ -97,9 +97,10 @@ func TestKnownPeerIDsFollowTheList(t *testing.T) {
 			if rng.IntN(5) == 0 {
 				inst = 7
 			}
+			addr := Addr{IP: [16]byte{10, 0, 0, byte(id)}, Port: 7000}
 			if gl := e.known.gone; gl != nil {
 				for _, g := range gl.peers {
-					if g.id == id && g.addr == (Addr{IP: [16]byte{10, 0, 0, byte(id)}, Port: 7000}) && g.instance == inst {
+					if g.id == id && g.addr == addr && g.instance == inst {
 						revived = g.retryAt
 					}
 				}
@@ -107,7 +108,7 @@ func TestKnownPeerIDsFollowTheList(t *testing.T) {
 			if i := e.known.index(id); i >= 0 && e.known.list[i].instance != inst {
 				want[id] = 0 // a new life
 			}
-			e.known.observe(e, id, Addr{IP: [16]byte{10, 0, 0, byte(id)}, Port: 7000}, inst, Load{FreeIn: uint8(rng.IntN(4))}, newsBeacon)
+			e.known.observe(e, id, addr, inst, Load{FreeIn: uint8(rng.IntN(4))}, newsBeacon)
 		case 1:
 			e.known.observe(e, id, Addr{IP: [16]byte{10, 1, 0, byte(id)}, Port: 7000}, 0, Load{FreeIn: uint8(rng.IntN(4))}, newsExchange)
 		case 2:

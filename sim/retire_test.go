@@ -54,7 +54,7 @@ func TestRetireKeepsWhatReportsRead(t *testing.T) {
 	before := look()
 	s.Retire()
 	after := look()
-	if !slices.EqualFunc(before.nodes, after.nodes, func(a, b NodeInfo) bool { return a == b }) ||
+	if !slices.Equal(before.nodes, after.nodes) ||
 		!slices.EqualFunc(before.links, after.links, slices.Equal) || !slices.Equal(before.stats, after.stats) ||
 		before.edges != after.edges || !slices.Equal(before.delivs, after.delivs) ||
 		!slices.Equal(before.bcasts, after.bcasts) || before.counter != after.counter ||
