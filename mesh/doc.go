@@ -2,7 +2,7 @@
 // I/O-free state machine.
 //
 // One Engine value is one node. A driver (the deterministic simulator in
-// package sim, or the socket runtime in mesh/runtime) feeds it inputs together
+// package sim, or the socket runtime in mesh/meshnode) feeds it inputs together
 // with the current time: a beacon heard, a link opened or closed, a frame
 // received, a timer fired, a broadcast requested. Each input returns the
 // outputs it caused: frames to send, links to dial or close, a beacon to

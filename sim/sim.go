@@ -10,9 +10,6 @@ import (
 	"p2pmesh/mesh"
 )
 
-// NodeIndex numbers the nodes of a simulation in the order they were added.
-type NodeIndex = int32
-
 // Sim is one simulation run. It is not safe for concurrent use.
 type Sim struct {
 	seed uint64
@@ -243,25 +240,6 @@ func (s *Sim) Node(i NodeIndex) NodeInfo {
 		info.Stats = n.eng.Stats()
 	}
 	return info
-}
-
-// NodeInfo describes a node's state.
-type NodeInfo struct {
-	Index       NodeIndex
-	Name, Group string
-	ID          mesh.NodeID
-	Addr        mesh.Addr
-	Segment     string
-	Alive       bool
-	Siphon      bool
-	Partitioned bool
-	MaxIn       int
-	MaxOut      int
-	Starts      uint32
-	StartedAt   mesh.Time
-	NetworkKey  string // the name of the node's network key, "" for none
-	Load        mesh.Load
-	Stats       mesh.Stats
 }
 
 // Engine returns the engine of a running node (nil otherwise), for tests that

@@ -1,36 +1,14 @@
 package sim
 
 import (
-	"slices"
-
-	"gonum.org/v1/gonum/graph"
-	"gonum.org/v1/gonum/graph/simple"
-	"gonum.org/v1/gonum/graph/topo"
-
 	"p2pmesh/mesh"
+	"p2pmesh/sim/measure"
 )
-
-// Topology is the overlay at one moment: the running nodes and the links
-// between them that at least one end considers established.
-type Topology struct {
-	At    mesh.Time
-	Nodes []NodeIndex // running nodes, ascending
-	Edges [][2]NodeIndex
-	// adjacency in compressed rows: the neighbours of Nodes[k] are
-	// adj[off[k]:off[k+1]]; pos maps a node index to k (-1 if not running).
-	off []int32
-	adj []NodeIndex
-	pos []int32
-	// nodes holds node i as a graph.Node at i, made once: gonum's walk
-	// asks for a node at every edge, and converting an index to the
-	// interface allocates every time.
-	nodes []graph.Node
-}
 
 // Topology takes a snapshot of the overlay.
 func (s *Sim) Topology() *Topology {
 	alive := make([]NodeIndex, 0, s.aliveCount())
-	keys := s.edgeKeys[:0] // reused: newTopology copies what it keeps
+	keys := s.edgeKeys[:0] // reused: TopologyOfEdges keeps none of it
 	var buf []mesh.LinkInfo
 	for i := range s.nodes {
 		n := &s.nodes[i]
@@ -44,11 +22,11 @@ func (s *Sim) Topology() *Topology {
 			if !ok || j == NodeIndex(i) || !s.nodes[j].alive {
 				continue
 			}
-			keys = appendEdge(keys, NodeIndex(i), j)
+			keys = measure.AppendEdge(keys, NodeIndex(i), j)
 		}
 	}
 	s.edgeKeys = keys
-	return newTopology(s.now, len(s.nodes), alive, keys)
+	return measure.TopologyOfEdges(s.now, len(s.nodes), alive, keys)
 }
 
 // peerIndex returns the node that holds the id node i's link l leads to:
@@ -81,166 +59,9 @@ func (s *Sim) aliveCount() int {
 	return n
 }
 
-// NewTopology builds the overlay at time at of n nodes, of which alive
-// (ascending) are running, from the links each running node reports: edges
-// holds pairs of running nodes, in any order and with repeats (both ends of
-// a link usually report it).
-func NewTopology(at mesh.Time, n int, alive []NodeIndex, edges [][2]NodeIndex) *Topology {
-	keys := make([]uint64, 0, len(edges))
-	for _, e := range edges {
-		if e[0] != e[1] {
-			keys = appendEdge(keys, e[0], e[1])
-		}
-	}
-	return newTopology(at, n, slices.Clone(alive), keys)
-}
-
-// appendEdge appends the key of the undirected edge a–b.
-func appendEdge(keys []uint64, a, b NodeIndex) []uint64 {
-	if a > b {
-		a, b = b, a
-	}
-	return append(keys, uint64(a)<<32|uint64(b))
-}
-
-// newTopology builds a Topology from the running nodes and the keys of their
-// edges (see appendEdge); it sorts keys in place.
-func newTopology(at mesh.Time, n int, alive []NodeIndex, keys []uint64) *Topology {
-	t := &Topology{At: at, Nodes: alive, pos: make([]int32, n)}
-	for i := range t.pos {
-		t.pos[i] = -1
-	}
-	for k, i := range alive {
-		t.pos[i] = int32(k)
-	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
-	t.Edges = make([][2]NodeIndex, len(keys))
-	deg := make([]int32, len(t.Nodes)+1)
-	for k, key := range keys {
-		a, b := NodeIndex(key>>32), NodeIndex(uint32(key))
-		t.Edges[k] = [2]NodeIndex{a, b}
-		deg[t.pos[a]]++
-		deg[t.pos[b]]++
-	}
-	t.off = make([]int32, len(t.Nodes)+1)
-	for k := range t.Nodes {
-		t.off[k+1] = t.off[k] + deg[k]
-	}
-	t.adj = make([]NodeIndex, t.off[len(t.Nodes)])
-	fill := slices.Clone(t.off[:len(t.Nodes)])
-	for _, e := range t.Edges {
-		pa, pb := t.pos[e[0]], t.pos[e[1]]
-		t.adj[fill[pa]] = e[1]
-		fill[pa]++
-		t.adj[fill[pb]] = e[0]
-		fill[pb]++
-	}
-	return t
-}
-
-// Neighbours returns the running neighbours of node i.
-func (t *Topology) Neighbours(i NodeIndex) []NodeIndex {
-	if int(i) >= len(t.pos) || t.pos[i] < 0 {
-		return nil
-	}
-	k := t.pos[i]
-	return t.adj[t.off[k]:t.off[k+1]]
-}
-
-// Components returns the connected components (gonum's algorithm over this
-// topology), each a list of node indices.
-func (t *Topology) Components() [][]NodeIndex {
-	var out [][]NodeIndex
-	if t.nodes == nil {
-		t.nodes = make([]graph.Node, len(t.pos))
-		for _, i := range t.Nodes {
-			t.nodes[i] = simple.Node(i)
-		}
-	}
-	for _, c := range topo.ConnectedComponents(topoGraph{t}) {
-		ids := make([]NodeIndex, len(c))
-		for k, n := range c {
-			ids[k] = NodeIndex(n.ID())
-		}
-		slices.Sort(ids)
-		out = append(out, ids)
-	}
-	slices.SortFunc(out, func(a, b []NodeIndex) int { return int(a[0] - b[0]) })
-	return out
-}
-
 // Components counts the connected components of t that hold at least one
 // honest node: a siphoner that honest nodes refused stays alone, and is not
 // a split of the mesh.
 func (s *Sim) Components(t *Topology) int {
 	return t.HonestComponents(func(i NodeIndex) bool { return s.nodes[i].cfg.Siphon })
 }
-
-// HonestComponents counts the connected components of t that hold at least
-// one node that is not a siphoner.
-func (t *Topology) HonestComponents(siphon func(NodeIndex) bool) int {
-	n := 0
-	for _, c := range t.Components() {
-		for _, i := range c {
-			if !siphon(i) {
-				n++
-				break
-			}
-		}
-	}
-	return n
-}
-
-// topoGraph adapts a Topology to gonum's graph.Undirected without copying it.
-type topoGraph struct{ t *Topology }
-
-func (g topoGraph) Node(id int64) graph.Node {
-	if id < 0 || id >= int64(len(g.t.pos)) || g.t.pos[id] < 0 {
-		return nil
-	}
-	return simple.Node(id)
-}
-
-func (g topoGraph) Nodes() graph.Nodes { return &nodeIter{list: g.t.Nodes, nodes: g.t.nodes} }
-
-func (g topoGraph) From(id int64) graph.Nodes {
-	return &nodeIter{list: g.t.Neighbours(NodeIndex(id)), nodes: g.t.nodes}
-}
-
-func (g topoGraph) HasEdgeBetween(x, y int64) bool {
-	return slices.Contains(g.t.Neighbours(NodeIndex(x)), NodeIndex(y))
-}
-
-func (g topoGraph) Edge(u, v int64) graph.Edge { return g.EdgeBetween(u, v) }
-
-func (g topoGraph) EdgeBetween(x, y int64) graph.Edge {
-	if !g.HasEdgeBetween(x, y) {
-		return nil
-	}
-	return simple.Edge{F: simple.Node(x), T: simple.Node(y)}
-}
-
-// nodeIter iterates over a slice of node indices, handing out the nodes of
-// the topology's table.
-type nodeIter struct {
-	list  []NodeIndex
-	nodes []graph.Node
-	i     int
-}
-
-func (it *nodeIter) Next() bool {
-	if it.i >= len(it.list) {
-		return false
-	}
-	it.i++
-	return true
-}
-func (it *nodeIter) Node() graph.Node {
-	if it.i == 0 || it.i > len(it.list) {
-		return nil
-	}
-	return it.nodes[it.list[it.i-1]]
-}
-func (it *nodeIter) Len() int { return len(it.list) - it.i }
-func (it *nodeIter) Reset()   { it.i = 0 }

@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"p2pmesh/mesh"
+	"p2pmesh/sim/measure"
 )
 
-// NewTopology, fed with every link each running node reports (both ends,
+// measure.NewTopology, fed with every link each running node reports (both ends,
 // in any order), builds the simulator's own Topology.
 func TestNewTopologyMatchesTheSimulators(t *testing.T) {
 	s := lan(t, 3, 30, mesh.DefaultConfig())
@@ -34,7 +35,7 @@ func TestNewTopologyMatchesTheSimulators(t *testing.T) {
 	}
 	edges = append(edges, [2]NodeIndex{alive[0], alive[0]}) // a loop is ignored
 	slices.Reverse(edges)
-	got := NewTopology(s.Now(), s.NodeCount(), alive, edges)
+	got := measure.NewTopology(s.Now(), s.NodeCount(), alive, edges)
 
 	if !slices.Equal(got.Nodes, want.Nodes) || !slices.Equal(got.Edges, want.Edges) {
 		t.Fatalf("NewTopology: %d nodes, %d edges; the simulator's: %d nodes, %d edges",
@@ -66,7 +67,7 @@ func BenchmarkComponents(b *testing.B) {
 			edges = append(edges, [2]NodeIndex{NodeIndex(i), NodeIndex(rng.IntN(n))})
 		}
 	}
-	t := NewTopology(0, n, alive, edges)
+	t := measure.NewTopology(0, n, alive, edges)
 	b.ReportAllocs()
 	for b.Loop() {
 		if c := t.HonestComponents(func(NodeIndex) bool { return false }); c != 1 {

@@ -13,8 +13,8 @@ import (
 
 	"p2pmesh/internal/buildinfo"
 	"p2pmesh/mesh"
+	"p2pmesh/mesh/meshnode"
 	"p2pmesh/mesh/netkey"
-	"p2pmesh/mesh/runtime"
 )
 
 const usageHead = `p2pnode runs one node of a peer-to-peer mesh on this host.
@@ -80,7 +80,7 @@ type options struct {
 func parseFlags(args []string, stdout, stderr io.Writer) (opts options, status int, done bool) {
 	fs := pflag.NewFlagSet("p2pnode", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	def := runtime.DefaultConfig()
+	def := meshnode.DefaultConfig()
 	host, _ := os.Hostname()
 	fs.StringVar(&opts.name, "name", "", "name printed before your lines at the other nodes (default: the host name)")
 	fs.StringVar(&opts.group, "group", def.Group, "multicast group and UDP port of discovery beacons (IPv4 GROUP:PORT)")
@@ -108,7 +108,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (opts options, status i
 	}
 	switch {
 	case *help:
-		fmt.Fprintf(stdout, usageHead, runtime.DefaultGroup)
+		fmt.Fprintf(stdout, usageHead, meshnode.DefaultGroup)
 		fmt.Fprint(stdout, fs.FlagUsages())
 		return opts, exitOK, true
 	case *showVersion:
@@ -140,9 +140,9 @@ func defaultName(host string) string {
 
 // runtimeConfig turns the options into a validated runtime configuration;
 // the error lists every problem.
-func (o *options) runtimeConfig(logOut io.Writer) (runtime.Config, error) {
+func (o *options) runtimeConfig(logOut io.Writer) (meshnode.Config, error) {
 	var errs []error
-	cfg := runtime.DefaultConfig()
+	cfg := meshnode.DefaultConfig()
 	if !validName(o.name) {
 		errs = append(errs, fmt.Errorf("--name %q: want 1 to %d printable characters, no spaces at either end", o.name, maxNameLen))
 	}

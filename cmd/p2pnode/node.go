@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"p2pmesh/mesh/runtime"
+	"p2pmesh/mesh/meshnode"
 )
 
 // startTimeout bounds listening and joining the multicast group.
@@ -23,10 +23,10 @@ const linkPoll = 100 * time.Millisecond
 
 // runNode starts the node and serves the mesh until a signal, or the end of
 // input with --exit-on-eof.
-func runNode(opts options, cfg runtime.Config, stdin io.Reader, stdout io.Writer, sig <-chan os.Signal) int {
+func runNode(opts options, cfg meshnode.Config, stdin io.Reader, stdout io.Writer, sig <-chan os.Signal) int {
 	log := cfg.Logger
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	node, err := runtime.Start(ctx, cfg)
+	node, err := meshnode.Start(ctx, cfg)
 	cancel()
 	if err != nil {
 		log.Error("cannot start the node", "err", err)
@@ -87,7 +87,7 @@ func runNode(opts options, cfg runtime.Config, stdin io.Reader, stdout io.Writer
 // session is the node together with the lines typed while it had no link.
 type session struct {
 	opts options
-	node *runtime.Node
+	node *meshnode.Node
 	log  *slog.Logger
 	held []string
 }

@@ -6,7 +6,7 @@ import (
 	"io"
 	"log/slog"
 
-	"p2pmesh/mesh/runtime"
+	"p2pmesh/mesh/meshnode"
 )
 
 // printer writes deliveries to standard output, one line each: "name: text",
@@ -33,7 +33,7 @@ type jsonDelivery struct {
 	Chat   bool   `json:"chat"`   // false when the payload was not a p2pnode line
 }
 
-func (p *printer) print(d runtime.Delivery) {
+func (p *printer) print(d meshnode.Delivery) {
 	name, text, ok := decodeChatLine(d.Payload)
 	if !ok {
 		name, text = d.From.String(), string(d.Payload)

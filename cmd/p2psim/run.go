@@ -25,7 +25,7 @@ scenario gets its own subfolder DIR/NAME/.
 The same file and seed always give byte-identical report.json and
 topology.json; the simulator's own speed goes to perf.json and stderr.
 
-With --transport tcp every node is a real node (package mesh/runtime) on its
+With --transport tcp every node is a real node (package mesh/meshnode) on its
 own TCP port on 127.0.0.1, and the scenario plays in wall-clock time: a 60 s
 scenario takes 60 s. The report has the same form, but is not reproducible;
 see docs/transport-tcp.md for what differs from the simulator.

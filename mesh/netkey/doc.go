@@ -2,7 +2,7 @@
 // key: a secret shared by the nodes of one mesh (p2pnode
 // --network-key-file). It implements no protocol rule of the engine
 // (package mesh stays free of cryptography and I/O); the socket runtime
-// (mesh/runtime) wraps every connection and every beacon with it.
+// (mesh/meshnode) wraps every connection and every beacon with it.
 //
 // From the key file (key.go) two keys are derived with HKDF-SHA256, each
 // under its own label, so that neither can be learnt from the other:

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"p2pmesh/sim"
+	"p2pmesh/sim/measure"
 )
 
 // Connections: every link of a run is a real TCP connection over loopback,
@@ -24,7 +24,7 @@ import (
 // link is one TCP connection between two nodes of the run, shared by the
 // wrappers of both its ends.
 type link struct {
-	dialer, acceptor sim.NodeIndex // acceptor is -1 while unknown
+	dialer, acceptor measure.NodeIndex // acceptor is -1 while unknown
 	dark             atomic.Bool
 	open             int // ends not closed yet; under Net.mu
 }
@@ -153,7 +153,7 @@ func isTimeout(err error) bool {
 
 // register records a connection node from dialed to node to and wraps it;
 // the link is dark at once if the two are cut apart by now.
-func (n *Net) register(c net.Conn, from, to sim.NodeIndex) net.Conn {
+func (n *Net) register(c net.Conn, from, to measure.NodeIndex) net.Conn {
 	l := &link{dialer: from, acceptor: to, open: 2}
 	key := linkKey{addrPort(c.LocalAddr()), addrPort(c.RemoteAddr())}
 	n.mu.Lock()
@@ -174,7 +174,7 @@ func (n *Net) register(c net.Conn, from, to sim.NodeIndex) net.Conn {
 const pairTimeout = 2 * time.Second
 
 // pair finds the link of a connection accepted by node to.
-func (n *Net) pair(c net.Conn, to sim.NodeIndex) *darkConn {
+func (n *Net) pair(c net.Conn, to measure.NodeIndex) *darkConn {
 	key := linkKey{addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())}
 	n.mu.Lock()
 	l, ok := n.dialed[key]
@@ -271,7 +271,7 @@ func (l *lifeListener) hand(c net.Conn) bool {
 // acceptLoop accepts the connections of node i for its whole run and hands
 // each, paired and wrapped, to the life running then; with none running it
 // closes them.
-func (n *Net) acceptLoop(i sim.NodeIndex, ln net.Listener) {
+func (n *Net) acceptLoop(i measure.NodeIndex, ln net.Listener) {
 	defer n.wg.Done()
 	for {
 		c, err := ln.Accept()

@@ -7,7 +7,7 @@ import (
 	"net/netip"
 
 	"p2pmesh/mesh"
-	"p2pmesh/sim"
+	"p2pmesh/sim/measure"
 )
 
 // Reachability: who can talk to whom. A node that is not running hears
@@ -20,7 +20,7 @@ import (
 
 // reachable reports whether a and b can talk now: dial, hear each other's
 // beacons. Called with n.mu held.
-func (n *Net) reachable(a, b sim.NodeIndex) bool {
+func (n *Net) reachable(a, b measure.NodeIndex) bool {
 	na, nb := n.nodes[a], n.nodes[b]
 	return na.up && nb.up && na.part == nb.part
 }
@@ -28,7 +28,7 @@ func (n *Net) reachable(a, b sim.NodeIndex) bool {
 // cut reports whether a link between a and b must go dark: an end crashed,
 // or a partition lies between them. (The links of a node that leaves stay
 // lit: its Leave frames must get through.) Called with n.mu held.
-func (n *Net) cut(a, b sim.NodeIndex) bool {
+func (n *Net) cut(a, b measure.NodeIndex) bool {
 	na, nb := n.nodes[a], n.nodes[b]
 	return na.crashed() || nb.crashed() || na.part != nb.part
 }
@@ -52,7 +52,7 @@ func (n *Net) reachBeacon(from, to mesh.NodeID) bool {
 // links between the two sides go dark, new ones cannot be made, beacons do
 // not cross. A node is in one partition at most: putting it in another
 // moves it.
-func (n *Net) Partition(name string, members []sim.NodeIndex) {
+func (n *Net) Partition(name string, members []measure.NodeIndex) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	label := n.parts.Label(name)
@@ -82,7 +82,7 @@ func (n *Net) Heal(name string) error {
 
 // dialer returns the Dial hook of node from: dials go to the run's nodes
 // only, over loopback, and honour reachability.
-func (n *Net) dialer(from sim.NodeIndex) func(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
+func (n *Net) dialer(from measure.NodeIndex) func(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
 	return func(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
 		to, ok := n.byAddr[addr]
 		if !ok {

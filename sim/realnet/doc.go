@@ -2,7 +2,7 @@
 // test of p2psim run --transport tcp, the counterpart of the simulator for
 // package runner (it implements runner.Network).
 //
-// Every node of the scenario is a runtime.Node — the same mesh.Engine the
+// Every node of the scenario is a meshnode.Node — the same mesh.Engine the
 // simulator drives, on real sockets and real time — with its own TCP port
 // on 127.0.0.1, opened when the node is declared and kept across restarts.
 // Every LAN segment is a beacon bus (package beaconbus), since loopback has
@@ -10,7 +10,7 @@
 // implements no protocol rule; it stands between the nodes to do what the
 // scenario asks of the network:
 //
-//   - kills: a crash stops the node without a Leave (runtime.Node.Kill) and
+//   - kills: a crash stops the node without a Leave (meshnode.Node.Kill) and
 //     its links go dark; a leave closes it gracefully (life.go);
 //   - partitions: links across go dark, dials across hang until the dial
 //     timeout, beacons do not cross (cut.go);
@@ -22,7 +22,7 @@
 //     its beacons with it, so nodes with different keys meet the real
 //     handshake and refuse each other;
 //   - measurement: every node reports its payload traffic through a
-//     runtime.Observer into one sim.Ledger, the simulator's own, so that
+//     meshnode.Observer into one measure.Ledger, the simulator's own, so that
 //     broadcasts are judged by the same rules (life.go).
 //
 // What a real run cannot reproduce or measure exactly is described in

@@ -6,15 +6,15 @@ import (
 	"time"
 
 	"p2pmesh/mesh"
-	"p2pmesh/mesh/runtime"
-	"p2pmesh/sim"
+	"p2pmesh/mesh/meshnode"
+	"p2pmesh/sim/measure"
 )
 
-// A life is one run of a node, from a start to a kill: one runtime.Node.
+// A life is one run of a node, from a start to a kill: one meshnode.Node.
 
 type life struct {
-	idx       sim.NodeIndex
-	rt        *runtime.Node
+	idx       measure.NodeIndex
+	rt        *meshnode.Node
 	ln        *lifeListener
 	startedAt time.Duration
 	over      bool // killed: what the node still does is not counted; under Net.mu
@@ -27,11 +27,11 @@ const stopWait = 10 * time.Second
 
 // Start starts node i at time at (again, with a fresh instance, if it ran
 // before).
-func (n *Net) Start(i sim.NodeIndex, at time.Duration) {
+func (n *Net) Start(i measure.NodeIndex, at time.Duration) {
 	n.At(at, func() { n.start(i) })
 }
 
-func (n *Net) start(i sim.NodeIndex) {
+func (n *Net) start(i measure.NodeIndex) {
 	nd := n.nodes[i]
 	if nd.alive {
 		return
@@ -45,7 +45,7 @@ func (n *Net) start(i sim.NodeIndex) {
 		}
 	}
 	lf := &life{idx: i, ln: newLifeListener(nd.ln.Addr()), startedAt: n.Now(), net: n}
-	cfg := runtime.DefaultConfig()
+	cfg := meshnode.DefaultConfig()
 	cfg.Mesh = nd.cfg
 	cfg.ID = nd.id
 	cfg.Listener = lf.ln
@@ -62,7 +62,7 @@ func (n *Net) start(i sim.NodeIndex) {
 	n.mu.Lock()
 	nd.up, nd.left, nd.life = true, false, lf
 	n.mu.Unlock()
-	rt, err := runtime.Start(context.Background(), cfg)
+	rt, err := meshnode.Start(context.Background(), cfg)
 	if err != nil {
 		cfg.Beacons.Close()
 		lf.ln.Close()
@@ -85,7 +85,7 @@ func (n *Net) start(i sim.NodeIndex) {
 // neighbours notice by missing keepalives, as when a host dies; a graceful
 // kill lets the node send its Leave frames first, and its neighbours close
 // the links at once.
-func (n *Net) Kill(i sim.NodeIndex, graceful bool) {
+func (n *Net) Kill(i measure.NodeIndex, graceful bool) {
 	nd := n.nodes[i]
 	if !nd.alive {
 		return
@@ -118,7 +118,7 @@ func (n *Net) Kill(i sim.NodeIndex, graceful bool) {
 }
 
 // Broadcast makes node i originate a message with a payload of size bytes.
-func (n *Net) Broadcast(i sim.NodeIndex, size int) (mesh.MsgID, error) {
+func (n *Net) Broadcast(i measure.NodeIndex, size int) (mesh.MsgID, error) {
 	nd := n.nodes[i]
 	if !nd.alive {
 		return mesh.MsgID{}, fmt.Errorf("realnet: node %s is not running", nd.name)
@@ -129,10 +129,10 @@ func (n *Net) Broadcast(i sim.NodeIndex, size int) (mesh.MsgID, error) {
 	return lf.rt.Broadcast(make([]byte, size))
 }
 
-// The life is its node's runtime.Observer: it writes the node's payload
+// The life is its node's meshnode.Observer: it writes the node's payload
 // traffic into the run's ledger, with the time on the run's clock.
 
-func (lf *life) record(f func(l *sim.Ledger)) {
+func (lf *life) record(f func(l *measure.Ledger)) {
 	n := lf.net
 	n.mu.Lock()
 	if !lf.over {
@@ -143,19 +143,21 @@ func (lf *life) record(f func(l *sim.Ledger)) {
 
 func (lf *life) Originated(id mesh.MsgID) {
 	now := lf.net.Now()
-	lf.record(func(l *sim.Ledger) { l.Broadcast(id, lf.idx, now) })
+	lf.record(func(l *measure.Ledger) { l.Broadcast(id, lf.idx, now) })
 }
 
-func (lf *life) Sent(m *mesh.Message) { lf.record(func(l *sim.Ledger) { l.Transmitted(m) }) }
+func (lf *life) Sent(m *mesh.Message) { lf.record(func(l *measure.Ledger) { l.Transmitted(m) }) }
 
-func (lf *life) Received(m *mesh.Message) { lf.record(func(l *sim.Ledger) { l.Received(lf.idx, m) }) }
+func (lf *life) Received(m *mesh.Message) {
+	lf.record(func(l *measure.Ledger) { l.Received(lf.idx, m) })
+}
 
 func (lf *life) Delivered(m *mesh.Message) {
 	now := lf.net.Now()
-	lf.record(func(l *sim.Ledger) { l.Delivered(lf.idx, m, now, lf.startedAt) })
+	lf.record(func(l *measure.Ledger) { l.Delivered(lf.idx, m, now, lf.startedAt) })
 }
 
-func (t *traffic) add(s runtime.Stats) {
+func (t *traffic) add(s meshnode.Stats) {
 	t.framesSent += s.FramesSent
 	t.bytesSent += s.BytesSent
 	t.dials += s.Dials

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"p2pmesh/mesh"
+	"p2pmesh/mesh/meshnode/beaconbus"
 	"p2pmesh/mesh/netkey"
-	"p2pmesh/mesh/runtime/beaconbus"
-	"p2pmesh/sim"
+	"p2pmesh/sim/measure"
 	"p2pmesh/sim/scenario"
 )
 
@@ -28,7 +28,7 @@ type Options struct {
 }
 
 // Net is a scenario's network made of real nodes: every node a
-// runtime.Node on its own loopback TCP port, every LAN segment a beacon
+// meshnode.Node on its own loopback TCP port, every LAN segment a beacon
 // bus. It implements runner.Network.
 type Net struct {
 	clock
@@ -40,14 +40,14 @@ type Net struct {
 	keys     []*netkey.Key // by network key number - 1
 	keyNames []string
 	nodes    []*node
-	byID     map[mesh.NodeID]sim.NodeIndex // fixed once the nodes are added
-	byAddr   map[netip.AddrPort]sim.NodeIndex
+	byID     map[mesh.NodeID]measure.NodeIndex // fixed once the nodes are added
+	byAddr   map[netip.AddrPort]measure.NodeIndex
 	wg       sync.WaitGroup // accept loops and stopping lives
 	cpu0     time.Duration  // process CPU time when the run began
 
 	mu      sync.Mutex // guards what follows, and node.up/left/part/life
-	ledger  sim.Ledger
-	parts   sim.Partitions
+	ledger  measure.Ledger
+	parts   measure.Partitions
 	live    map[*link]struct{}
 	dialed  map[linkKey]*link      // dialed, not yet accepted
 	waiting map[linkKey]chan *link // accepted, not yet registered by the dialer
@@ -101,8 +101,8 @@ func New(sc *scenario.Scenario, seed uint64, opts Options) (*Net, error) {
 		sc:       sc,
 		rng:      rand.New(rand.NewPCG(seed, 0x7265616c6e6574)),
 		loopback: netip.AddrFrom4([4]byte{127, 0, 0, 1}),
-		byID:     make(map[mesh.NodeID]sim.NodeIndex),
-		byAddr:   make(map[netip.AddrPort]sim.NodeIndex),
+		byID:     make(map[mesh.NodeID]measure.NodeIndex),
+		byAddr:   make(map[netip.AddrPort]measure.NodeIndex),
 		live:     make(map[*link]struct{}),
 		dialed:   make(map[linkKey]*link),
 		waiting:  make(map[linkKey]chan *link),
@@ -128,7 +128,7 @@ func (n *Net) AddSegment(name string) int32 {
 
 // AddNode declares a node and opens its TCP port on 127.0.0.1, which it
 // keeps across restarts; the node runs only once started.
-func (n *Net) AddNode(name, group string, shared *mesh.Config, seg int32) (sim.NodeIndex, error) {
+func (n *Net) AddNode(name, group string, shared *mesh.Config, seg int32) (measure.NodeIndex, error) {
 	cfg := *shared
 	if seg < 0 || int(seg) >= len(n.segs) {
 		return -1, fmt.Errorf("realnet: node %s: no segment %d", name, seg)
@@ -151,7 +151,7 @@ func (n *Net) AddNode(name, group string, shared *mesh.Config, seg int32) (sim.N
 		ln.Close()
 		return -1, fmt.Errorf("realnet: node %s: %w", name, err)
 	}
-	i := sim.NodeIndex(len(n.nodes))
+	i := measure.NodeIndex(len(n.nodes))
 	n.nodes = append(n.nodes, &node{name: name, group: group, seg: seg, id: id, cfg: cfg, ln: ln, addr: addr})
 	n.byID[id] = i
 	n.byAddr[addr] = i
@@ -165,7 +165,7 @@ func (n *Net) AddNode(name, group string, shared *mesh.Config, seg int32) (sim.N
 // the run (from its seed) and shared by every node given the same name. The
 // runtime then secures the node's links and beacons with it, so nodes with
 // different keys meet the real handshake and sealed beacons.
-func (n *Net) SetNetworkKey(i sim.NodeIndex, name string) error {
+func (n *Net) SetNetworkKey(i measure.NodeIndex, name string) error {
 	nd := n.nodes[i]
 	if name == "" {
 		nd.key = 0
@@ -200,16 +200,16 @@ func (n *Net) networkKey(nd *node) (string, *netkey.Key) {
 func (n *Net) NodeCount() int { return len(n.nodes) }
 
 // Alive reports whether node i is running.
-func (n *Net) Alive(i sim.NodeIndex) bool { return n.nodes[i].alive }
+func (n *Net) Alive(i measure.NodeIndex) bool { return n.nodes[i].alive }
 
 // Node describes node i now. Its Load is asked of the running node; Stats
 // is left zero.
-func (n *Net) Node(i sim.NodeIndex) sim.NodeInfo {
+func (n *Net) Node(i measure.NodeIndex) measure.NodeInfo {
 	nd := n.nodes[i]
 	n.mu.Lock()
 	part, lf := nd.part, nd.life
 	n.mu.Unlock()
-	info := sim.NodeInfo{Index: i, Name: nd.name, Group: nd.group, ID: nd.id, Addr: mesh.AddrFrom(nd.addr),
+	info := measure.NodeInfo{Index: i, Name: nd.name, Group: nd.group, ID: nd.id, Addr: mesh.AddrFrom(nd.addr),
 		Segment: n.segs[nd.seg].name, Alive: nd.alive, Siphon: nd.cfg.Siphon, Partitioned: part != 0,
 		MaxIn: nd.cfg.MaxIn, MaxOut: nd.cfg.MaxOut, Starts: nd.starts, StartedAt: nd.startedAt}
 	info.NetworkKey, _ = n.networkKey(nd)
@@ -223,59 +223,59 @@ func (n *Net) Node(i sim.NodeIndex) sim.NodeInfo {
 // The nodes are asked one after the other while they run, so it is not one
 // instant's picture: a link made or lost meanwhile may show on one end
 // only (it counts if either end reports it).
-func (n *Net) Topology() *sim.Topology {
-	var alive []sim.NodeIndex
-	var edges [][2]sim.NodeIndex
+func (n *Net) Topology() *measure.Topology {
+	var alive []measure.NodeIndex
+	var edges [][2]measure.NodeIndex
 	for i, nd := range n.nodes {
 		if !nd.alive {
 			continue
 		}
-		alive = append(alive, sim.NodeIndex(i))
+		alive = append(alive, measure.NodeIndex(i))
 		n.mu.Lock()
 		lf := nd.life
 		n.mu.Unlock()
 		for _, l := range lf.rt.Links() {
 			if j, ok := n.byID[l.Peer]; ok && n.nodes[j].alive {
-				edges = append(edges, [2]sim.NodeIndex{sim.NodeIndex(i), j})
+				edges = append(edges, [2]measure.NodeIndex{measure.NodeIndex(i), j})
 			}
 		}
 	}
-	return sim.NewTopology(n.Now(), len(n.nodes), alive, edges)
+	return measure.NewTopology(n.Now(), len(n.nodes), alive, edges)
 }
 
 // Components counts the components of t that hold an honest node.
-func (n *Net) Components(t *sim.Topology) int {
-	return t.HonestComponents(func(i sim.NodeIndex) bool { return n.nodes[i].cfg.Siphon })
+func (n *Net) Components(t *measure.Topology) int {
+	return t.HonestComponents(func(i measure.NodeIndex) bool { return n.nodes[i].cfg.Siphon })
 }
 
 // Broadcasts judges every broadcast so far.
-func (n *Net) Broadcasts() []sim.BroadcastResult {
-	return readLedger(n, func(l *sim.Ledger) []sim.BroadcastResult {
-		return l.Results(func(i sim.NodeIndex) sim.NodeState {
+func (n *Net) Broadcasts() []measure.BroadcastResult {
+	return readLedger(n, func(l *measure.Ledger) []measure.BroadcastResult {
+		return l.Results(func(i measure.NodeIndex) measure.NodeState {
 			nd := n.nodes[i]
-			return sim.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, Siphon: nd.cfg.Siphon, Network: nd.key}
+			return measure.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, Siphon: nd.cfg.Siphon, Network: nd.key}
 		})
 	})
 }
 
 // NodeDelivered returns the messages node i delivered over all its lives.
-func (n *Net) NodeDelivered(i sim.NodeIndex) uint64 {
-	return readLedger(n, func(l *sim.Ledger) uint64 { return l.NodeDelivered(i) })
+func (n *Net) NodeDelivered(i measure.NodeIndex) uint64 {
+	return readLedger(n, func(l *measure.Ledger) uint64 { return l.NodeDelivered(i) })
 }
 
 // NodeRedundant returns the redundant payloads node i received.
-func (n *Net) NodeRedundant(i sim.NodeIndex) uint64 {
-	return readLedger(n, func(l *sim.Ledger) uint64 { return l.NodeRedundant(i) })
+func (n *Net) NodeRedundant(i measure.NodeIndex) uint64 {
+	return readLedger(n, func(l *measure.Ledger) uint64 { return l.NodeRedundant(i) })
 }
 
 // DuplicateDeliveries counts messages an application received twice in one
 // life of its node.
 func (n *Net) DuplicateDeliveries() uint64 {
-	return readLedger(n, (*sim.Ledger).DuplicateDeliveries)
+	return readLedger(n, (*measure.Ledger).DuplicateDeliveries)
 }
 
 // readLedger reads the ledger, which the nodes write into as they go.
-func readLedger[T any](n *Net, f func(l *sim.Ledger) T) T {
+func readLedger[T any](n *Net, f func(l *measure.Ledger) T) T {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return f(&n.ledger)
@@ -310,7 +310,7 @@ func (n *Net) fail(err error) {
 func (n *Net) Close() error {
 	for i, nd := range n.nodes {
 		if nd.alive {
-			n.Kill(sim.NodeIndex(i), false)
+			n.Kill(measure.NodeIndex(i), false)
 		}
 		nd.ln.Close()
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"p2pmesh/mesh"
-	"p2pmesh/sim"
+	"p2pmesh/sim/measure"
 	"p2pmesh/sim/runner"
 	"p2pmesh/sim/scenario"
 )
@@ -73,7 +73,7 @@ func newNet(t *testing.T, n int) *Net {
 	}
 	runUntil(t, nt, 3*time.Second, "every node linked to every other", func() bool {
 		for i := range n {
-			if nt.Node(sim.NodeIndex(i)).Load.Degree() < n-1 {
+			if nt.Node(measure.NodeIndex(i)).Load.Degree() < n-1 {
 				return false
 			}
 		}
@@ -95,7 +95,7 @@ func runUntil(t *testing.T, nt *Net, d time.Duration, what string, cond func() b
 	return nt.Now() - start
 }
 
-func degree(nt *Net, i sim.NodeIndex) int { return nt.Node(i).Load.Degree() }
+func degree(nt *Net, i measure.NodeIndex) int { return nt.Node(i).Load.Degree() }
 
 func TestCrashIsNoticedByKeepalivesLeaveAtOnce(t *testing.T) {
 	nt := newNet(t, 2)
@@ -121,7 +121,7 @@ func TestCrashIsNoticedByKeepalivesLeaveAtOnce(t *testing.T) {
 
 func TestPartitionCutsLinksDialsAndBeacons(t *testing.T) {
 	nt := newNet(t, 3)
-	nt.Partition("p", []sim.NodeIndex{0})
+	nt.Partition("p", []measure.NodeIndex{0})
 	runUntil(t, nt, 3*time.Second, "a cut off", func() bool {
 		return nt.Components(nt.Topology()) == 2 && degree(nt, 0) == 0
 	})
