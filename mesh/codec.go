@@ -1,13 +1,10 @@
 package mesh
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
-	"sync"
 )
 
 // The wire format of frames on a link. Every frame is
@@ -442,119 +439,4 @@ func decodeLoad(b []byte) Load { return Load{In: b[0], Out: b[1], FreeIn: b[2]} 
 
 func decodeMsgID(b []byte) MsgID {
 	return MsgID{Origin: NodeID(binary.BigEndian.Uint64(b)), Seq: binary.BigEndian.Uint64(b[8:])}
-}
-
-// keptBufferSize bounds the buffers FrameReader keeps and WriteFrame pools
-// between frames; larger frames get a buffer of their own.
-const keptBufferSize = 64 << 10
-
-// FrameReader reads frames from a stream. It checks each length prefix
-// against its limit before allocating anything, grows its buffer only as the
-// bytes of a frame actually arrive, and reuses that buffer between frames.
-// It issues small reads (the 4-byte prefix, then the frame), so wrap a raw
-// connection in a bufio.Reader.
-type FrameReader struct {
-	r   io.Reader
-	br  *bufio.Reader // r, when it is one: lets Ready look ahead
-	max int
-	hdr [lenPrefixSize]byte
-	buf []byte
-	err error // sticky: the stream is out of step or ended
-}
-
-// NewFrameReader returns a reader of frames from r that refuses frames whose
-// length prefix exceeds maxSize (at most MaxFrameSize; zero or negative
-// means MaxFrameSize).
-func NewFrameReader(r io.Reader, maxSize int) *FrameReader {
-	if maxSize <= 0 || maxSize > MaxFrameSize {
-		maxSize = MaxFrameSize
-	}
-	br, _ := r.(*bufio.Reader)
-	return &FrameReader{r: r, br: br, max: maxSize}
-}
-
-// Ready reports whether Next can return without reading from the stream:
-// the next frame is whole in the buffer (or Next will fail at once). It is
-// always false when the reader was not made on a *bufio.Reader. A reader of
-// a connection uses it to hand over the frames it already has before it
-// blocks for more.
-func (fr *FrameReader) Ready() bool {
-	if fr.err != nil {
-		return true
-	}
-	if fr.br == nil || fr.br.Buffered() < lenPrefixSize {
-		return false
-	}
-	p, _ := fr.br.Peek(lenPrefixSize)
-	n := uint64(binary.BigEndian.Uint32(p))
-	return n > uint64(fr.max) || uint64(fr.br.Buffered()) >= lenPrefixSize+n
-}
-
-// Next reads and decodes the next frame. It returns io.EOF when the stream
-// ends cleanly between frames and io.ErrUnexpectedEOF when it ends within
-// one. A frame that does not decode is skipped with an error (see
-// DecodeFrame) and the reader stays usable; after a length prefix above the
-// limit or a read error the stream is out of step, and Next keeps returning
-// that error.
-func (fr *FrameReader) Next() (Frame, error) {
-	if fr.err != nil {
-		return Frame{}, fr.err
-	}
-	if _, err := io.ReadFull(fr.r, fr.hdr[:]); err != nil {
-		fr.err = err // io.EOF before the first byte, else io.ErrUnexpectedEOF
-		return Frame{}, err
-	}
-	n := binary.BigEndian.Uint32(fr.hdr[:])
-	if uint64(n) > uint64(fr.max) {
-		fr.err = errorf(ErrFrameTooLarge, "mesh: frame of %d bytes exceeds the %d-byte limit", n, fr.max)
-		return Frame{}, fr.err
-	}
-	b, err := fr.readBody(int(n))
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		fr.err = err
-		return Frame{}, err
-	}
-	return decodeFrameBody(b)
-}
-
-// readBody reads n bytes into the reused buffer, growing it at most by the
-// number of bytes already received, so that a peer announcing a large frame
-// and then stalling costs little memory.
-func (fr *FrameReader) readBody(n int) ([]byte, error) {
-	b := fr.buf[:0]
-	if n > keptBufferSize {
-		fr.buf = nil // do not keep a large buffer past this frame
-	}
-	for len(b) < n {
-		chunk := min(n-len(b), max(len(b), keptBufferSize))
-		b = slices.Grow(b, chunk)
-		if _, err := io.ReadFull(fr.r, b[len(b):len(b)+chunk]); err != nil {
-			return nil, err
-		}
-		b = b[:len(b)+chunk]
-	}
-	if n <= keptBufferSize {
-		fr.buf = b
-	}
-	return b, nil
-}
-
-var writeBufs = sync.Pool{New: func() any { return new([]byte) }}
-
-// WriteFrame encodes f and writes it to w with a single Write call, from a
-// pooled buffer. Errors are those of AppendFrame and of w.
-func WriteFrame(w io.Writer, f *Frame) error {
-	bp := writeBufs.Get().(*[]byte)
-	b, err := AppendFrame((*bp)[:0], f)
-	if err == nil {
-		_, err = w.Write(b)
-	}
-	if cap(b) <= keptBufferSize {
-		*bp = b
-		writeBufs.Put(bp)
-	}
-	return err
 }

@@ -1,19 +1,15 @@
 package mesh
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
-	"testing/iotest"
 )
 
 // maxDataPayload is the largest payload a Data frame can carry.
@@ -214,19 +210,8 @@ func TestAppendFrameErrors(t *testing.T) {
 			if !bytes.Equal(b, []byte("dst")) {
 				t.Fatalf("AppendFrame changed dst on error: %q", b)
 			}
-			if werr := WriteFrame(noWriter{t}, &tc.f); !errors.Is(werr, tc.err) {
-				t.Fatalf("WriteFrame error %v, want %v", werr, tc.err)
-			}
 		})
 	}
-}
-
-// noWriter fails the test when written to.
-type noWriter struct{ t *testing.T }
-
-func (w noWriter) Write(p []byte) (int, error) {
-	w.t.Fatalf("unexpected write of %d bytes", len(p))
-	return 0, nil
 }
 
 // rawFrame builds a frame with a correct length prefix around version, type and
@@ -352,266 +337,6 @@ func TestDecodeFrameMaxPayload(t *testing.T) {
 	}
 }
 
-// concatFrames encodes frames back to back.
-func concatFrames(t testing.TB, frames ...Frame) []byte {
-	var b []byte
-	for i := range frames {
-		var err error
-		if b, err = AppendFrame(b, &frames[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return b
-}
-
-func TestFrameReaderBackToBack(t *testing.T) {
-	var frames []Frame
-	for _, tc := range sampleFrames() {
-		frames = append(frames, tc.f)
-	}
-	stream := concatFrames(t, frames...)
-	readers := map[string]func() io.Reader{
-		"whole":    func() io.Reader { return bytes.NewReader(stream) },
-		"one-byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(stream)) },
-		"half":     func() io.Reader { return iotest.HalfReader(bytes.NewReader(stream)) },
-		"data-err": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(stream)) },
-		"split":    func() io.Reader { return io.MultiReader(bytes.NewReader(stream[:7]), bytes.NewReader(stream[7:])) },
-	}
-	for name, mk := range readers {
-		t.Run(name, func(t *testing.T) {
-			fr := NewFrameReader(mk(), MaxFrameSize)
-			for i, want := range frames {
-				got, err := fr.Next()
-				if err != nil {
-					t.Fatalf("frame %d (%v): %v", i, want.Type, err)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("frame %d:\n got %s\nwant %s", i, frameSummary(got), frameSummary(want))
-				}
-			}
-			for range 2 {
-				if _, err := fr.Next(); err != io.EOF {
-					t.Fatalf("Next after the last frame: %v, want io.EOF", err)
-				}
-			}
-		})
-	}
-}
-
-// prefixOnlyReader serves data and fails the test if a read asks for more than
-// limit bytes or reads past the data.
-type prefixOnlyReader struct {
-	t     testing.TB
-	data  []byte
-	limit int
-}
-
-func (g *prefixOnlyReader) Read(p []byte) (int, error) {
-	if len(p) > g.limit {
-		g.t.Fatalf("read of %d bytes requested, more than %d", len(p), g.limit)
-	}
-	if len(g.data) == 0 {
-		g.t.Fatalf("read past the length prefix")
-	}
-	n := copy(p, g.data)
-	g.data = g.data[n:]
-	return n, nil
-}
-
-func TestFrameReaderRejectsHugeLength(t *testing.T) {
-	for _, n := range []uint32{0xC0000000, 0xFFFFFFFF, MaxFrameSize + 1} {
-		perRun := allocatedBytesPerRun(20, func() {
-			fr := NewFrameReader(&prefixOnlyReader{t: t, data: be32(n), limit: 4}, MaxFrameSize)
-			_, err := fr.Next()
-			if !errors.Is(err, ErrFrameTooLarge) {
-				t.Fatalf("length %d: error %v, want ErrFrameTooLarge", n, err)
-			}
-			// The error sticks; the reader does not touch the stream again.
-			if _, err2 := fr.Next(); err2 != err {
-				t.Fatalf("second Next: %v, want the same error", err2)
-			}
-		})
-		// The reader itself, the guard reader and the error: a few small
-		// allocations, nothing proportional to n.
-		if perRun > 1024 {
-			t.Errorf("length %d: %d bytes allocated to reject it", n, perRun)
-		}
-	}
-}
-
-// allocatedBytesPerRun is like testing.AllocsPerRun but counts bytes.
-func allocatedBytesPerRun(runs int, f func()) uint64 {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	f() // warm up
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range runs {
-		f()
-	}
-	runtime.ReadMemStats(&after)
-	return (after.TotalAlloc - before.TotalAlloc) / uint64(runs)
-}
-
-func TestFrameReaderMaxSize(t *testing.T) {
-	ping := Frame{Type: FramePing, Load: Load{1, 1, 1}}
-	data := Frame{Type: FrameData, Msg: Message{ID: MsgID{1, 1}, Payload: make([]byte, 100)}}
-	stream := concatFrames(t, ping, data)
-	limit := EncodedSize(&data) - lenPrefixSize - 1
-	fr := NewFrameReader(bytes.NewReader(stream), limit)
-	if got, err := fr.Next(); err != nil || !reflect.DeepEqual(got, ping) {
-		t.Fatalf("first frame: %s, %v", frameSummary(got), err)
-	}
-	_, err := fr.Next()
-	if !errors.Is(err, ErrFrameTooLarge) {
-		t.Fatalf("oversized frame: error %v, want ErrFrameTooLarge", err)
-	}
-	if want := fmt.Sprintf("mesh: frame of %d bytes exceeds the %d-byte limit", limit+1, limit); err.Error() != want {
-		t.Errorf("error text %q, want %q", err, want)
-	}
-	// Exactly at the limit is fine.
-	fr = NewFrameReader(bytes.NewReader(stream[EncodedSize(&ping):]), limit+1)
-	if got, err := fr.Next(); err != nil || !reflect.DeepEqual(got, data) {
-		t.Fatalf("frame at the limit: %s, %v", frameSummary(got), err)
-	}
-	// Limits outside (0, MaxFrameSize] mean MaxFrameSize.
-	for _, max := range []int{0, -1, MaxFrameSize * 4} {
-		if fr := NewFrameReader(nil, max); fr.max != MaxFrameSize {
-			t.Errorf("NewFrameReader(_, %d) has limit %d, want %d", max, fr.max, MaxFrameSize)
-		}
-	}
-}
-
-func TestFrameReaderTruncated(t *testing.T) {
-	data := Frame{Type: FrameData, Msg: Message{ID: MsgID{1, 1}, Payload: []byte("payload")}}
-	one := concatFrames(t, data)
-	stream := concatFrames(t, data, data)
-	for cut := 0; cut <= len(stream); cut++ {
-		fr := NewFrameReader(iotest.OneByteReader(bytes.NewReader(stream[:cut])), 0)
-		var n int
-		var err error
-		for {
-			if _, err = fr.Next(); err != nil {
-				break
-			}
-			n++
-		}
-		wantN, wantErr := cut/len(one), io.ErrUnexpectedEOF
-		if cut%len(one) == 0 {
-			wantErr = io.EOF
-		}
-		if n != wantN || err != wantErr {
-			t.Errorf("stream cut after %d bytes: %d frames then %v, want %d then %v", cut, n, err, wantN, wantErr)
-		}
-		if _, err2 := fr.Next(); err2 != err {
-			t.Errorf("stream cut after %d bytes: Next after %v returned %v", cut, err, err2)
-		}
-	}
-}
-
-func TestFrameReaderReadError(t *testing.T) {
-	boom := errors.New("boom")
-	stream := concatFrames(t, Frame{Type: FramePrune})
-	fr := NewFrameReader(io.MultiReader(bytes.NewReader(stream), iotest.ErrReader(boom)), 0)
-	if _, err := fr.Next(); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if _, err := fr.Next(); err != boom {
-			t.Fatalf("Next: %v, want %v", err, boom)
-		}
-	}
-}
-
-func TestFrameReaderSkipsMalformedFrame(t *testing.T) {
-	prune := Frame{Type: FramePrune}
-	var stream []byte
-	stream = append(stream, rawFrame(2, FramePing, []byte{1, 2, 3})...) // wrong version
-	stream = append(stream, rawFrame(1, 42)...)                         // unknown type
-	stream = append(stream, concatFrames(t, prune)...)
-	fr := NewFrameReader(bytes.NewReader(stream), 0)
-	if _, err := fr.Next(); !errors.Is(err, ErrVersion) {
-		t.Fatalf("first frame: %v, want ErrVersion", err)
-	}
-	if _, err := fr.Next(); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("second frame: %v, want ErrMalformed", err)
-	}
-	if got, err := fr.Next(); err != nil || !reflect.DeepEqual(got, prune) {
-		t.Fatalf("third frame: %s, %v", frameSummary(got), err)
-	}
-}
-
-func TestFrameReaderReusesBuffer(t *testing.T) {
-	ping := Frame{Type: FramePing, Load: Load{1, 2, 3}}
-	b := concatFrames(t, ping)
-	r := bytes.NewReader(b)
-	fr := NewFrameReader(r, 0)
-	fr.Next() // warm up the buffer
-	allocs := testing.AllocsPerRun(100, func() {
-		r.Reset(b)
-		if _, err := fr.Next(); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if allocs != 0 {
-		t.Errorf("reading a ping allocates %v times", allocs)
-	}
-}
-
-func TestFrameReaderLargeFrame(t *testing.T) {
-	f := Frame{Type: FrameData, Msg: Message{ID: MsgID{1, 1}, Payload: bytes.Repeat([]byte("0123456789"), maxDataPayload/10)}}
-	small := Frame{Type: FramePing}
-	stream := concatFrames(t, f, small, f)
-	fr := NewFrameReader(iotest.HalfReader(bytes.NewReader(stream)), 0)
-	for i, want := range []Frame{f, small, f} {
-		got, err := fr.Next()
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Fatalf("frame %d: %s, %v", i, frameSummary(got), err)
-		}
-		if cap(fr.buf) > keptBufferSize {
-			t.Fatalf("frame %d: reader keeps a %d-byte buffer", i, cap(fr.buf))
-		}
-	}
-}
-
-// writeCounter records the size of each Write.
-type writeCounter struct{ writes []int }
-
-func (w *writeCounter) Write(p []byte) (int, error) {
-	w.writes = append(w.writes, len(p))
-	return len(p), nil
-}
-
-func TestWriteFrame(t *testing.T) {
-	var buf bytes.Buffer
-	for _, tc := range sampleFrames() {
-		var cw writeCounter
-		if err := WriteFrame(&cw, &tc.f); err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		if len(cw.writes) != 1 || cw.writes[0] != EncodedSize(&tc.f) {
-			t.Errorf("%s: writes %v, want one of %d bytes", tc.name, cw.writes, EncodedSize(&tc.f))
-		}
-		if err := WriteFrame(&buf, &tc.f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fr := NewFrameReader(&buf, 0)
-	for _, tc := range sampleFrames() {
-		got, err := fr.Next()
-		if err != nil || !reflect.DeepEqual(got, tc.f) {
-			t.Fatalf("%s: read back %s, %v", tc.name, frameSummary(got), err)
-		}
-	}
-	boom := errors.New("boom")
-	if err := WriteFrame(failingWriter{boom}, &Frame{Type: FramePrune}); err != boom {
-		t.Errorf("WriteFrame to a failing writer: %v, want %v", err, boom)
-	}
-}
-
-type failingWriter struct{ err error }
-
-func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
-
 func benchDataFrame() Frame {
 	return Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 42, Seq: 1 << 40}, Hops: 3, Payload: make([]byte, 1024)}}
 }
@@ -638,63 +363,5 @@ func BenchmarkDecodeFrameData(b *testing.B) {
 		if _, err := DecodeFrame(enc); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-func BenchmarkFrameReaderData(b *testing.B) {
-	f := benchDataFrame()
-	enc := mustAppendFrame(b, &f)
-	r := bytes.NewReader(enc)
-	fr := NewFrameReader(r, 0)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(enc)))
-	for b.Loop() {
-		r.Reset(enc)
-		if _, err := fr.Next(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// TestFrameReaderReady: Ready is true exactly when the next frame is whole
-// in the bufio.Reader's buffer, so that Next will not read the stream.
-func TestFrameReaderReady(t *testing.T) {
-	frames := []Frame{sampleFrames()[0].f, sampleFrames()[1].f}
-	stream := concatFrames(t, frames...)
-	first := len(concatFrames(t, frames[0]))
-
-	pr, pw := io.Pipe()
-	fr := NewFrameReader(bufio.NewReader(pr), MaxFrameSize)
-	if fr.Ready() {
-		t.Fatal("Ready before any byte arrived")
-	}
-	// The first frame and half of the second arrive in one read.
-	go func() { _, _ = pw.Write(stream[:first+3]) }()
-	if _, err := fr.Next(); err != nil {
-		t.Fatal(err)
-	}
-	if fr.Ready() {
-		t.Fatal("Ready with only 3 bytes of the next frame buffered")
-	}
-	go func() { _, _ = pw.Write(stream[first+3:]); pw.Close() }()
-	if _, err := fr.Next(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fr.Next(); err != io.EOF {
-		t.Fatalf("Next at the end: %v, want io.EOF", err)
-	}
-	if !fr.Ready() {
-		t.Fatal("not Ready after the stream ended: Next returns its error at once")
-	}
-
-	whole := NewFrameReader(bufio.NewReader(bytes.NewReader(stream)), MaxFrameSize)
-	if _, err := whole.Next(); err != nil {
-		t.Fatal(err)
-	}
-	if !whole.Ready() {
-		t.Fatal("not Ready with the whole second frame buffered")
-	}
-	if NewFrameReader(bytes.NewReader(stream), MaxFrameSize).Ready() {
-		t.Fatal("Ready without a bufio.Reader to look into")
 	}
 }

@@ -44,5 +44,6 @@
 //     missing messages fetched from an announcer.
 //   - treeroot.go: the shape of that tree: one shortest-path tree below the
 //     oldest root, parents chosen without loops, repaired within a round.
-//   - codec.go and beacon.go: the versioned wire format of frames and beacons.
+//   - codec.go and beacon.go: the versioned wire format of frames and beacons
+//     (reading and writing them on a stream is package mesh/framing's).
 package mesh

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"p2pmesh/mesh"
+	"p2pmesh/mesh/framing"
 )
 
 // One TCP connection: a reader goroutine that decodes frames and posts them
@@ -233,7 +234,7 @@ var frameBatches = sync.Pool{New: func() any { return new([]mesh.Frame) }}
 // timeout: a busy connection costs no clock read and no timer per frame.
 func (n *Node) readLoop(c *conn) {
 	defer n.wg.Done()
-	fr := mesh.NewFrameReader(bufio.NewReaderSize(countingReader{c.nc, &n.bytesIn}, 32<<10), mesh.MaxFrameSize)
+	fr := framing.NewReader(bufio.NewReaderSize(countingReader{c.nc, &n.bytesIn}, 32<<10), mesh.MaxFrameSize)
 	timeout := n.cfg.Mesh.HandshakeTimeout
 	var armed time.Time // when the read deadline was last set
 	var err error

@@ -10,7 +10,7 @@
 //     connections, beacons), on the engine's timers (timers.go), on calls
 //     from the application (Broadcast, Stats, Links) and on shutdown.
 //   - Every connection (conn.go) has a reader goroutine, which decodes
-//     frames with a read deadline (the first frame within HandshakeTimeout,
+//     frames (package mesh/framing) with a read deadline (the first frame within HandshakeTimeout,
 //     then within IdleTimeout), and a writer goroutine fed by a bounded send
 //     queue. A peer whose queue is full is too slow: its link is closed and
 //     reported closed to the engine, so one stuck peer never stalls the loop

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"p2pmesh/mesh"
+	"p2pmesh/mesh/framing"
 )
 
 // stuckPeer is a raw TCP client that completes the handshake by writing a
@@ -31,7 +32,7 @@ func dialStuckPeer(t *testing.T, addr string) *stuckPeer {
 	_ = c.(*net.TCPConn).SetReadBuffer(4096) // a small window: the node's writes stall soon
 	p := &stuckPeer{c: c, id: 0x5100_0000_0000_0001, stop: make(chan struct{}), done: make(chan struct{})}
 	hello := mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: p.id, Instance: 1, Port: 1, Load: mesh.Load{FreeIn: 5}}}
-	if err := mesh.WriteFrame(c, &hello); err != nil {
+	if err := framing.Write(c, &hello); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
@@ -45,7 +46,7 @@ func dialStuckPeer(t *testing.T, addr string) *stuckPeer {
 			case <-tick.C:
 				ping := mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 1, FreeIn: 4}}
 				_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-				if err := mesh.WriteFrame(c, &ping); err != nil {
+				if err := framing.Write(c, &ping); err != nil {
 					p.err.Store(err)
 					return
 				}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"p2pmesh/mesh"
+	"p2pmesh/mesh/framing"
 	"p2pmesh/mesh/meshnode"
 	"p2pmesh/mesh/netkey"
 )
@@ -28,7 +29,7 @@ import (
 // BenchmarkThroughput/tcp is the baseline: one writer and one reader on a
 // loopback TCP connection, b.N Data frames with a 100-byte payload encoded
 // with mesh.AppendFrame (one call per message) and decoded with
-// mesh.NewFrameReader, the writer batching frames into 16 KiB writes.
+// framing.NewReader, the writer batching frames into 16 KiB writes.
 // /tcp-window is the same with the mesh's window of messages in flight
 // (below), for latencies comparable with the mesh's.
 //
@@ -133,7 +134,7 @@ func benchTCPBaseline(b *testing.B, window int) {
 	cpu0 := cpuTime()
 	t0 := time.Now()
 	go func() {
-		fr := mesh.NewFrameReader(bufio.NewReaderSize(rc, 32<<10), mesh.MaxFrameSize)
+		fr := framing.NewReader(bufio.NewReaderSize(rc, 32<<10), mesh.MaxFrameSize)
 		for i := 0; i < n; i++ {
 			f, err := fr.Next()
 			if err != nil {
