@@ -13,4 +13,9 @@ type (
 	NodeState       = measure.NodeState
 	BroadcastResult = measure.BroadcastResult
 	Partitions      = measure.Partitions
+	Spread          = measure.Spread
 )
+
+// DefaultSpreadBudget is measure.DefaultSpreadBudget: the node entries the
+// simulator spends following broadcasts node by node.
+const DefaultSpreadBudget = measure.DefaultSpreadBudget

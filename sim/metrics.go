@@ -66,6 +66,14 @@ func (s *Sim) Delivered(id mesh.MsgID, i NodeIndex) bool { return s.metrics.HasD
 // Broadcasts returns the result of every broadcast so far, judged now.
 func (s *Sim) Broadcasts() []BroadcastResult { return s.metrics.Results(s.nodeState) }
 
+// Deliveries returns the delivery latencies of broadcast k (in the order
+// sent; nanoseconds, in the order of delivery) and how it spread node by
+// node, nil when it was not followed (Ledger.SpreadBudget). Both are the
+// simulator's: do not modify them.
+func (s *Sim) Deliveries(k int) ([]int64, *Spread) {
+	return s.metrics.Latencies(k), s.metrics.Spread(k)
+}
+
 // nodeState tells the Ledger what it needs to know of node i.
 func (s *Sim) nodeState(i NodeIndex) NodeState {
 	n := &s.nodes[i]

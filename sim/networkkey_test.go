@@ -92,13 +92,14 @@ func TestLedgerCountsForeignDeliveries(t *testing.T) {
 		l.AddNode()
 	}
 	id := mesh.MsgID{Origin: 1, Seq: 1}
-	l.Broadcast(id, 0, 0)
+	net := []int32{1, 1, 1, 2}
+	state := func(i NodeIndex) NodeState { return NodeState{Alive: true, Network: net[i]} }
+	l.Broadcast(id, 0, 0, state)
 	msg := &mesh.Message{ID: id, Hops: 1}
 	l.Delivered(1, msg, time.Millisecond, 0)
 	l.Delivered(3, msg, time.Millisecond, 0) // node 3 has another key
-	net := []int32{1, 1, 1, 2}
-	r := l.Results(func(i NodeIndex) NodeState { return NodeState{Alive: true, Network: net[i]} })[0]
-	if r.Alive != 2 || r.Delivered != 1 || r.Foreign != 1 || r.Reliability != 0.5 {
+	r := l.Results(state)[0]
+	if r.Alive != 2 || r.Running != 2 || r.Delivered != 1 || r.Foreign != 1 || r.Reliability != 0.5 {
 		t.Errorf("result %+v: want 1 of 2 key-mates and 1 foreign delivery", r)
 	}
 }

@@ -87,6 +87,7 @@ func New(seed uint64, net Network) (*Sim, error) {
 		rng:  rand.New(rand.NewPCG(seed, 0x6e6574776f726b)),
 		byID: make(map[mesh.NodeID]NodeIndex),
 	}
+	s.metrics.SpreadBudget = DefaultSpreadBudget
 	return s, nil
 }
 
@@ -345,7 +346,7 @@ func (s *Sim) Broadcast(i NodeIndex, size int) (mesh.MsgID, error) {
 		return mesh.MsgID{}, err
 	}
 	s.EngineEvents++
-	s.metrics.Broadcast(id, i, s.now)
+	s.metrics.Broadcast(id, i, s.now, s.nodeState)
 	s.apply(i, outs)
 	return id, nil
 }

@@ -270,7 +270,11 @@ func (s *Sim) dispatch(ev *event) {
 			break
 		}
 		if ev.pkt.frame.Type == mesh.FrameData {
-			s.metrics.Received(ev.node, &ev.pkt.frame.Msg)
+			from := c.a
+			if from == ev.node {
+				from = c.b
+			}
+			s.metrics.Received(ev.node, from, &ev.pkt.frame.Msg)
 		}
 		outs = eng.HandleFrame(s.now, ev.link, &ev.pkt.frame)
 	case evOpenIn:

@@ -22,6 +22,11 @@ type Ledger struct {
 	// many times in a row.
 	lastID  mesh.MsgID
 	lastIdx int32
+	// SpreadBudget is the number of node entries left for following
+	// broadcasts node by node (Spread): a broadcast sent when the budget
+	// no longer covers every node is not followed. The zero value follows
+	// none; the simulator sets DefaultSpreadBudget.
+	SpreadBudget int
 }
 
 type bcast struct {
@@ -32,9 +37,27 @@ type bcast struct {
 	receptions    uint64
 	deliveries    uint64
 	maxHop        uint16
+	running       int      // see BroadcastResult.Running
 	got           []uint64 // bitset over node indices: delivered
 	latency       []int64  // per delivery, nanoseconds
+	spread        *Spread  // nil when not followed node by node
 }
+
+// Spread is how one broadcast spread, node by node: for every node (by
+// index; nodes added after the broadcast are absent) the node it first got
+// the payload from, the hop count it was delivered at and when. A node that
+// never delivered it has Parent -1 and Arrival -1; the origin has Parent -1,
+// Hop 0 and Arrival 0. Parent is also -1 where the sender is unknown.
+type Spread struct {
+	Parent  []int32
+	Hop     []uint16
+	Arrival []mesh.Time // since the broadcast was sent
+}
+
+// DefaultSpreadBudget is the number of node entries (14 bytes each) the
+// ledger spends on Spreads: every broadcast of a run of 1,000 nodes is
+// followed up to 2,000 broadcasts, the first two of a million nodes.
+const DefaultSpreadBudget = 2_000_000
 
 // NodeState is what judging a broadcast needs to know of a node: whether it
 // is running, since when (its current life), whether it is a siphoner, and
@@ -52,13 +75,30 @@ func (l *Ledger) AddNode() {
 	l.deliv = append(l.deliv, 0)
 }
 
-// Broadcast records that origin sent message id at time at.
-func (l *Ledger) Broadcast(id mesh.MsgID, origin NodeIndex, at mesh.Time) {
+// Broadcast records that origin sent message id at time at; node(i) tells
+// the state of node i now, to count the nodes the message is owed to.
+func (l *Ledger) Broadcast(id mesh.MsgID, origin NodeIndex, at mesh.Time, node func(NodeIndex) NodeState) {
 	if l.byMsg == nil {
 		l.byMsg = make(map[mesh.MsgID]int32)
 	}
 	l.byMsg[id] = int32(len(l.bcasts))
-	l.bcasts = append(l.bcasts, bcast{id: id, origin: origin, sentAt: at, got: make([]uint64, (len(l.recv)+63)/64)})
+	b := bcast{id: id, origin: origin, sentAt: at, got: make([]uint64, (len(l.recv)+63)/64)}
+	network := node(origin).Network
+	for i := range l.recv {
+		if n := node(NodeIndex(i)); NodeIndex(i) != origin && n.Alive && !n.Siphon && n.Network == network {
+			b.running++
+		}
+	}
+	if n := len(l.recv); n > 0 && n <= l.SpreadBudget {
+		l.SpreadBudget -= n
+		sp := &Spread{Parent: make([]int32, n), Hop: make([]uint16, n), Arrival: make([]mesh.Time, n)}
+		for i := range n {
+			sp.Parent[i], sp.Arrival[i] = -1, -1
+		}
+		sp.Arrival[origin] = 0
+		b.spread = sp
+	}
+	l.bcasts = append(l.bcasts, b)
 }
 
 func (l *Ledger) find(id mesh.MsgID) *bcast {
@@ -79,11 +119,15 @@ func (l *Ledger) Transmitted(msg *mesh.Message) {
 	}
 }
 
-// Received records a Data frame carrying msg arriving at node i.
-func (l *Ledger) Received(i NodeIndex, msg *mesh.Message) {
+// Received records a Data frame carrying msg arriving at node i from node
+// from (-1: unknown).
+func (l *Ledger) Received(i, from NodeIndex, msg *mesh.Message) {
 	l.recv[i]++
 	if b := l.find(msg.ID); b != nil {
 		b.receptions++
+		if sp := b.spread; sp != nil && int(i) < len(sp.Arrival) && sp.Arrival[i] < 0 {
+			sp.Parent[i] = from // the last sender before the delivery
+		}
 	}
 }
 
@@ -107,7 +151,18 @@ func (l *Ledger) Delivered(i NodeIndex, msg *mesh.Message, now, startedAt mesh.T
 		b.maxHop = msg.Hops
 	}
 	b.latency = append(b.latency, int64(now-b.sentAt))
+	if sp := b.spread; sp != nil && int(i) < len(sp.Arrival) && sp.Arrival[i] < 0 {
+		sp.Arrival[i], sp.Hop[i] = now-b.sentAt, msg.Hops
+	}
 }
+
+// Latencies returns the delivery latencies of the broadcast with index k
+// (in the order sent), in the order of delivery; the slice is the ledger's.
+func (l *Ledger) Latencies(k int) []int64 { return l.bcasts[k].latency }
+
+// Spread returns how the broadcast with index k spread node by node, or nil
+// when it was not followed (see SpreadBudget); the result is the ledger's.
+func (l *Ledger) Spread(k int) *Spread { return l.bcasts[k].spread }
 
 // DuplicateDeliveries counts messages an application received twice in one
 // life of its node.
@@ -133,7 +188,7 @@ func (l *Ledger) Results(node func(NodeIndex) NodeState) []BroadcastResult {
 	for k := range l.bcasts {
 		b := &l.bcasts[k]
 		r := BroadcastResult{ID: b.id, Origin: b.origin, SentAt: b.sentAt, Transmissions: b.transmissions,
-			LDH: int(b.maxHop)}
+			LDH: int(b.maxHop), Running: b.running}
 		network := node(b.origin).Network
 		for i := range l.recv {
 			if NodeIndex(i) == b.origin {
@@ -201,6 +256,10 @@ type BroadcastResult struct {
 	// counted: honest nodes owe them nothing; nor are nodes with another
 	// network key: they belong to another mesh.
 	Alive, Delivered int
+	// Running counts the honest nodes other than the origin, with its
+	// network key, that were running when the message was sent: the
+	// receivers it was owed to then, whether or not they ran to the end.
+	Running int
 	// Foreign counts the nodes with another network key than the origin's
 	// that delivered it: a mesh closed by a key keeps it at 0.
 	Foreign       int

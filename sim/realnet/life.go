@@ -143,13 +143,13 @@ func (lf *life) record(f func(l *measure.Ledger)) {
 
 func (lf *life) Originated(id mesh.MsgID) {
 	now := lf.net.Now()
-	lf.record(func(l *measure.Ledger) { l.Broadcast(id, lf.idx, now) })
+	lf.record(func(l *measure.Ledger) { l.Broadcast(id, lf.idx, now, lf.net.nodeState) })
 }
 
 func (lf *life) Sent(m *mesh.Message) { lf.record(func(l *measure.Ledger) { l.Transmitted(m) }) }
 
 func (lf *life) Received(m *mesh.Message) {
-	lf.record(func(l *measure.Ledger) { l.Received(lf.idx, m) })
+	lf.record(func(l *measure.Ledger) { l.Received(lf.idx, -1, m) })
 }
 
 func (lf *life) Delivered(m *mesh.Message) {

@@ -251,11 +251,20 @@ func (n *Net) Components(t *measure.Topology) int {
 // Broadcasts judges every broadcast so far.
 func (n *Net) Broadcasts() []measure.BroadcastResult {
 	return readLedger(n, func(l *measure.Ledger) []measure.BroadcastResult {
-		return l.Results(func(i measure.NodeIndex) measure.NodeState {
-			nd := n.nodes[i]
-			return measure.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, Siphon: nd.cfg.Siphon, Network: nd.key}
-		})
+		return l.Results(n.nodeState)
 	})
+}
+
+// nodeState tells the ledger what it needs to know of node i; n.mu is held.
+func (n *Net) nodeState(i measure.NodeIndex) measure.NodeState {
+	nd := n.nodes[i]
+	return measure.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, Siphon: nd.cfg.Siphon, Network: nd.key}
+}
+
+// Deliveries returns the delivery latencies of broadcast k; real sockets
+// do not say who sent a payload, so no spread.
+func (n *Net) Deliveries(k int) ([]int64, *measure.Spread) {
+	return readLedger(n, func(l *measure.Ledger) []int64 { return slices.Clone(l.Latencies(k)) }), nil
 }
 
 // NodeDelivered returns the messages node i delivered over all its lives.

@@ -19,6 +19,7 @@ import (
 const (
 	ReportFile   = "report.json"
 	TopologyFile = "topology.json"
+	SpreadFile   = "spread.json"
 )
 
 // Report is the content of report.json.
@@ -75,10 +76,15 @@ type Node struct {
 
 // Broadcast is the outcome of one broadcast.
 type Broadcast struct {
-	ID            string  `json:"id"`
-	Origin        string  `json:"origin"`
-	SentAtMS      float64 `json:"sent_at_ms"`
-	Alive         int     `json:"alive"`
+	ID       string  `json:"id"`
+	Origin   string  `json:"origin"`
+	SentAtMS float64 `json:"sent_at_ms"`
+	Alive    int     `json:"alive"`
+	// Running counts the honest nodes other than the origin (with its
+	// network key) that were running when it was sent: the receivers it
+	// was owed to then. Alive is the part of them still running in the
+	// same life at the end.
+	Running       int     `json:"running"`
 	Delivered     int     `json:"delivered"`
 	Reliability   float64 `json:"reliability"`
 	Transmissions uint64  `json:"transmissions"`
@@ -181,6 +187,31 @@ type Snapshot struct {
 	States     []string `json:"states"` // per node of Topology.Nodes
 	Edges      [][2]int `json:"edges"`  // pairs of positions in Topology.Nodes
 	Components int      `json:"components"`
+}
+
+// Spread is the content of spread.json: how the broadcasts spread, node by
+// node, and their delivery latencies. Nodes are positions in
+// Topology.Nodes (and Report.Nodes).
+type Spread struct {
+	Scenario   string            `json:"scenario"`
+	Seed       uint64            `json:"seed"`
+	Broadcasts []BroadcastSpread `json:"broadcasts"` // in the order of Report.Broadcasts
+}
+
+// BroadcastSpread is how one broadcast spread.
+type BroadcastSpread struct {
+	ID string `json:"id"` // as Broadcast.ID
+	// LatencyMS holds the percentiles 0, 1, …, 100 (nearest rank) of its
+	// delivery latencies; empty when nobody delivered it.
+	LatencyMS []float64 `json:"latency_ms"`
+	// Parent, Hop and ArrivalMS are per node: the node it first got the
+	// payload from, the hop count and time after the send at which it
+	// delivered it; -1 for a node that never delivered it (and Parent -1
+	// for the origin). Absent when the run did not follow the broadcast
+	// node by node (runs too large for it, real sockets).
+	Parent    []int32   `json:"parent,omitempty"`
+	Hop       []int     `json:"hop,omitempty"`
+	ArrivalMS []float64 `json:"arrival_ms,omitempty"`
 }
 
 // Write writes v as indented JSON to dir/name. The encoder writes straight

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"p2pmesh/sim"
@@ -26,8 +27,8 @@ func (r *run) report(end time.Duration) *report.Report {
 	sum.ReliabilityMin = 1
 	for _, b := range s.Broadcasts() {
 		rep.Broadcasts = append(rep.Broadcasts, report.Broadcast{
-			ID: fmt.Sprintf("%s#%d", s.Node(b.Origin).Name, b.ID.Seq&0xffffffff), Origin: s.Node(b.Origin).Name,
-			SentAtMS: ms(b.SentAt), Alive: b.Alive, Delivered: b.Delivered, Reliability: round(b.Reliability),
+			ID: broadcastName(s, &b), Origin: s.Node(b.Origin).Name,
+			SentAtMS: ms(b.SentAt), Alive: b.Alive, Running: b.Running, Delivered: b.Delivered, Reliability: round(b.Reliability),
 			Transmissions: b.Transmissions, Redundant: b.Redundant, RMR: round(b.RMR), LDH: b.LDH,
 			LatencyMS: report.Latency{P50: ms(b.LatencyP50), P99: ms(b.LatencyP99), Max: ms(b.LatencyMax)},
 			Foreign:   b.Foreign,
@@ -97,6 +98,45 @@ func (r *run) report(end time.Duration) *report.Report {
 		rep.Broadcasts = []report.Broadcast{}
 	}
 	return rep
+}
+
+// spread assembles spread.json: per broadcast its latency percentiles and,
+// where the network followed it, how it spread node by node.
+func (r *run) spread(rep *report.Report) *report.Spread {
+	out := &report.Spread{Scenario: rep.Scenario, Seed: rep.Seed, Broadcasts: make([]report.BroadcastSpread, len(rep.Broadcasts))}
+	for k := range rep.Broadcasts {
+		lat, sp := r.s.Deliveries(k)
+		b := report.BroadcastSpread{ID: rep.Broadcasts[k].ID, LatencyMS: []float64{}}
+		if len(lat) > 0 {
+			sorted := slices.Clone(lat)
+			slices.Sort(sorted)
+			b.LatencyMS = make([]float64, 101)
+			for p := range b.LatencyMS {
+				rank := max((p*len(sorted)+99)/100, 1)
+				b.LatencyMS[p] = ms(time.Duration(sorted[rank-1]))
+			}
+		}
+		if sp != nil {
+			b.Parent = slices.Clone(sp.Parent)
+			b.Hop, b.ArrivalMS = make([]int, len(sp.Hop)), make([]float64, len(sp.Arrival))
+			for i := range sp.Hop {
+				b.Hop[i], b.ArrivalMS[i] = int(sp.Hop[i]), -1
+				if sp.Arrival[i] >= 0 {
+					b.ArrivalMS[i] = ms(sp.Arrival[i])
+				} else {
+					b.Hop[i] = -1
+				}
+			}
+		}
+		out.Broadcasts[k] = b
+	}
+	return out
+}
+
+// broadcastName is how the report names a broadcast: its origin's name and
+// the message's sequence number, as in n51#1.
+func broadcastName(s Network, b *sim.BroadcastResult) string {
+	return fmt.Sprintf("%s#%d", s.Node(b.Origin).Name, b.ID.Seq&0xffffffff)
 }
 
 // fmtDigest formats a trace digest for the report.

@@ -162,7 +162,7 @@ func (r *run) shortfall(x *scenario.Expectation, value float64) string {
 		}
 		if worst != nil {
 			return fmt.Sprintf("broadcast %s from %s at %v reached %d of %d nodes (%d missed)",
-				worst.ID, r.s.Node(worst.Origin).Name, worst.SentAt, worst.Delivered, worst.Alive, worst.Alive-worst.Delivered)
+				broadcastName(r.s, worst), r.s.Node(worst.Origin).Name, worst.SentAt, worst.Delivered, worst.Alive, worst.Alive-worst.Delivered)
 		}
 	}
 	var parts []string

@@ -57,6 +57,10 @@ type Network interface {
 	Components(t *sim.Topology) int
 	// Broadcasts judges every broadcast so far (see sim.Ledger).
 	Broadcasts() []sim.BroadcastResult
+	// Deliveries returns the delivery latencies of broadcast k (in
+	// nanoseconds) and, when the network followed it node by node, how it
+	// spread (nil otherwise).
+	Deliveries(k int) ([]int64, *sim.Spread)
 	NodeDelivered(i sim.NodeIndex) uint64
 	NodeRedundant(i sim.NodeIndex) uint64
 	DuplicateDeliveries() uint64

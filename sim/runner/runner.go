@@ -32,6 +32,7 @@ type Options struct {
 type Result struct {
 	Report   *report.Report
 	Topology *report.Topology
+	Spread   *report.Spread
 	// Failed lists the expectations that did not hold.
 	Failed []report.Expectation
 	// Perf is the simulator's own speed: wall-clock figures that never go
@@ -148,7 +149,7 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 	r.snapshot("end")
 	r.settleSamples()
 	rep := r.report(end)
-	res := &Result{Report: rep, Topology: r.topo}
+	res := &Result{Report: rep, Topology: r.topo, Spread: r.spread(rep)}
 	for _, e := range rep.Expectations {
 		if !e.OK {
 			res.Failed = append(res.Failed, e)

@@ -1,0 +1,70 @@
+package measure
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"p2pmesh/mesh"
+)
+
+// A broadcast is owed to the nodes running when it was sent (Running),
+// whether or not they run to the end; reliability judges only those still
+// running (Alive). Nodes not yet started and siphoners are owed nothing.
+func TestLedgerCountsNodesRunningAtSend(t *testing.T) {
+	var l Ledger
+	for range 5 {
+		l.AddNode()
+	}
+	state := []NodeState{{Alive: true}, {Alive: true}, {Alive: true}, {Alive: true, Siphon: true}, {}}
+	node := func(i NodeIndex) NodeState { return state[i] }
+	id := mesh.MsgID{Origin: 1, Seq: 1}
+	l.Broadcast(id, 0, 0, node)
+	l.Delivered(1, &mesh.Message{ID: id, Hops: 1}, time.Millisecond, 0)
+	state[2].Alive = false // killed after the send
+	state[4] = NodeState{Alive: true, StartedAt: time.Second}
+	r := l.Results(node)[0]
+	if r.Running != 2 || r.Alive != 1 || r.Delivered != 1 {
+		t.Errorf("running %d, alive %d, delivered %d: want 2, 1, 1", r.Running, r.Alive, r.Delivered)
+	}
+}
+
+// A followed broadcast records, per node, the node it first got the payload
+// from, its hop and its arrival; a later copy changes nothing.
+func TestLedgerFollowsSpread(t *testing.T) {
+	l := Ledger{SpreadBudget: 8}
+	for range 4 {
+		l.AddNode()
+	}
+	alive := func(NodeIndex) NodeState { return NodeState{Alive: true} }
+	id := mesh.MsgID{Origin: 1, Seq: 1}
+	l.Broadcast(id, 0, 0, alive)
+	at := func(i, from NodeIndex, hops uint16, ms int) {
+		msg := &mesh.Message{ID: id, Hops: hops}
+		l.Received(i, from, msg)
+		l.Delivered(i, msg, time.Duration(ms)*time.Millisecond, 0)
+	}
+	at(1, 0, 1, 10)
+	at(2, 1, 2, 20)
+	l.Received(1, 2, &mesh.Message{ID: id, Hops: 3}) // redundant
+	sp := l.Spread(0)
+	if sp == nil {
+		t.Fatal("the broadcast was not followed")
+	}
+	if want := []int32{-1, 0, 1, -1}; !slices.Equal(sp.Parent, want) {
+		t.Errorf("parents %v, want %v", sp.Parent, want)
+	}
+	if want := []uint16{0, 1, 2, 0}; !slices.Equal(sp.Hop, want) {
+		t.Errorf("hops %v, want %v", sp.Hop, want)
+	}
+	if want := []time.Duration{0, 10 * time.Millisecond, 20 * time.Millisecond, -1}; !slices.Equal(sp.Arrival, want) {
+		t.Errorf("arrivals %v, want %v", sp.Arrival, want)
+	}
+	// The budget of 8 entries covered this broadcast of 4 nodes and one
+	// more; the third is not followed.
+	l.Broadcast(mesh.MsgID{Origin: 1, Seq: 2}, 0, 0, alive)
+	l.Broadcast(mesh.MsgID{Origin: 1, Seq: 3}, 0, 0, alive)
+	if l.Spread(1) == nil || l.Spread(2) != nil {
+		t.Errorf("followed: %v, %v; want the second only", l.Spread(1) != nil, l.Spread(2) != nil)
+	}
+}
