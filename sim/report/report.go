@@ -42,10 +42,13 @@ type Report struct {
 	Snapshots    []SnapshotRef `json:"snapshots"`
 }
 
-// Repair is how long the mesh took to heal after a disruption (a kill,
-// leave or healed partition): until the running honest nodes formed one
-// component, none held a link to a node that is down, and each had its
-// minimum number of links (or links to all others, in smaller meshes).
+// Repair is how long the mesh took to heal the damage of a disruption (a
+// kill, leave or healed partition): until each node it damaged (the running
+// honest neighbours of the nodes killed; every running honest node for a
+// heal) that still runs in the same life held no link to a node that is
+// down, had its minimum number of links (or links to all others, in
+// smaller meshes), and was in the component with the most running honest
+// nodes. docs/scenarios.md defines it.
 type Repair struct {
 	Kind       string  `json:"kind"`
 	Label      string  `json:"label,omitempty"`

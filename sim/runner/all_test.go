@@ -4,10 +4,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"p2pmesh/internal/longtest"
 )
 
 // Every shipped scenario's expectations hold (the large ones run in CI
-// through p2psim instead, without the race detector's slowdown).
+// through p2psim instead, without the race detector's slowdown). Those of
+// more than 100 nodes take seconds each under -race: long tests.
 func TestShippedScenariosHold(t *testing.T) {
 	files, err := filepath.Glob("../../scenarios/*.yaml")
 	if err != nil || len(files) == 0 {
@@ -19,6 +22,9 @@ func TestShippedScenariosHold(t *testing.T) {
 			continue
 		}
 		t.Run(sc.Name, func(t *testing.T) {
+			if len(sc.Nodes) > 100 {
+				longtest.Skip(t)
+			}
 			res, err := Run(sc, Options{})
 			if err != nil {
 				t.Fatal(err)

@@ -144,6 +144,8 @@ func (r *run) measure(x *scenario.Expectation) (float64, string, bool) {
 			}
 		}
 		return float64(v), "links between nodes with different network keys", true
+	case scenario.ExpRepair:
+		return r.longestRepair()
 	}
 	return 0, fmt.Sprintf("unknown expectation kind %v", x.Kind), false
 }

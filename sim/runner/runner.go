@@ -89,8 +89,12 @@ type run struct {
 	snapped map[string]bool
 	errs    []error
 	repairs []report.Repair
-	marks   []sim.Mark
-	samples []sim.Sample
+	// openRepairs are the disruptions not healed yet; pollGen numbers the
+	// series of polls that checks them (see watchRepair).
+	openRepairs []openRepair
+	pollGen     int
+	marks       []sim.Mark
+	samples     []sim.Sample
 	// counting delivers the component count of the last sample, made on
 	// another goroutine (see sample); nil when it has been collected.
 	counting chan int
@@ -288,6 +292,7 @@ func (r *run) do(a *scenario.Action) {
 		r.mark("start", fmt.Sprintf("%d nodes", len(st.Names)))
 	case scenario.ActKill:
 		victims := r.choose(&a.Kill.Select, true)
+		damaged := r.neighboursOf(r.topology(), victims)
 		for _, i := range victims {
 			s.Kill(i, a.Kill.Graceful)
 		}
@@ -297,7 +302,7 @@ func (r *run) do(a *scenario.Action) {
 		}
 		label := fmt.Sprintf("%d nodes", len(victims))
 		r.mark(kind, label)
-		r.watchRepair(kind, label)
+		r.watchRepair(kind, label, damaged)
 	case scenario.ActRestart:
 		chosen := r.choose(a.Restart, false)
 		for _, i := range chosen {
@@ -314,7 +319,7 @@ func (r *run) do(a *scenario.Action) {
 		} else {
 			r.mark("heal", a.Heal.Name)
 		}
-		r.watchRepair("heal", a.Heal.Name)
+		r.watchRepair("heal", a.Heal.Name, r.honestRunning(r.topology()))
 	case scenario.ActBroadcast:
 		b := a.Broadcast
 		for k := 0; k < b.Count; k++ {

@@ -336,6 +336,10 @@ const (
 	// ExpForeignLinks is the number of links now between running nodes
 	// with different network keys.
 	ExpForeignLinks
+	// ExpRepair is the longest repair time of the disruptions so far (see
+	// the runner's definition); one not healed yet counts the time since
+	// it happened. Its bounds are in nanoseconds.
+	ExpRepair
 )
 
 type valueKind uint8
@@ -367,6 +371,7 @@ var expectKinds = []struct {
 	{"duplicates", ExpDuplicates, valCount, false},
 	{"foreign_deliveries", ExpForeignDeliveries, valCount, true},
 	{"foreign_links", ExpForeignLinks, valCount, false},
+	{"repair", ExpRepair, valDuration, false},
 }
 
 // String returns the YAML key of the kind.
@@ -392,7 +397,7 @@ func (k ExpectKind) Windowed() bool {
 
 // IsDuration reports whether values of the kind are durations (stored in
 // nanoseconds in Min and Max).
-func (k ExpectKind) IsDuration() bool { return k == ExpLatencyP99 }
+func (k ExpectKind) IsDuration() bool { return k == ExpLatencyP99 || k == ExpRepair }
 
 // Format formats a value of this kind for people: durations as durations,
 // other numbers in their shortest form.
