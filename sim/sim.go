@@ -60,6 +60,7 @@ type node struct {
 	cfg       *mesh.Config
 	startedAt mesh.Time
 	killedAt  mesh.Time
+	linkedAt  mesh.Time // when this life first had a connection open; -1 before
 	starts    uint32
 }
 
@@ -283,7 +284,7 @@ func (s *Sim) startNow(i NodeIndex) {
 	// before the next call (apply never calls an engine): they share one
 	// outbox.
 	eng.SetOutbox(&s.outbox)
-	n.eng, n.alive, n.left, n.startedAt = eng, true, false, s.now
+	n.eng, n.alive, n.left, n.startedAt, n.linkedAt = eng, true, false, s.now, -1
 	s.trace.record(s.now, evStart, i, 0, 0)
 	s.EngineEvents++
 	s.apply(i, eng.Start(s.now))

@@ -278,10 +278,16 @@ func (s *Sim) dispatch(ev *event) {
 		}
 		outs = eng.HandleFrame(s.now, ev.link, &ev.pkt.frame)
 	case evOpenIn:
+		if n.linkedAt < 0 {
+			n.linkedAt = s.now
+		}
 		outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Incoming, 0, ev.pkt.addr)
 	case evOpenOut:
 		c := s.conn(ev.link)
 		if c != nil && s.nodes[c.b].alive && s.nodes[c.b].gen == c.genB && s.reachable(c.a, c.b) {
+			if n.linkedAt < 0 {
+				n.linkedAt = s.now
+			}
 			outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Outgoing, ev.pkt.peer, ev.pkt.addr)
 		} else {
 			if c != nil {

@@ -37,10 +37,11 @@ type bcast struct {
 	receptions    uint64
 	deliveries    uint64
 	maxHop        uint16
-	running       int      // see BroadcastResult.Running
-	got           []uint64 // bitset over node indices: delivered
-	latency       []int64  // per delivery, nanoseconds
-	spread        *Spread  // nil when not followed node by node
+	lastDelivery  mesh.Time // the end of its lifetime: its last delivery anywhere
+	running       int       // see BroadcastResult.Running
+	got           []uint64  // bitset over node indices: delivered
+	latency       []int64   // per delivery, nanoseconds
+	spread        *Spread   // nil when not followed node by node
 }
 
 // Spread is how one broadcast spread, node by node: for every node (by
@@ -65,8 +66,11 @@ const DefaultSpreadBudget = 2_000_000
 type NodeState struct {
 	Alive     bool
 	StartedAt mesh.Time
-	Siphon    bool
-	Network   int32
+	// LinkedAt is when the node's current life first had a connection
+	// open (a link could carry a message to it); negative: not yet.
+	LinkedAt mesh.Time
+	Siphon   bool
+	Network  int32
 }
 
 // AddNode adds a node to the ledger; it gets the next index.
@@ -82,7 +86,7 @@ func (l *Ledger) Broadcast(id mesh.MsgID, origin NodeIndex, at mesh.Time, node f
 		l.byMsg = make(map[mesh.MsgID]int32)
 	}
 	l.byMsg[id] = int32(len(l.bcasts))
-	b := bcast{id: id, origin: origin, sentAt: at, got: make([]uint64, (len(l.recv)+63)/64)}
+	b := bcast{id: id, origin: origin, sentAt: at, lastDelivery: at, got: make([]uint64, (len(l.recv)+63)/64)}
 	network := node(origin).Network
 	for i := range l.recv {
 		if n := node(NodeIndex(i)); NodeIndex(i) != origin && n.Alive && !n.Siphon && n.Network == network {
@@ -140,6 +144,7 @@ func (l *Ledger) Delivered(i NodeIndex, msg *mesh.Message, now, startedAt mesh.T
 		return
 	}
 	b.deliveries++
+	b.lastDelivery = max(b.lastDelivery, now)
 	if int(i)/64 < len(b.got) {
 		w, bit := &b.got[i/64], uint64(1)<<(i%64)
 		if *w&bit != 0 && startedAt <= b.sentAt {
@@ -209,10 +214,19 @@ func (l *Ledger) Results(node func(NodeIndex) NodeState) []BroadcastResult {
 			if got {
 				r.Delivered++
 			}
+			if n.LinkedAt >= 0 && n.LinkedAt <= b.lastDelivery {
+				r.Reachable++
+				if got {
+					r.ReachableDelivered++
+				}
+			}
 		}
-		r.Reliability = 1
+		r.Reliability, r.ReliabilityReachable = 1, 1
 		if r.Alive > 0 {
 			r.Reliability = float64(r.Delivered) / float64(r.Alive)
+		}
+		if r.Reachable > 0 {
+			r.ReliabilityReachable = float64(r.ReachableDelivered) / float64(r.Reachable)
 		}
 		if b.receptions > b.deliveries {
 			r.Redundant = b.receptions - b.deliveries
@@ -256,19 +270,28 @@ type BroadcastResult struct {
 	// counted: honest nodes owe them nothing; nor are nodes with another
 	// network key: they belong to another mesh.
 	Alive, Delivered int
+	// Reachable counts the nodes of Alive that could be reached: their
+	// life had a connection open before the message's last delivery
+	// anywhere (while it was still travelling). A node that restarts as a
+	// message is sent and links only after the message has spread is not
+	// owed it. ReachableDelivered counts those of them that delivered it.
+	Reachable, ReachableDelivered int
 	// Running counts the honest nodes other than the origin, with its
 	// network key, that were running when the message was sent: the
 	// receivers it was owed to then, whether or not they ran to the end.
 	Running int
 	// Foreign counts the nodes with another network key than the origin's
 	// that delivered it: a mesh closed by a key keeps it at 0.
-	Foreign       int
-	Reliability   float64 // Delivered / Alive (1 when Alive is 0)
-	Transmissions uint64  // Data frames sent carrying it
-	Redundant     uint64  // receptions that were not deliveries
-	RMR           float64 // Transmissions/(n-1) - 1, n = nodes that have it
-	LDH           int     // last delivery hop: the largest hop count
-	LatencyP50    mesh.Time
-	LatencyP99    mesh.Time
-	LatencyMax    mesh.Time
+	Foreign     int
+	Reliability float64 // Delivered / Alive (1 when Alive is 0)
+	// ReliabilityReachable is ReachableDelivered / Reachable (1 when
+	// Reachable is 0).
+	ReliabilityReachable float64
+	Transmissions        uint64  // Data frames sent carrying it
+	Redundant            uint64  // receptions that were not deliveries
+	RMR                  float64 // Transmissions/(n-1) - 1, n = nodes that have it
+	LDH                  int     // last delivery hop: the largest hop count
+	LatencyP50           mesh.Time
+	LatencyP99           mesh.Time
+	LatencyMax           mesh.Time
 }

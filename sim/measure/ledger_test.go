@@ -68,3 +68,33 @@ func TestLedgerFollowsSpread(t *testing.T) {
 		t.Errorf("followed: %v, %v; want the second only", l.Spread(1) != nil, l.Spread(2) != nil)
 	}
 }
+
+// Reachable reliability owes a message only to the nodes whose life had a
+// connection open before its last delivery: a node that restarted as the
+// message was sent and linked after it had spread is left out, a node that
+// linked while it travelled is owed it.
+func TestLedgerOwesReachableNodesOnly(t *testing.T) {
+	var l Ledger
+	for range 4 {
+		l.AddNode()
+	}
+	ms := time.Millisecond
+	state := []NodeState{
+		{Alive: true, LinkedAt: 0},
+		{Alive: true, LinkedAt: 0},
+		{Alive: true, StartedAt: 100 * ms, LinkedAt: 105 * ms}, // restarted at the send, linked during it
+		{Alive: true, StartedAt: 100 * ms, LinkedAt: 300 * ms}, // linked after the last delivery
+	}
+	node := func(i NodeIndex) NodeState { return state[i] }
+	id := mesh.MsgID{Origin: 1, Seq: 1}
+	l.Broadcast(id, 0, 100*ms, node)
+	l.Delivered(1, &mesh.Message{ID: id, Hops: 1}, 120*ms, 0) // the last delivery
+	r := l.Results(node)[0]
+	if r.Alive != 3 || r.Delivered != 1 || r.Reachable != 2 || r.ReachableDelivered != 1 {
+		t.Errorf("alive %d delivered %d reachable %d reachable delivered %d: want 3 1 2 1",
+			r.Alive, r.Delivered, r.Reachable, r.ReachableDelivered)
+	}
+	if r.ReliabilityReachable != 0.5 || r.Reliability != 1.0/3 {
+		t.Errorf("reliability %v, reachable %v: want 1/3 and 1/2", r.Reliability, r.ReliabilityReachable)
+	}
+}

@@ -258,7 +258,10 @@ func (n *Net) Broadcasts() []measure.BroadcastResult {
 // nodeState tells the ledger what it needs to know of node i; n.mu is held.
 func (n *Net) nodeState(i measure.NodeIndex) measure.NodeState {
 	nd := n.nodes[i]
-	return measure.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, Siphon: nd.cfg.Siphon, Network: nd.key}
+	// Real sockets do not say when a life first linked: every node is
+	// taken as reachable from its start (reachable reliability equals
+	// reliability).
+	return measure.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, LinkedAt: nd.startedAt, Siphon: nd.cfg.Siphon, Network: nd.key}
 }
 
 // Deliveries returns the delivery latencies of broadcast k; real sockets

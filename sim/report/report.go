@@ -87,14 +87,19 @@ type Broadcast struct {
 	// network key) that were running when it was sent: the receivers it
 	// was owed to then. Alive is the part of them still running in the
 	// same life at the end.
-	Running       int     `json:"running"`
-	Delivered     int     `json:"delivered"`
-	Reliability   float64 `json:"reliability"`
-	Transmissions uint64  `json:"transmissions"`
-	Redundant     uint64  `json:"redundant"`
-	RMR           float64 `json:"rmr"`
-	LDH           int     `json:"ldh"`
-	LatencyMS     Latency `json:"latency_ms"`
+	Running     int     `json:"running"`
+	Delivered   int     `json:"delivered"`
+	Reliability float64 `json:"reliability"`
+	// Reachable counts the nodes of Alive that could be reached (their
+	// life had a connection open before the message's last delivery), and
+	// ReliabilityReachable the share of them that delivered it.
+	Reachable            int     `json:"reachable"`
+	ReliabilityReachable float64 `json:"reliability_reachable"`
+	Transmissions        uint64  `json:"transmissions"`
+	Redundant            uint64  `json:"redundant"`
+	RMR                  float64 `json:"rmr"`
+	LDH                  int     `json:"ldh"`
+	LatencyMS            Latency `json:"latency_ms"`
 	// Foreign counts deliveries by nodes with another network key than
 	// the origin's (not counted in Alive and Delivered); absent when 0.
 	Foreign int `json:"foreign,omitempty"`
@@ -109,21 +114,24 @@ type Latency struct {
 
 // Summary aggregates the run.
 type Summary struct {
-	Broadcasts          int     `json:"broadcasts"`
-	ReliabilityMin      float64 `json:"reliability_min"`
-	ReliabilityMean     float64 `json:"reliability_mean"`
-	RMRMean             float64 `json:"rmr_mean"`
-	LDHMax              int     `json:"ldh_max"`
-	TransmissionsTotal  uint64  `json:"transmissions_total"`
-	RedundantTotal      uint64  `json:"redundant_total"`
-	DuplicateDeliveries uint64  `json:"duplicate_deliveries"`
-	NodesTotal          int     `json:"nodes_total"`
-	AliveFinal          int     `json:"alive_final"`
-	LinksFinal          int     `json:"links_final"`
-	ComponentsFinal     int     `json:"components_final"`
-	RepairMSMax         float64 `json:"repair_ms_max"` // -1 if a disruption never healed
-	EngineEvents        uint64  `json:"engine_events"`
-	TraceDigest         string  `json:"trace_digest"`
+	Broadcasts      int     `json:"broadcasts"`
+	ReliabilityMin  float64 `json:"reliability_min"`
+	ReliabilityMean float64 `json:"reliability_mean"`
+	// The same over reachable nodes (Broadcast.ReliabilityReachable).
+	ReliabilityReachableMin  float64 `json:"reliability_reachable_min"`
+	ReliabilityReachableMean float64 `json:"reliability_reachable_mean"`
+	RMRMean                  float64 `json:"rmr_mean"`
+	LDHMax                   int     `json:"ldh_max"`
+	TransmissionsTotal       uint64  `json:"transmissions_total"`
+	RedundantTotal           uint64  `json:"redundant_total"`
+	DuplicateDeliveries      uint64  `json:"duplicate_deliveries"`
+	NodesTotal               int     `json:"nodes_total"`
+	AliveFinal               int     `json:"alive_final"`
+	LinksFinal               int     `json:"links_final"`
+	ComponentsFinal          int     `json:"components_final"`
+	RepairMSMax              float64 `json:"repair_ms_max"` // -1 if a disruption never healed
+	EngineEvents             uint64  `json:"engine_events"`
+	TraceDigest              string  `json:"trace_digest"`
 }
 
 // Expectation is one checked expectation.

@@ -24,17 +24,20 @@ func (r *run) report(end time.Duration) *report.Report {
 			Delivered: s.NodeDelivered(sim.NodeIndex(i)), Redundant: s.NodeRedundant(sim.NodeIndex(i))})
 	}
 	sum := &rep.Summary
-	sum.ReliabilityMin = 1
+	sum.ReliabilityMin, sum.ReliabilityReachableMin = 1, 1
 	for _, b := range s.Broadcasts() {
 		rep.Broadcasts = append(rep.Broadcasts, report.Broadcast{
 			ID: broadcastName(s, &b), Origin: s.Node(b.Origin).Name,
 			SentAtMS: ms(b.SentAt), Alive: b.Alive, Running: b.Running, Delivered: b.Delivered, Reliability: round(b.Reliability),
+			Reachable: b.Reachable, ReliabilityReachable: round(b.ReliabilityReachable),
 			Transmissions: b.Transmissions, Redundant: b.Redundant, RMR: round(b.RMR), LDH: b.LDH,
 			LatencyMS: report.Latency{P50: ms(b.LatencyP50), P99: ms(b.LatencyP99), Max: ms(b.LatencyMax)},
 			Foreign:   b.Foreign,
 		})
 		sum.ReliabilityMin = min(sum.ReliabilityMin, b.Reliability)
 		sum.ReliabilityMean += b.Reliability
+		sum.ReliabilityReachableMin = min(sum.ReliabilityReachableMin, b.ReliabilityReachable)
+		sum.ReliabilityReachableMean += b.ReliabilityReachable
 		sum.RMRMean += b.RMR
 		sum.LDHMax = max(sum.LDHMax, b.LDH)
 		sum.TransmissionsTotal += b.Transmissions
@@ -43,9 +46,11 @@ func (r *run) report(end time.Duration) *report.Report {
 	if n := len(rep.Broadcasts); n > 0 {
 		sum.Broadcasts = n
 		sum.ReliabilityMean = round(sum.ReliabilityMean / float64(n))
+		sum.ReliabilityReachableMean = round(sum.ReliabilityReachableMean / float64(n))
 		sum.RMRMean = round(sum.RMRMean / float64(n))
 	}
 	sum.ReliabilityMin = round(sum.ReliabilityMin)
+	sum.ReliabilityReachableMin = round(sum.ReliabilityReachableMin)
 	t := r.topology()
 	sum.DuplicateDeliveries = s.DuplicateDeliveries()
 	sum.NodesTotal = s.NodeCount()

@@ -64,24 +64,27 @@ func (r *run) measure(x *scenario.Expectation) (float64, string, bool) {
 		return in, desc
 	}
 	switch x.Kind {
-	case scenario.ExpReliability, scenario.ExpReliabilityMean, scenario.ExpRMR, scenario.ExpLDH, scenario.ExpLatencyP99:
+	case scenario.ExpReliability, scenario.ExpReliabilityMean, scenario.ExpRMR, scenario.ExpLDH, scenario.ExpLatencyP99,
+		scenario.ExpReliabilityReachable, scenario.ExpReliabilityReachableMean:
 		bs, desc := window()
 		if len(bs) == 0 {
 			return 0, "no broadcasts to judge (" + desc + ")", false
 		}
 		var v float64
 		switch x.Kind {
-		case scenario.ExpReliability:
+		case scenario.ExpReliability, scenario.ExpReliabilityReachable:
+			what, get := reliabilityOf(x.Kind)
 			v = 1
 			for _, b := range bs {
-				v = math.Min(v, b.Reliability)
+				v = math.Min(v, get(&b))
 			}
-			return v, "minimum reliability over " + desc, true
-		case scenario.ExpReliabilityMean:
+			return v, "minimum " + what + " over " + desc, true
+		case scenario.ExpReliabilityMean, scenario.ExpReliabilityReachableMean:
+			what, get := reliabilityOf(x.Kind)
 			for _, b := range bs {
-				v += b.Reliability
+				v += get(&b)
 			}
-			return v / float64(len(bs)), "mean reliability over " + desc, true
+			return v / float64(len(bs)), "mean " + what + " over " + desc, true
 		case scenario.ExpRMR:
 			for _, b := range bs {
 				v += b.RMR
@@ -181,3 +184,12 @@ func ms(d time.Duration) float64 { return round(float64(d) / float64(time.Millis
 
 // round keeps 6 decimals so reports stay readable and stable.
 func round(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// reliabilityOf names the reliability a kind bounds and reads it from a
+// broadcast: the reachable one, or the one owed to every running node.
+func reliabilityOf(k scenario.ExpectKind) (string, func(*sim.BroadcastResult) float64) {
+	if k == scenario.ExpReliabilityReachable || k == scenario.ExpReliabilityReachableMean {
+		return "reachable reliability", func(b *sim.BroadcastResult) float64 { return b.ReliabilityReachable }
+	}
+	return "reliability", func(b *sim.BroadcastResult) float64 { return b.Reliability }
+}

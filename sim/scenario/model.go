@@ -340,6 +340,11 @@ const (
 	// the runner's definition); one not healed yet counts the time since
 	// it happened. Its bounds are in nanoseconds.
 	ExpRepair
+	// ExpReliabilityReachable and ExpReliabilityReachableMean are the
+	// smallest and the mean reachable reliability (reliability owed only
+	// to nodes that could be reached) of the broadcasts in the window.
+	ExpReliabilityReachable
+	ExpReliabilityReachableMean
 )
 
 type valueKind uint8
@@ -372,6 +377,8 @@ var expectKinds = []struct {
 	{"foreign_deliveries", ExpForeignDeliveries, valCount, true},
 	{"foreign_links", ExpForeignLinks, valCount, false},
 	{"repair", ExpRepair, valDuration, false},
+	{"reliability_reachable", ExpReliabilityReachable, valRatio, true},
+	{"reliability_reachable_mean", ExpReliabilityReachableMean, valRatio, true},
 }
 
 // String returns the YAML key of the kind.
