@@ -97,6 +97,10 @@ type Config struct {
 	MessageCacheSize int
 	// MaxPayload bounds the payload of one broadcast.
 	MaxPayload int
+	// UnsentLimit bounds the broadcasts a node with no link keeps to send
+	// when it links; beyond it the oldest is dropped (unsent.go). Zero keeps
+	// none: a broadcast made without a link is dropped at once.
+	UnsentLimit int
 
 	// Siphon makes this node misbehave as a siphoner: it accepts no links,
 	// relays nothing and never shares peers. It exists so that simulations
@@ -131,6 +135,7 @@ func DefaultConfig() Config {
 		IHaveDelay:        20 * time.Millisecond,
 		MessageCacheSize:  1024,
 		MaxPayload:        64 << 10,
+		UnsentLimit:       256,
 	}
 }
 
@@ -216,6 +221,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxPayload < 1 || c.MaxPayload > MaxFrameSize-64 {
 		bad("max_payload must be between 1 and %d, got %d", MaxFrameSize-64, c.MaxPayload)
+	}
+	if c.UnsentLimit < 0 {
+		bad("unsent_limit must not be negative, got %d", c.UnsentLimit)
 	}
 	return errors.Join(errs...)
 }

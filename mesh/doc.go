@@ -39,6 +39,8 @@
 //     forced admission of nodes below the minimum degree, graceful leave.
 //   - flood.go and seencache.go: broadcast by flooding with message ids, hop
 //     counts and a bounded seen-cache so each message is delivered once.
+//   - unsent.go: a broadcast made while the node has no link waits (bounded)
+//     and goes out over its first link, in either mode.
 //   - tree.go: broadcast along a tree (Config.Mode ModeTree), after Plumtree:
 //     payloads over tree links, message ids announced over the others,
 //     missing messages fetched from an announcer.

@@ -26,6 +26,9 @@ type Stats struct {
 	FreeRiders    uint64 // links refused or closed as free riders
 	ProtocolError uint64 // frames that broke the protocol
 
+	Unsent        uint64 // broadcasts kept because the node had no link, sent when it linked (unsent.go)
+	UnsentDropped uint64 // of those, dropped unsent: more than Config.UnsentLimit waited
+
 	BeaconConflicts uint64 // beacons ignored: they contradict a live link or a confirmed address (claims.go)
 	DialPauses      uint64 // dial rounds put off because dials kept failing (claims.go)
 }
@@ -88,7 +91,8 @@ type Engine struct {
 
 	seq          uint64
 	seen         seenCache
-	tree         *treeState // tree mode only
+	unsent       *unsentQueue // broadcasts waiting for a first link (unsent.go)
+	tree         *treeState   // tree mode only
 	nextExchange Time
 	nextRotate   Time
 	stats        Stats
@@ -205,6 +209,7 @@ func (e *Engine) Retire() {
 	e.dials = nil
 	e.seen = seenCache{limit: e.seen.limit, seed: e.seen.seed}
 	e.waiting = nil
+	e.unsent = nil
 }
 
 // Links appends the established links to dst and returns it.

@@ -23,7 +23,9 @@ func (e *Engine) Broadcast(now Time, payload []byte) (MsgID, []Output, error) {
 	id := MsgID{Origin: e.id, Seq: e.seq}
 	e.seen.add(id)
 	e.stats.Broadcasts++
-	e.relay(-1, Message{ID: id, Hops: 1, Payload: payload})
+	if m := (Message{ID: id, Hops: 1, Payload: payload}); !e.hold(m) {
+		e.relay(-1, m)
+	}
 	return id, e.box.out, nil
 }
 

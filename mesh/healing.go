@@ -146,6 +146,7 @@ func (e *Engine) Leave(now Time) []Output {
 		e.closeLink(len(e.links)-1, ReasonLeaving, true)
 	}
 	e.dials = nil
+	e.unsent = nil
 	e.left = true
 	e.timers = [numTimers]Time{}
 	return e.box.out

@@ -284,6 +284,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 	if e.cfg.Mode == ModeTree {
 		e.treeLinkUp(i)
 	}
+	e.sendUnsent(i)
 }
 
 // onWelcome completes an outgoing handshake.
@@ -333,6 +334,7 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 	if e.cfg.Mode == ModeTree {
 		e.treeLinkUp(i)
 	}
+	e.sendUnsent(i)
 }
 
 // onReject ends an outgoing handshake the peer refused.

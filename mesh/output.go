@@ -25,6 +25,10 @@ const (
 	// kind set earlier is replaced; a driver may still deliver the earlier
 	// one, which the engine then ignores.
 	OutTimer
+	// OutUnsentDropped reports that Msg, a broadcast of this node's that
+	// waited for a first link, was dropped unsent: more than
+	// Config.UnsentLimit broadcasts waited (unsent.go).
+	OutUnsentDropped
 )
 
 func (k OutputKind) String() string {
@@ -41,6 +45,8 @@ func (k OutputKind) String() string {
 		return "deliver"
 	case OutTimer:
 		return "timer"
+	case OutUnsentDropped:
+		return "unsent-dropped"
 	}
 	return fmt.Sprintf("output(%d)", uint8(k))
 }
@@ -94,7 +100,7 @@ type Output struct {
 	Frame  Frame     // Send (a Peers frame's list, like the output, is good until the engine's next call)
 	Reason Reason    // Close
 	Beacon Beacon    // Beacon
-	Msg    Message   // Deliver
+	Msg    Message   // Deliver, UnsentDropped
 	Timer  TimerKind // Timer
 	At     Time      // Timer
 }

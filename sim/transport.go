@@ -108,6 +108,8 @@ func (s *Sim) apply(i NodeIndex, outs []mesh.Output) {
 			s.metrics.Delivered(i, &o.Msg, s.now, s.nodes[i].startedAt)
 		case mesh.OutTimer:
 			s.push(event{at: o.At, kind: evTimer, node: i, gen: s.nodes[i].gen, timer: o.Timer})
+		case mesh.OutUnsentDropped:
+			s.metrics.event(s.now, "unsent-dropped", s.nodes[i].name)
 		}
 	}
 }

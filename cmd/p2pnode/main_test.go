@@ -203,7 +203,7 @@ func TestTwoNodesChatOverStaticPeers(t *testing.T) {
 	a := startProc(t, "--name", "alice", "--no-multicast", "--listen", addr)
 	b := startProc(t, "--name", "bob", "--no-multicast", "--listen", "127.0.0.1:0", "--peer", addr, "--json")
 
-	// Typed before any link exists: held, then sent once linked.
+	// Typed before any link exists: the engine keeps it and sends it once linked.
 	fmt.Fprintln(a.stdin, "hello bob")
 	waitFor(t, "bob to receive alice's line", 10*time.Second, func() bool { return len(b.lines()) == 1 })
 	var d jsonDelivery

@@ -88,7 +88,7 @@ func TestKeyedNodesChatAndAnIntruderHearsNothing(t *testing.T) {
 	if !strings.Contains(a.logs(), "can be read by other users") {
 		t.Errorf("no warning about a world-readable key file:\n%s", a.logs())
 	}
-	if !strings.Contains(eve.logs(), "no peer yet; holding typed lines") {
+	if !strings.Contains(eve.logs(), "no peer yet; lines wait until the first link") {
 		t.Errorf("eve should still be waiting for a first link:\n%s", eve.logs())
 	}
 }

@@ -15,10 +15,8 @@ import (
 // startTimeout bounds listening and joining the multicast group.
 const startTimeout = 10 * time.Second
 
-// heldLinesMax bounds the lines kept while the node has no link yet.
-const heldLinesMax = 1000
-
-// linkPoll is how often a node holding lines checks for its first link.
+// linkPoll is how often a node leaving at the end of input checks whether
+// the lines its engine keeps for the first link went out.
 const linkPoll = 100 * time.Millisecond
 
 // runNode starts the node and serves the mesh until a signal, or the end of
@@ -43,11 +41,6 @@ func runNode(opts options, cfg meshnode.Config, stdin io.Reader, stdout io.Write
 	var eofDeadline <-chan time.Time
 	deliveries := node.Deliveries()
 	for {
-		if len(s.held) > 0 && poll == nil {
-			t := time.NewTicker(linkPoll)
-			defer t.Stop()
-			poll = t.C
-		}
 		select {
 		case d, ok := <-deliveries:
 			if !ok {
@@ -62,20 +55,22 @@ func runNode(opts options, cfg meshnode.Config, stdin io.Reader, stdout io.Write
 					log.Info("end of input; still serving the mesh (SIGINT or SIGTERM to leave)")
 					continue
 				}
-				if len(s.held) == 0 {
+				if node.Stats().Unsent == 0 {
 					return s.leave()
 				}
+				t := time.NewTicker(linkPoll)
+				defer t.Stop()
+				poll = t.C
 				eofDeadline = time.After(opts.eofWait)
 				continue
 			}
 			s.send(line)
 		case <-poll:
-			s.flushHeld()
-			if len(s.held) == 0 && lines == nil && opts.exitOnEOF {
+			if node.Stats().Unsent == 0 {
 				return s.leave()
 			}
 		case <-eofDeadline:
-			log.Warn("no peer found before --eof-wait; lines not sent", "lines", len(s.held), "waited", opts.eofWait)
+			log.Warn("no peer found before --eof-wait; lines not sent", "lines", node.Stats().Unsent, "waited", opts.eofWait)
 			return s.leave()
 		case got := <-sig:
 			log.Info("leaving the mesh", "signal", got)
@@ -84,44 +79,23 @@ func runNode(opts options, cfg meshnode.Config, stdin io.Reader, stdout io.Write
 	}
 }
 
-// session is the node together with the lines typed while it had no link.
+// session is the node and the chat's view of it.
 type session struct {
-	opts options
-	node *meshnode.Node
-	log  *slog.Logger
-	held []string
+	opts  options
+	node  *meshnode.Node
+	log   *slog.Logger
+	alone bool // the last line was sent without a link
 }
 
-// send broadcasts line, or holds it while the node has no link: a line typed
-// before the first peer is found would otherwise reach nobody.
+// send broadcasts line. A line typed before the first peer is found waits
+// in the engine, which sends it over its first link (mesh/unsent.go); the
+// user is told once per time alone.
 func (s *session) send(line string) {
-	if len(s.held) > 0 || s.node.Stats().Links == 0 {
-		if len(s.held) == 0 {
-			s.log.Info("no peer yet; holding typed lines until the first link")
-		}
-		if len(s.held) == heldLinesMax {
-			s.log.Warn("too many lines held while alone; dropping the oldest", "held", heldLinesMax)
-			s.held = s.held[1:]
-		}
-		s.held = append(s.held, line)
-		return
+	alone := s.node.Stats().Links == 0
+	if alone && !s.alone {
+		s.log.Info("no peer yet; lines wait until the first link")
 	}
-	s.broadcast(line)
-}
-
-// flushHeld broadcasts the held lines once the node has a link.
-func (s *session) flushHeld() {
-	if len(s.held) == 0 || s.node.Stats().Links == 0 {
-		return
-	}
-	for _, l := range s.held {
-		s.broadcast(l)
-	}
-	s.log.Info("linked: sent the held lines", "lines", len(s.held))
-	s.held = nil
-}
-
-func (s *session) broadcast(line string) {
+	s.alone = alone
 	if _, err := s.node.Broadcast(encodeChatLine(s.opts.name, line)); err != nil {
 		s.log.Error("line not sent", "err", err)
 	}

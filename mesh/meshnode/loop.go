@@ -213,6 +213,8 @@ func (n *Node) apply(outs []mesh.Output) {
 			n.deliver(o.Peer, &o.Msg)
 		case mesh.OutTimer:
 			n.timers.set(o.Timer, o.At)
+		case mesh.OutUnsentDropped:
+			n.log.Warn("a broadcast made before the first link was dropped unsent: too many waited", "msg", o.Msg.ID, "limit", n.cfg.Mesh.UnsentLimit)
 		}
 	}
 }

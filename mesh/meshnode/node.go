@@ -51,6 +51,7 @@ type Stats struct {
 	Engine    mesh.Stats      // the protocol engine's counters
 	Discovery discovery.Stats // beacons; zero when discovery is off
 	Links     int             // established links now
+	Unsent    int             // broadcasts waiting in the engine for a first link
 
 	Accepted          uint64 // connections accepted
 	Dials             uint64 // connections dialed
@@ -328,6 +329,7 @@ func (n *Node) snapshot() Stats {
 	s := n.stats
 	s.Engine = n.eng.Stats()
 	s.Links = n.eng.Load().Degree()
+	s.Unsent = n.eng.Unsent()
 	if bs, ok := n.disc.(beaconStats); ok {
 		s.Discovery = bs.Stats()
 	}

@@ -65,6 +65,7 @@ var configKeys = []struct {
 	{"ihave_delay", func(c *mesh.Config) any { return &c.IHaveDelay }},
 	{"message_cache", func(c *mesh.Config) any { return &c.MessageCacheSize }},
 	{"max_payload", func(c *mesh.Config) any { return &c.MaxPayload }},
+	{"unsent_limit", func(c *mesh.Config) any { return &c.UnsentLimit }},
 }
 
 // modeNames maps the values of `mode:` to broadcast modes.
