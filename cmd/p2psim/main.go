@@ -9,6 +9,8 @@
 //	p2psim validate FILE...
 //	p2psim render REPORT_DIR
 //	p2psim study mass-failure [--out DIR]
+//	p2psim sweep FILE [--seeds A-B] [--set PATH=V1,V2,...] [--workers K] [--shard I/N] [--out DIR]
+//	p2psim sweep merge DIR... --out DIR
 //
 // Exit status: 0 when every expectation holds, 1 when one fails, 2 for usage
 // errors and invalid scenario files.
@@ -37,6 +39,9 @@ Usage:
   p2psim validate FILE...                     check scenario files without running them
   p2psim render REPORT_DIR                    redraw the pictures of a finished run
   p2psim study mass-failure [--out DIR]       kill 10%…90% of a mesh at once, tabulate healing
+  p2psim sweep FILE [--seeds A-B] [--set PATH=V1,V2,...] [--workers K] [--out DIR]
+                                              run a scenario over seeds and a grid of values
+  p2psim sweep merge DIR... --out DIR         join the folders of a sharded sweep (--shard I/N)
   p2psim help [COMMAND]                       show help
 
 Exit status: 0 all expectations hold, 1 an expectation failed, 2 usage error or
@@ -61,6 +66,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return renderCmd(rest, stdout, stderr)
 	case "study":
 		return studyCmd(rest, stdout, stderr)
+	case "sweep":
+		return sweepCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return realMain([]string{rest[0], "--help"}, stdout, stderr)

@@ -107,6 +107,12 @@ func (p *parser) parse() *Scenario {
 		return nil
 	}
 	root = resolve(root)
+	if len(p.overrides) > 0 && (root.Kind != yaml.MappingNode || !p.applyOverrides(root)) {
+		if root.Kind != yaml.MappingNode {
+			p.errorf(root, "the file is %s, not a mapping: nothing to --set", describe(root))
+		}
+		return nil
+	}
 	sc := &Scenario{
 		File:        p.file,
 		Settle:      DefaultSettle,

@@ -44,10 +44,18 @@ type parser struct {
 
 	nodeCfgOK bool // the file-level node config validated
 	tl        timelineState
+
+	// overrides edit the tree before it is decoded (ParseWith);
+	// overridden maps the nodes they put in to them, for messages.
+	overrides  []Override
+	overridden map[*yaml.Node]Override
 }
 
 // errorf records a problem at the position of n (1:1 when n is nil).
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
+	if o, ok := p.overridden[n]; ok {
+		format += " (the value of " + strings.ReplaceAll(o.String(), "%", "%%") + ")"
+	}
 	p.errorAt(posOf(n), format, args...)
 }
 

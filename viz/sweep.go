@@ -1,0 +1,205 @@
+package viz
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg/draw"
+
+	"p2pmesh/sim/sweep"
+)
+
+// A sweep's pictures: one measure against one swept parameter, the mean
+// over the seeds as a line with the range from the smallest to the largest
+// value as a band around it, one line per value of a second parameter.
+
+const (
+	sweepWidth  = 900
+	sweepHeight = 560
+	sweepLegend = 200 // pixels for the legend, right of the plot
+)
+
+// SweepPNG draws measure against the parameter in column x of r, one line
+// per value of column lines (-1: one line). Parameters other than these two
+// are pooled into the bands, and the subtitle says so.
+func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error {
+	img := newCanvas(sweepWidth, sweepHeight)
+	dc := draw.New(img)
+	by := []int{x}
+	if lines >= 0 {
+		by = append(by, lines)
+	}
+	spreads := r.Spreads(measure, by)
+	seeds := len(r.Seeds)
+	sub := fmt.Sprintf("line: mean over %d seed(s); band: min to max", seeds)
+	var pooled []string
+	for c, name := range r.Columns {
+		if c != x && c != lines {
+			pooled = append(pooled, name)
+		}
+	}
+	if len(pooled) > 0 {
+		sub += "; pooled over " + strings.Join(pooled, ", ")
+	}
+	body := pad(heading(dc, fmt.Sprintf("%s: %s against %s", r.Name, measure, r.Columns[x]), sub), 10)
+
+	// The x positions: the values themselves when they are all numbers,
+	// else evenly spaced and labelled.
+	var xs []string
+	for _, s := range spreads {
+		if !slices.Contains(xs, s.Values[0]) {
+			xs = append(xs, s.Values[0])
+		}
+	}
+	numeric := true
+	pos := map[string]float64{}
+	for _, v := range xs {
+		f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+		if err != nil {
+			numeric = false
+			break
+		}
+		pos[v] = f
+	}
+	if !numeric {
+		for i, v := range xs {
+			pos[v] = float64(i)
+		}
+	}
+
+	p := newPlot("", r.Columns[x], measure)
+	p.Add(plotter.NewGrid())
+	if numeric {
+		integer := true
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, v := range pos {
+			integer = integer && v == math.Trunc(v)
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		p.X.Tick.Marker = niceTicks{Target: 10, Integer: integer}
+		margin := max((hi-lo)*0.04, 0.5)
+		p.X.Min, p.X.Max = lo-margin, hi+margin
+	} else {
+		var ticks []plot.Tick
+		for i, v := range xs {
+			ticks = append(ticks, plot.Tick{Value: float64(i), Label: v})
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+		p.X.Min, p.X.Max = -0.5, float64(len(xs))-0.5
+	}
+	p.Y.Tick.Marker = niceTicks{Target: 8}
+
+	var lineVals []string
+	for _, s := range spreads {
+		v := ""
+		if lines >= 0 {
+			v = s.Values[1]
+		}
+		if !slices.Contains(lineVals, v) {
+			lineVals = append(lineVals, v)
+		}
+	}
+	never, drawn := 0, 0
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for k, lv := range lineVals {
+		c := sizeColors[k%len(sizeColors)]
+		var mean, top, bottom plotter.XYs
+		for _, s := range spreads {
+			never += s.Never
+			if (lines >= 0 && s.Values[1] != lv) || s.N == 0 {
+				continue
+			}
+			xpos := pos[s.Values[0]]
+			mean = append(mean, plotter.XY{X: xpos, Y: s.Mean})
+			top = append(top, plotter.XY{X: xpos, Y: s.Max})
+			bottom = append(bottom, plotter.XY{X: xpos, Y: s.Min})
+			lo, hi = min(lo, s.Min), max(hi, s.Max)
+		}
+		if len(mean) == 0 {
+			continue
+		}
+		drawn++
+		band := append(append(plotter.XYs(nil), top...), reversed(bottom)...)
+		if poly, err := plotter.NewPolygon(band); err == nil && len(mean) > 1 {
+			poly.Color = fade(c, 0x40)
+			poly.LineStyle.Width = 0
+			p.Add(poly)
+		}
+		if len(mean) == 1 || !bandFlat(top, bottom) {
+			// Whiskers show the range at each value, also where a band
+			// of one point would be invisible.
+			for i := range top {
+				if top[i].Y == bottom[i].Y {
+					continue
+				}
+				if wl, err := plotter.NewLine(plotter.XYs{bottom[i], top[i]}); err == nil {
+					wl.Color, wl.Width = fade(c, 0xa0), px(1.5)
+					p.Add(wl)
+				}
+			}
+		}
+		label := "all points"
+		if lines >= 0 {
+			label = r.Columns[lines] + " = " + lv
+		}
+		addLine(p, mean, c, false, label)
+	}
+	if hi > lo {
+		margin := (hi - lo) * 0.08
+		p.Y.Min, p.Y.Max = lo-margin, hi+margin
+	} else if !math.IsInf(lo, 0) {
+		p.Y.Min, p.Y.Max = lo-1, hi+1
+	}
+	// The legend goes to the right of the plot, where it hides no data.
+	plotArea, legendArea := body, body
+	plotArea.Max.X -= px(sweepLegend)
+	legendArea.Min.X = plotArea.Max.X + px(12)
+	legendArea.Max.Y -= px(30)
+	leg := p.Legend
+	leg.Left, leg.Top = true, true
+	p.Legend = plot.NewLegend()
+	p.Draw(plotArea)
+	leg.Draw(legendArea)
+	dcv := p.DataCanvas(plotArea)
+	switch {
+	case drawn == 0 && never > 0:
+		notice(dcv, "no run healed")
+	case drawn == 0:
+		notice(dcv, "no run has this measure")
+	case never > 0:
+		sty := textStyle(sans, 11, okVermilion)
+		sty.XAlign, sty.YAlign = draw.XRight, draw.YTop
+		dcv.FillText(sty, dcv.Max, fmt.Sprintf("%d run(s) never healed: not drawn", never))
+	}
+	return writePNG(w, img)
+}
+
+func reversed(xy plotter.XYs) plotter.XYs {
+	out := make(plotter.XYs, len(xy))
+	for i, p := range xy {
+		out[len(xy)-1-i] = p
+	}
+	return out
+}
+
+func bandFlat(top, bottom plotter.XYs) bool {
+	for i := range top {
+		if top[i].Y != bottom[i].Y {
+			return false
+		}
+	}
+	return true
+}
+
+// fade returns c with the given opacity.
+func fade(c color.Color, alpha uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), alpha}
+}
