@@ -126,7 +126,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		spec.Params = append(spec.Params, p)
+		spec.Set(p)
 	}
 	if err := spec.Validate(); err != nil {
 		fmt.Fprintln(stderr, err)

@@ -42,6 +42,18 @@ type Param struct {
 	Values []string
 }
 
+// Set adds a swept parameter, or replaces the values of one already swept
+// (a sweep file's, from the command line).
+func (s *Spec) Set(p Param) {
+	for i := range s.Params {
+		if s.Params[i].Path == p.Path {
+			s.Params[i] = p
+			return
+		}
+	}
+	s.Params = append(s.Params, p)
+}
+
 // ScenarioParam names the parameter that picks a base when a sweep has
 // several.
 const ScenarioParam = "scenario"

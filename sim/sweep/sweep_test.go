@@ -195,3 +195,23 @@ func TestBadSweepValues(t *testing.T) {
 		t.Errorf("got %v, want %q", err, want)
 	}
 }
+
+// The shipped sweep file loads and every one of its points is valid.
+func TestShippedSweepFiles(t *testing.T) {
+	files, _ := filepath.Glob("../../scenarios/sweeps/*.sweep.yaml")
+	if len(files) == 0 {
+		t.Fatal("no sweep files in scenarios/sweeps")
+	}
+	for _, f := range files {
+		spec, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := spec.Validate(); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if len(spec.Bases) < 2 || len(spec.Seeds) == 0 || len(spec.Params) == 0 {
+			t.Errorf("%s: %d scenarios, %d seeds, %d parameters", f, len(spec.Bases), len(spec.Seeds), len(spec.Params))
+		}
+	}
+}
