@@ -22,7 +22,7 @@ import (
 
 const (
 	sweepWidth  = 900
-	sweepHeight = 560
+	sweepHeight = 620
 	sweepLegend = 200 // pixels for the legend, right of the plot
 )
 
