@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
 	"p2pmesh/sim/sweep"
@@ -21,9 +22,9 @@ import (
 // value as a band around it, one line per value of a second parameter.
 
 const (
-	sweepWidth  = 900
+	sweepWidth  = 1000
 	sweepHeight = 620
-	sweepLegend = 200 // pixels for the legend, right of the plot
+	sweepLegend = 240 // pixels for the legend, right of the plot
 )
 
 // SweepPNG draws measure against the parameter in column x of r, one line
@@ -38,7 +39,7 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 	}
 	spreads := r.Spreads(measure, by)
 	seeds := len(r.Seeds)
-	sub := fmt.Sprintf("line: mean over %d seed(s); band: min to max", seeds)
+	sub := fmt.Sprintf("line: mean over %d seed(s); band or whiskers: min to max", seeds)
 	var pooled []string
 	for c, name := range r.Columns {
 		if c != x && c != lines {
@@ -48,7 +49,8 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 	if len(pooled) > 0 {
 		sub += "; pooled over " + strings.Join(pooled, ", ")
 	}
-	body := pad(heading(dc, fmt.Sprintf("%s: %s against %s", r.Name, measure, r.Columns[x]), sub), 10)
+	label := measureLabel(measure)
+	body := pad(heading(dc, fmt.Sprintf("%s: %s against %s", r.Name, label, r.Columns[x]), sub), 10)
 
 	// The x positions: the values themselves when they are all numbers,
 	// else evenly spaced and labelled.
@@ -74,7 +76,7 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 		}
 	}
 
-	p := newPlot("", r.Columns[x], measure)
+	p := newPlot("", r.Columns[x], label)
 	p.Add(plotter.NewGrid())
 	if numeric {
 		integer := true
@@ -106,17 +108,30 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 			lineVals = append(lineVals, v)
 		}
 	}
+	colors := lineColors(lineVals)
+	// With many lines the bands would hide each other: each line's range
+	// is drawn as whiskers instead, set slightly apart.
+	bands := len(lineVals) <= 3
+	dodge := 0.0
+	if !bands {
+		span := 1.0
+		if numeric && len(xs) > 1 {
+			span = (p.X.Max - p.X.Min) / float64(len(xs))
+		}
+		dodge = span * 0.3 / float64(len(lineVals))
+	}
 	never, drawn := 0, 0
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for k, lv := range lineVals {
-		c := sizeColors[k%len(sizeColors)]
+		c := colors[k]
+		shift := dodge * (float64(k) - float64(len(lineVals)-1)/2)
 		var mean, top, bottom plotter.XYs
 		for _, s := range spreads {
 			never += s.Never
 			if (lines >= 0 && s.Values[1] != lv) || s.N == 0 {
 				continue
 			}
-			xpos := pos[s.Values[0]]
+			xpos := pos[s.Values[0]] + shift
 			mean = append(mean, plotter.XY{X: xpos, Y: s.Mean})
 			top = append(top, plotter.XY{X: xpos, Y: s.Max})
 			bottom = append(bottom, plotter.XY{X: xpos, Y: s.Min})
@@ -127,12 +142,12 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 		}
 		drawn++
 		band := append(append(plotter.XYs(nil), top...), reversed(bottom)...)
-		if poly, err := plotter.NewPolygon(band); err == nil && len(mean) > 1 {
+		if poly, err := plotter.NewPolygon(band); err == nil && len(mean) > 1 && bands {
 			poly.Color = fade(c, 0x40)
 			poly.LineStyle.Width = 0
 			p.Add(poly)
 		}
-		if len(mean) == 1 || !bandFlat(top, bottom) {
+		if len(mean) == 1 || !bands || !bandFlat(top, bottom) {
 			// Whiskers show the range at each value, also where a band
 			// of one point would be invisible.
 			for i := range top {
@@ -145,11 +160,11 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 				}
 			}
 		}
-		label := "all points"
+		name := "all runs"
 		if lines >= 0 {
-			label = r.Columns[lines] + " = " + lv
+			name = lv
 		}
-		addLine(p, mean, c, false, label)
+		addLine(p, mean, c, false, name)
 	}
 	if hi > lo {
 		margin := (hi - lo) * 0.08
@@ -162,6 +177,13 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 	plotArea.Max.X -= px(sweepLegend)
 	legendArea.Min.X = plotArea.Max.X + px(12)
 	legendArea.Max.Y -= px(30)
+	if lines >= 0 {
+		// The legend's title: the parameter its values belong to.
+		sty := textStyle(sansBold, 10.5, okBlack)
+		sty.XAlign, sty.YAlign = draw.XLeft, draw.YTop
+		legendArea.FillText(sty, vg.Point{X: legendArea.Min.X, Y: legendArea.Max.Y}, r.Columns[lines])
+		legendArea.Max.Y -= sty.Height(r.Columns[lines]) + px(6)
+	}
 	leg := p.Legend
 	leg.Left, leg.Top = true, true
 	p.Legend = plot.NewLegend()
@@ -179,6 +201,41 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 		dcv.FillText(sty, dcv.Max, fmt.Sprintf("%d run(s) never healed: not drawn", never))
 	}
 	return writePNG(w, img)
+}
+
+// measureLabel is how a measure is named on a picture: an expectation's
+// value by the expectation's name.
+func measureLabel(measure string) string {
+	if e, ok := strings.CutPrefix(measure, sweep.ExpectPrefix); ok {
+		return e
+	}
+	return measure
+}
+
+// lineColors gives each line a colour: the palette for a few lines, a
+// blue-to-red scale for many lines of ordered numbers.
+func lineColors(values []string) []color.Color {
+	out := make([]color.Color, len(values))
+	numeric := len(values) > len(sizeColors)
+	for _, v := range values {
+		if _, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64); err != nil {
+			numeric = false
+		}
+	}
+	if !numeric {
+		for i := range out {
+			out[i] = sizeColors[i%len(sizeColors)]
+		}
+		return out
+	}
+	// From blue to vermilion: dark enough at every step to be seen on
+	// white (a diverging scale fades to white in its middle).
+	for i := range out {
+		f := float64(i) / float64(len(values)-1)
+		mix := func(a, b uint8) uint8 { return uint8(math.Round(float64(a)*(1-f) + float64(b)*f)) }
+		out[i] = color.RGBA{mix(okBlue.R, okVermilion.R), mix(okBlue.G, okVermilion.G), mix(okBlue.B, okVermilion.B), 0xff}
+	}
+	return out
 }
 
 func reversed(xy plotter.XYs) plotter.XYs {
