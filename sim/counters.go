@@ -12,7 +12,8 @@ type Counters struct {
 	Bytes             uint64 // encoded size of the frames sent
 	DialFailures      uint64
 	DeliveriesApp     uint64 // messages handed to applications
-	FramesLostInSim   uint64 // frames dropped by loss or partitions
+	Retransmitted     uint64 // segments retransmitted: lost (Network.Loss) or cut by a partition
+	BeaconsLost       uint64 // beacons a node missed (Network.BeaconLoss)
 	ConnectionsOpened uint64
 	KeyRefused        uint64 // dials refused by the network key's handshake
 }

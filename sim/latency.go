@@ -82,3 +82,14 @@ func (l Latency) String() string {
 	}
 	return "latency?"
 }
+
+// Average returns the distribution's mean (of Normal before truncation).
+func (l Latency) Average() time.Duration {
+	switch l.Dist {
+	case Uniform:
+		return (l.Min + l.Max) / 2
+	case Normal:
+		return l.Mean
+	}
+	return l.Value
+}

@@ -42,6 +42,8 @@ type packet struct {
 	peer   mesh.NodeID
 	addr   mesh.Addr
 	dir    mesh.Direction
+	// retries counts the retransmissions of a frame held by a partition.
+	retries uint8
 }
 
 // schedule orders events by (at, seq). It is a calendar queue: time is cut

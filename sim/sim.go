@@ -30,6 +30,17 @@ type Sim struct {
 	edgeKeys  []uint64    // Topology's scratch buffer
 	outbox    mesh.Outbox // shared by every engine
 
+	// classes are the kinds of link (LinkProps): 0 within a segment, 1
+	// between segments, then those SetSegmentLinks and SetPairLinks add;
+	// pairClass maps a pair of segments (pairKey) to the kind of the links
+	// between them when it is not 1.
+	classes   []LinkProps
+	pairClass map[uint64]uint8
+	// shaped is set when some node's bandwidth is limited; queues then
+	// holds every node's queues and traffic (see transmit).
+	shaped bool
+	queues []nodeQueue
+
 	metrics  metrics
 	trace    trace
 	counters Counters
@@ -41,6 +52,8 @@ type Sim struct {
 type segment struct {
 	name    string
 	members []NodeIndex
+	class   uint8    // the kind of the links within it (Sim.classes)
+	cap     Capacity // its nodes' bandwidth
 }
 
 type node struct {
@@ -70,7 +83,7 @@ type conn struct {
 	genA, genB uint32
 	openA      bool // a has not closed it
 	openB      bool
-	cross      bool      // between segments
+	class      uint8     // its kind of link: an index into Sim.classes
 	cut        bool      // the ends are in different partitions
 	gen        uint32    // incarnation of this slot; part of the LinkID
 	lastAB     mesh.Time // latest arrival scheduled a→b (keeps TCP order)
@@ -83,11 +96,16 @@ func New(seed uint64, net Network) (*Sim, error) {
 		return nil, err
 	}
 	s := &Sim{
-		seed: seed,
-		net:  net,
-		rng:  rand.New(rand.NewPCG(seed, 0x6e6574776f726b)),
-		byID: make(map[mesh.NodeID]NodeIndex),
+		seed:    seed,
+		net:     net,
+		rng:     rand.New(rand.NewPCG(seed, 0x6e6574776f726b)),
+		byID:    make(map[mesh.NodeID]NodeIndex),
+		classes: []LinkProps{{Latency: net.Latency, Loss: net.Loss}, {Latency: net.CrossLatency, Loss: net.Loss}},
 	}
+	for i := range s.classes {
+		s.classes[i].setRTO()
+	}
+	s.shaped = net.Capacity != (Capacity{})
 	s.metrics.SpreadBudget = DefaultSpreadBudget
 	return s, nil
 }
@@ -105,7 +123,7 @@ func (s *Sim) AddSegment(name string) int32 {
 			return int32(i)
 		}
 	}
-	s.segs = append(s.segs, segment{name: name})
+	s.segs = append(s.segs, segment{name: name, cap: s.net.Capacity})
 	return int32(len(s.segs) - 1)
 }
 

@@ -35,15 +35,7 @@ func (s *Sim) recut() {
 }
 
 func (s *Sim) latency(a, b NodeIndex) mesh.Time {
-	return s.linkLatency(s.nodes[a].seg != s.nodes[b].seg)
-}
-
-// linkLatency draws the latency of one frame, across segments or within one.
-func (s *Sim) linkLatency(cross bool) mesh.Time {
-	if cross {
-		return s.net.CrossLatency.Sample(s.rng)
-	}
-	return s.net.Latency.Sample(s.rng)
+	return s.classes[s.classOf(a, b)].Latency.Sample(s.rng)
 }
 
 func (s *Sim) lost(p float64) bool { return p > 0 && s.rng.Float64() < p }
@@ -127,11 +119,15 @@ func (s *Sim) send(from NodeIndex, o *mesh.Output) {
 	if from == c.b {
 		to, last = c.a, &c.lastBA
 	}
-	if c.cut || s.lost(s.net.Loss) {
-		s.counters.FramesLostInSim++
-		return
+	props := &s.classes[c.class]
+	at := s.now + props.Latency.Sample(s.rng)
+	if s.shaped {
+		at = s.transmit(from, to, props, &o.Frame, at)
+	} else if props.Loss > 0 {
+		n, delay := s.retransmissions(props)
+		s.counters.Retransmitted += n
+		at += delay
 	}
-	at := s.now + s.linkLatency(c.cross)
 	if at < *last {
 		at = *last // a link delivers in order, like TCP
 	}
@@ -184,7 +180,7 @@ func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
 	}
 	s.counters.ConnectionsOpened++
 	id, c := s.newConn(conn{a: from, b: to, genA: gen, genB: s.nodes[to].gen, openA: true, openB: true,
-		cross: s.nodes[from].seg != s.nodes[to].seg})
+		class: s.classOf(from, to)})
 	there := s.latency(from, to)
 	back := s.latency(to, from)
 	c.lastAB, c.lastBA = s.now+there, s.now+there+back
@@ -224,7 +220,7 @@ func (s *Sim) beacon(from NodeIndex, b *mesh.Beacon) {
 	p := s.newPacket()
 	p.beacon = *b
 	p.addr = s.nodes[from].addr
-	s.push(event{at: s.now + s.net.Latency.Sample(s.rng), kind: evBeacon, node: from, pkt: p})
+	s.push(event{at: s.now + s.classes[s.segs[s.nodes[from].seg].class].Latency.Sample(s.rng), kind: evBeacon, node: from, pkt: p})
 }
 
 // open reports whether node n's end of c is still open in its current life.
@@ -268,7 +264,13 @@ func (s *Sim) dispatch(ev *event) {
 		outs = eng.HandleTimer(s.now, ev.timer)
 	case evFrame:
 		c := s.conn(ev.link)
-		if !s.open(c, ev.node) || c.cut {
+		if !s.open(c, ev.node) {
+			break
+		}
+		if c.cut {
+			if s.held(ev, c) {
+				return // retransmitted later, when the partition may have healed
+			}
 			break
 		}
 		if ev.pkt.frame.Type == mesh.FrameData {
@@ -333,7 +335,11 @@ func (s *Sim) deliverBeacon(ev *event) {
 	for j, m := range seg.members {
 		s.prefetchMember(seg.members, j)
 		n := &s.nodes[m]
-		if m == from || !n.alive || n.part != part || n.key != s.nodes[from].key || s.lost(s.net.BeaconLoss) {
+		if m == from || !n.alive || n.part != part || n.key != s.nodes[from].key {
+			continue
+		}
+		if s.lost(s.net.BeaconLoss) {
+			s.counters.BeaconsLost++
 			continue
 		}
 		s.trace.record(s.now, evBeacon, m, 0, uint64(ev.pkt.beacon.ID))

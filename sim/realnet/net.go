@@ -90,11 +90,15 @@ type traffic struct {
 }
 
 // New prepares a run of sc on real sockets; the runner adds the segments
-// and nodes. It refuses what real TCP links cannot do: frame loss.
+// and nodes. It refuses what loopback links cannot be made to do: lose
+// segments, limit bandwidth, differ by segment.
 func New(sc *scenario.Scenario, seed uint64, opts Options) (*Net, error) {
 	if sc.Network.Loss > 0 {
-		return nil, fmt.Errorf("%s: network: loss %v cannot be applied to real TCP links (TCP retransmits what is lost); run this scenario with --transport sim",
+		return nil, fmt.Errorf("%s: network: loss %v cannot be applied to real TCP links on loopback (the simulator models the retransmissions); run this scenario with --transport sim",
 			sc.File, sc.Network.Loss)
+	}
+	if sc.Network.Capacity != (scenario.Capacity{}) || len(sc.Network.PerSegment) > 0 || len(sc.Network.Between) > 0 {
+		return nil, fmt.Errorf("%s: network: bandwidth, per_segment and between cannot be applied to real TCP links on loopback; run this scenario with --transport sim", sc.File)
 	}
 	n := &Net{
 		opts:     opts,

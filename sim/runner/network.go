@@ -107,6 +107,7 @@ func (s simNetwork) AddPerf(p *Perf) {
 	c := s.Counters()
 	p.FramesSent, p.BytesSent, p.Dials, p.DialFailures = c.Frames, c.Bytes, c.Dials, c.DialFailures
 	p.KeyRefused, p.Beacons, p.BeaconReceptions = c.KeyRefused, c.Beacons, c.BeaconReceptions
+	p.Retransmitted, p.BeaconsLost = c.Retransmitted, c.BeaconsLost
 	for t, n := range c.FramesByType {
 		if n > 0 {
 			if p.FramesByType == nil {

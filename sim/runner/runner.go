@@ -72,6 +72,11 @@ type Perf struct {
 	Beacons          uint64            `json:"beacons,omitempty"`
 	BeaconReceptions uint64            `json:"beacon_receptions,omitempty"`
 	FramesByType     map[string]uint64 `json:"frames_by_type,omitempty"`
+	// Retransmitted counts segments TCP resent (loss, or a partition
+	// holding a connection); BeaconsLost beacons a node missed
+	// (beacon_loss). Simulator only.
+	Retransmitted uint64 `json:"retransmitted,omitempty"`
+	BeaconsLost   uint64 `json:"beacons_lost,omitempty"`
 	// CPUSeconds is the process's user and system time during the run.
 	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 }
@@ -180,6 +185,9 @@ func (r *run) addNodes() error {
 	segs := map[string]int32{}
 	for _, name := range r.sc.Network.Segments {
 		segs[name] = r.s.AddSegment(name)
+	}
+	if err := r.setLinks(segs); err != nil {
+		return err
 	}
 	statics := rand.New(rand.NewPCG(r.seed, 0x737461746963)) // "static": static_peer: random
 	firstOf := 0                                             // the first node of d's start item
@@ -420,5 +428,6 @@ func network(sc *scenario.Scenario) sim.Network {
 		Loss:         sc.Network.Loss,
 		BeaconLoss:   sc.Network.BeaconLoss,
 		DialTimeout:  sc.Network.DialTimeout,
+		Capacity:     sc.Network.Capacity,
 	}
 }

@@ -83,9 +83,15 @@ type Network struct {
 	// Latency is the one-way delay within a segment; CrossLatency the delay
 	// of links between different segments (defaults to Latency).
 	Latency, CrossLatency Latency
-	// Loss is the probability that one frame on a link is lost; BeaconLoss
+	// Loss is the probability that a frame's segment is lost on a link
+	// (TCP retransmits it: the frame arrives later, never lost); BeaconLoss
 	// the probability that one node misses one beacon. Both in [0, 1).
 	Loss, BeaconLoss float64
+	// Capacity is every node's bandwidth (`bandwidth:`); zero is unlimited.
+	Capacity Capacity
+	// PerSegment and Between change the links of one segment and those
+	// between two segments.
+	PerSegment, Between []LinkOverride
 	// DialTimeout is how long a dial to an unreachable or dead node takes to
 	// fail.
 	DialTimeout time.Duration

@@ -239,6 +239,9 @@ func (p *parser) network(n *yaml.Node) {
 		}},
 		{"loss", &net.Loss},
 		{"beacon_loss", &net.BeaconLoss},
+		{"bandwidth", func(_, v *yaml.Node) { net.Capacity, _ = p.capacity(v, "bandwidth") }},
+		{"per_segment", func(_, v *yaml.Node) { net.PerSegment = p.perSegment(v) }},
+		{"between", func(_, v *yaml.Node) { net.Between = p.between(v) }},
 		{"dial_timeout", &net.DialTimeout},
 		{"segments", func(k, v *yaml.Node) {
 			if isMap(v) {
@@ -261,6 +264,7 @@ func (p *parser) network(n *yaml.Node) {
 			p.errorf(kv.v, "%s: expected a probability in [0, 1), got %s", key, formatFloat(v))
 		}
 	}
+	p.checkLinkSegments()
 	if kv, ok := got["dial_timeout"]; ok && net.DialTimeout == 0 {
 		p.errorf(kv.v, "dial_timeout: must be positive, got 0s")
 	}

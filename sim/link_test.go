@@ -1,0 +1,155 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"p2pmesh/mesh"
+)
+
+// linkPair is a simulation of two nodes in one segment with a connection
+// from node 0 to node 1 open, for driving the link model by hand.
+func linkPair(t *testing.T, net Network) (*Sim, mesh.LinkID) {
+	t.Helper()
+	s, err := New(1, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := s.AddSegment("lan")
+	for _, name := range []string{"a", "b"} {
+		if _, err := s.AddNode(name, "", mesh.DefaultConfig(), seg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id, _ := s.newConn(conn{a: 0, b: 1, openA: true, openB: true, class: s.classOf(0, 1)})
+	return s, id
+}
+
+// sendData hands the connection a Data frame of seq with a payload of
+// size bytes, from node 0.
+func sendData(s *Sim, id mesh.LinkID, seq uint64, size int) {
+	s.send(0, &mesh.Output{Kind: mesh.OutSend, Link: id,
+		Frame: mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{ID: mesh.MsgID{Origin: 1, Seq: seq}, Payload: make([]byte, size)}}})
+}
+
+// arrivals pops the frames scheduled so far: their sequence numbers and
+// arrival times, in the order they arrive.
+func arrivals(s *Sim) (seqs []uint64, at []mesh.Time) {
+	for s.events.len() > 0 {
+		ev := s.events.pop()
+		if ev.kind == evFrame {
+			seqs = append(seqs, ev.pkt.frame.Msg.ID.Seq)
+			at = append(at, ev.at)
+		}
+	}
+	return seqs, at
+}
+
+// With loss, a link still delivers every frame, in order; a frame arrives
+// after the latency plus the retransmission timeouts of its lost segments
+// (RTO = round trip + 200 ms, doubling: 220, 440, 880 ms …), or, when the
+// frame before it was held up longer, together with it (head-of-line
+// blocking).
+func TestLossyLinkDeliversEveryFrameInOrderLater(t *testing.T) {
+	const latency = 10 * time.Millisecond
+	net := DefaultNetwork()
+	net.Latency, net.Loss = FixedLatency(latency), 0.2
+	s, id := linkPair(t, net)
+	rto := s.classes[0].rto
+	if rto != 220*time.Millisecond {
+		t.Fatalf("RTO %v, want 220ms (20 ms round trip + 200 ms)", rto)
+	}
+	const frames = 300
+	sent := make([]mesh.Time, frames)
+	for k := range frames {
+		sent[k] = s.now
+		sendData(s, id, uint64(k), 100)
+		s.now += 50 * time.Millisecond // the clock moves between sends
+	}
+	seqs, at := arrivals(s)
+	if len(seqs) != frames {
+		t.Fatalf("%d frames arrived, want all %d", len(seqs), frames)
+	}
+	var retrans, blocked uint64
+	for k, seq := range seqs {
+		if seq != uint64(k) {
+			t.Fatalf("frame %d arrived in place %d", seq, k)
+		}
+		delay := at[k] - sent[k] - latency
+		lost, ok := uint64(0), delay == 0
+		for d := rto; !ok && d <= delay; d = 2*d + rto {
+			lost++
+			ok = delay == d // rto + 2 rto + … for lost losses
+		}
+		switch {
+		case ok:
+			retrans += lost
+		case k > 0 && at[k] == at[k-1]:
+			blocked++ // waited behind a retransmitted frame
+		default:
+			t.Fatalf("frame %d delayed %v: neither retransmission delays (RTO %v doubling) nor waiting behind frame %d", k, delay, rto, k-1)
+		}
+	}
+	if blocked == 0 || retrans == 0 {
+		t.Fatalf("%d frames blocked, %d retransmissions: the test shows nothing", blocked, retrans)
+	}
+	if s.counters.Retransmitted < retrans {
+		t.Fatalf("%d retransmissions counted, at least %d seen", s.counters.Retransmitted, retrans)
+	}
+	t.Logf("%d retransmissions, %d frames waited behind another", s.counters.Retransmitted, blocked)
+}
+
+// On a limited uplink a frame takes bytes × 8 / bandwidth to serialise, and
+// frames queue FIFO: three sent at once arrive one serialisation apart, in
+// order; the queue's largest backlog is the three frames.
+func TestUplinkSerialisesFramesFIFO(t *testing.T) {
+	const latency = 10 * time.Millisecond
+	net := DefaultNetwork()
+	net.Latency, net.Capacity = FixedLatency(latency), Capacity{Up: 8_000_000} // one byte per microsecond
+	s, id := linkPair(t, net)
+	for k := range 3 {
+		sendData(s, id, uint64(k), 1000)
+	}
+	size := mesh.EncodedSize(&mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{Payload: make([]byte, 1000)}})
+	ser := time.Duration(size) * time.Microsecond
+	seqs, at := arrivals(s)
+	for k := range 3 {
+		if seqs[k] != uint64(k) || at[k] != latency+time.Duration(k+1)*ser {
+			t.Errorf("frame %d arrived %d at %v, want frame %d at %v", seqs[k], k, at[k], k, latency+time.Duration(k+1)*ser)
+		}
+	}
+	q := s.NodeTraffic(0)
+	if q.Frames != 3 || q.Queued != 2 || q.MaxQueueBytes != uint64(3*size) || q.MaxWait != 2*ser {
+		t.Errorf("traffic %+v: want 3 frames, 2 queued, backlog %d bytes, longest wait %v", q, 3*size, 2*ser)
+	}
+	// The queue drains: a frame sent once it is empty waits for nobody.
+	s.now = time.Second
+	sendData(s, id, 3, 1000)
+	if _, at := arrivals(s); at[0] != time.Second+latency+ser {
+		t.Errorf("frame on an idle uplink arrived at %v, want %v", at[0], time.Second+latency+ser)
+	}
+}
+
+// A limited downlink serialises what arrives, FIFO, after the latency.
+func TestDownlinkSerialisesOnArrival(t *testing.T) {
+	net := DefaultNetwork()
+	net.Latency, net.Capacity = FixedLatency(time.Millisecond), Capacity{Down: 8_000_000}
+	s, id := linkPair(t, net)
+	sendData(s, id, 0, 1000)
+	sendData(s, id, 1, 1000)
+	size := mesh.EncodedSize(&mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{Payload: make([]byte, 1000)}})
+	ser := time.Duration(size) * time.Microsecond
+	_, at := arrivals(s)
+	if at[0] != time.Millisecond+ser || at[1] != time.Millisecond+2*ser {
+		t.Errorf("arrivals %v, want %v and %v", at, time.Millisecond+ser, time.Millisecond+2*ser)
+	}
+}
+
+// Unlimited links without loss keep no queues and count nothing per node.
+func TestPlainLinksKeepNoQueues(t *testing.T) {
+	s, id := linkPair(t, DefaultNetwork())
+	sendData(s, id, 0, 1000)
+	if s.Shaped() || len(s.queues) != 0 || s.counters.Retransmitted != 0 {
+		t.Errorf("shaped %v, %d queues, %d retransmissions", s.Shaped(), len(s.queues), s.counters.Retransmitted)
+	}
+}
