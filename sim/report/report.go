@@ -75,6 +75,22 @@ type Node struct {
 	MaxOut     int    `json:"max_out"`
 	Delivered  uint64 `json:"delivered"`
 	Redundant  uint64 `json:"redundant"`
+	// Traffic is what the node sent and how it queued; present only when
+	// some node's bandwidth is limited.
+	Traffic *Traffic `json:"traffic,omitempty"`
+}
+
+// Traffic is what the network did: frames and bytes sent on links, segments
+// retransmitted (loss, or a partition holding a connection), frames that
+// waited behind others on an uplink, the largest uplink backlog and the
+// longest wait in it.
+type Traffic struct {
+	Frames        uint64  `json:"frames"`
+	Bytes         uint64  `json:"bytes"`
+	Retransmitted uint64  `json:"retransmitted"`
+	Queued        uint64  `json:"queued"`
+	MaxQueueBytes uint64  `json:"max_queue_bytes"`
+	MaxWaitMS     float64 `json:"max_wait_ms"`
 }
 
 // Broadcast is the outcome of one broadcast.
@@ -130,8 +146,11 @@ type Summary struct {
 	LinksFinal               int     `json:"links_final"`
 	ComponentsFinal          int     `json:"components_final"`
 	RepairMSMax              float64 `json:"repair_ms_max"` // -1 if a disruption never healed
-	EngineEvents             uint64  `json:"engine_events"`
-	TraceDigest              string  `json:"trace_digest"`
+	// Traffic totals the network's work over every node; present only when
+	// links have loss or some bandwidth is limited.
+	Traffic      *Traffic `json:"traffic,omitempty"`
+	EngineEvents uint64   `json:"engine_events"`
+	TraceDigest  string   `json:"trace_digest"`
 }
 
 // Expectation is one checked expectation.

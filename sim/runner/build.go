@@ -58,6 +58,7 @@ func (r *run) report(end time.Duration) *report.Report {
 	sum.LinksFinal = len(t.Edges)
 	sum.ComponentsFinal = r.components(t)
 	sum.EngineEvents, sum.TraceDigest = s.Trace()
+	r.traffic(rep)
 
 	rep.Expectations = append(rep.Expectations, r.checks...)
 	for i := range r.sc.Expect {
