@@ -98,6 +98,9 @@ func RenderDir(dir string) ([]string, error) {
 		{DegreesFile, "Links per node", "Histograms of incoming and outgoing links of the nodes alive at the end, with the link limits",
 			"Incoming and outgoing links of every node alive at the end of the run; the dashed line is the configured limit.", DegreesPNG},
 	}
+	if r.Summary.Traffic != nil {
+		charts = append(charts, networkChart)
+	}
 	for _, c := range charts {
 		ok, err := save(c.file, func(w io.Writer) error { return c.draw(w, &r) })
 		if err != nil {
