@@ -74,7 +74,7 @@ func (e *Engine) strangerHeard() { e.strangers[0]++ }
 // lanFlooded reports more strangers in this or the last maintenance period
 // than the passive list holds.
 func (e *Engine) lanFlooded() bool {
-	return max(e.strangers[0], e.strangers[1]) > e.cfg.PassiveSize
+	return int(max(e.strangers[0], e.strangers[1])) > e.cfg.PassiveSize
 }
 
 // newPeriodOfStrangers starts a maintenance period's count of strangers.

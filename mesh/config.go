@@ -18,11 +18,8 @@ const (
 )
 
 func (m Mode) String() string {
-	switch m {
-	case ModeFlood:
-		return "flood"
-	case ModeTree:
-		return "tree"
+	if int(m) < len(strategies) {
+		return strategies[m].name
 	}
 	return fmt.Sprintf("mode(%d)", uint8(m))
 }
@@ -202,19 +199,10 @@ func (c *Config) Validate() error {
 	if c.BanTime < 0 {
 		bad("ban_time must not be negative, got %v", c.BanTime)
 	}
-	if c.Mode != ModeFlood && c.Mode != ModeTree {
+	if int(c.Mode) < len(strategies) {
+		strategies[c.Mode].validate(c, bad)
+	} else {
 		bad("unknown broadcast mode %v", c.Mode)
-	}
-	if c.Mode == ModeTree {
-		if c.GraftTimeout <= 0 {
-			bad("graft_timeout must be positive, got %v", c.GraftTimeout)
-		}
-		if c.IHaveDelay < 0 {
-			bad("ihave_delay must not be negative, got %v", c.IHaveDelay)
-		}
-		if c.MessageCacheSize < 1 {
-			bad("message_cache must be at least 1, got %d", c.MessageCacheSize)
-		}
 	}
 	if c.SeenCacheSize < 1 {
 		bad("seen_cache must be at least 1, got %d", c.SeenCacheSize)

@@ -87,12 +87,12 @@ type Engine struct {
 	dialFails      int             // dials of claimed peers failed in a row (claims.go)
 	dialPauseUntil Time            // no dial of a claimed peer before this
 	selfAddrs      []Addr          // where dials reached this node itself (claims.go)
-	strangers      [2]int          // nodes first heard of by beacon in this and the last maintenance period (claims.go)
+	strangers      [2]int32        // nodes first heard of by beacon in this and the last maintenance period (claims.go)
 
 	seq          uint64
 	seen         seenCache
 	unsent       *unsentQueue // broadcasts waiting for a first link (unsent.go)
-	tree         *treeState   // tree mode only
+	bcast        broadcast    // the broadcast strategy and its state (broadcast.go)
 	nextExchange Time
 	nextRotate   Time
 	stats        Stats
@@ -121,9 +121,7 @@ func NewShared(cfg *Config, id NodeID, instance uint64, rng *rand.Rand) (*Engine
 	}
 	e := &Engine{cfg: cfg, id: id, instance: instance, rng: rng}
 	e.box = new(Outbox) // its own, unless the driver shares one (SetOutbox)
-	if cfg.Mode == ModeTree {
-		e.tree = new(treeState)
-	}
+	e.bcast = strategies[cfg.Mode].make()
 	for _, a := range e.cfg.StaticPeers {
 		e.statics = append(e.statics, staticPeer{addr: a})
 	}
@@ -219,7 +217,7 @@ func (e *Engine) Links(dst []LinkInfo) []LinkInfo {
 		if l.state != linkEstablished {
 			continue
 		}
-		dst = append(dst, LinkInfo{Link: e.linkIDs[i], Peer: l.peer, Addr: l.addr, Dir: l.dir, Since: l.since, PeerLoad: l.peerLoad, Tree: e.cfg.Mode == ModeTree && !e.lazy(i)})
+		dst = append(dst, LinkInfo{Link: e.linkIDs[i], Peer: l.peer, Addr: l.addr, Dir: l.dir, Since: l.since, PeerLoad: l.peerLoad, Tree: e.bcast.onTree(i)})
 	}
 	return dst
 }
@@ -227,10 +225,7 @@ func (e *Engine) Links(dst []LinkInfo) []LinkInfo {
 // TreePosition returns where the node stands in the broadcast tree and its
 // tree parent (zero for a root or a node without one); tree mode only.
 func (e *Engine) TreePosition() (Position, NodeID) {
-	if e.tree == nil {
-		return Position{}, 0
-	}
-	return e.tree.shape.pos, e.tree.shape.parent
+	return e.bcast.position()
 }
 
 // Start begins operation: the first beacon and maintenance timers. It is the
@@ -245,9 +240,7 @@ func (e *Engine) Start(now Time) []Output {
 	e.nextRotate = now + e.rotatePeriod()
 	e.beacon.reset(e)
 	e.setTimer(TimerMaintain, now+e.cfg.KeepaliveInterval)
-	if e.cfg.Mode == ModeTree {
-		e.treeStart()
-	}
+	e.bcast.start(e)
 	e.fillLinks()
 	return e.box.out
 }
@@ -271,12 +264,8 @@ func (e *Engine) HandleTimer(now Time, kind TimerKind) []Output {
 		e.beacon.fire(e)
 	case TimerDial:
 		e.fillLinks()
-	case TimerGraft:
-		e.graftMissing()
-	case TimerIHave:
-		e.flushIHave()
-	case TimerTree:
-		e.onTreeTimer()
+	default:
+		e.bcast.timer(e, kind)
 	}
 	return e.box.out
 }

@@ -27,20 +27,11 @@ func (e *Engine) maintain() {
 			e.stats.DeadLinks++
 			e.closeLink(i, ReasonDead, false)
 			i--
-		case l.state == linkEstablished && e.cfg.Mode == ModeTree:
-			// Every round of the broadcast tree reaches every link (see
-			// treeroot.go), so only a link silent for a whole interval
-			// needs a keepalive, and that keepalive is a Position.
-			if now-l.lastSent >= e.cfg.KeepaliveInterval {
-				e.sendPosition(i)
-			}
-		case l.state == linkEstablished && now-l.lastSent >= e.cfg.KeepaliveInterval/2:
-			e.send(i, Frame{Type: FramePing, Load: e.Load()})
+		case l.state == linkEstablished:
+			e.bcast.keepalive(e, i)
 		}
 	}
-	if e.cfg.Mode == ModeTree {
-		e.treePulse()
-	}
+	e.bcast.pulse(e)
 	e.known.expire(e)
 	e.newPeriodOfStrangers()
 	e.expireBans()
@@ -69,12 +60,8 @@ func (e *Engine) tellLowLoad() {
 		return
 	}
 	for i := range e.links {
-		switch {
-		case e.links[i].state != linkEstablished:
-		case e.cfg.Mode == ModeTree:
-			e.sendPosition(i) // tree mode's keepalive, which carries the load
-		default:
-			e.send(i, Frame{Type: FramePing, Load: load})
+		if e.links[i].state == linkEstablished {
+			e.bcast.tellLoad(e, i)
 		}
 	}
 }
@@ -108,7 +95,7 @@ func (e *Engine) rotate() {
 	if e.lanFlooded() {
 		return // the alternatives are most likely bogus (claims.go)
 	}
-	if e.cfg.Mode == ModeTree && !e.hasLazyOutgoing() {
+	if e.bcast.keepsOutgoing(e) {
 		return // every outgoing link carries the broadcast tree: keep them
 	}
 	e.stats.Rotations++
@@ -139,9 +126,7 @@ func (e *Engine) Leave(now Time) []Output {
 	if e.left {
 		return e.box.out
 	}
-	if e.tree != nil {
-		e.tree.shape.leaving = true
-	}
+	e.bcast.leave()
 	for len(e.links) > 0 {
 		e.closeLink(len(e.links)-1, ReasonLeaving, true)
 	}

@@ -187,22 +187,12 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 		e.onPeers(i, f.Peers)
 	case FrameLeave:
 		e.onLeave(i, f.Reason)
-	case FrameIHave:
-		e.onIHave(i, f.IHave)
-	case FrameGraft:
-		e.onGraft(i, f.IDs)
-	case FramePrune:
-		e.onPrune(i)
+	case FrameIHave, FrameGraft, FramePrune, FrameRoundRequest:
+		e.bcast.frame(e, i, f)
 	case FramePosition:
 		l.peerLoad = f.Load
-		if e.cfg.Mode == ModeTree {
-			e.onPosition(i, f.Pos)
-		}
+		e.bcast.frame(e, i, f)
 		e.checkFreeRider(i)
-	case FrameRoundRequest:
-		if e.cfg.Mode == ModeTree {
-			e.onRoundRequest(f.Pos)
-		}
 	default:
 		e.protocolError(i)
 	}
@@ -281,9 +271,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 	e.establish(i)
 	e.send(i, Frame{Type: FrameWelcome, Hello: welcome})
 	e.sendPeers(i)
-	if e.cfg.Mode == ModeTree {
-		e.treeLinkUp(i)
-	}
+	e.bcast.linkUp(e, i)
 	e.sendUnsent(i)
 }
 
@@ -331,9 +319,7 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 	i = e.linkIndex(lid)
 	e.establish(i)
 	e.sendPeers(i)
-	if e.cfg.Mode == ModeTree {
-		e.treeLinkUp(i)
-	}
+	e.bcast.linkUp(e, i)
 	e.sendUnsent(i)
 }
 
@@ -443,19 +429,12 @@ func (e *Engine) dropLink(i int) {
 	e.links[last] = link{}
 	e.links = e.links[:last]
 	e.linkIDs = append(e.linkIDs[:i], e.linkIDs[i+1:]...)
-	if e.tree != nil {
-		t := e.tree.links
-		copy(t[i:], t[i+1:])
-		t[last] = treeLink{}
-		e.tree.links = t[:last]
-	}
+	e.bcast.removeLink(i)
 	if established {
 		e.stats.LinksLost++
 		e.linkCountChanged()
 		e.tellLowLoad()
-		if e.cfg.Mode == ModeTree && e.peerLink(peer) < 0 {
-			e.treeLinkDown(peer)
-		}
+		e.bcast.linkDown(e, peer)
 	}
 }
 
@@ -475,12 +454,7 @@ func (e *Engine) addLink(id LinkID, l link) {
 		n := e.cfg.MaxIn + e.cfg.MaxOut + 1
 		e.links, e.linkIDs = make([]link, 0, n), make([]LinkID, 0, n)
 	}
-	if e.tree != nil {
-		if e.tree.links == nil {
-			e.tree.links = make([]treeLink, 0, cap(e.links))
-		}
-		e.tree.links = append(e.tree.links, treeLink{})
-	}
+	e.bcast.addLink(cap(e.links))
 	if l.state == linkHandshaking {
 		e.shaking[l.dir]++
 	}
@@ -726,23 +700,12 @@ func (e *Engine) bridgeLAN() {
 	e.startDial(d)
 }
 
-// hasLazyOutgoing reports whether an unprotected outgoing link is off the
-// broadcast tree (tree mode).
-func (e *Engine) hasLazyOutgoing() bool {
-	for i := range e.links {
-		if l := &e.links[i]; l.state == linkEstablished && l.dir == Outgoing && !l.protected() && e.lazy(i) {
-			return true
-		}
-	}
-	return false
-}
-
 // dropOutgoing closes a random unprotected outgoing link to make room,
 // preferring links off the broadcast tree (tree mode).
 func (e *Engine) dropOutgoing() bool {
 	droppable := func(i int, lazyOnly bool) bool {
 		l := &e.links[i]
-		return l.state == linkEstablished && l.dir == Outgoing && !l.protected() && (e.lazy(i) || !lazyOnly)
+		return l.state == linkEstablished && l.dir == Outgoing && !l.protected() && (e.bcast.lazy(i) || !lazyOnly)
 	}
 	n, lazyOnly := 0, false
 	for pass := 0; pass < 2 && n == 0; pass++ {

@@ -6,7 +6,13 @@ import (
 )
 
 // Modes lists every broadcast mode, in the order of their values.
-var Modes = []Mode{ModeFlood, ModeTree}
+var Modes = func() []Mode {
+	modes := make([]Mode, len(strategies))
+	for i := range modes {
+		modes[i] = Mode(i)
+	}
+	return modes
+}()
 
 // ParseMode returns the mode whose String is s ("flood" or "tree").
 func ParseMode(s string) (Mode, error) {

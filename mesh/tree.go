@@ -21,9 +21,10 @@ type treeState struct {
 	missing []missing
 	cache   messageCache
 	shape   treeShape
-	// links holds what link i of the engine has in tree mode at i (addLink
-	// and dropLink keep the two in step), so that a link itself holds no
-	// pointer and the collector never scans the link tables.
+	// links holds what link i of the engine has in tree mode at i (the
+	// link table keeps the two in step through addLink and removeLink), so
+	// that a link itself holds no pointer and the collector never scans
+	// the link tables.
 	links []treeLink
 }
 
@@ -35,9 +36,90 @@ type treeLink struct {
 	child bool           // the peer takes this node as its tree parent
 }
 
-// lazy reports whether link i is off the broadcast tree (tree mode; in
-// flood mode every link carries every message).
-func (e *Engine) lazy(i int) bool { return e.tree != nil && e.tree.links[i].lazy }
+// lazy reports whether link i is off the broadcast tree.
+func (tr *treeState) lazy(i int) bool { return tr.links[i].lazy }
+
+func (tr *treeState) onTree(i int) bool { return !tr.links[i].lazy }
+
+// keepsOutgoing: rotation gives up only a link off the tree, so while every
+// unprotected outgoing link carries the tree, the node keeps them all.
+func (tr *treeState) keepsOutgoing(e *Engine) bool {
+	for i := range e.links {
+		if l := &e.links[i]; l.state == linkEstablished && l.dir == Outgoing && !l.protected() && tr.links[i].lazy {
+			return false
+		}
+	}
+	return true
+}
+
+func (tr *treeState) position() (Position, NodeID) { return tr.shape.pos, tr.shape.parent }
+
+func (tr *treeState) frame(e *Engine, i int, f *Frame) {
+	switch f.Type {
+	case FrameIHave:
+		tr.onIHave(e, i, f.IHave)
+	case FrameGraft:
+		tr.onGraft(e, i, f.IDs)
+	case FramePrune:
+		tr.onPrune(e, i)
+	case FramePosition:
+		tr.onPosition(e, i, f.Pos)
+	case FrameRoundRequest:
+		tr.onRoundRequest(e, f.Pos)
+	}
+}
+
+func (tr *treeState) timer(e *Engine, kind TimerKind) {
+	switch kind {
+	case TimerGraft:
+		tr.graftMissing(e)
+	case TimerIHave:
+		tr.flushIHave(e)
+	case TimerTree:
+		tr.roundOverdue(e)
+	}
+}
+
+// keepalive: every round of the tree reaches every link (treeroot.go), so
+// only a link silent for a whole interval needs a keepalive, and that
+// keepalive is a Position.
+func (tr *treeState) keepalive(e *Engine, i int) {
+	if e.now-e.links[i].lastSent >= e.cfg.KeepaliveInterval {
+		tr.sendPosition(e, i)
+	}
+}
+
+// tellLoad sends a Position, which carries the load.
+func (tr *treeState) tellLoad(e *Engine, i int) { tr.sendPosition(e, i) }
+
+func (tr *treeState) leave() { tr.shape.leaving = true }
+
+func (tr *treeState) addLink(capacity int) {
+	if tr.links == nil {
+		tr.links = make([]treeLink, 0, capacity)
+	}
+	tr.links = append(tr.links, treeLink{})
+}
+
+func (tr *treeState) removeLink(i int) {
+	last := len(tr.links) - 1
+	copy(tr.links[i:], tr.links[i+1:])
+	tr.links[last] = treeLink{}
+	tr.links = tr.links[:last]
+}
+
+// validateTree checks the configuration fields of tree mode.
+func validateTree(c *Config, bad func(format string, args ...any)) {
+	if c.GraftTimeout <= 0 {
+		bad("graft_timeout must be positive, got %v", c.GraftTimeout)
+	}
+	if c.IHaveDelay < 0 {
+		bad("ihave_delay must not be negative, got %v", c.IHaveDelay)
+	}
+	if c.MessageCacheSize < 1 {
+		bad("message_cache must be at least 1, got %d", c.MessageCacheSize)
+	}
+}
 
 // missing is a message this node has heard of but not received.
 type missing struct {
@@ -46,18 +128,18 @@ type missing struct {
 	announcers []NodeID // in the order they announced it
 }
 
-// treeRelay pushes m over the eager links and queues its id for the lazy
+// relay pushes m over the eager links and queues its id for the lazy
 // ones.
-func (e *Engine) treeRelay(skip int, m Message) {
-	e.tree.cache.add(e.cfg.MessageCacheSize, m)
-	e.clearMissing(m.ID)
+func (tr *treeState) relay(e *Engine, skip int, m Message) {
+	tr.cache.add(e.cfg.MessageCacheSize, m)
+	tr.clearMissing(e, m.ID)
 	queued := false
 	for j := range e.links {
 		l := &e.links[j]
 		if j == skip || l.state != linkEstablished {
 			continue
 		}
-		t := &e.tree.links[j]
+		t := &tr.links[j]
 		if !t.lazy {
 			e.sendData(j, m)
 			continue
@@ -71,9 +153,9 @@ func (e *Engine) treeRelay(skip int, m Message) {
 }
 
 // flushIHave sends the queued announcements.
-func (e *Engine) flushIHave() {
+func (tr *treeState) flushIHave(e *Engine) {
 	for j := range e.links {
-		t := &e.tree.links[j]
+		t := &tr.links[j]
 		if len(t.ihave) == 0 || e.links[j].state != linkEstablished {
 			t.ihave = t.ihave[:0]
 			continue
@@ -85,43 +167,43 @@ func (e *Engine) flushIHave() {
 	}
 }
 
-// treeDuplicate handles a redundant copy that arrived on link i. Over a
+// duplicate handles a redundant copy that arrived on link i. Over a
 // tree link it is a passing effect of a change of parent (copies already
 // under way on the old path); over a link off the tree, the sender takes
 // the link for a tree link, and is told otherwise.
-func (e *Engine) treeDuplicate(i int) {
-	if e.tree.links[i].lazy {
+func (tr *treeState) duplicate(e *Engine, i int) {
+	if tr.links[i].lazy {
 		e.stats.Prunes++
 		e.send(i, Frame{Type: FramePrune})
 	}
 }
 
 // onIHave records announcements of messages not seen yet.
-func (e *Engine) onIHave(i int, anns []Announcement) {
+func (tr *treeState) onIHave(e *Engine, i int, anns []Announcement) {
 	peer := e.links[i].peer
 	for _, a := range anns {
 		id := a.ID
 		if e.seen.has(id) {
 			continue
 		}
-		k := slices.IndexFunc(e.tree.missing, func(m missing) bool { return m.id == id })
+		k := slices.IndexFunc(tr.missing, func(m missing) bool { return m.id == id })
 		if k < 0 {
-			e.tree.missing = append(e.tree.missing, missing{id: id, due: e.now + e.cfg.GraftTimeout, announcers: []NodeID{peer}})
+			tr.missing = append(tr.missing, missing{id: id, due: e.now + e.cfg.GraftTimeout, announcers: []NodeID{peer}})
 			e.armTimer(TimerGraft, e.now+e.cfg.GraftTimeout)
 			continue
 		}
-		if !slices.Contains(e.tree.missing[k].announcers, peer) {
-			e.tree.missing[k].announcers = append(e.tree.missing[k].announcers, peer)
+		if !slices.Contains(tr.missing[k].announcers, peer) {
+			tr.missing[k].announcers = append(tr.missing[k].announcers, peer)
 		}
 	}
 }
 
 // graftMissing asks an announcer for each message that is overdue; the next
 // announcer is asked half a timeout later.
-func (e *Engine) graftMissing() {
+func (tr *treeState) graftMissing(e *Engine) {
 	next := Time(0)
-	keep := e.tree.missing[:0]
-	for _, m := range e.tree.missing {
+	keep := tr.missing[:0]
+	for _, m := range tr.missing {
 		for m.due <= e.now && len(m.announcers) > 0 {
 			peer := m.announcers[0]
 			m.announcers = m.announcers[1:]
@@ -141,8 +223,8 @@ func (e *Engine) graftMissing() {
 			next = m.due
 		}
 	}
-	clear(e.tree.missing[len(keep):])
-	e.tree.missing = keep
+	clear(tr.missing[len(keep):])
+	tr.missing = keep
 	if next != 0 {
 		e.setTimer(TimerGraft, next)
 	}
@@ -150,26 +232,26 @@ func (e *Engine) graftMissing() {
 
 // onGraft sends the requested messages; a Graft without ids makes the
 // sender a child of this node, so link i joins the tree.
-func (e *Engine) onGraft(i int, ids []MsgID) {
+func (tr *treeState) onGraft(e *Engine, i int, ids []MsgID) {
 	if len(ids) == 0 {
-		e.tree.links[i].child = true
-		e.setLazy(i)
+		tr.links[i].child = true
+		tr.setLazy(e, i)
 	}
 	for _, id := range ids {
-		if m := e.tree.cache.find(id); m != nil {
+		if m := tr.cache.find(id); m != nil {
 			e.sendData(i, *m)
 		}
 	}
 }
 
 // onPrune: the peer on link i is no longer a child of this node.
-func (e *Engine) onPrune(i int) {
-	e.tree.links[i].child = false
-	e.setLazy(i)
+func (tr *treeState) onPrune(e *Engine, i int) {
+	tr.links[i].child = false
+	tr.setLazy(e, i)
 }
 
-func (e *Engine) clearMissing(id MsgID) {
-	e.tree.missing = slices.DeleteFunc(e.tree.missing, func(m missing) bool { return m.id == id })
+func (tr *treeState) clearMissing(e *Engine, id MsgID) {
+	tr.missing = slices.DeleteFunc(tr.missing, func(m missing) bool { return m.id == id })
 }
 
 // peerLink returns the index of the established link to peer, or -1.

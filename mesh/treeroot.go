@@ -66,58 +66,61 @@ type treeShape struct {
 	leaving  bool
 }
 
-// treeStart makes a starting node the root of a tree of its own.
-func (e *Engine) treeStart() {
-	e.tree.shape = treeShape{pos: Position{Root: e.id}, heard: e.now}
+// start makes a starting node the root of a tree of its own.
+func (tr *treeState) start(e *Engine) {
+	tr.shape = treeShape{pos: Position{Root: e.id}, heard: e.now}
 }
 
-// treeLinkUp tells a new neighbour where this node stands.
-func (e *Engine) treeLinkUp(i int) {
-	e.tree.links[i].lazy = true
-	e.sendPosition(i)
+// linkUp tells a new neighbour where this node stands.
+func (tr *treeState) linkUp(e *Engine, i int) {
+	tr.links[i].lazy = true
+	tr.sendPosition(e, i)
 }
 
 // sendPosition tells the neighbour on link i where this node stands.
-func (e *Engine) sendPosition(i int) {
-	e.send(i, Frame{Type: FramePosition, Pos: e.tree.shape.pos, Load: e.Load()})
+func (tr *treeState) sendPosition(e *Engine, i int) {
+	e.send(i, Frame{Type: FramePosition, Pos: tr.shape.pos, Load: e.Load()})
 }
 
-// treeLinkDown reacts to the loss of the link to peer.
-func (e *Engine) treeLinkDown(peer NodeID) {
-	t := &e.tree.shape
+// linkDown reacts to the loss of the last link to peer.
+func (tr *treeState) linkDown(e *Engine, peer NodeID) {
+	t := &tr.shape
+	if e.peerLink(peer) >= 0 {
+		return // another link to the same peer remains
+	}
 	if t.leaving || peer == 0 || peer != t.parent {
 		return
 	}
 	t.parent = 0
-	e.reselect()
+	tr.reselect(e)
 }
 
 // onPosition records a neighbour's position.
-func (e *Engine) onPosition(i int, p Position) {
-	t := &e.tree.shape
-	e.tree.links[i].pos = p
+func (tr *treeState) onPosition(e *Engine, i int, p Position) {
+	t := &tr.shape
+	tr.links[i].pos = p
 	if p.Root == e.id && t.pos.Root == e.id && p.Round > t.round {
 		// This node restarted: its old tree still knows it in later rounds.
 		t.round = p.Round + 1
-		e.setPosition(Position{Root: e.id, Round: t.round, Rank: 0})
+		tr.setPosition(e, Position{Root: e.id, Round: t.round, Rank: 0})
 		return
 	}
-	if p.Root != t.pos.Root && e.checkRoot() {
+	if p.Root != t.pos.Root && tr.checkRoot(e) {
 		return
 	}
-	e.reselect()
+	tr.reselect(e)
 }
 
-// treePulse runs every KeepaliveInterval: a root starts a new round; a node
+// pulse runs every KeepaliveInterval: a root starts a new round; a node
 // whose root has gone silent gives it up.
-func (e *Engine) treePulse() {
-	t := &e.tree.shape
+func (tr *treeState) pulse(e *Engine) {
+	t := &tr.shape
 	if t.pos.Root == e.id {
 		t.round++
-		e.setPosition(Position{Root: e.id, Round: t.round, Rank: 0})
+		tr.setPosition(e, Position{Root: e.id, Round: t.round, Rank: 0})
 		return
 	}
-	e.checkRoot()
+	tr.checkRoot(e)
 }
 
 // checkRoot gives up the root when it has started no round for two rounds,
@@ -125,23 +128,23 @@ func (e *Engine) treePulse() {
 // already (the root's death spreads): the node joins the oldest other tree
 // among its neighbours, or stands as a root itself and starts its first
 // round at once.
-func (e *Engine) checkRoot() bool {
-	t := &e.tree.shape
+func (tr *treeState) checkRoot(e *Engine) bool {
+	t := &tr.shape
 	silent := e.now - t.heard
 	if t.pos.Root == e.id || silent <= e.cfg.KeepaliveInterval+e.cfg.GraftTimeout {
 		return false
 	}
-	if silent <= 2*e.cfg.KeepaliveInterval && !e.otherTree() {
+	if silent <= 2*e.cfg.KeepaliveInterval && !tr.otherTree(e) {
 		return false
 	}
 	t.dead, t.deadRnd, t.deadTill = t.pos.Root, t.pos.Round, e.now+e.cfg.DeadAfter
-	e.setParent(0)
+	tr.setParent(e, 0)
 	t.pos = Position{Root: e.id} // silently: reselect tells the neighbours
 	t.round, t.low, t.heard = 0, 0, e.now
-	e.reselect()
+	tr.reselect(e)
 	if t.pos.Root == e.id {
 		t.round = 1
-		e.setPosition(Position{Root: e.id, Round: 1, Rank: 0})
+		tr.setPosition(e, Position{Root: e.id, Round: 1, Rank: 0})
 	}
 	return true
 }
@@ -149,39 +152,39 @@ func (e *Engine) checkRoot() bool {
 // otherTree reports whether a neighbour follows another live root than this
 // node's, one that has begun its rounds (a node that has just started is in
 // round 0 of a tree of its own).
-func (e *Engine) otherTree() bool {
+func (tr *treeState) otherTree(e *Engine) bool {
 	for j := range e.links {
-		if p := e.tree.links[j].pos; e.usable(j) && p.Root != e.tree.shape.pos.Root && p.Round > 0 {
+		if p := tr.links[j].pos; tr.usable(e, j) && p.Root != tr.shape.pos.Root && p.Round > 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// onTreeTimer handles TimerTree: a neighbour has been in a newer round than
+// roundOverdue handles TimerTree: a neighbour has been in a newer round than
 // this node for GraftTimeout, so the parent's path to the root is broken:
 // follow the closest neighbour in a newer round.
-func (e *Engine) onTreeTimer() {
-	t := &e.tree.shape
+func (tr *treeState) roundOverdue(e *Engine) {
+	t := &tr.shape
 	t.behind = false
 	best := -1
 	for j := range e.links {
-		p := e.tree.links[j].pos
-		if e.usable(j) && p.Root == t.pos.Root && p.Round > t.pos.Round && (best < 0 || p.Rank < e.tree.links[best].pos.Rank) {
+		p := tr.links[j].pos
+		if tr.usable(e, j) && p.Root == t.pos.Root && p.Round > t.pos.Round && (best < 0 || p.Rank < tr.links[best].pos.Rank) {
 			best = j
 		}
 	}
 	if best >= 0 {
-		e.follow(best)
+		tr.follow(e, best)
 	}
 }
 
 // usable reports whether link j's position can be followed at all: known,
 // on a route to its root, and not naming this node or a root taken for dead.
-func (e *Engine) usable(j int) bool {
+func (tr *treeState) usable(e *Engine, j int) bool {
 	l := &e.links[j]
-	p := e.tree.links[j].pos
-	t := &e.tree.shape
+	p := tr.links[j].pos
+	t := &tr.shape
 	if l.state != linkEstablished || p.Root == 0 || p.Rank == RankNone || p.Root == e.id {
 		return false
 	}
@@ -197,21 +200,21 @@ func older(a NodeID, ra uint32, b NodeID, rb uint32) bool {
 
 // feasible reports whether a neighbour at position p, in this node's tree,
 // can be its parent without closing a cycle.
-func (e *Engine) feasible(p Position) bool {
-	t := &e.tree.shape
+func (tr *treeState) feasible(e *Engine, p Position) bool {
+	t := &tr.shape
 	return p.Round > t.pos.Round || (p.Round == t.pos.Round && p.Rank < t.low)
 }
 
 // reselect chooses the root and the parent after positions or links
 // changed.
-func (e *Engine) reselect() {
-	t := &e.tree.shape
+func (tr *treeState) reselect(e *Engine) {
+	t := &tr.shape
 	// A neighbour in an older tree than ours: join that tree through its
 	// closest neighbour.
 	join := -1
 	for j := range e.links {
-		p := e.tree.links[j].pos
-		if !e.usable(j) || p.Root == t.pos.Root {
+		p := tr.links[j].pos
+		if !tr.usable(e, j) || p.Root == t.pos.Root {
 			continue
 		}
 		if join < 0 {
@@ -220,37 +223,37 @@ func (e *Engine) reselect() {
 			}
 			continue
 		}
-		q := e.tree.links[join].pos
+		q := tr.links[join].pos
 		if older(p.Root, p.Round, q.Root, q.Round) || (p.Root == q.Root && p.Round == q.Round && p.Rank < q.Rank) {
 			join = j
 		}
 	}
 	if join >= 0 {
-		e.follow(join)
+		tr.follow(e, join)
 		return
 	}
 	if t.pos.Root == e.id {
 		return
 	}
 	cur := e.peerLink(t.parent)
-	if cur >= 0 && e.tree.links[cur].pos.Root != t.pos.Root {
+	if cur >= 0 && tr.links[cur].pos.Root != t.pos.Root {
 		cur = -1 // the parent left our tree
 	}
 	fits := func(j int) bool {
-		return e.usable(j) && e.tree.links[j].pos.Root == t.pos.Root && e.feasible(e.tree.links[j].pos)
+		return tr.usable(e, j) && tr.links[j].pos.Root == t.pos.Root && tr.feasible(e, tr.links[j].pos)
 	}
 	best := -1
 	for j := range e.links {
-		if fits(j) && (best < 0 || e.tree.links[j].pos.Rank < e.tree.links[best].pos.Rank) {
+		if fits(j) && (best < 0 || tr.links[j].pos.Rank < tr.links[best].pos.Rank) {
 			best = j
 		}
 	}
 	next := best
-	if cur >= 0 && fits(cur) && (best < 0 || e.tree.links[best].pos.Rank >= e.tree.links[cur].pos.Rank) {
+	if cur >= 0 && fits(cur) && (best < 0 || tr.links[best].pos.Rank >= tr.links[cur].pos.Rank) {
 		next = cur // keep the parent unless another is strictly closer
 	}
 	if next >= 0 {
-		e.follow(next)
+		tr.follow(e, next)
 		return
 	}
 	// Cut off: keep the parent, if any, so that the subtree stays whole.
@@ -258,26 +261,26 @@ func (e *Engine) reselect() {
 		e.stats.CutOffs++
 	}
 	if cur < 0 {
-		e.setParent(0)
+		tr.setParent(e, 0)
 	}
-	e.setPosition(Position{Root: t.pos.Root, Round: t.pos.Round, Rank: RankNone})
-	e.askRound()
-	e.watchRounds()
+	tr.setPosition(e, Position{Root: t.pos.Root, Round: t.pos.Round, Rank: RankNone})
+	tr.askRound(e)
+	tr.watchRounds(e)
 }
 
 // askRound asks the root for a new round, through the closest neighbour
 // still on a route to it: in a new round every neighbour is a feasible
 // parent.
-func (e *Engine) askRound() {
-	t := &e.tree.shape
+func (tr *treeState) askRound(e *Engine) {
+	t := &tr.shape
 	want := t.pos.Round + 1
 	if t.asked >= want {
 		return
 	}
 	best := -1
 	for j := range e.links {
-		p := e.tree.links[j].pos
-		if e.usable(j) && p.Root == t.pos.Root && (best < 0 || p.Rank < e.tree.links[best].pos.Rank) {
+		p := tr.links[j].pos
+		if tr.usable(e, j) && p.Root == t.pos.Root && (best < 0 || p.Rank < tr.links[best].pos.Rank) {
 			best = j
 		}
 	}
@@ -289,14 +292,14 @@ func (e *Engine) askRound() {
 
 // onRoundRequest passes a request for round p.Round on to the parent, once;
 // the root starts that round at once.
-func (e *Engine) onRoundRequest(p Position) {
-	t := &e.tree.shape
+func (tr *treeState) onRoundRequest(e *Engine, p Position) {
+	t := &tr.shape
 	switch {
 	case p.Root != t.pos.Root || p.Round <= t.pos.Round:
 		// Another tree's, or the round has begun.
 	case t.pos.Root == e.id:
 		t.round = p.Round
-		e.setPosition(Position{Root: e.id, Round: t.round, Rank: 0})
+		tr.setPosition(e, Position{Root: e.id, Round: t.round, Rank: 0})
 	case t.pos.Rank != RankNone && p.Round > t.asked:
 		if j := e.peerLink(t.parent); j >= 0 {
 			t.asked = p.Round
@@ -306,9 +309,9 @@ func (e *Engine) onRoundRequest(p Position) {
 }
 
 // follow takes the neighbour on link j as parent, in its tree and round.
-func (e *Engine) follow(j int) {
-	t := &e.tree.shape
-	p := e.tree.links[j].pos
+func (tr *treeState) follow(e *Engine, j int) {
+	t := &tr.shape
+	p := tr.links[j].pos
 	rank := p.Rank + 1
 	if p.Root != t.pos.Root || p.Round != t.pos.Round {
 		t.low = rank
@@ -316,22 +319,22 @@ func (e *Engine) follow(j int) {
 	} else {
 		t.low = min(t.low, rank)
 	}
-	e.setParent(e.links[j].peer)
-	e.setPosition(Position{Root: p.Root, Round: p.Round, Rank: rank})
-	e.watchRounds()
+	tr.setParent(e, e.links[j].peer)
+	tr.setPosition(e, Position{Root: p.Root, Round: p.Round, Rank: rank})
+	tr.watchRounds(e)
 }
 
 // watchRounds arms TimerTree when a neighbour is in a newer round than this
 // node: if the parent has not caught up by then, its path to the root is
 // broken.
-func (e *Engine) watchRounds() {
-	t := &e.tree.shape
+func (tr *treeState) watchRounds(e *Engine) {
+	t := &tr.shape
 	if t.behind || t.pos.Root == e.id {
 		return
 	}
 	for j := range e.links {
-		p := e.tree.links[j].pos
-		if e.usable(j) && p.Root == t.pos.Root && p.Round > t.pos.Round {
+		p := tr.links[j].pos
+		if tr.usable(e, j) && p.Root == t.pos.Root && p.Round > t.pos.Round {
 			t.behind = true
 			e.setTimer(TimerTree, e.now+e.cfg.GraftTimeout)
 			return
@@ -341,8 +344,8 @@ func (e *Engine) watchRounds() {
 
 // setParent makes peer (zero: nobody) the tree parent: a Prune tells the
 // old parent, a Graft the new one.
-func (e *Engine) setParent(peer NodeID) {
-	t := &e.tree.shape
+func (tr *treeState) setParent(e *Engine, peer NodeID) {
+	t := &tr.shape
 	old := t.parent
 	if old == peer {
 		return
@@ -351,32 +354,32 @@ func (e *Engine) setParent(peer NodeID) {
 	if j := e.peerLink(old); j >= 0 {
 		e.stats.Prunes++
 		e.send(j, Frame{Type: FramePrune})
-		e.setLazy(j)
+		tr.setLazy(e, j)
 	}
 	if j := e.peerLink(peer); j >= 0 {
 		e.stats.Reparents++
 		e.send(j, Frame{Type: FrameGraft})
-		e.setLazy(j)
+		tr.setLazy(e, j)
 	}
 }
 
 // setLazy puts link j on the tree when it leads to the parent or to a child,
 // and off it otherwise.
-func (e *Engine) setLazy(j int) {
-	l, t := &e.links[j], &e.tree.links[j]
-	t.lazy = !t.child && (l.peer == 0 || l.peer != e.tree.shape.parent)
+func (tr *treeState) setLazy(e *Engine, j int) {
+	l, t := &e.links[j], &tr.links[j]
+	t.lazy = !t.child && (l.peer == 0 || l.peer != tr.shape.parent)
 }
 
 // setPosition changes the node's position and tells every neighbour.
-func (e *Engine) setPosition(p Position) {
-	t := &e.tree.shape
+func (tr *treeState) setPosition(e *Engine, p Position) {
+	t := &tr.shape
 	if p == t.pos {
 		return
 	}
 	t.pos = p
 	for j := range e.links {
 		if e.links[j].state == linkEstablished {
-			e.sendPosition(j)
+			tr.sendPosition(e, j)
 		}
 	}
 }

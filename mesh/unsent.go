@@ -68,6 +68,6 @@ func (e *Engine) sendUnsent(i int) {
 	e.unsent = nil
 	for _, m := range q.msgs {
 		e.sendData(i, m)
-		e.relay(i, m)
+		e.bcast.relay(e, i, m)
 	}
 }
