@@ -116,7 +116,7 @@ func (e *Engine) onData(i int, m *Message) {
 	e.stats.Delivered++
 	o := e.emitNew(OutDeliver)
 	o.Peer, o.Msg = e.links[i].peer, *m
-	if e.cfg.Siphon {
+	if e.cfg.adversary.Siphon() {
 		return // a siphoner relays nothing
 	}
 	next := *m

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"p2pmesh/internal/adversary"
 )
 
 // Mode selects how broadcasts travel.
@@ -99,12 +101,22 @@ type Config struct {
 	// none: a broadcast made without a link is dropped at once.
 	UnsentLimit int
 
-	// Siphon makes this node misbehave as a siphoner: it accepts no links,
-	// relays nothing and never shares peers. It exists so that simulations
-	// can show honest nodes coping with such peers; Validate then skips the
-	// rules that bind honest nodes.
-	Siphon bool
+	// adversary is how the engines of this configuration misbehave, if at
+	// all (Misbehave): only the simulator and tests of this module can set
+	// it.
+	adversary adversary.Behaviour
 }
+
+// Misbehave makes the engines of this configuration depart from the
+// protocol as b says (package p2pmesh/internal/adversary), to show honest
+// nodes coping with such peers; Validate then skips the rules that bind
+// honest nodes. Only code of module p2pmesh can make a b other than the
+// honest zero one.
+func (c *Config) Misbehave(b adversary.Behaviour) { c.adversary = b }
+
+// Misbehaviour returns what Misbehave set: the zero Behaviour of an honest
+// node, unless a simulation made it an adversary.
+func (c *Config) Misbehaviour() adversary.Behaviour { return c.adversary }
 
 // DefaultConfig returns the defaults: 5 links in, 5 out, a 1 s keepalive.
 func DefaultConfig() Config {
@@ -146,7 +158,7 @@ func (c *Config) Validate() error {
 	if c.MaxIn < 0 || c.MaxIn > 255 {
 		bad("max_in must be between 0 and 255, got %d", c.MaxIn)
 	}
-	if !c.Siphon {
+	if c.adversary.Honest() {
 		if c.MaxIn < c.MaxOut {
 			bad("max_in (%d) must be at least max_out (%d): otherwise the mesh has fewer incoming slots than outgoing links and such nodes siphon capacity from others", c.MaxIn, c.MaxOut)
 		}

@@ -37,7 +37,7 @@ type trickle struct {
 
 // offering reports whether a beacon would tell others anything useful.
 func (e *Engine) offering() bool {
-	if e.cfg.Siphon {
+	if e.cfg.adversary.Siphon() {
 		return false // a siphoner hides; it only takes
 	}
 	return e.Load().FreeIn > 0 || e.needy() || e.now < e.answerNeedyUntil

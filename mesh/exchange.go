@@ -10,7 +10,7 @@ package mesh
 // themselves (refer).
 
 func (e *Engine) sendPeers(i int) {
-	if e.cfg.Siphon || e.cfg.ExchangeSize == 0 {
+	if e.cfg.adversary.Siphon() || e.cfg.ExchangeSize == 0 {
 		return
 	}
 	peers := e.samplePeers(e.box.peerList(e.cfg.ExchangeSize), e.links[i].peer, false)
@@ -63,7 +63,7 @@ func (e *Engine) samplePeers(res []PeerInfo, exclude NodeID, referral bool) []Pe
 // that joined just before, which have free slots. The passive list is left
 // out: its news of free slots is too old to send anybody on.
 func (e *Engine) refer(i int) {
-	if e.cfg.Siphon || e.cfg.ExchangeSize == 0 {
+	if e.cfg.adversary.Siphon() || e.cfg.ExchangeSize == 0 {
 		return
 	}
 	l := &e.links[i]

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"p2pmesh/internal/adversary"
 	"p2pmesh/mesh"
 	"p2pmesh/sim"
 )
@@ -14,7 +15,8 @@ import (
 func TestSiphonersDoNotStarveHonestNodes(t *testing.T) {
 	honestCfg := mesh.DefaultConfig()
 	siphonCfg := mesh.DefaultConfig()
-	siphonCfg.Siphon, siphonCfg.MaxIn = true, 0
+	siphonCfg.Misbehave(adversary.Siphoner())
+	siphonCfg.MaxIn = 0
 	s, _ := sim.New(11, sim.DefaultNetwork())
 	seg := s.AddSegment("lan")
 	var honest []sim.NodeIndex

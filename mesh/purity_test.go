@@ -24,6 +24,7 @@ var pureImports = []string{
 	"bytes", "cmp", "encoding/binary", "errors", "fmt", "maps", "math",
 	"math/bits", "math/rand/v2", "net/netip", "slices", "sort", "strconv",
 	"strings", "time", "unicode/utf8",
+	"p2pmesh/internal/adversary", // the misbehaviour simulations give some engines
 }
 
 // impureCalls are the functions of allowed packages that reach outside the

@@ -77,5 +77,5 @@ func (s *Sim) Deliveries(k int) ([]int64, *Spread) {
 // nodeState tells the Ledger what it needs to know of node i.
 func (s *Sim) nodeState(i NodeIndex) NodeState {
 	n := &s.nodes[i]
-	return NodeState{Alive: n.alive, StartedAt: n.startedAt, LinkedAt: n.linkedAt, Siphon: n.cfg.Siphon, Network: n.key}
+	return NodeState{Alive: n.alive, StartedAt: n.startedAt, LinkedAt: n.linkedAt, Siphon: n.cfg.Misbehaviour().Siphon(), Network: n.key}
 }

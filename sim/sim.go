@@ -253,7 +253,7 @@ func (s *Sim) NodeCount() int { return len(s.nodes) }
 func (s *Sim) Node(i NodeIndex) NodeInfo {
 	n := &s.nodes[i]
 	info := NodeInfo{Index: i, Name: n.name, Group: n.group, ID: n.id, Addr: n.addr, Segment: s.segs[n.seg].name,
-		Alive: n.alive, Siphon: n.cfg.Siphon, Partitioned: n.part != 0, MaxIn: n.cfg.MaxIn, MaxOut: n.cfg.MaxOut,
+		Alive: n.alive, Siphon: n.cfg.Misbehaviour().Siphon(), Partitioned: n.part != 0, MaxIn: n.cfg.MaxIn, MaxOut: n.cfg.MaxOut,
 		Starts: n.starts, StartedAt: n.startedAt, NetworkKey: s.networkKey(n)}
 	if n.eng != nil {
 		info.Load = n.eng.Load()

@@ -63,5 +63,5 @@ func (s *Sim) aliveCount() int {
 // honest node: a siphoner that honest nodes refused stays alone, and is not
 // a split of the mesh.
 func (s *Sim) Components(t *Topology) int {
-	return t.HonestComponents(func(i NodeIndex) bool { return s.nodes[i].cfg.Siphon })
+	return t.HonestComponents(func(i NodeIndex) bool { return s.nodes[i].cfg.Misbehaviour().Siphon() })
 }

@@ -214,7 +214,7 @@ func (n *Net) Node(i measure.NodeIndex) measure.NodeInfo {
 	part, lf := nd.part, nd.life
 	n.mu.Unlock()
 	info := measure.NodeInfo{Index: i, Name: nd.name, Group: nd.group, ID: nd.id, Addr: mesh.AddrFrom(nd.addr),
-		Segment: n.segs[nd.seg].name, Alive: nd.alive, Siphon: nd.cfg.Siphon, Partitioned: part != 0,
+		Segment: n.segs[nd.seg].name, Alive: nd.alive, Siphon: nd.cfg.Misbehaviour().Siphon(), Partitioned: part != 0,
 		MaxIn: nd.cfg.MaxIn, MaxOut: nd.cfg.MaxOut, Starts: nd.starts, StartedAt: nd.startedAt}
 	info.NetworkKey, _ = n.networkKey(nd)
 	if nd.alive && lf != nil {
@@ -249,7 +249,7 @@ func (n *Net) Topology() *measure.Topology {
 
 // Components counts the components of t that hold an honest node.
 func (n *Net) Components(t *measure.Topology) int {
-	return t.HonestComponents(func(i measure.NodeIndex) bool { return n.nodes[i].cfg.Siphon })
+	return t.HonestComponents(func(i measure.NodeIndex) bool { return n.nodes[i].cfg.Misbehaviour().Siphon() })
 }
 
 // Broadcasts judges every broadcast so far.
@@ -265,7 +265,7 @@ func (n *Net) nodeState(i measure.NodeIndex) measure.NodeState {
 	// Real sockets do not say when a life first linked: every node is
 	// taken as reachable from its start (reachable reliability equals
 	// reliability).
-	return measure.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, LinkedAt: nd.startedAt, Siphon: nd.cfg.Siphon, Network: nd.key}
+	return measure.NodeState{Alive: nd.alive, StartedAt: nd.startedAt, LinkedAt: nd.startedAt, Siphon: nd.cfg.Misbehaviour().Siphon(), Network: nd.key}
 }
 
 // Deliveries returns the delivery latencies of broadcast k; real sockets

@@ -135,7 +135,7 @@ func TestFull(t *testing.T) {
 		st.Config.MaxIn != 2 || st.Config.MaxOut != 2 || st.Config.MaxPayload != 1024 {
 		t.Errorf("start 1: %+v", st)
 	}
-	if st := tl[2].Start; !reflect.DeepEqual(st.Names, []string{"s0", "s1"}) || !st.Config.Siphon || st.Config.MaxIn != 0 || st.Config.MaxOut != 4 {
+	if st := tl[2].Start; !reflect.DeepEqual(st.Names, []string{"s0", "s1"}) || !st.Config.Misbehaviour().Siphon() || st.Config.MaxIn != 0 || st.Config.MaxOut != 4 {
 		t.Errorf("start 2 (siphon): %+v", st)
 	}
 	if st := tl[22].Start; !reflect.DeepEqual(st.Names, []string{"n10", "n11", "n12"}) || st.Group != "" {
@@ -208,7 +208,7 @@ func TestFull(t *testing.T) {
 	if n, _ := sc.Lookup("bridge"); n.Segment != "dc2" || n.StaticPeer != "n0" || n.Config.MaxOut != 2 {
 		t.Errorf("bridge: %+v", n)
 	}
-	if n, _ := sc.Lookup("s1"); n.Group != "siphons" || !n.Config.Siphon {
+	if n, _ := sc.Lookup("s1"); n.Group != "siphons" || !n.Config.Misbehaviour().Siphon() {
 		t.Errorf("s1: %+v", n)
 	}
 

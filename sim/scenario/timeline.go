@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"p2pmesh/internal/adversary"
 	"p2pmesh/mesh"
 )
 
@@ -297,7 +298,7 @@ func (p *parser) start(n *yaml.Node, at time.Duration, index int, pos Pos) *Star
 		overrideOK = len(p.errs) == b // else reported; do not validate a half-read config
 	}
 	if siphon {
-		st.Config.Siphon = true
+		st.Config.Misbehave(adversary.Siphoner())
 		st.Config.MaxIn = 0
 	}
 	if p.nodeCfgOK && overrideOK && (override != nil || siphon) {
