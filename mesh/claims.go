@@ -53,17 +53,17 @@ func (e *Engine) linkQuiet(l *link) bool {
 // port, and must be ignored. A quiet link to a peer that announces a new
 // life is closed instead, and the peer's address may be learnt anew.
 func (e *Engine) beaconContradictsLink(b *Beacon) bool {
-	for i := 0; i < len(e.links); i++ {
+	for i := 0; i < len(e.links); {
 		l := &e.links[i]
 		if l.peer != b.ID || l.state != linkEstablished || (l.peerInst == b.Instance && l.addr.Port == b.Port) {
+			i++
 			continue
 		}
 		if !e.linkQuiet(l) {
 			return true
 		}
-		e.closeLink(i, ReasonDead, false)
+		e.closeLink(i, ReasonDead, false) // the next link moves into i
 		e.known.unconfirm(b.ID)
-		i--
 	}
 	return false
 }

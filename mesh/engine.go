@@ -55,14 +55,13 @@ type Engine struct {
 	// What every input reads comes first, in one or two cache lines: a
 	// simulation of many nodes touches each engine rarely, and every line
 	// is a miss.
-	now     Time
-	box     *Outbox
-	linkIDs []LinkID // the id of links[i], kept beside for fast lookup
-	links   []link
-	cfg     *Config
-	id      NodeID
-	nIn     uint8 // established incoming links
-	nOut    uint8 // established outgoing links
+	now Time
+	box *Outbox
+	linkTable
+	cfg  *Config
+	id   NodeID
+	nIn  uint8 // established incoming links
+	nOut uint8 // established outgoing links
 	// shaking counts the links still in their handshake, indexed by
 	// Direction: dialing decisions ask for it several times per input, and
 	// counting would read the whole link table.

@@ -93,8 +93,8 @@ func (e *Engine) checkFreeRider(i int) {
 // evictFor makes room on a full node for a dialer that needs it (see
 // roomFloor): it drops a free rider if there is one, otherwise the incoming
 // peer with the highest degree that keeps more than floor links without us.
-// It reports whether a slot was freed.
-func (e *Engine) evictFor(floor int) bool {
+// It returns the index the evicted link had, or -1 when it freed no slot.
+func (e *Engine) evictFor(floor int) int {
 	victim, best := -1, -1
 	for i := range e.links {
 		l := &e.links[i]
@@ -109,10 +109,9 @@ func (e *Engine) evictFor(floor int) bool {
 			victim, best = i, d
 		}
 	}
-	if victim < 0 {
-		return false
+	if victim >= 0 {
+		e.stats.Evictions++
+		e.closeLink(victim, ReasonEvicted, true)
 	}
-	e.stats.Evictions++
-	e.closeLink(victim, ReasonEvicted, true)
-	return true
+	return victim
 }

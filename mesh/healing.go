@@ -14,21 +14,9 @@ package mesh
 
 func (e *Engine) maintain() {
 	now := e.now
-	for i := 0; i < len(e.links); i++ {
-		l := &e.links[i]
-		switch {
-		case l.state == linkHandshaking && now-l.since > e.cfg.HandshakeTimeout:
-			if l.dir == Outgoing {
-				e.dialFailed(l.peer, l.addr, l.static())
-			}
-			e.closeLink(i, ReasonHandshake, false)
-			i--
-		case l.state == linkEstablished && now-l.lastRecv > e.cfg.DeadAfter:
-			e.stats.DeadLinks++
-			e.closeLink(i, ReasonDead, false)
-			i--
-		case l.state == linkEstablished:
-			e.bcast.keepalive(e, i)
+	for i := 0; i < len(e.links); {
+		if !e.checkLink(i) {
+			i++ // else the next link has moved into i
 		}
 	}
 	e.bcast.pulse(e)
@@ -44,6 +32,27 @@ func (e *Engine) maintain() {
 		e.rotate()
 	}
 	e.fillLinks()
+}
+
+// checkLink closes link i when its handshake timed out or the peer went
+// silent, and otherwise keeps it alive. It reports whether it closed it.
+func (e *Engine) checkLink(i int) bool {
+	l := &e.links[i]
+	switch {
+	case l.state == linkHandshaking && e.now-l.since > e.cfg.HandshakeTimeout:
+		if l.dir == Outgoing {
+			e.dialFailed(l.peer, l.addr, l.static())
+		}
+		e.closeLink(i, ReasonHandshake, false)
+		return true
+	case l.state == linkEstablished && e.now-l.lastRecv > e.cfg.DeadAfter:
+		e.stats.DeadLinks++
+		e.closeLink(i, ReasonDead, false)
+		return true
+	case l.state == linkEstablished:
+		e.bcast.keepalive(e, i)
+	}
+	return false
 }
 
 // tellLowLoad: a node whose links fell below its minimum tells its

@@ -99,12 +99,12 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 			since: now, lastRecv: now, lastSent: now}
 		l.set(linkStatic, d.static)
 		l.set(linkProtected, d.static || d.priority)
-		e.addLink(id, l)
+		i := e.addLink(id, l)
 		h := e.hello()
 		if d.static || d.priority {
 			h.Flags |= HelloPriority
 		}
-		e.send(len(e.links)-1, Frame{Type: FrameHello, Hello: h})
+		e.send(i, Frame{Type: FrameHello, Hello: h})
 	case Incoming:
 		if e.countHandshaking(Incoming) >= e.cfg.MaxIn+e.cfg.MaxOut+1 {
 			e.emit(Output{Kind: OutClose, Link: id, Reason: ReasonFull})
@@ -201,7 +201,6 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 
 // onHello decides on an incoming handshake.
 func (e *Engine) onHello(i int, h *Hello) {
-	lid := e.linkIDs[i]
 	switch {
 	case h.ID == e.id:
 		e.reject(i, ReasonSelf)
@@ -221,25 +220,28 @@ func (e *Engine) onHello(i int, h *Hello) {
 	}
 	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, newsHello)
 
-	// Another link or dial to the same node?
+	// Another link or dial to the same node? The tie-break: both ends keep
+	// the connection the smaller id dialed.
 	for j := range e.links {
 		o := &e.links[j]
 		if j == i || o.peer != h.ID {
 			continue
 		}
+		var r Reason
 		switch {
 		case o.state == linkEstablished && o.peerInst != h.Instance:
 			// The peer restarted: the old link is a leftover of its
 			// previous life.
-			e.closeLink(j, ReasonDead, false)
+			r = ReasonDead
 		case o.state == linkEstablished || o.dir == Incoming || e.id < h.ID:
 			e.reject(i, ReasonDuplicate)
 			return
 		default:
 			// Our own handshaking dial loses the tie-break: drop it.
-			e.closeLink(j, ReasonDuplicate, false)
+			r = ReasonDuplicate
 		}
-		e.onHello(e.linkIndex(lid), h)
+		e.closeLink(j, r, false)
+		e.onHello(after(j, i), h)
 		return
 	}
 	if di := e.dialIndex(h.ID, Addr{}); di >= 0 {
@@ -258,14 +260,17 @@ func (e *Engine) onHello(i int, h *Hello) {
 	}
 	if int(e.Load().In) >= e.cfg.MaxIn {
 		floor, ok := e.roomFloor(h)
-		if !ok || freeRider || !e.evictFor(floor) {
-			i = e.linkIndex(lid)
+		victim := -1
+		if ok && !freeRider {
+			victim = e.evictFor(floor)
+		}
+		if victim < 0 {
 			e.refer(i)
 			e.reject(i, ReasonFull)
 			return
 		}
+		i = after(victim, i)
 	}
-	i = e.linkIndex(lid)
 	e.links[i].set(linkProtected, h.Flags&HelloPriority != 0)
 	welcome := e.hello()
 	e.establish(i)
@@ -278,7 +283,6 @@ func (e *Engine) onHello(i int, h *Hello) {
 // onWelcome completes an outgoing handshake.
 func (e *Engine) onWelcome(i int, h *Hello) {
 	l := &e.links[i]
-	lid := e.linkIDs[i]
 	if h.ID == 0 || (l.peer != 0 && h.ID != l.peer) {
 		// Somebody else answers at that address now (or a beacon lied).
 		e.known.forget(l.peer)
@@ -314,9 +318,9 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 			return
 		}
 		e.closeLink(j, ReasonDuplicate, true)
+		i = after(j, i)
 		break
 	}
-	i = e.linkIndex(lid)
 	e.establish(i)
 	e.sendPeers(i)
 	e.bcast.linkUp(e, i)
@@ -424,12 +428,7 @@ func (e *Engine) dropLink(i int) {
 		e.nOut--
 	}
 	peer := e.links[i].peer
-	last := len(e.links) - 1
-	copy(e.links[i:], e.links[i+1:])
-	e.links[last] = link{}
-	e.links = e.links[:last]
-	e.linkIDs = append(e.linkIDs[:i], e.linkIDs[i+1:]...)
-	e.bcast.removeLink(i)
+	e.removeLink(i, e.bcast)
 	if established {
 		e.stats.LinksLost++
 		e.linkCountChanged()
@@ -446,31 +445,12 @@ func (e *Engine) linkCountChanged() {
 	}
 }
 
-// addLink appends link id.
-func (e *Engine) addLink(id LinkID, l link) {
-	if e.links == nil {
-		// Room for a full node and one handshake: a simulation of many
-		// nodes would otherwise keep half as much again in spare capacity.
-		n := e.cfg.MaxIn + e.cfg.MaxOut + 1
-		e.links, e.linkIDs = make([]link, 0, n), make([]LinkID, 0, n)
-	}
-	e.bcast.addLink(cap(e.links))
+// addLink appends link id and returns its index.
+func (e *Engine) addLink(id LinkID, l link) int {
 	if l.state == linkHandshaking {
 		e.shaking[l.dir]++
 	}
-	e.links = append(e.links, l)
-	e.linkIDs = append(e.linkIDs, id)
-}
-
-// linkIndex finds a link by id. It scans the compact id list rather than
-// the links themselves: it runs for every frame received.
-func (e *Engine) linkIndex(id LinkID) int {
-	for i, x := range e.linkIDs {
-		if x == id {
-			return i
-		}
-	}
-	return -1
+	return e.appendLink(id, l, e.cfg.MaxIn+e.cfg.MaxOut+1, e.bcast)
 }
 
 // dialIndex finds a pending dial by peer id, or by address when peer is zero.

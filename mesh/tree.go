@@ -254,19 +254,6 @@ func (tr *treeState) clearMissing(e *Engine, id MsgID) {
 	tr.missing = slices.DeleteFunc(tr.missing, func(m missing) bool { return m.id == id })
 }
 
-// peerLink returns the index of the established link to peer, or -1.
-func (e *Engine) peerLink(peer NodeID) int {
-	if peer == 0 {
-		return -1
-	}
-	for j := range e.links {
-		if e.links[j].peer == peer && e.links[j].state == linkEstablished {
-			return j
-		}
-	}
-	return -1
-}
-
 // messageCache keeps the most recent messages as this node relays them (hop
 // count already raised), to answer grafts.
 type messageCache struct {
