@@ -117,3 +117,38 @@ func TestFloodUnderChurn(t *testing.T) {
 	s.RunFor(10 * time.Second)
 	broadcastAndCheck(t, s, 0)
 }
+
+// A flooding node linked to a neighbour in tree mode ignores the tree's
+// frames (it used to take them for its own and fail on the tree state it
+// does not have) and still floods over that link.
+func TestFloodIgnoresTreeFrames(t *testing.T) {
+	h, lids := newLinkedHand(t, mesh.Load{In: 1, FreeIn: 4}, 1)
+	id := mesh.MsgID{Origin: 77, Seq: 1}
+	for _, f := range []mesh.Frame{
+		{Type: mesh.FrameIHave, IHave: []mesh.Announcement{{ID: id, Hops: 1}}},
+		{Type: mesh.FrameGraft, IDs: []mesh.MsgID{id}},
+		{Type: mesh.FrameGraft},
+		{Type: mesh.FramePrune},
+		{Type: mesh.FramePosition, Pos: mesh.Position{Root: 2, Round: 3, Rank: 0}, Load: mesh.Load{In: 1, Out: 1, FreeIn: 4}},
+		{Type: mesh.FrameRoundRequest, Pos: mesh.Position{Root: 1, Round: 9}},
+	} {
+		for _, o := range h.take(h.e.HandleFrame(h.now, lids[0], &f)) {
+			if o.Kind == mesh.OutSend || o.Kind == mesh.OutClose {
+				t.Fatalf("%v: the flooding node answered with %+v", f.Type, o)
+			}
+		}
+	}
+	_, outs, err := h.e.Broadcast(h.now, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	for _, o := range outs {
+		if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FrameData {
+			sent++
+		}
+	}
+	if want := len(lids); sent != want {
+		t.Fatalf("broadcast sent %d payloads, want one per link (%d)", sent, want)
+	}
+}
