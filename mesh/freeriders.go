@@ -89,29 +89,3 @@ func (e *Engine) checkFreeRider(i int) {
 	e.banPeer(e.links[i].peer)
 	e.closeLink(i, ReasonFreeRider, true)
 }
-
-// evictFor makes room on a full node for a dialer that needs it (see
-// roomFloor): it drops a free rider if there is one, otherwise the incoming
-// peer with the highest degree that keeps more than floor links without us.
-// It returns the index the evicted link had, or -1 when it freed no slot.
-func (e *Engine) evictFor(floor int) int {
-	victim, best := -1, -1
-	for i := range e.links {
-		l := &e.links[i]
-		if l.state != linkEstablished || l.dir != Incoming || l.protected() {
-			continue
-		}
-		if l.isFreeRider() {
-			victim = i
-			break
-		}
-		if d := l.peerLoad.Degree(); d > floor && d > best {
-			victim, best = i, d
-		}
-	}
-	if victim >= 0 {
-		e.stats.Evictions++
-		e.closeLink(victim, ReasonEvicted, true)
-	}
-	return victim
-}

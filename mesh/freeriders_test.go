@@ -105,3 +105,11 @@ func TestFreeRiderRefusedAtCap(t *testing.T) {
 	h = mesh.Hello{ID: 4, Instance: 1, Port: 9000, Load: mesh.Load{FreeIn: 5}}
 	sendOf(t, e.HandleFrame(3*time.Millisecond, 12, &mesh.Frame{Type: mesh.FrameHello, Hello: h}), mesh.FrameWelcome)
 }
+
+func TestConfigRejectsSiphoningLimits(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.MaxIn, cfg.MaxOut = 2, 5
+	if err := cfg.Validate(); err == nil {
+		t.Fatal("max_in < max_out accepted")
+	}
+}

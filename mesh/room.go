@@ -1,5 +1,12 @@
 package mesh
 
+// Making room and eviction. A full node makes room for a dialer that needs
+// it by evicting an incoming peer (evictFor: a free rider first, else the
+// peer with the most links, as long as it keeps enough without us); a node
+// gives up an outgoing link (dropOutgoing, links off the broadcast tree
+// first) for a priority dial into its LAN (bridging.go) or a rotation
+// (healing.go). Whom a full node makes room for is the rule below.
+//
 // Room for short nodes. A node is short while it has fewer links than
 // MaxOut: it has free outgoing and free incoming slots, and the mesh owes it
 // links. In a LAN where every node has as many incoming slots as outgoing
@@ -39,4 +46,63 @@ func (e *Engine) roomFloor(h *Hello) (floor int, ok bool) {
 		return e.cfg.MaxOut, true
 	}
 	return 0, false
+}
+
+// dropOutgoing closes a random unprotected outgoing link to make room,
+// preferring links off the broadcast tree (tree mode).
+func (e *Engine) dropOutgoing() bool {
+	droppable := func(i int, lazyOnly bool) bool {
+		l := &e.links[i]
+		return l.state == linkEstablished && l.dir == Outgoing && !l.protected() && (e.bcast.lazy(i) || !lazyOnly)
+	}
+	n, lazyOnly := 0, false
+	for pass := 0; pass < 2 && n == 0; pass++ {
+		lazyOnly = pass == 0
+		for i := range e.links {
+			if droppable(i, lazyOnly) {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	r := e.rng.IntN(n)
+	for i := range e.links {
+		if !droppable(i, lazyOnly) {
+			continue
+		}
+		if r == 0 {
+			e.closeLink(i, ReasonSurplus, true)
+			return true
+		}
+		r--
+	}
+	return false
+}
+
+// evictFor makes room on a full node for a dialer that needs it (see
+// roomFloor): it drops a free rider if there is one, otherwise the incoming
+// peer with the highest degree that keeps more than floor links without us.
+// It returns the index the evicted link had, or -1 when it freed no slot.
+func (e *Engine) evictFor(floor int) int {
+	victim, best := -1, -1
+	for i := range e.links {
+		l := &e.links[i]
+		if l.state != linkEstablished || l.dir != Incoming || l.protected() {
+			continue
+		}
+		if l.isFreeRider() {
+			victim = i
+			break
+		}
+		if d := l.peerLoad.Degree(); d > floor && d > best {
+			victim, best = i, d
+		}
+	}
+	if victim >= 0 {
+		e.stats.Evictions++
+		e.closeLink(victim, ReasonEvicted, true)
+	}
+	return victim
 }

@@ -1,0 +1,233 @@
+package mesh
+
+// Dialing and its backoff. A node dials its static peers, then the best
+// peers of its passive list (knownpeers.go) until its outgoing quota is
+// used: load-aware, weighted by free slots. Below its minimum degree it
+// dials every free outgoing slot at once; beyond it, one dial at a time,
+// backing off after refusals (hunt), so that each try uses what the last
+// one taught. Failed dials of static peers back off per peer.
+
+type dial struct {
+	peer     NodeID // zero when dialing a static address
+	addr     Addr
+	static   bool
+	priority bool
+}
+
+type staticPeer struct {
+	addr    Addr
+	id      NodeID // learned from the first Welcome
+	self    bool   // the address turned out to be this node
+	retryAt Time
+	fails   uint8
+}
+
+// HandleDialFailed reports that an OutDial could not connect.
+func (e *Engine) HandleDialFailed(now Time, peer NodeID, addr Addr) []Output {
+	e.begin(now)
+	di := e.dialIndex(peer, addr)
+	if di < 0 {
+		return e.box.out
+	}
+	d := e.dials[di]
+	e.removeDial(di)
+	e.dialFailed(d.peer, d.addr, d.static)
+	if e.active() {
+		e.scheduleDial()
+	}
+	return e.box.out
+}
+
+// dialIndex finds a pending dial by peer id, or by address when peer is zero.
+func (e *Engine) dialIndex(peer NodeID, addr Addr) int {
+	for i := range e.dials {
+		d := &e.dials[i]
+		if (peer != 0 && d.peer == peer) || (peer == 0 && d.peer == 0 && d.addr == addr) {
+			return i
+		}
+	}
+	return -1
+}
+
+// removeDial forgets pending dial i. An emptied list is let go: a node dials
+// in bursts while it joins and seldom afterwards, and a million settled nodes
+// would otherwise each keep the capacity of their largest burst.
+func (e *Engine) removeDial(i int) {
+	if len(e.dials) == 1 {
+		e.dials = nil
+		return
+	}
+	e.dials = append(e.dials[:i], e.dials[i+1:]...)
+}
+
+// pendingOut counts outgoing links not yet established: dials and handshakes.
+func (e *Engine) pendingOut() int { return len(e.dials) + e.countHandshaking(Outgoing) }
+
+// needyWith reports whether the node would stay below its minimum degree
+// even if its pending outgoing links (pendingOut) all succeeded.
+func (e *Engine) needyWith(pending int) bool {
+	return int(e.Load().Degree())+pending < e.cfg.MinLinks
+}
+
+// linkedOrPending reports whether a link or dial to peer exists.
+func (e *Engine) linkedOrPending(peer NodeID) bool {
+	for i := range e.links {
+		if e.links[i].peer == peer {
+			return true
+		}
+	}
+	return e.dialIndex(peer, Addr{}) >= 0
+}
+
+func (e *Engine) dialFailed(peer NodeID, addr Addr, static bool) {
+	if static {
+		for s := range e.statics {
+			sp := &e.statics[s]
+			if sp.addr == addr {
+				sp.fails++
+				sp.retryAt = e.now + backoff(e.cfg.DialBackoff, sp.fails)
+			}
+		}
+		return
+	}
+	e.known.failed(e, peer)
+	e.claimFailed()
+}
+
+// markSelf records that addr turned out to be this node: a static peer
+// there is never dialed again, nor any claimed peer (claims.go).
+func (e *Engine) markSelf(addr Addr) {
+	for s := range e.statics {
+		if e.statics[s].addr == addr {
+			e.statics[s].self = true
+		}
+	}
+	if !e.isSelf(addr) {
+		if len(e.selfAddrs) == maxSelfAddrs {
+			e.selfAddrs = e.selfAddrs[1:]
+		}
+		e.selfAddrs = append(e.selfAddrs, addr)
+	}
+}
+
+// scheduleDial asks for a dial decision soon, so that several beacons or
+// exchanges heard close together are weighed at once instead of every node
+// rushing to the first peer it hears of.
+func (e *Engine) scheduleDial() {
+	if e.wantOut() <= 0 || !e.hunt.allowed(e) && len(e.statics) == 0 {
+		return // the maintenance timer tries again when the wait is over
+	}
+	jitter := Time(e.rng.Int64N(int64(e.cfg.BeaconMin/4) + 1))
+	e.armTimer(TimerDial, e.now+jitter)
+}
+
+// wantOut is how many more outgoing links the node should dial now.
+func (e *Engine) wantOut() int {
+	return e.cfg.MaxOut - int(e.Load().Out) - e.pendingOut()
+}
+
+// fillLinks dials static peers that are not linked, then the best known peers
+// until the outgoing quota is used: load-aware, weighted by free slots.
+func (e *Engine) fillLinks() {
+	if !e.active() {
+		return
+	}
+	for s := range e.statics {
+		sp := &e.statics[s]
+		if sp.self || sp.retryAt > e.now || e.wantOut() <= 0 {
+			continue
+		}
+		if (sp.id != 0 && e.linkedOrPending(sp.id)) || e.dialIndex(0, sp.addr) >= 0 || e.linkedToAddr(sp.addr) {
+			continue
+		}
+		e.startDial(dial{peer: 0, addr: sp.addr, static: true})
+	}
+	if !e.hunt.allowed(e) || e.dialsPaused() {
+		return
+	}
+	e.bridgeLAN()
+	// Beyond the minimum degree dial one at a time, so that each try uses
+	// what the last one taught (a refusal, a referral) instead of a crowd
+	// of nodes all dialing the same peers on the same stale news. Below it,
+	// dial every free outgoing slot at once: after a mass failure many of
+	// the known peers are dead, and each of them costs a dial timeout.
+	n := e.wantOut()
+	if !e.needy() {
+		n = min(n, 1-e.pendingOut())
+	}
+	for ; n > 0; n-- {
+		k := e.pickPeer()
+		if k < 0 {
+			break
+		}
+		e.startDial(e.known.dial(k))
+	}
+}
+
+// startDial records dial d as pending and asks the driver to open it.
+func (e *Engine) startDial(d dial) {
+	e.dials = append(e.dials, d)
+	e.emit(Output{Kind: OutDial, Peer: d.peer, Addr: d.addr})
+}
+
+func (e *Engine) linkedToAddr(a Addr) bool {
+	for i := range e.links {
+		if e.links[i].addr == a {
+			return true
+		}
+	}
+	return false
+}
+
+// hunt slows down the search for outgoing links beyond the minimum degree
+// once peers refuse them for lack of room. In a mesh where every node has as
+// many incoming slots as outgoing links, the last free slots are scarce and
+// the news of them is stale by the time it travels: without a backoff, the
+// nodes still short of outgoing links would dial full peers again and again.
+// A node below its minimum degree is never held back, and gaining an
+// outgoing link or losing any link ends the backoff.
+type hunt struct {
+	refusals uint8
+	last     Time // of the last refusal
+}
+
+// refused records a refusal for lack of room.
+func (h *hunt) refused(e *Engine) {
+	if h.refusals < 255 {
+		h.refusals++
+	}
+	h.last = e.now
+}
+
+// allowed reports whether the node may dial for more links now: after three
+// refusals in a row it waits DialBackoff, doubling with every further
+// refusal up to 64 times, but a short node (room.go) no longer than
+// shortBackoffSteps allow: full peers make room for it as soon as any of
+// their incoming peers has more than MaxOut links, which a LAN that is still
+// joining may not have yet but soon will, and a node that falls short
+// while it waits (a neighbour rotated away) must not wait a minute. A node
+// below its minimum degree never waits.
+func (h *hunt) allowed(e *Engine) bool {
+	if h.refusals <= 3 || e.needyWith(e.pendingOut()) {
+		return true
+	}
+	steps := h.refusals - 3
+	if e.short() {
+		steps = min(steps, shortBackoffSteps)
+	}
+	return e.now >= h.last+backoff(e.cfg.DialBackoff, steps)
+}
+
+// shortBackoffSteps caps the wait of a short node at 2 DialBackoffs.
+const shortBackoffSteps = 2
+
+// backoff doubles base for every failure after the first, up to 64×.
+func backoff(base Time, fails uint8) Time {
+	if fails > 7 {
+		fails = 7
+	}
+	if fails == 0 {
+		fails = 1
+	}
+	return base << (fails - 1)
+}
