@@ -6,13 +6,15 @@ import (
 )
 
 // Modes lists every broadcast mode, in the order of their values.
-var Modes = func() []Mode {
+var Modes = allModes()
+
+func allModes() []Mode {
 	modes := make([]Mode, len(strategies))
 	for i := range modes {
 		modes[i] = Mode(i)
 	}
 	return modes
-}()
+}
 
 // ParseMode returns the mode whose String is s ("flood" or "tree").
 func ParseMode(s string) (Mode, error) {
