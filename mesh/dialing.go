@@ -114,7 +114,7 @@ func (e *Engine) markSelf(addr Addr) {
 // exchanges heard close together are weighed at once instead of every node
 // rushing to the first peer it hears of.
 func (e *Engine) scheduleDial() {
-	if e.wantOut() <= 0 || !e.hunt.allowed(e) && len(e.statics) == 0 {
+	if e.wantOut() <= 0 || !e.huntAllowed() && len(e.statics) == 0 {
 		return // the maintenance timer tries again when the wait is over
 	}
 	jitter := Time(e.rng.Int64N(int64(e.cfg.BeaconMin/4) + 1))
@@ -142,7 +142,7 @@ func (e *Engine) fillLinks() {
 		}
 		e.startDial(dial{peer: 0, addr: sp.addr, static: true})
 	}
-	if !e.hunt.allowed(e) || e.dialsPaused() {
+	if !e.huntAllowed() || e.dialsPaused() {
 		return
 	}
 	e.bridgeLAN()
@@ -191,12 +191,12 @@ type hunt struct {
 	last     Time // of the last refusal
 }
 
-// refused records a refusal for lack of room.
-func (h *hunt) refused(e *Engine) {
+// refused records a refusal for lack of room at now.
+func (h *hunt) refused(now Time) {
 	if h.refusals < 255 {
 		h.refusals++
 	}
-	h.last = e.now
+	h.last = now
 }
 
 // allowed reports whether the node may dial for more links now: after three
@@ -207,15 +207,24 @@ func (h *hunt) refused(e *Engine) {
 // joining may not have yet but soon will, and a node that falls short
 // while it waits (a neighbour rotated away) must not wait a minute. A node
 // below its minimum degree never waits.
-func (h *hunt) allowed(e *Engine) bool {
-	if h.refusals <= 3 || e.needyWith(e.pendingOut()) {
+//
+// base is DialBackoff; needy says whether the node would stay below its
+// minimum degree even if its pending dials succeed, short whether it has
+// fewer links than MaxOut (room.go).
+func (h *hunt) allowed(now, base Time, needy, short bool) bool {
+	if h.refusals <= 3 || needy {
 		return true
 	}
 	steps := h.refusals - 3
-	if e.short() {
+	if short {
 		steps = min(steps, shortBackoffSteps)
 	}
-	return e.now >= h.last+backoff(e.cfg.DialBackoff, steps)
+	return now >= h.last+backoff(base, steps)
+}
+
+// huntAllowed asks the node's hunt whether it may dial for more links now.
+func (e *Engine) huntAllowed() bool {
+	return e.hunt.allowed(e.now, e.cfg.DialBackoff, e.needyWith(e.pendingOut()), e.short())
 }
 
 // shortBackoffSteps caps the wait of a short node at 2 DialBackoffs.

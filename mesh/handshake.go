@@ -149,7 +149,7 @@ func (e *Engine) onReject(i int, r Reason) {
 	case ReasonFull:
 		e.known.full(e, l.peer)
 		if !l.static() {
-			e.hunt.refused(e)
+			e.hunt.refused(e.now)
 		}
 	case ReasonSelf:
 		e.markSelf(l.addr)

@@ -136,66 +136,88 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 	if id == e.id || id == 0 || addr.Port == 0 {
 		return true
 	}
-	lan := src == newsBeacon
 	if i := k.index(id); i >= 0 {
-		p := &k.list[i]
-		if p.confirmed && src.claim() && addr != p.addr {
-			return false
-		}
-		if instance != 0 && instance != p.instance {
-			p.instance = instance
-			p.fails = 0
-			k.clearWait(i)
-		}
-		if addr != p.addr {
-			p.confirmed = false
-		}
-		p.addr = addr
-		// A refusal is first-hand news: second-hand news of free slots
-		// (peer exchange, instance 0) may be older, and does not undo it.
-		if instance != 0 {
-			p.refused = false
-		}
-		if !p.refused {
-			p.freeIn = load.FreeIn
-		}
-		p.heard = e.now
-		p.lan = p.lan || lan
-		p.confirmed = p.confirmed || src == newsWelcome
-		return true
+		return k.update(i, e.now, addr, instance, load, src)
 	}
-	entry := knownPeer{addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: lan, confirmed: src == newsWelcome}
+	entry := knownPeer{addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: src == newsBeacon, confirmed: src == newsWelcome}
 	var retryAt Time
 	if src == newsBeacon {
 		retryAt = k.revive(id, &entry)
-	}
-	if src == newsBeacon {
 		e.strangerHeard()
 	}
-	if len(k.list) < e.cfg.PassiveSize {
+	k.insert(id, entry, retryAt, e.cfg.PassiveSize)
+	return true
+}
+
+// update records news, heard at now, of the peer of entry i. It reports
+// false when it ignored a claim that contradicts a confirmed address.
+func (k *knownPeers) update(i int, now Time, addr Addr, instance uint64, load Load, src news) bool {
+	p := &k.list[i]
+	if p.confirmed && src.claim() && addr != p.addr {
+		return false
+	}
+	if instance != 0 && instance != p.instance {
+		p.instance = instance
+		p.fails = 0
+		k.clearWait(i)
+	}
+	if addr != p.addr {
+		p.confirmed = false
+	}
+	p.addr = addr
+	// A refusal is first-hand news: second-hand news of free slots (peer
+	// exchange, instance 0) may be older, and does not undo it.
+	if instance != 0 {
+		p.refused = false
+	}
+	if !p.refused {
+		p.freeIn = load.FreeIn
+	}
+	p.heard = now
+	p.lan = p.lan || src == newsBeacon
+	p.confirmed = p.confirmed || src == newsWelcome
+	return true
+}
+
+// insert adds entry for peer id, not to be dialed before retryAt (0: at
+// once), to a list of at most size entries: when the list is full, the
+// entry replaces the one that makes room for it (victim), if any.
+func (k *knownPeers) insert(id NodeID, entry knownPeer, retryAt Time, size int) {
+	i := len(k.list)
+	if i < size {
 		if k.list == nil {
 			// The list fills up soon: allocate it once.
-			k.list, k.ids = make([]knownPeer, 0, e.cfg.PassiveSize), make([]NodeID, 0, e.cfg.PassiveSize)
+			k.list, k.ids = make([]knownPeer, 0, size), make([]NodeID, 0, size)
 		}
 		k.list = append(k.list, entry)
 		k.ids = append(k.ids, id)
-		if retryAt != 0 {
-			k.setWait(len(k.list)-1, retryAt)
+	} else {
+		if i = k.victim(&entry, size); i < 0 {
+			return
 		}
-		return true
+		k.clearWait(i)
+		k.list[i] = entry
+		k.ids[i] = id
 	}
-	// Full: replace the least useful entry (fewest free slots, then the
-	// stalest) if the newcomer is at least as useful — but keep a share of
-	// the list for peers off our LAN. Beacons bring fresher news of LAN
-	// peers than peer exchange brings of remote ones, so without the
-	// reserve a node on a busy LAN would soon know nobody elsewhere, and a
-	// LAN cut off from the rest (its bridges crashed) could never find its
-	// way back.
-	//
-	// One pass over the list (a beacon from a stranger on a busy LAN lands
-	// here, at every listener) counts the remote entries and finds the
-	// least useful LAN and remote entry, the first of equals.
-	reserve := e.cfg.PassiveSize / remoteShare
+	if retryAt != 0 {
+		k.setWait(i, retryAt)
+	}
+}
+
+// victim returns the entry of a full list of size entries that makes room
+// for entry, or -1 when none does: the least useful entry (fewest free
+// slots, then the stalest) if the newcomer is at least as useful — but a
+// share of the list is kept for peers off our LAN. Beacons bring fresher
+// news of LAN peers than peer exchange brings of remote ones, so without
+// the reserve a node on a busy LAN would soon know nobody elsewhere, and a
+// LAN cut off from the rest (its bridges crashed) could never find its way
+// back.
+//
+// One pass over the list (a beacon from a stranger on a busy LAN lands
+// here, at every listener) counts the remote entries and finds the least
+// useful LAN and remote entry, the first of equals.
+func (k *knownPeers) victim(entry *knownPeer, size int) int {
+	reserve := size / remoteShare
 	remote, worstLAN, worstRemote := 0, -1, -1
 	for i := range k.list {
 		p := &k.list[i]
@@ -208,7 +230,7 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 			worstLAN = i
 		}
 	}
-	worst, force := -1, false // the entry that makes room; force: even for a less useful newcomer
+	worst, force := -1, false // force: even for a less useful newcomer
 	switch {
 	case !entry.lan && remote < reserve:
 		worst, force = worstLAN, true
@@ -219,15 +241,10 @@ func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, l
 	default:
 		worst = k.worseOf(worstLAN, worstRemote)
 	}
-	if worst >= 0 && (force || !worse(&entry, &k.list[worst])) {
-		k.clearWait(worst)
-		k.list[worst] = entry
-		k.ids[worst] = id
-		if retryAt != 0 {
-			k.setWait(worst, retryAt)
-		}
+	if worst >= 0 && (force || !worse(entry, &k.list[worst])) {
+		return worst
 	}
-	return true
+	return -1
 }
 
 // remoteShare: at least 1/remoteShare of the passive list is kept for peers

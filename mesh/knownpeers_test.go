@@ -184,3 +184,41 @@ func TestKnownPeerFitsFortyBytes(t *testing.T) {
 		t.Fatalf("an entry takes %d bytes", s)
 	}
 }
+
+// The passive list alone, without an engine: insert fills it up to its
+// size, then a newcomer replaces the least useful entry only if it is at
+// least as useful, and update keeps a refusal against second-hand news.
+func TestPassiveListInsertAndUpdateAlone(t *testing.T) {
+	var k knownPeers
+	const size = 4
+	lanPeer := func(free uint8, heard Time) knownPeer {
+		return knownPeer{addr: Addr{Port: 7000}, freeIn: free, heard: heard, lan: true}
+	}
+	for id := NodeID(1); id <= size; id++ {
+		k.insert(id, lanPeer(uint8(id), Time(id)), 0, size)
+	}
+	if len(k.list) != size || cap(k.list) != size {
+		t.Fatalf("%d entries (capacity %d), want %d", len(k.list), cap(k.list), size)
+	}
+	k.insert(10, lanPeer(0, 100), 0, size) // less useful than all: stays out
+	if k.index(10) >= 0 {
+		t.Fatal("a newcomer with no free slot replaced an entry with some")
+	}
+	k.insert(11, lanPeer(1, 100), 5*time.Second, size) // as free as node 1, fresher
+	if k.index(1) >= 0 || k.index(11) < 0 {
+		t.Fatalf("ids %v: want node 1 replaced by node 11", k.ids)
+	}
+	if w := k.waitUntil(k.index(11)); w != 5*time.Second {
+		t.Fatalf("node 11 may be dialed from %v, want 5s", w)
+	}
+	i := k.index(2)
+	k.list[i].refused = true
+	k.update(i, 200, Addr{Port: 7000}, 0, Load{FreeIn: 9}, newsExchange)
+	if p := k.list[i]; p.freeIn != 2 || p.heard != 200 {
+		t.Fatalf("after exchanged news: %d free, heard %v; want the refusal kept (2) and the news time", p.freeIn, p.heard)
+	}
+	k.update(i, 300, Addr{Port: 7000}, 7, Load{FreeIn: 9}, newsBeacon)
+	if p := k.list[i]; p.freeIn != 9 || p.refused {
+		t.Fatalf("after a beacon of a new life: %d free, refused %v", p.freeIn, p.refused)
+	}
+}
