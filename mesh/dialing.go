@@ -90,7 +90,7 @@ func (e *Engine) dialFailed(peer NodeID, addr Addr, static bool) {
 		}
 		return
 	}
-	e.known.failed(e, peer)
+	e.known.failed(peer, e.now, e.cfg.DialBackoff, e.cfg.PassiveSize)
 	e.claimFailed()
 }
 

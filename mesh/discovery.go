@@ -1,5 +1,7 @@
 package mesh
 
+import "math/rand/v2"
+
 // Discovery: LAN beacons paced by a Trickle timer (RFC 6206).
 //
 // A node beacons only when it has something to offer (free incoming slots,
@@ -25,6 +27,10 @@ package mesh
 // died with its links, and beacons from the living are what heals a mesh
 // after a mass failure quickly.
 
+// trickle is the Trickle timer of the node's beacons: its intervals, the
+// point of each where the node may speak, and the beacons heard meanwhile
+// (the suppression count). It decides nothing about what a beacon says or
+// whether the node has anything to offer: the engine tells it.
 type trickle struct {
 	interval Time // current Trickle interval I
 	start    Time // start of the current interval
@@ -35,6 +41,43 @@ type trickle struct {
 	joined   bool // the node has had its minimum degree since it started
 }
 
+// begin starts an interval of length interval at now and returns the point
+// of its second half, drawn from rng, where the node may speak; a node
+// with nothing to offer goes dormant instead (ok false: no timer).
+func (t *trickle) begin(now, interval Time, offering bool, rng *rand.Rand) (speakAt Time, ok bool) {
+	t.interval = interval
+	if !offering {
+		t.dormant = true
+		return 0, false
+	}
+	t.dormant = false
+	t.start = now
+	t.heard = 0
+	t.fired = false
+	half := interval / 2
+	t.fireAt = now + half + Time(rng.Int64N(int64(interval-half)+1))
+	return t.fireAt, true
+}
+
+// fastest reports whether the timer already runs intervals of length min.
+func (t *trickle) fastest(min Time) bool { return !t.dormant && t.interval == min }
+
+// speakingPoint reports whether the timer that fired is the speaking point
+// of the interval (and marks it passed) rather than the interval's end.
+func (t *trickle) speakingPoint() bool {
+	if t.fired {
+		return false
+	}
+	t.fired = true
+	return true
+}
+
+// end returns when the current interval ends.
+func (t *trickle) end() Time { return t.start + t.interval }
+
+// next returns the length of the next interval: twice this one, at most max.
+func (t *trickle) next(max Time) Time { return min(t.interval*2, max) }
+
 // offering reports whether a beacon would tell others anything useful.
 func (e *Engine) offering() bool {
 	if e.cfg.adversary.Siphon() {
@@ -43,65 +86,53 @@ func (e *Engine) offering() bool {
 	return e.Load().FreeIn > 0 || e.needy() || e.now < e.answerNeedyUntil
 }
 
-// reset starts a new interval at BeaconMin (Trickle's reaction to change).
-func (t *trickle) reset(e *Engine) {
-	if !t.dormant && t.interval == e.cfg.BeaconMin {
-		return // already at the fastest pace
-	}
-	t.begin(e, e.cfg.BeaconMin)
-}
-
-func (t *trickle) begin(e *Engine, interval Time) {
-	if !e.offering() {
-		t.dormant = true
-		t.interval = interval
+// beginBeacons starts a Trickle interval of length interval now.
+func (e *Engine) beginBeacons(interval Time) {
+	if at, ok := e.beacon.begin(e.now, interval, e.offering(), e.rng); ok {
+		e.setTimer(TimerBeacon, at)
+	} else {
 		e.timers[TimerBeacon] = 0
-		return
 	}
-	t.dormant = false
-	t.interval = interval
-	t.start = e.now
-	t.heard = 0
-	t.fired = false
-	half := interval / 2
-	t.fireAt = e.now + half + Time(e.rng.Int64N(int64(interval-half)+1))
-	e.setTimer(TimerBeacon, t.fireAt)
 }
 
-// fire handles the beacon timer: either the speaking point of the interval or
-// its end.
-func (t *trickle) fire(e *Engine) {
-	if !t.fired {
-		t.fired = true
-		needy := e.needy()
-		begging := needy && (e.beacon.joined || !e.known.hasOffer(e))
-		if e.offering() && (begging || !needy && t.heard < e.cfg.BeaconRedundancy) {
-			h := e.hello()
-			e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags}})
-		}
-		e.setTimer(TimerBeacon, t.start+t.interval)
-		return
+// resetBeacons starts a new interval at BeaconMin (Trickle's reaction to
+// change).
+func (e *Engine) resetBeacons() {
+	if !e.beacon.fastest(e.cfg.BeaconMin) {
+		e.beginBeacons(e.cfg.BeaconMin)
 	}
-	next := t.interval * 2
-	if next > e.cfg.BeaconMax {
-		next = e.cfg.BeaconMax
-	}
-	t.begin(e, next)
 }
 
-// linksChanged adapts the schedule to a change of links: a node that became
-// needy speaks up at once; a silent node that has a free slot again resumes
-// at the slowest pace, so that the slot is advertised without turning every
-// link change of a large segment into a burst of beacons.
-func (t *trickle) linksChanged(e *Engine) {
+// beaconTimer handles the beacon timer: either the speaking point of the
+// interval or its end.
+func (e *Engine) beaconTimer() {
+	t := &e.beacon
+	if !t.speakingPoint() {
+		e.beginBeacons(t.next(e.cfg.BeaconMax))
+		return
+	}
+	needy := e.needy()
+	begging := needy && (t.joined || !e.known.hasOffer(e))
+	if e.offering() && (begging || !needy && t.heard < e.cfg.BeaconRedundancy) {
+		h := e.hello()
+		e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags}})
+	}
+	e.setTimer(TimerBeacon, t.end())
+}
+
+// beaconsAfterLinkChange adapts the schedule to a change of links: a node
+// that became needy speaks up at once; a silent node that has a free slot
+// again resumes at the slowest pace, so that the slot is advertised without
+// turning every link change of a large segment into a burst of beacons.
+func (e *Engine) beaconsAfterLinkChange() {
 	if !e.needy() {
-		t.joined = true
+		e.beacon.joined = true
 	}
 	switch {
 	case e.needy():
-		t.reset(e)
-	case t.dormant && e.offering():
-		t.begin(e, e.cfg.BeaconMax)
+		e.resetBeacons()
+	case e.beacon.dormant && e.offering():
+		e.beginBeacons(e.cfg.BeaconMax)
 	}
 }
 
@@ -122,7 +153,7 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 		// node that lost its links) is looking for peers: answer soon, even
 		// when full, since a full node makes room for it.
 		e.answerNeedyUntil = now + 2*e.cfg.BeaconMin
-		e.beacon.reset(e)
+		e.resetBeacons()
 	}
 	if b.Load.FreeIn > 0 || e.needy() {
 		e.scheduleDial()

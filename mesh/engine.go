@@ -237,7 +237,7 @@ func (e *Engine) Start(now Time) []Output {
 	e.started = true
 	e.nextExchange = now + e.cfg.ExchangeInterval
 	e.nextRotate = now + e.rotatePeriod()
-	e.beacon.reset(e)
+	e.resetBeacons()
 	e.setTimer(TimerMaintain, now+e.cfg.KeepaliveInterval)
 	e.bcast.start(e)
 	e.fillLinks()
@@ -260,7 +260,7 @@ func (e *Engine) HandleTimer(now Time, kind TimerKind) []Output {
 		e.maintain()
 		e.setTimer(TimerMaintain, now+e.cfg.KeepaliveInterval)
 	case TimerBeacon:
-		e.beacon.fire(e)
+		e.beaconTimer()
 	case TimerDial:
 		e.fillLinks()
 	default:

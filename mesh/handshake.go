@@ -147,7 +147,7 @@ func (e *Engine) onReject(i int, r Reason) {
 	}
 	switch r {
 	case ReasonFull:
-		e.known.full(e, l.peer)
+		e.known.full(l.peer, e.now+e.cfg.DialBackoff)
 		if !l.static() {
 			e.hunt.refused(e.now)
 		}
@@ -157,10 +157,10 @@ func (e *Engine) onReject(i int, r Reason) {
 			e.known.forget(l.peer) // a claim sent us to ourselves
 		}
 	case ReasonFreeRider:
-		e.known.backoff(e, l.peer, e.cfg.BanTime)
+		e.known.backoff(l.peer, e.now+e.cfg.BanTime)
 	case ReasonDuplicate:
 	default:
-		e.known.backoff(e, l.peer, e.cfg.DialBackoff)
+		e.known.backoff(l.peer, e.now+e.cfg.DialBackoff)
 	}
 	e.scheduleDial()
 }

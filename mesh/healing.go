@@ -20,7 +20,7 @@ func (e *Engine) maintain() {
 		}
 	}
 	e.bcast.pulse(e)
-	e.known.expire(e)
+	e.known.expire(e.now, e.cfg.PeerTTL)
 	e.newPeriodOfStrangers()
 	e.expireBans()
 	if now >= e.nextExchange {
@@ -118,12 +118,12 @@ func (e *Engine) onLeave(i int, r Reason) {
 	e.closeLink(i, r, false)
 	switch r {
 	case ReasonFreeRider:
-		e.known.backoff(e, peer, e.cfg.BanTime)
+		e.known.backoff(peer, e.now+e.cfg.BanTime)
 	case ReasonLeaving:
 		e.known.forget(peer)
 	case ReasonEvicted:
 		// The peer had to make room: try it again only later.
-		e.known.backoff(e, peer, e.cfg.DialBackoff)
+		e.known.backoff(peer, e.now+e.cfg.DialBackoff)
 	}
 	e.scheduleDial()
 }

@@ -281,17 +281,20 @@ func (k *knownPeers) forget(id NodeID) {
 }
 
 // full records that a peer refused us for lack of room.
-func (k *knownPeers) full(e *Engine, id NodeID) {
+// full records that peer id refused us for lack of room: it is not dialed
+// again before until, nor taken for one with room on second-hand news.
+func (k *knownPeers) full(id NodeID, until Time) {
 	if i := k.index(id); i >= 0 {
 		k.list[i].freeIn = 0
 		k.list[i].refused = true
-		k.setWait(i, e.now+e.cfg.DialBackoff)
+		k.setWait(i, until)
 	}
 }
 
-func (k *knownPeers) backoff(e *Engine, id NodeID, d Time) {
+// backoff keeps peer id from being dialed before until.
+func (k *knownPeers) backoff(id NodeID, until Time) {
 	if i := k.index(id); i >= 0 {
-		k.setWait(i, e.now+d)
+		k.setWait(i, until)
 	}
 }
 
@@ -301,8 +304,10 @@ func (k *knownPeers) succeeded(id NodeID) {
 	}
 }
 
-// failed records a failed dial; a peer that keeps failing is forgotten.
-func (k *knownPeers) failed(e *Engine, id NodeID) {
+// failed records a dial of peer id that failed at now; it is not dialed
+// again before a backoff from base, and a peer that keeps failing is
+// forgotten (among the last size such peers remembered, see revive).
+func (k *knownPeers) failed(id NodeID, now, base Time, size int) {
 	i := k.index(id)
 	if i < 0 {
 		return
@@ -310,7 +315,7 @@ func (k *knownPeers) failed(e *Engine, id NodeID) {
 	p := &k.list[i]
 	p.confirmed = false // its address may have changed: claims may move it again
 	p.fails++
-	retryAt := e.now + backoff(e.cfg.DialBackoff, p.fails)
+	retryAt := now + backoff(base, p.fails)
 	if p.fails < 3 {
 		k.setWait(i, retryAt)
 		return
@@ -319,7 +324,7 @@ func (k *knownPeers) failed(e *Engine, id NodeID) {
 		k.gone = new(goneList)
 	}
 	gone := k.gone.peers
-	if len(gone) >= e.cfg.PassiveSize {
+	if len(gone) >= size {
 		gone = append(gone[:0], gone[1:]...)
 	}
 	k.gone.peers = append(gone, gonePeer{id, retryAt, *p})
@@ -347,11 +352,11 @@ func (k *knownPeers) revive(id NodeID, entry *knownPeer) (retryAt Time) {
 	return 0
 }
 
-// expire drops entries without news for longer than the TTL.
-func (k *knownPeers) expire(e *Engine) {
+// expire drops entries without news at now for longer than ttl.
+func (k *knownPeers) expire(now, ttl Time) {
 	j := 0
 	for i := range k.list {
-		if e.now-k.list[i].heard <= e.cfg.PeerTTL {
+		if now-k.list[i].heard <= ttl {
 			if j != i {
 				k.list[j], k.ids[j] = k.list[i], k.ids[i]
 			}
@@ -365,7 +370,7 @@ func (k *knownPeers) expire(e *Engine) {
 	for _, x := range k.waits {
 		i := k.index(x.id)
 		switch {
-		case i >= 0 && x.until > e.now:
+		case i >= 0 && x.until > now:
 			w = append(w, x)
 		case i >= 0:
 			k.list[i].waiting = false

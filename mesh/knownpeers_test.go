@@ -61,7 +61,7 @@ func TestRefusalOutranksHearsay(t *testing.T) {
 	e := loneEngine(t, nil)
 	addr := Addr{IP: [16]byte{10, 0, 0, 2}, Port: 7000}
 	e.known.observe(e, 2, addr, 5, Load{FreeIn: 3}, newsBeacon)
-	e.known.full(e, 2)
+	e.known.full(2, e.now+e.cfg.DialBackoff)
 	e.known.observe(e, 2, addr, 0, Load{FreeIn: 4}, newsExchange)
 	if p := e.known.list[e.known.index(2)]; p.freeIn != 0 {
 		t.Fatalf("hearsay of %d free slots undid a refusal", p.freeIn)
@@ -116,20 +116,20 @@ func TestKnownPeerIDsFollowTheList(t *testing.T) {
 				p := e.known.list[e.known.index(id)]
 				want[id] = e.now + backoff(e.cfg.DialBackoff, p.fails+1)
 			}
-			e.known.failed(e, id)
+			e.known.failed(id, e.now, e.cfg.DialBackoff, e.cfg.PassiveSize)
 		case 3:
 			if inList(id) {
 				want[id] = e.now + e.cfg.DialBackoff
 			}
-			e.known.full(e, id)
+			e.known.full(id, e.now+e.cfg.DialBackoff)
 		case 4:
 			d := Time(rng.IntN(5000)) * time.Millisecond
 			if inList(id) {
 				want[id] = e.now + d
 			}
-			e.known.backoff(e, id, d)
+			e.known.backoff(id, e.now+d)
 		case 5, 6:
-			e.known.expire(e)
+			e.known.expire(e.now, e.cfg.PeerTTL)
 		}
 		for _, x := range before {
 			if !inList(x) {

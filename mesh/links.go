@@ -226,7 +226,7 @@ func (e *Engine) dropLink(i int) {
 // wakes up when the node has something new to offer or needs links.
 func (e *Engine) linkCountChanged() {
 	if e.active() {
-		e.beacon.linksChanged(e)
+		e.beaconsAfterLinkChange()
 	}
 }
 
