@@ -32,13 +32,13 @@ import "math/rand/v2"
 // (the suppression count). It decides nothing about what a beacon says or
 // whether the node has anything to offer: the engine tells it.
 type trickle struct {
-	interval Time // current Trickle interval I
-	start    Time // start of the current interval
-	fireAt   Time // the point t in [I/2, I) where the node may speak
-	heard    int  // beacons heard in the current interval (c)
-	fired    bool // t has passed in this interval
-	dormant  bool // nothing to offer: no timer armed
-	joined   bool // the node has had its minimum degree since it started
+	interval Time  // current Trickle interval I
+	start    Time  // start of the current interval
+	fireAt   Time  // the point t in [I/2, I) where the node may speak
+	heard    int32 // beacons heard in the current interval (c)
+	fired    bool  // t has passed in this interval
+	dormant  bool  // nothing to offer: no timer armed
+	joined   bool  // the node has had its minimum degree since it started
 }
 
 // begin starts an interval of length interval at now and returns the point
@@ -113,7 +113,7 @@ func (e *Engine) beaconTimer() {
 	}
 	needy := e.needy()
 	begging := needy && (t.joined || !e.known.hasOffer(e))
-	if e.offering() && (begging || !needy && t.heard < e.cfg.BeaconRedundancy) {
+	if e.offering() && (begging || !needy && int(t.heard) < e.cfg.BeaconRedundancy) {
 		h := e.hello()
 		e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags}})
 	}

@@ -14,11 +14,13 @@ import "math/bits"
 // each, 4 bytes a slot, kept at most half full.
 type seenCache struct {
 	limit int
-	seed  uint64  // mixed into the hash, so that ids colliding on one node do not collide on others
-	ring  []MsgID // arrival order; once full, next is the oldest
-	next  int
+	seed  uint64   // mixed into the hash, so that ids colliding on one node do not collide on others
+	ring  []MsgID  // arrival order; once full, next is the oldest
 	slots []uint32 // ring position + 1 of the id hashed there, 0 when empty
-	shift uint     // 64 - log2(len(slots))
+	// next and shift are 32 bits each, side by side, so that the engine
+	// keeps to its size class (a ring of 2^31 ids would take 32 GB).
+	next  int32
+	shift uint32 // 64 - log2(len(slots))
 }
 
 // hash picks id's home slot.
@@ -65,9 +67,9 @@ func (s *seenCache) add(id MsgID) bool {
 	s.remove(s.ring[s.next])
 	s.ring[s.next] = id
 	slot, _ = s.find(id) // the removal may have moved the empty slot
-	s.slots[slot] = uint32(s.next + 1)
+	s.slots[slot] = uint32(s.next) + 1
 	s.next++
-	if s.next == len(s.ring) {
+	if int(s.next) == len(s.ring) {
 		s.next = 0
 	}
 	return true
@@ -96,7 +98,7 @@ func (s *seenCache) remove(id MsgID) {
 // resize rebuilds the table with n slots (a power of two).
 func (s *seenCache) resize(n int) {
 	s.slots = make([]uint32, n)
-	s.shift = uint(64 - bits.TrailingZeros(uint(n)))
+	s.shift = uint32(64 - bits.TrailingZeros(uint(n)))
 	for i, id := range s.ring {
 		slot, _ := s.find(id)
 		s.slots[slot] = uint32(i + 1)
