@@ -97,9 +97,12 @@ type run struct {
 	// openRepairs are the disruptions not healed yet; pollGen numbers the
 	// series of polls that checks them (see watchRepair).
 	openRepairs []openRepair
-	pollGen     int
-	marks       []sim.Mark
-	samples     []sim.Sample
+	// bridges marks, by node index, the ends of the static links that
+	// static_peer: random made (nil when there are none).
+	bridges []bool
+	pollGen int
+	marks   []sim.Mark
+	samples []sim.Sample
 	// counting delivers the component count of the last sample, made on
 	// another goroutine (see sample); nil when it has been collected.
 	counting chan int
@@ -201,6 +204,10 @@ func (r *run) addNodes() error {
 			var peer sim.NodeIndex
 			if d.StaticPeer == scenario.StaticPeerRandom {
 				peer = r.randomPeer(statics, firstOf, d.Segment)
+				if peer >= 0 {
+					r.bridge(peer)
+					r.bridge(sim.NodeIndex(k)) // the node being added: nodes are numbered in file order
+				}
 			} else {
 				var ok bool
 				if peer, ok = r.names[d.StaticPeer]; !ok {
@@ -407,7 +414,7 @@ func (r *run) choose(sel *scenario.Selector, running bool) []sim.NodeIndex {
 	for i := 0; i < r.s.NodeCount(); i++ {
 		idx := sim.NodeIndex(i)
 		info := r.s.Node(idx)
-		if sel.Group != "" && info.Group != sel.Group {
+		if sel.Group != "" && info.Group != sel.Group || sel.Bridges && !r.isBridge(idx) {
 			continue
 		}
 		if running && info.Alive || !running && !info.Alive && info.Starts > 0 {
@@ -431,3 +438,14 @@ func network(sc *scenario.Scenario) sim.Network {
 		Capacity:     sc.Network.Capacity,
 	}
 }
+
+// bridge marks node i as a bridge (see scenario.Selector.Bridges).
+func (r *run) bridge(i sim.NodeIndex) {
+	if r.bridges == nil {
+		r.bridges = make([]bool, len(r.sc.Nodes))
+	}
+	r.bridges[i] = true
+}
+
+// isBridge reports whether node i is a bridge.
+func (r *run) isBridge(i sim.NodeIndex) bool { return int(i) < len(r.bridges) && r.bridges[i] }

@@ -49,3 +49,22 @@ func TestBadLinkProperties(t *testing.T) {
 		}
 	}
 }
+
+func TestBridgesSelector(t *testing.T) {
+	const base = "name: b\nnetwork:\n  segments: [east, west]\ntimeline:\n  - start: {count: 4, segment: east}\n"
+	sc, err := Parse("b.yaml", []byte(base+"  - start: {count: 2, segment: west, static_peer: random}\n  - at: 5s\n    kill: {count: 2, bridges: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := sc.Timeline[len(sc.Timeline)-1].Kill; k == nil || !k.Select.Bridges {
+		t.Fatalf("kill %+v: want a bridges selector", k)
+	}
+	for _, c := range []struct{ src, want string }{
+		{"  - at: 5s\n    kill: {count: 1, bridges: true}\n", "b.yaml:7:31: kill: bridges: no start item has static_peer: random"},
+		{"  - at: 5s\n    kill: {nodes: [n0], bridges: true}\n", "b.yaml:7:25: kill: bridges only applies with count or percent"},
+	} {
+		if _, err := Parse("b.yaml", []byte(base+c.src)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want %q", err, c.want)
+		}
+	}
+}

@@ -250,6 +250,11 @@ type Selector struct {
 	Count   int
 	Percent float64
 	Group   string
+	// Bridges narrows the pool to the bridges: the nodes at either end of
+	// a static link that static_peer: random made (the new node and the
+	// node picked for it). Which nodes those are is drawn when the run
+	// starts, so the file's checks take the pool without it.
+	Bridges bool
 }
 
 // Size returns how many nodes the selector picks from a pool of the given

@@ -480,6 +480,7 @@ func selectorFields(s *Selector) []field {
 		{"count", &s.Count},
 		{"percent", &s.Percent},
 		{"group", &s.Group},
+		{"bridges", &s.Bridges},
 	}
 }
 
@@ -554,6 +555,16 @@ func (p *parser) selector(n *yaml.Node, what string, s *Selector, got present, i
 			p.errorf(kv.ksrc, "%s: group only applies with count or percent (nodes are named explicitly)", what)
 			ok = false
 		} else if !p.groupRef(kv.v, what+": group", s.Group) {
+			ok = false
+		}
+	}
+	if kv, has := got["bridges"]; has && s.Bridges {
+		switch {
+		case got.has("nodes"):
+			p.errorf(kv.ksrc, "%s: bridges only applies with count or percent (nodes are named explicitly)", what)
+			ok = false
+		case !p.hasRandomStaticPeer():
+			p.errorf(kv.v, "%s: bridges: no start item has static_peer: random, so no node is a bridge", what)
 			ok = false
 		}
 	}
@@ -673,7 +684,7 @@ func (p *parser) kill(n *yaml.Node, at time.Duration) *Kill {
 		return k
 	}
 	next := stateMaybe
-	if takesAll(&k.Select, size) {
+	if takesAll(&k.Select, size) && !k.Select.Bridges {
 		next = stateDown
 	}
 	q.each(func(j int) { t.state[j] = next })
@@ -705,7 +716,7 @@ func (p *parser) restart(n *yaml.Node, at time.Duration) *Selector {
 		return s
 	}
 	next := stateMaybe
-	if takesAll(s, size) {
+	if takesAll(s, size) && !s.Bridges {
 		next = stateUp
 	}
 	q.each(func(j int) { t.state[j] = next })
@@ -907,4 +918,15 @@ func (p *parser) snapshot(n *yaml.Node) *Snapshot {
 	}
 	t.snapshots[s.Name] = posOf(nameV)
 	return s
+}
+
+// hasRandomStaticPeer reports whether some node declared so far has
+// static_peer: random (and so there are bridges to select).
+func (p *parser) hasRandomStaticPeer() bool {
+	for i := range p.sc.Nodes {
+		if p.sc.Nodes[i].StaticPeer == StaticPeerRandom {
+			return true
+		}
+	}
+	return false
 }
