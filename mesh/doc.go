@@ -49,6 +49,8 @@
 //     announcer; the tree's shape is one shortest-path tree below the
 //     oldest root, parents chosen without loops, repaired within a round.
 //     It is the second implementation of broadcast.go's strategy.
+//   - treerelays.go: only relays are tree parents: free riders never, and a
+//     parent that leaves messages to others is replaced.
 //   - unsent.go: a broadcast made while the node has no link waits
 //     (bounded) and goes out over its first link, in either mode.
 //   - claims.go: beacons are claims anybody can make; they never close a

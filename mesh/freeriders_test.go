@@ -18,22 +18,7 @@ func TestSiphonersDoNotStarveHonestNodes(t *testing.T) {
 	siphonCfg.Misbehave(adversary.Siphoner())
 	siphonCfg.MaxIn = 0
 	s, _ := sim.New(11, sim.DefaultNetwork())
-	seg := s.AddSegment("lan")
-	var honest []sim.NodeIndex
-	for i := 0; i < 50; i++ {
-		cfg, group := honestCfg, "honest"
-		if i%5 == 0 {
-			cfg, group = siphonCfg, "siphon"
-		}
-		idx, err := s.AddNode("n", group, cfg, seg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if group == "honest" {
-			honest = append(honest, idx)
-		}
-		s.Start(idx, time.Duration(i)*50*time.Millisecond)
-	}
+	honest := startMix(t, s, 50, 5, honestCfg, siphonCfg, 0)
 	runChecked(t, s, 40*time.Second, time.Second)
 	var buf []mesh.LinkInfo
 	for _, i := range honest {

@@ -60,6 +60,31 @@ func runChecked(t testing.TB, s *sim.Sim, d, step time.Duration) {
 	}
 }
 
+// startMix adds n nodes to a new LAN of s, starting one every 50 ms; every
+// k-th of them (the first too) gets configuration siphonCfg, group "siphon"
+// and starts siphonDelay later, the others honestCfg and group "honest". It
+// returns the honest nodes.
+func startMix(t testing.TB, s *sim.Sim, n, k int, honestCfg, siphonCfg mesh.Config, siphonDelay time.Duration) []sim.NodeIndex {
+	t.Helper()
+	seg := s.AddSegment("lan")
+	var honest []sim.NodeIndex
+	for i := range n {
+		cfg, group, at := honestCfg, "honest", time.Duration(i)*50*time.Millisecond
+		if i%k == 0 {
+			cfg, group, at = siphonCfg, "siphon", at+siphonDelay
+		}
+		idx, err := s.AddNode("n", group, cfg, seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if group == "honest" {
+			honest = append(honest, idx)
+		}
+		s.Start(idx, at)
+	}
+	return honest
+}
+
 func components(s *sim.Sim) int { return len(s.Topology().Components()) }
 
 // minDegree is the smallest number of links of a running node.

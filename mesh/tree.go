@@ -34,6 +34,11 @@ type treeLink struct {
 	ihave []Announcement // announcements waiting to be flushed
 	lazy  bool           // off the broadcast tree, gets announcements only
 	child bool           // the peer takes this node as its tree parent
+	// owed counts the messages in a row that the peer, as this node's
+	// parent, left to others; noRelay marks a peer caught relaying nothing
+	// (treerelays.go).
+	owed    uint8
+	noRelay bool
 }
 
 // lazy reports whether link i is off the broadcast tree.
@@ -126,11 +131,13 @@ type missing struct {
 	id         MsgID
 	due        Time
 	announcers []NodeID // in the order they announced it
+	asked      bool     // a Graft was sent for it
 }
 
 // relay pushes m over the eager links and queues its id for the lazy
 // ones.
 func (tr *treeState) relay(e *Engine, skip int, m Message) {
+	tr.parentDelivered(e, skip)
 	tr.cache.add(e.cfg.MessageCacheSize, m)
 	tr.clearMissing(e, m.ID)
 	queued := false
@@ -172,6 +179,7 @@ func (tr *treeState) flushIHave(e *Engine) {
 // under way on the old path); over a link off the tree, the sender takes
 // the link for a tree link, and is told otherwise.
 func (tr *treeState) duplicate(e *Engine, i int) {
+	tr.parentDelivered(e, i)
 	if tr.links[i].lazy {
 		e.stats.Prunes++
 		e.send(i, Frame{Type: FramePrune})
@@ -202,6 +210,7 @@ func (tr *treeState) onIHave(e *Engine, i int, anns []Announcement) {
 // announcer is asked half a timeout later.
 func (tr *treeState) graftMissing(e *Engine) {
 	next := Time(0)
+	missed := 0
 	keep := tr.missing[:0]
 	for _, m := range tr.missing {
 		for m.due <= e.now && len(m.announcers) > 0 {
@@ -210,6 +219,10 @@ func (tr *treeState) graftMissing(e *Engine) {
 			j := e.peerLink(peer)
 			if j < 0 {
 				continue // that neighbour is gone: try the next one now
+			}
+			if !m.asked {
+				m.asked = true
+				missed++
 			}
 			e.stats.Grafts++
 			e.send(j, Frame{Type: FrameGraft, IDs: []MsgID{m.id}})
@@ -228,6 +241,7 @@ func (tr *treeState) graftMissing(e *Engine) {
 	if next != 0 {
 		e.setTimer(TimerGraft, next)
 	}
+	tr.parentMissed(e, missed)
 }
 
 // onGraft sends the requested messages; a Graft without ids makes the

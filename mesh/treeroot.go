@@ -180,12 +180,13 @@ func (tr *treeState) roundOverdue(e *Engine) {
 }
 
 // usable reports whether link j's position can be followed at all: known,
-// on a route to its root, and not naming this node or a root taken for dead.
+// on a route to its root, not naming this node or a root taken for dead, and
+// from a peer that relays (treerelays.go).
 func (tr *treeState) usable(e *Engine, j int) bool {
 	l := &e.links[j]
 	p := tr.links[j].pos
 	t := &tr.shape
-	if l.state != linkEstablished || p.Root == 0 || p.Rank == RankNone || p.Root == e.id {
+	if l.state != linkEstablished || p.Root == 0 || p.Rank == RankNone || p.Root == e.id || !tr.relays(e, j) {
 		return false
 	}
 	return p.Root != t.dead || p.Round > t.deadRnd || e.now >= t.deadTill
@@ -256,11 +257,12 @@ func (tr *treeState) reselect(e *Engine) {
 		tr.follow(e, next)
 		return
 	}
-	// Cut off: keep the parent, if any, so that the subtree stays whole.
+	// Cut off: keep the parent, if any, so that the subtree stays whole,
+	// unless it relays nothing.
 	if t.pos.Rank != RankNone {
 		e.stats.CutOffs++
 	}
-	if cur < 0 {
+	if cur < 0 || !tr.relays(e, cur) {
 		tr.setParent(e, 0)
 	}
 	tr.setPosition(e, Position{Root: t.pos.Root, Round: t.pos.Round, Rank: RankNone})

@@ -64,7 +64,7 @@ func (r *run) measure(x *scenario.Expectation) (float64, string, bool) {
 		return in, desc
 	}
 	switch x.Kind {
-	case scenario.ExpReliability, scenario.ExpReliabilityMean, scenario.ExpRMR, scenario.ExpLDH, scenario.ExpLatencyP99,
+	case scenario.ExpReliability, scenario.ExpReliabilityMean, scenario.ExpRMR, scenario.ExpLDH, scenario.ExpLatencyP50, scenario.ExpLatencyP99,
 		scenario.ExpReliabilityReachable, scenario.ExpReliabilityReachableMean:
 		bs, desc := window()
 		if len(bs) == 0 {
@@ -95,6 +95,11 @@ func (r *run) measure(x *scenario.Expectation) (float64, string, bool) {
 				v = math.Max(v, float64(b.LDH))
 			}
 			return v, "largest last delivery hop over " + desc, true
+		case scenario.ExpLatencyP50:
+			for _, b := range bs {
+				v = math.Max(v, float64(b.LatencyP50))
+			}
+			return v, "largest latency p50 over " + desc, true
 		default:
 			for _, b := range bs {
 				v = math.Max(v, float64(b.LatencyP99))

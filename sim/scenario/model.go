@@ -356,6 +356,9 @@ const (
 	// to nodes that could be reached) of the broadcasts in the window.
 	ExpReliabilityReachable
 	ExpReliabilityReachableMean
+	// ExpLatencyP50 is the largest per-broadcast median delivery latency in
+	// the window. Its bounds are in nanoseconds.
+	ExpLatencyP50
 )
 
 type valueKind uint8
@@ -380,6 +383,7 @@ var expectKinds = []struct {
 	{"components", ExpComponents, valCount, false},
 	{"rmr", ExpRMR, valReal, true},
 	{"ldh", ExpLDH, valCount, true},
+	{"latency_p50", ExpLatencyP50, valDuration, true},
 	{"latency_p99", ExpLatencyP99, valDuration, true},
 	{"alive", ExpAlive, valCount, false},
 	{"min_degree", ExpMinDegree, valCount, false},
@@ -415,7 +419,9 @@ func (k ExpectKind) Windowed() bool {
 
 // IsDuration reports whether values of the kind are durations (stored in
 // nanoseconds in Min and Max).
-func (k ExpectKind) IsDuration() bool { return k == ExpLatencyP99 || k == ExpRepair }
+func (k ExpectKind) IsDuration() bool {
+	return k == ExpLatencyP50 || k == ExpLatencyP99 || k == ExpRepair
+}
 
 // Format formats a value of this kind for people: durations as durations,
 // other numbers in their shortest form.
