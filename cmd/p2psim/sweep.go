@@ -67,7 +67,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	seeds := fs.String("seeds", "", "seeds of every point: A-B or a list such as 1,2,5 (default: the sweep file's, else the scenario's seed)")
 	sets := fs.StringArray("set", nil, "PATH=V1,V2,...: sweep a value of the scenario (repeatable)")
 	workers := fs.Int("workers", runtime.NumCPU(), "points run at once")
-	shard := fs.String("shard", "", "I/N: run only the I-th of N shares of the points")
+	shard := fs.String("shard", "", "I/N: run only the I-th of N shares of the points; job/N: the share of a Kubernetes Indexed Job's pod, $JOB_COMPLETION_INDEX+1")
 	noRender := fs.Bool("no-render", false, "write sweep.csv, sweep.json and sweep.md only, no pictures or index.html")
 	progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
 	quiet := fs.BoolP("quiet", "q", false, "print only failures")
@@ -96,7 +96,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	var sh sweep.Shard
 	if *shard != "" {
 		var err error
-		if sh, err = sweep.ParseShard(*shard); err != nil {
+		if sh, err = sweep.ParseShard(*shard, os.Getenv); err != nil {
 			return fail("%v", err)
 		}
 	}
@@ -208,7 +208,9 @@ const sweepMergeUsage = `Usage: p2psim sweep merge DIR... --out DIR
 Joins the folders of a sweep's shards (p2psim sweep --shard I/N) into one:
 the sweep.csv, sweep.json, sweep.md, pictures and index.html one machine
 would have written, and the runs' reports copied beside them. The folders
-must be shares of the same sweep and hold every point exactly once.
+must be shares of the same sweep and hold every point exactly once; a
+pattern such as 'results/shard-*' names them all. Merging one folder into
+itself redraws its pictures and page.
 
 Flags:
 %s`
@@ -231,8 +233,18 @@ func sweepMergeCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "p2psim sweep merge: no shard folder given\n")
 		return exitInvalid
 	}
+	// Folders may be given as patterns (shard-*), for callers without a
+	// shell, such as a container's args.
+	var dirs []string
+	for _, a := range fs.Args() {
+		m, err := filepath.Glob(a)
+		if err != nil || len(m) == 0 {
+			m = []string{a} // reported below
+		}
+		dirs = append(dirs, m...)
+	}
 	var parts []*sweep.Result
-	for _, d := range fs.Args() {
+	for _, d := range dirs {
 		r, err := sweep.ReadResult(d)
 		if err != nil {
 			fmt.Fprintf(stderr, "p2psim sweep merge: %v\n", err)
@@ -240,12 +252,12 @@ func sweepMergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		parts = append(parts, r)
 	}
-	res, err := sweep.Merge(parts, fs.Args())
+	res, err := sweep.Merge(parts, dirs)
 	if err != nil {
 		fmt.Fprintf(stderr, "p2psim sweep merge: %v\n", err)
 		return exitInvalid
 	}
-	if err := sweep.CopyRuns(fs.Args(), parts, *out); err != nil {
+	if err := sweep.CopyRuns(dirs, parts, *out); err != nil {
 		fmt.Fprintf(stderr, "p2psim sweep merge: %v\n", err)
 		return exitInvalid
 	}

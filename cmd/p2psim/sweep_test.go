@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"p2pmesh/internal/longtest"
 )
 
@@ -102,8 +104,8 @@ func TestSweepShardsMerge(t *testing.T) {
 		if code, out, errs := run(t, append(args, "--shard", s, "--out", d)...); code != exitOK {
 			t.Fatalf("shard %s: exit %d\n%s%s", s, code, out, errs)
 		}
-		merge = append(merge, d)
 	}
+	merge = append(merge, filepath.Join(dir, "*of2")) // a pattern, as in deploy/sweep-merge-job.yaml
 	if code, out, errs := run(t, merge...); code != exitOK {
 		t.Fatalf("merge: exit %d\n%s%s", code, out, errs)
 	}
@@ -111,5 +113,34 @@ func TestSweepShardsMerge(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "merged", "sweep.csv"))
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Errorf("merged sweep.csv differs:\n%s\n---\n%s", a, b)
+	}
+}
+
+// The Kubernetes Jobs in deploy/ pass p2psim flags it knows: with --help
+// after them, p2psim exits 0 only if it parsed every one.
+func TestDeployJobsUseKnownFlags(t *testing.T) {
+	for _, f := range []string{"sweep-job.yaml", "sweep-merge-job.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../deploy", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var job struct {
+			Spec struct {
+				Template struct {
+					Spec struct {
+						Containers []struct {
+							Args []string `yaml:"args"`
+						} `yaml:"containers"`
+					} `yaml:"spec"`
+				} `yaml:"template"`
+			} `yaml:"spec"`
+		}
+		if err := yaml.Unmarshal(b, &job); err != nil || len(job.Spec.Template.Spec.Containers) != 1 {
+			t.Fatalf("%s: %v", f, err)
+		}
+		args := append(job.Spec.Template.Spec.Containers[0].Args, "--help")
+		if code, _, errs := run(t, args...); code != exitOK {
+			t.Errorf("%s: p2psim %q: exit %d\n%s", f, args, code, errs)
+		}
 	}
 }

@@ -63,13 +63,26 @@ func (s *Spec) Key(pt Point) string {
 // Shard is the I-th (1-based) of N shares of a sweep's points.
 type Shard struct{ I, N int }
 
-// ParseShard reads "I/N".
-func ParseShard(text string) (Shard, error) {
+// JobIndexEnv is the environment variable in which a Kubernetes Indexed
+// Job gives each pod its completion index, from 0.
+const JobIndexEnv = "JOB_COMPLETION_INDEX"
+
+// ParseShard reads "I/N", or "job/N": the shard of a Kubernetes Indexed
+// Job's pod, $JOB_COMPLETION_INDEX + 1 (getenv reads the environment).
+func ParseShard(text string, getenv func(string) string) (Shard, error) {
 	a, b, ok := strings.Cut(text, "/")
+	if a == "job" {
+		idx := getenv(JobIndexEnv)
+		k, err := strconv.Atoi(idx)
+		if err != nil || k < 0 {
+			return Shard{}, fmt.Errorf("--shard %q: $%s is %q, not a completion index (0, 1, ...): job/N is for the pods of a Kubernetes Indexed Job", text, JobIndexEnv, idx)
+		}
+		a = strconv.Itoa(k + 1)
+	}
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
-		return Shard{}, fmt.Errorf("--shard %q: want I/N with 1 <= I <= N, such as 2/8", text)
+		return Shard{}, fmt.Errorf("--shard %q: want I/N with 1 <= I <= N, such as 2/8, or job/N (got shard %s)", text, a)
 	}
 	return Shard{i, n}, nil
 }

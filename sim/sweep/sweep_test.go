@@ -92,8 +92,17 @@ func TestPointsAndShards(t *testing.T) {
 			}
 		}
 	}
-	if _, err := ParseShard("4/3"); err == nil {
+	if _, err := ParseShard("4/3", os.Getenv); err == nil {
 		t.Error("shard 4/3 accepted")
+	}
+	env := func(v string) func(string) string { return func(string) string { return v } }
+	if sh, err := ParseShard("job/8", env("0")); err != nil || sh != (Shard{1, 8}) {
+		t.Errorf("job/8 with index 0: %v %v, want 1/8", sh, err)
+	}
+	for _, idx := range []string{"", "8", "x"} {
+		if _, err := ParseShard("job/8", env(idx)); err == nil {
+			t.Errorf("job/8 with index %q accepted", idx)
+		}
 	}
 }
 
