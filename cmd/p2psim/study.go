@@ -33,6 +33,10 @@ Examples:
   p2psim study mass-failure --nodes 1000 --kill 50 --print-scenario
 
 The default study (1,000 and 10,000 nodes, 10%% to 90%%) takes a few minutes.
+
+It runs one seed. For the spread over seeds, other shapes and any other
+parameter, the same study is a sweep file (docs/sweeps.md):
+  p2psim sweep scenarios/sweeps/mass-failure.sweep.yaml --out mf/
 `
 
 func studyCmd(args []string, stdout, stderr io.Writer) int {
