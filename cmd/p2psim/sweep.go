@@ -137,7 +137,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	if showProgress {
 		opts.Progress = func(done, failed, n int, elapsed time.Duration) {
 			eta := time.Duration(float64(elapsed) / float64(done) * float64(n-done)).Round(time.Second)
-			fmt.Fprintf(stderr, "\r\033[Ksweep %s: %d of %d points, %d failed, %s, about %s to go",
+			fmt.Fprintf(stderr, "\r\033[Ksweep %s: %d of %d runs, %d failed, %s, about %s to go",
 				spec.Name, done, n, failed, elapsed.Round(time.Second), eta)
 		}
 	}
