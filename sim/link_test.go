@@ -153,3 +153,33 @@ func TestPlainLinksKeepNoQueues(t *testing.T) {
 		t.Errorf("shaped %v, %d queues, %d retransmissions", s.Shaped(), len(s.queues), s.counters.Retransmitted)
 	}
 }
+
+// A frame that reaches a connection cut by a partition is retransmitted
+// after the timeout, doubling, keeping its place in the connection's order,
+// for as long as both ends keep the connection; then it is gone.
+func TestCutConnectionHoldsFrames(t *testing.T) {
+	s, id := linkPair(t, DefaultNetwork())
+	c := s.conn(id)
+	c.cut = true
+	rto := s.classes[0].rto
+	ev := event{at: 0, kind: evFrame, node: 1, link: id, pkt: s.newPacket()}
+	var want mesh.Time
+	for k := range 3 {
+		if !s.held(&ev, c) {
+			t.Fatalf("retry %d: frame dropped on a live connection", k)
+		}
+		want += rto << k
+		got := s.events.pop()
+		if got.at != want || got.kind != evFrame || got.pkt != ev.pkt {
+			t.Fatalf("retry %d: held until %v, want %v", k, got.at, want)
+		}
+		s.now = got.at
+	}
+	if s.counters.Retransmitted != 3 {
+		t.Errorf("%d retransmissions counted, want 3", s.counters.Retransmitted)
+	}
+	c.openA = false // the sender's keepalive gave up
+	if s.held(&ev, c) {
+		t.Error("frame held on a connection one end has closed")
+	}
+}
