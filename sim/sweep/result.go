@@ -92,19 +92,32 @@ func (r *Result) Failed() int {
 	return n
 }
 
-// summaryFields lists report.Summary's JSON field names, in order.
-func summaryFields() []string {
-	t := reflect.TypeFor[report.Summary]()
-	out := make([]string, t.NumField())
-	for i := range out {
-		out[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
-	}
-	return out
-}
+// summaryFields lists report.Summary's scalar JSON field names, in order
+// (a nested object, such as traffic, is left out).
+func summaryFields() []string { return scalarSummary.names }
 
-// summaryValue formats the i-th field of s.
+// scalarSummary is report.Summary's scalar fields: their JSON names and
+// their indices in the struct.
+var scalarSummary = func() (f struct {
+	names []string
+	index []int
+}) {
+	t := reflect.TypeFor[report.Summary]()
+	for i := range t.NumField() {
+		switch t.Field(i).Type.Kind() {
+		case reflect.Pointer, reflect.Struct, reflect.Slice, reflect.Map:
+			continue
+		}
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		f.names = append(f.names, name)
+		f.index = append(f.index, i)
+	}
+	return f
+}()
+
+// summaryValue formats the i-th scalar field of s (see summaryFields).
 func summaryValue(s *report.Summary, i int) string {
-	v := reflect.ValueOf(s).Elem().Field(i)
+	v := reflect.ValueOf(s).Elem().Field(scalarSummary.index[i])
 	switch v.Kind() {
 	case reflect.Float64:
 		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
