@@ -98,7 +98,7 @@ func TestDOTOddNames(t *testing.T) {
 }
 
 func TestDOTDeterministic(t *testing.T) {
-	top := meshTopology(300, 3, 1)
+	top := meshTopology(sized(60, 300), 3, 1)
 	var a, b bytes.Buffer
 	if err := DOT(&a, top, NewLayout(top), 1); err != nil {
 		t.Fatal(err)

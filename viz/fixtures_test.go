@@ -9,8 +9,19 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"p2pmesh/internal/longtest"
 	"p2pmesh/sim/report"
 )
+
+// sized returns quick in the quick suite and long in the long tests
+// (longtest): a force-directed layout of a few hundred nodes costs seconds
+// under the race detector, so the quick suite lays out smaller meshes.
+func sized(quick, long int) int {
+	if longtest.Enabled() {
+		return long
+	}
+	return quick
+}
 
 // meshTopology is a synthetic run of n nodes: each node opens out links to
 // random others (about 5n links in all), a "start" snapshot with everybody
@@ -137,7 +148,7 @@ func decodePNG(t testing.TB, data []byte) image.Image {
 	ink := 0
 	for y := b.Min.Y; y < b.Max.Y; y += 2 {
 		for x := b.Min.X; x < b.Max.X; x += 2 {
-			c := rgba(img.At(x, y))
+			c := pixel(img, x, y)
 			colours[c] = true
 			if c != white {
 				ink++
@@ -153,6 +164,17 @@ func decodePNG(t testing.TB, data []byte) image.Image {
 func rgba(c color.Color) color.RGBA {
 	r, g, b, a := c.RGBA()
 	return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(a >> 8)}
+}
+
+// pixel is the colour at (x, y). Decoded pictures are *image.RGBA, read
+// here without going through the color.Color interface: a test that scans
+// a whole picture touches two million pixels, and under the race detector
+// each interface call and conversion costs.
+func pixel(img image.Image, x, y int) color.RGBA {
+	if m, ok := img.(*image.RGBA); ok {
+		return m.RGBAAt(x, y)
+	}
+	return rgba(img.At(x, y))
 }
 
 // gridTopology is a w×h grid, one snapshot.
@@ -211,7 +233,7 @@ func checkRich(t testing.TB, img image.Image) {
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y += 2 {
 		for x := b.Min.X; x < b.Max.X; x += 2 {
-			c := rgba(img.At(x, y))
+			c := pixel(img, x, y)
 			colours[c] = true
 			if c != white {
 				ink++

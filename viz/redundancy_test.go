@@ -3,8 +3,11 @@ package viz
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"sync"
 	"testing"
 
+	"p2pmesh/internal/longtest"
 	"p2pmesh/sim/report"
 )
 
@@ -18,6 +21,48 @@ func renderChart(t testing.TB, draw func(*bytes.Buffer) error) []byte {
 	return buf.Bytes()
 }
 
+// sampleCharts holds the charts of sampleReport(), drawn once and read by
+// several tests.
+var sampleCharts sync.Map // chart name → PNG bytes
+
+// sampleChart is the PNG that draw makes of sampleReport(), rendered once
+// per test binary.
+func sampleChart(t testing.TB, name string, draw func(io.Writer, *report.Report) error) []byte {
+	t.Helper()
+	if b, ok := sampleCharts.Load(name); ok {
+		return b.([]byte)
+	}
+	b := renderChart(t, func(buf *bytes.Buffer) error { return draw(buf, sampleReport()) })
+	sampleCharts.Store(name, b)
+	return b
+}
+
+// quickCase skips a case of a table of charts in the quick suite, which
+// draws only the "sample" case of each (a chart costs seconds under the
+// race detector); the long tests draw them all.
+func quickCase(t *testing.T, name string) {
+	t.Helper()
+	if name != "sample" {
+		longtest.Skip(t)
+	}
+}
+
+// renderDeterministic renders a chart with draw and, in the long tests,
+// renders it a second time and checks that both are byte-identical. A
+// rendering costs seconds under the race detector (every pixel the
+// rasterizer, the PNG encoder and decoder touch is an instrumented memory
+// access), so the quick suite draws each chart once.
+func renderDeterministic(t testing.TB, draw func(*bytes.Buffer) error) []byte {
+	t.Helper()
+	a := renderChart(t, draw)
+	if longtest.Enabled() {
+		if b := renderChart(t, draw); !bytes.Equal(a, b) {
+			t.Error("two renderings differ")
+		}
+	}
+	return a
+}
+
 func TestRedundancyPNG(t *testing.T) {
 	many := sampleReport()
 	for k := range 150 { // more than barsUpTo: lines instead of bars
@@ -27,11 +72,8 @@ func TestRedundancyPNG(t *testing.T) {
 	none.Broadcasts, none.Nodes = nil, nil
 	for name, r := range map[string]*report.Report{"sample": sampleReport(), "many": many, "none": none, "empty": {}} {
 		t.Run(name, func(t *testing.T) {
-			a := renderChart(t, func(b *bytes.Buffer) error { return RedundancyPNG(b, r) })
-			b := renderChart(t, func(b *bytes.Buffer) error { return RedundancyPNG(b, r) })
-			if !bytes.Equal(a, b) {
-				t.Error("two renderings differ")
-			}
+			quickCase(t, name)
+			a := renderDeterministic(t, func(b *bytes.Buffer) error { return RedundancyPNG(b, r) })
 			if name == "sample" {
 				checkRich(t, decodePNG(t, a))
 			}
@@ -41,7 +83,7 @@ func TestRedundancyPNG(t *testing.T) {
 
 func TestRedundancyColours(t *testing.T) {
 	// The three series of the top panel are all there.
-	img := decodePNG(t, renderChart(t, func(b *bytes.Buffer) error { return RedundancyPNG(b, sampleReport()) }))
+	img := decodePNG(t, sampleChart(t, "redundancy", RedundancyPNG))
 	for _, c := range []struct {
 		name string
 		col  [4]uint8

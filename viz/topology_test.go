@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/spatial/r2"
+
+	"p2pmesh/internal/longtest"
 	"p2pmesh/sim/report"
 )
 
@@ -24,7 +27,7 @@ func renderTopology(t testing.TB, top *report.Topology, l *Layout, k int) []byte
 func hasColour(img image.Image, p image.Point, r int, c color.RGBA) bool {
 	for y := p.Y - r; y <= p.Y+r; y++ {
 		for x := p.X - r; x <= p.X+r; x++ {
-			if rgba(img.At(x, y)) == c {
+			if pixel(img, x, y) == c {
 				return true
 			}
 		}
@@ -40,7 +43,7 @@ func blobs(img image.Image, in image.Rectangle, c color.RGBA) int {
 	for y := in.Min.Y; y < in.Max.Y; y++ {
 		for x := in.Min.X; x < in.Max.X; x++ {
 			p := image.Point{X: x, Y: y}
-			if seen[p] || rgba(img.At(x, y)) != c {
+			if seen[p] || pixel(img, x, y) != c {
 				continue
 			}
 			n++
@@ -51,7 +54,7 @@ func blobs(img image.Image, in image.Rectangle, c color.RGBA) int {
 				stack = stack[:len(stack)-1]
 				for _, d := range []image.Point{{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, -1}, {1, -1}, {-1, 1}} {
 					r := q.Add(d)
-					if r.In(in) && !seen[r] && rgba(img.At(r.X, r.Y)) == c {
+					if r.In(in) && !seen[r] && pixel(img, r.X, r.Y) == c {
 						seen[r] = true
 						stack = append(stack, r)
 					}
@@ -68,7 +71,7 @@ func countColour(img image.Image, c color.RGBA) int {
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			if rgba(img.At(x, y)) == c {
+			if pixel(img, x, y) == c {
 				n++
 			}
 		}
@@ -134,7 +137,7 @@ func TestTopologySiphon(t *testing.T) {
 }
 
 func TestTopologyPositionsStableAcrossSnapshots(t *testing.T) {
-	top := meshTopology(200, 3, 9)
+	top := meshTopology(sized(80, 200), 3, 9)
 	l := NewLayout(top)
 	_, before, _ := topologyImage(top, l, 0)
 	_, after, _ := topologyImage(top, l, 1)
@@ -153,7 +156,7 @@ func TestTopologyPositionsStableAcrossSnapshots(t *testing.T) {
 }
 
 func TestTopologyDeterministic(t *testing.T) {
-	top := meshTopology(300, 4, 3)
+	top := meshTopology(sized(80, 300), 4, 3)
 	a := renderTopology(t, top, NewLayout(top), 1)
 	b := renderTopology(t, top, NewLayout(top), 1)
 	if !bytes.Equal(a, b) {
@@ -178,12 +181,19 @@ func TestTopologyTitle(t *testing.T) {
 
 func TestTopologySampleIsLabelled(t *testing.T) {
 	top := meshTopology(SampleAbove+1, 2, 4)
-	l := NewLayout(top)
+	// The title needs the sample, not its positions: laying out 1,000
+	// nodes takes half a minute under the race detector, so only the long
+	// tests draw it.
+	l := &Layout{Pos: make([]r2.Vec, len(top.Nodes)), Sampled: true, Count: SampleSize}
+	l.Center, l.Drawn = sample(top, SampleSize)
+	if longtest.Enabled() {
+		l = NewLayout(top)
+		decodePNG(t, renderTopology(t, top, l, 0))
+	}
 	title := strings.Join(newSnapshotView(top, l, 0).title(), "\n")
 	if !strings.Contains(title, "SAMPLE: 1,000 of 2,001 nodes") {
 		t.Errorf("title %q does not say it shows a sample", title)
 	}
-	decodePNG(t, renderTopology(t, top, l, 0))
 }
 
 func TestTopologyOddRuns(t *testing.T) {
@@ -197,7 +207,10 @@ func TestTopologyOddRuns(t *testing.T) {
 	short := ringTopology()
 	short.Snapshots[0].States = short.Snapshots[0].States[:2] // the rest unknown: not started
 	short.Snapshots[0].Edges = append(short.Snapshots[0].Edges, [2]int{0, 99})
-	for _, top := range []*report.Topology{one, dead, short} {
+	for k, top := range []*report.Topology{one, dead, short} {
+		if k > 0 && !longtest.Enabled() {
+			break // each snapshot drawn costs seconds under the race detector
+		}
 		l := NewLayout(top)
 		for k := range top.Snapshots {
 			decodePNG(t, renderTopology(t, top, l, k))

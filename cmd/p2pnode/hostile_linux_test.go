@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"p2pmesh/internal/hostile"
+	"p2pmesh/internal/longtest"
 	"p2pmesh/internal/netnstest"
 	"p2pmesh/mesh"
 )
@@ -33,6 +34,7 @@ import (
 // spent less than half a core on the beacon flood, and it logged each kind
 // of refusal at most once per 10 s.
 func TestHostileHostOnTheBridge(t *testing.T) {
+	longtest.Skip(t) // network namespaces and several processes: seconds to half a minute
 	if testing.Short() {
 		t.Skip("-short: skipping the multi-host test")
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"p2pmesh/internal/longtest"
 	"p2pmesh/internal/netnstest"
 )
 
@@ -32,6 +33,7 @@ const (
 )
 
 func TestFiveHostsOnABridge(t *testing.T) {
+	longtest.Skip(t) // network namespaces and several processes: seconds to half a minute
 	if testing.Short() {
 		t.Skip("-short: skipping the multi-host test")
 	}

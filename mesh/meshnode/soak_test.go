@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"p2pmesh/internal/longtest"
 	"p2pmesh/mesh"
 	"p2pmesh/mesh/meshnode/beaconbus"
 )
@@ -28,7 +29,7 @@ import (
 //
 // (or P2P_SOAK=30m in the environment).
 var (
-	soakFor  = flag.Duration("soak", 0, "how long TestSoak runs, e.g. 30m (default 40s, 15s with -short; or $P2P_SOAK)")
+	soakFor  = flag.Duration("soak", 0, "how long TestSoak runs, e.g. 30m (default 5s, 40s in the long tests (P2P_LONG=1); or $P2P_SOAK)")
 	soakMode = flag.String("soak.mode", "flood", "broadcast mode of TestSoak's nodes: flood or tree")
 	soakSeed = flag.Uint64("soak.seed", 0, "seed of TestSoak's faults and senders (0: from the clock; the log says which)")
 )
@@ -122,10 +123,10 @@ func soakDuration(t *testing.T) time.Duration {
 		}
 		return d
 	}
-	if testing.Short() {
-		return 15 * time.Second
+	if longtest.Enabled() {
+		return 40 * time.Second
 	}
-	return 40 * time.Second
+	return 5 * time.Second // the quick suite: the same faults, fewer of them
 }
 
 // soakLife is one run of a node.
