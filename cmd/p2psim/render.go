@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/pflag"
 
@@ -18,30 +17,26 @@ Examples:
   p2psim render out/
 `
 
-func renderCmd(args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("render", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, renderUsage) }
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			fmt.Fprint(stdout, renderUsage)
+var renderCommand = &command{
+	name:     "render",
+	synopsis: "REPORT_DIR",
+	summary:  "redraw the pictures of a finished run",
+	help:     renderUsage,
+	setup: func(fs *pflag.FlagSet) func(c *call) int {
+		return func(c *call) int {
+			if len(c.args) != 1 {
+				return c.usageError("want exactly one report directory, got %d arguments", len(c.args))
+			}
+			files, err := renderDir(c.args[0])
+			if err != nil {
+				return c.errorf(exitInvalid, "%v", err)
+			}
+			for _, f := range files {
+				fmt.Fprintln(c.stdout, f)
+			}
 			return exitOK
 		}
-		return exitInvalid
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "p2psim render: want exactly one report directory\n\n%s", renderUsage)
-		return exitInvalid
-	}
-	files, err := renderDir(fs.Arg(0))
-	if err != nil {
-		fmt.Fprintf(stderr, "p2psim render: %v\n", err)
-		return exitInvalid
-	}
-	for _, f := range files {
-		fmt.Fprintln(stdout, f)
-	}
-	return exitOK
+	},
 }
 
 func renderDir(dir string) ([]string, error) { return viz.RenderDir(dir) }

@@ -36,71 +36,90 @@ million-node run runs out of. Set GOGC yourself to choose otherwise.
 
 Flags:
 %s
+On stderr each run prints its speed: the simulated time, the wall-clock
+time of the simulation alone (reports and pictures not counted), and engine
+events per second. --quiet prints only failed expectations and errors.
+
+--junit FILE writes every expectation as a JUnit XML test case (one test
+suite per scenario; a failed expectation is a failure with its measured
+value), the format that GitLab, Jenkins and GitHub test reporters show.
+
 Examples:
   p2psim run scenarios/quickstart.yaml --out out/
   p2psim run scenarios/*.yaml --seed 42 --out results/
   p2psim run scenarios/mass-failure.yaml --no-render
   p2psim run scenarios/quickstart.yaml --transport tcp --out out-tcp/
+  p2psim run scenarios/*.yaml --no-render --junit out/junit.xml
   p2psim run scenarios/scale-100k.yaml --no-render --cpuprofile cpu.pprof --memprofile mem.pprof
 
 Exit status: 0 every expectation holds, 1 an expectation failed (the summary
 says which and by how much), 2 usage error or invalid scenario.
 `
 
-func runCmd(args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	seed := fs.Uint64("seed", 0, "seed for the whole run (default: the scenario's own seed)")
-	out := fs.String("out", "out", "directory for reports and pictures")
-	noRender := fs.Bool("no-render", false, "write the JSON files only, no pictures or index.html")
-	progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
-	quiet := fs.BoolP("quiet", "q", false, "print only failures")
-	transport := fs.String("transport", "sim", "sim (the deterministic simulator) or tcp (real nodes on loopback TCP, in wall-clock time)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs (and of writing their reports) to this file, for go tool pprof")
-	memProfile := fs.String("memprofile", "", "write a heap profile to this file when the last run's simulation ends (before its report is assembled)")
-	fs.Usage = func() { fmt.Fprintf(stderr, runUsage, fs.FlagUsages()) }
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			fmt.Fprintf(stdout, runUsage, fs.FlagUsages())
-			return exitOK
-		}
-		return exitInvalid
+var runCommand = &command{
+	name:     "run",
+	synopsis: "FILE... [--seed N] [--out DIR] [--transport tcp]",
+	summary:  "run scenarios, check expectations, write reports",
+	help:     runUsage,
+	setup:    runFlags,
+}
+
+// runOptions are the flags of p2psim run.
+type runOptions struct {
+	seed                   *uint64
+	out, progress          *string
+	transport, junit       *string
+	noRender, quiet        *bool
+	cpuProfile, memProfile *string
+}
+
+func runFlags(fs *pflag.FlagSet) func(c *call) int {
+	o := runOptions{
+		seed:       fs.Uint64("seed", 0, "seed for the whole run (default: the scenario's own seed)"),
+		out:        fs.String("out", "out", "directory for reports and pictures"),
+		noRender:   fs.Bool("no-render", false, "write the JSON files only, no pictures or index.html"),
+		progress:   fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never"),
+		quiet:      fs.BoolP("quiet", "q", false, "print only failures and errors"),
+		transport:  fs.String("transport", "sim", "sim (the deterministic simulator) or tcp (real nodes on loopback TCP, in wall-clock time)"),
+		junit:      fs.String("junit", "", "also write the expectations as JUnit XML to this file (one test suite per scenario), for CI test reports"),
+		cpuProfile: fs.String("cpuprofile", "", "write a CPU profile of the runs (and of writing their reports) to this file, for go tool pprof"),
+		memProfile: fs.String("memprofile", "", "write a heap profile to this file when the last run's simulation ends (before its report is assembled)"),
 	}
-	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "p2psim run: no scenario file given\n\n")
-		fs.Usage()
-		return exitInvalid
+	return func(c *call) int { return runScenarios(c, o) }
+}
+
+func runScenarios(c *call, o runOptions) int {
+	if len(c.args) == 0 {
+		return c.usageError("no scenario file given")
 	}
 	var showProgress bool
-	switch *progress {
+	switch *o.progress {
 	case "auto":
-		showProgress = isTerminal(stderr)
+		showProgress = isTerminal(c.stderr)
 	case "always":
 		showProgress = true
 	case "never":
 	default:
-		fmt.Fprintf(stderr, "p2psim run: --progress must be auto, always or never, not %q\n", *progress)
-		return exitInvalid
+		return c.usageError("--progress must be auto, always or never, not %q", *o.progress)
 	}
 
 	var network func(*scenario.Scenario, uint64) (runner.Network, error)
-	switch *transport {
+	switch *o.transport {
 	case "sim":
 	case "tcp":
 		network = tcpNetwork
 	default:
-		fmt.Fprintf(stderr, "p2psim run: --transport must be sim or tcp, not %q\n", *transport)
-		return exitInvalid
+		return c.usageError("--transport must be sim or tcp, not %q", *o.transport)
 	}
 
 	// Validate every file before running any, so a typo in the last file
 	// does not surface after minutes of simulation.
 	var scs []*scenario.Scenario
 	invalid := false
-	for _, path := range fs.Args() {
+	for _, path := range c.args {
 		sc, err := scenario.Load(path)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
+			c.printError(err.Error())
 			invalid = true
 			continue
 		}
@@ -112,66 +131,69 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	names := map[string]string{}
 	for _, sc := range scs {
 		if other, dup := names[sc.Name]; dup && len(scs) > 1 {
-			fmt.Fprintf(stderr, "p2psim run: %s and %s are both named %q: their reports would overwrite each other\n", other, sc.File, sc.Name)
-			return exitInvalid
+			return c.errorf(exitInvalid, "%s and %s are both named %q: their reports would overwrite each other", other, sc.File, sc.Name)
 		}
 		names[sc.Name] = sc.File
 	}
 
 	applyGCPolicy(scs)
-	prof, err := startProfiles(*cpuProfile, *memProfile)
+	prof, err := startProfiles(*o.cpuProfile, *o.memProfile)
 	if err != nil {
-		fmt.Fprintf(stderr, "p2psim run: %v\n", err)
-		return exitInvalid
+		return c.errorf(exitInvalid, "%v", err)
 	}
 	status := exitOK
+	var results []*runner.Result
 	for _, sc := range scs {
-		dir := *out
+		dir := *o.out
 		if len(scs) > 1 {
-			dir = filepath.Join(*out, sc.Name)
+			dir = filepath.Join(*o.out, sc.Name)
 		}
-		opts := runner.Options{Seed: *seed, HasSeed: fs.Changed("seed"), Network: network}
+		opts := runner.Options{Seed: *o.seed, HasSeed: c.fs.Changed("seed"), Network: network}
 		if showProgress {
-			opts.Progress = progressPrinter(stderr, sc.Name)
+			opts.Progress = progressPrinter(c.stderr, sc.Name)
 		}
 		last := sc == scs[len(scs)-1]
 		if last {
 			opts.Finished = func() {
 				if perr := prof.writeHeap(); perr != nil {
-					fmt.Fprintf(stderr, "p2psim run: %v\n", perr)
+					c.printError(perr.Error())
 				}
 			}
 		}
 		res, err := runner.Run(sc, opts)
 		if showProgress {
-			fmt.Fprint(stderr, "\r\033[K")
+			fmt.Fprint(c.stderr, "\r\033[K")
 		}
 		if err != nil && res == nil {
-			fmt.Fprintf(stderr, "p2psim run: %v\n", err)
-			status = max(status, exitInvalid)
+			status = max(status, c.errorf(exitInvalid, "%v", err))
 			continue
 		}
 		if err != nil {
 			// The scenario asked for something impossible mid-run (a
 			// broadcast from a dead node): report it as a failure.
-			fmt.Fprintf(stderr, "p2psim run: %v\n", err)
-			status = max(status, exitFailed)
+			status = max(status, c.errorf(exitFailed, "%v", err))
 		}
-		if werr := writeRun(dir, res, !*noRender); werr != nil {
-			fmt.Fprintf(stderr, "p2psim run: %v\n", werr)
-			status = max(status, exitInvalid)
+		if werr := writeRun(dir, res, !*o.noRender); werr != nil {
+			status = max(status, c.errorf(exitInvalid, "%v", werr))
 			continue
 		}
 		if last {
 			if perr := prof.stop(); perr != nil {
-				fmt.Fprintf(stderr, "p2psim run: %v\n", perr)
-				status = max(status, exitInvalid)
+				status = max(status, c.errorf(exitInvalid, "%v", perr))
 			}
 		}
-		printSummary(stdout, res, dir, *quiet)
-		printPerf(stderr, sc.Name, res.Perf)
+		results = append(results, res)
+		printSummary(c.stdout, res, dir, *o.quiet)
+		if !*o.quiet {
+			printPerf(c.stderr, sc.Name, res)
+		}
 		if len(res.Failed) > 0 {
 			status = max(status, exitFailed)
+		}
+	}
+	if *o.junit != "" {
+		if err := writeJUnit(*o.junit, results); err != nil {
+			status = max(status, c.errorf(exitInvalid, "--junit: %v", err))
 		}
 	}
 	return status
@@ -250,15 +272,18 @@ func printSummary(w io.Writer, res *runner.Result, dir string, quiet bool) {
 	}
 }
 
-// printPerf prints the run's own speed.
-func printPerf(w io.Writer, name string, p runner.Perf) {
+// printPerf prints the run's own speed: how much time it simulated, the
+// wall-clock time the simulation itself took (not reading the file, nor
+// writing reports and pictures), and the engine events per second.
+func printPerf(w io.Writer, name string, res *runner.Result) {
+	p := res.Perf
 	if p.Transport == "tcp" {
 		fmt.Fprintf(w, "%s: %.2f s wall on loopback TCP, %.2f s CPU, %d frames sent, timeline late by %.1f ms at most\n",
 			name, p.WallSeconds, p.CPUSeconds, p.FramesSent, p.LateMaxMS)
 		return
 	}
-	fmt.Fprintf(w, "%s: %.2f s wall, %d engine events, %.2fM events/s\n", name,
-		p.WallSeconds, p.EngineEvents, p.EventsPerSecond/1e6)
+	fmt.Fprintf(w, "%s: simulated %v in %.2f s of wall-clock time (the simulation alone): %d engine events, %.2fM events/s\n", name,
+		msDur(res.Report.DurationMS), p.WallSeconds, p.EngineEvents, p.EventsPerSecond/1e6)
 }
 
 func msDur(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }

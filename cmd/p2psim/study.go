@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -39,59 +38,51 @@ parameter, the same study is a sweep file (docs/sweeps.md):
   p2psim sweep scenarios/sweeps/mass-failure.sweep.yaml --out mf/
 `
 
-func studyCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || (args[0] != "mass-failure" && args[0] != "-h" && args[0] != "--help") {
-		fmt.Fprintf(stderr, "p2psim study: want a study name: mass-failure\n")
-		return exitInvalid
-	}
-	if args[0] == "mass-failure" {
-		args = args[1:]
-	}
-	def := study.DefaultMassFailure()
-	fs := pflag.NewFlagSet("study", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	nodes := fs.IntSlice("nodes", def.Nodes, "network sizes")
-	kill := fs.IntSlice("kill", def.Percent, "percentages of nodes killed at once (1 to 99)")
-	seed := fs.Uint64("seed", def.Seed, "seed of every run")
-	mode := fs.String("mode", def.Mode, "broadcast mode: flood or tree")
-	lan := fs.Int("lan", def.LAN, "largest LAN segment; bigger networks are split into LANs bridged by static peers")
-	out := fs.String("out", "study", "directory for study.json, study.md and mass-failure.png")
-	printScenario := fs.Bool("print-scenario", false, "print the scenario of the first run and exit")
-	fs.Usage = func() { fmt.Fprintf(stderr, studyUsage, fs.FlagUsages()) }
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			fmt.Fprintf(stdout, studyUsage, fs.FlagUsages())
+var studyCommand = &command{
+	name:     "study",
+	synopsis: "mass-failure [--out DIR]",
+	summary:  "kill 10%…90% of a mesh at once, tabulate healing",
+	help:     studyUsage,
+	setup: func(fs *pflag.FlagSet) func(c *call) int {
+		def := study.DefaultMassFailure()
+		nodes := fs.IntSlice("nodes", def.Nodes, "network sizes")
+		kill := fs.IntSlice("kill", def.Percent, "percentages of nodes killed at once (1 to 99)")
+		seed := fs.Uint64("seed", def.Seed, "seed of every run")
+		mode := fs.String("mode", def.Mode, "broadcast mode: flood or tree")
+		lan := fs.Int("lan", def.LAN, "largest LAN segment; bigger networks are split into LANs bridged by static peers")
+		out := fs.String("out", "study", "directory for study.json, study.md and mass-failure.png")
+		printScenario := fs.Bool("print-scenario", false, "print the scenario of the first run and exit")
+		return func(c *call) int {
+			switch {
+			case len(c.args) == 0:
+				return c.usageError("want a study name: mass-failure")
+			case c.args[0] != "mass-failure":
+				return c.usageError("unknown study %q: the one study is mass-failure", c.args[0])
+			case len(c.args) > 1:
+				return c.usageError("unexpected argument %q", c.args[1])
+			}
+			m := study.MassFailure{Nodes: *nodes, Percent: *kill, Seed: *seed, Mode: *mode, LAN: *lan}
+			if err := m.Validate(); err != nil {
+				return c.usageError("%v", err)
+			}
+			if *printScenario {
+				fmt.Fprint(c.stdout, m.Scenario(m.Nodes[0], m.Percent[0]))
+				return exitOK
+			}
+			m.Progress = func(n, p int) { fmt.Fprintf(c.stderr, "mass failure: %d nodes, %d%% killed...\n", n, p) }
+			rows, err := m.Run()
+			if err != nil {
+				return c.errorf(exitFailed, "%v", err)
+			}
+			table := study.Markdown(rows)
+			fmt.Fprint(c.stdout, table)
+			if err := writeStudy(*out, rows, table); err != nil {
+				return c.errorf(exitFailed, "%v", err)
+			}
+			fmt.Fprintf(c.stdout, "written: %s\n", filepath.Join(*out, "mass-failure.png"))
 			return exitOK
 		}
-		return exitInvalid
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "p2psim study mass-failure: unexpected argument %q\n", fs.Arg(0))
-		return exitInvalid
-	}
-	m := study.MassFailure{Nodes: *nodes, Percent: *kill, Seed: *seed, Mode: *mode, LAN: *lan}
-	if err := m.Validate(); err != nil {
-		fmt.Fprintf(stderr, "p2psim: %v\n", err)
-		return exitInvalid
-	}
-	if *printScenario {
-		fmt.Fprint(stdout, m.Scenario(m.Nodes[0], m.Percent[0]))
-		return exitOK
-	}
-	m.Progress = func(n, p int) { fmt.Fprintf(stderr, "mass failure: %d nodes, %d%% killed...\n", n, p) }
-	rows, err := m.Run()
-	if err != nil {
-		fmt.Fprintf(stderr, "p2psim: %v\n", err)
-		return exitFailed
-	}
-	table := study.Markdown(rows)
-	fmt.Fprint(stdout, table)
-	if err := writeStudy(*out, rows, table); err != nil {
-		fmt.Fprintf(stderr, "p2psim: %v\n", err)
-		return exitFailed
-	}
-	fmt.Fprintf(stdout, "written: %s\n", filepath.Join(*out, "mass-failure.png"))
-	return exitOK
+	},
 }
 
 func writeStudy(dir string, rows []study.Row, table string) error {

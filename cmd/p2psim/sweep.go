@@ -57,111 +57,105 @@ Exit status: 0 every point held its expectations, 1 a point failed, 2 usage
 error or invalid scenario (nothing ran).
 `
 
-func sweepCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "merge" {
-		return sweepMergeCmd(args[1:], stdout, stderr)
-	}
-	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "sweep", "directory for the sweep's files")
-	seeds := fs.String("seeds", "", "seeds of every point: A-B or a list such as 1,2,5 (default: the sweep file's, else the scenario's seed)")
-	sets := fs.StringArray("set", nil, "PATH=V1,V2,...: sweep a value of the scenario (repeatable)")
-	workers := fs.Int("workers", runtime.NumCPU(), "points run at once")
-	shard := fs.String("shard", "", "I/N: run only the I-th of N shares of the points; job/N: the share of a Kubernetes Indexed Job's pod, $JOB_COMPLETION_INDEX+1")
-	noRender := fs.Bool("no-render", false, "write sweep.csv, sweep.json and sweep.md only, no pictures or index.html")
-	progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
-	quiet := fs.BoolP("quiet", "q", false, "print only failures")
-	fs.Usage = func() { fmt.Fprintf(stderr, sweepUsage, fs.FlagUsages()) }
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			fmt.Fprintf(stdout, sweepUsage, fs.FlagUsages())
+var sweepCommand = &command{
+	name:        "sweep",
+	synopsis:    "FILE [--seeds A-B] [--set PATH=V1,V2,...] [--workers K] [--shard I/N] [--out DIR]",
+	summary:     "run a scenario over seeds and a grid of values",
+	help:        sweepUsage,
+	subcommands: []*command{sweepMergeCommand},
+	setup: func(fs *pflag.FlagSet) func(c *call) int {
+		out := fs.String("out", "sweep", "directory for the sweep's files")
+		seeds := fs.String("seeds", "", "seeds of every point: A-B or a list such as 1,2,5 (default: the sweep file's, else the scenario's seed)")
+		sets := fs.StringArray("set", nil, "PATH=V1,V2,...: sweep a value of the scenario (repeatable)")
+		workers := fs.Int("workers", runtime.NumCPU(), "points run at once")
+		shard := fs.String("shard", "", "I/N: run only the I-th of N shares of the points; job/N: the share of a Kubernetes Indexed Job's pod, $JOB_COMPLETION_INDEX+1")
+		noRender := fs.Bool("no-render", false, "write sweep.csv, sweep.json and sweep.md only, no pictures or index.html")
+		progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
+		quiet := fs.BoolP("quiet", "q", false, "print only failures")
+		return func(c *call) int {
+			stderr := c.stderr
+			fail := func(format string, a ...any) int { return c.errorf(exitInvalid, format, a...) }
+			if len(c.args) != 1 {
+				return c.usageError("want one scenario or sweep file, got %d arguments", len(c.args))
+			}
+			if *workers < 1 {
+				return c.usageError("--workers must be at least 1, not %d", *workers)
+			}
+			showProgress, ok := progressWanted(*progress, stderr)
+			if !ok {
+				return c.usageError("--progress must be auto, always or never, not %q", *progress)
+			}
+			var sh sweep.Shard
+			if *shard != "" {
+				var err error
+				if sh, err = sweep.ParseShard(*shard, os.Getenv); err != nil {
+					return fail("%v", err)
+				}
+			}
+			spec, err := sweep.Load(c.args[0])
+			if err != nil {
+				var pe *os.PathError
+				if errors.As(err, &pe) {
+					return fail("%s: %v", pe.Path, pe.Err) // not "open PATH: ..."
+				}
+				c.printError(err.Error())
+				return exitInvalid
+			}
+			if *seeds != "" {
+				if spec.Seeds, err = sweep.ParseSeeds(*seeds); err != nil {
+					return fail("--%v", err)
+				}
+			}
+			if len(spec.Seeds) == 0 {
+				sc, _ := spec.Scenario(sweep.Point{Values: make([]string, len(spec.Columns()))})
+				if sc == nil {
+					return fail("give --seeds")
+				}
+				spec.Seeds = []uint64{sc.Seed}
+			}
+			for _, s := range *sets {
+				p, err := sweep.ParseSet(s)
+				if err != nil {
+					return fail("%v", err)
+				}
+				spec.Set(p)
+			}
+			if err := spec.Validate(); err != nil {
+				c.printError(err.Error())
+				return exitInvalid
+			}
+			total := len(spec.Points())
+			opts := sweep.Options{Dir: *out, Workers: *workers, Shard: sh}
+			if showProgress {
+				opts.Progress = func(done, failed, n int, elapsed time.Duration) {
+					eta := time.Duration(float64(elapsed) / float64(done) * float64(n-done)).Round(time.Second)
+					fmt.Fprintf(stderr, "\r\033[Ksweep %s: %d of %d runs, %d failed, %s, about %s to go",
+						spec.Name, done, n, failed, elapsed.Round(time.Second), eta)
+				}
+			}
+			start := time.Now()
+			res, err := sweep.Run(spec, opts)
+			if showProgress {
+				fmt.Fprint(stderr, "\r\033[K")
+			}
+			if err != nil {
+				return fail("%v", err)
+			}
+			if err := writeSweepExtras(*out, res, !*noRender); err != nil {
+				return fail("%v", err)
+			}
+			share := ""
+			if sh.N > 1 {
+				share = fmt.Sprintf(" (shard %s of %d points)", sh, total)
+			}
+			printSweep(c.stdout, res, *out, share, *quiet)
+			fmt.Fprintf(stderr, "sweep %s: %d runs in %.1f s wall with %d workers\n", spec.Name, len(res.Rows), time.Since(start).Seconds(), *workers)
+			if res.Failed() > 0 {
+				return exitFailed
+			}
 			return exitOK
 		}
-		return exitInvalid
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "p2psim sweep: "+format+"\n", a...)
-		return exitInvalid
-	}
-	if fs.NArg() != 1 {
-		return fail("want one scenario or sweep file, got %d arguments (see p2psim sweep --help)", fs.NArg())
-	}
-	if *workers < 1 {
-		return fail("--workers must be at least 1, not %d", *workers)
-	}
-	showProgress, ok := progressWanted(*progress, stderr)
-	if !ok {
-		return fail("--progress must be auto, always or never, not %q", *progress)
-	}
-	var sh sweep.Shard
-	if *shard != "" {
-		var err error
-		if sh, err = sweep.ParseShard(*shard, os.Getenv); err != nil {
-			return fail("%v", err)
-		}
-	}
-	spec, err := sweep.Load(fs.Arg(0))
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return fail("%v", err)
-		}
-		fmt.Fprintln(stderr, err)
-		return exitInvalid
-	}
-	if *seeds != "" {
-		if spec.Seeds, err = sweep.ParseSeeds(*seeds); err != nil {
-			return fail("--%v", err)
-		}
-	}
-	if len(spec.Seeds) == 0 {
-		sc, _ := spec.Scenario(sweep.Point{Values: make([]string, len(spec.Columns()))})
-		if sc == nil {
-			return fail("give --seeds")
-		}
-		spec.Seeds = []uint64{sc.Seed}
-	}
-	for _, s := range *sets {
-		p, err := sweep.ParseSet(s)
-		if err != nil {
-			return fail("%v", err)
-		}
-		spec.Set(p)
-	}
-	if err := spec.Validate(); err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitInvalid
-	}
-	total := len(spec.Points())
-	opts := sweep.Options{Dir: *out, Workers: *workers, Shard: sh}
-	if showProgress {
-		opts.Progress = func(done, failed, n int, elapsed time.Duration) {
-			eta := time.Duration(float64(elapsed) / float64(done) * float64(n-done)).Round(time.Second)
-			fmt.Fprintf(stderr, "\r\033[Ksweep %s: %d of %d runs, %d failed, %s, about %s to go",
-				spec.Name, done, n, failed, elapsed.Round(time.Second), eta)
-		}
-	}
-	start := time.Now()
-	res, err := sweep.Run(spec, opts)
-	if showProgress {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
-	if err != nil {
-		return fail("%v", err)
-	}
-	if err := writeSweepExtras(*out, res, !*noRender); err != nil {
-		return fail("%v", err)
-	}
-	share := ""
-	if sh.N > 1 {
-		share = fmt.Sprintf(" (shard %s of %d points)", sh, total)
-	}
-	printSweep(stdout, res, *out, share, *quiet)
-	fmt.Fprintf(stderr, "sweep %s: %d runs in %.1f s wall with %d workers\n", spec.Name, len(res.Rows), time.Since(start).Seconds(), *workers)
-	if res.Failed() > 0 {
-		return exitFailed
-	}
-	return exitOK
+	},
 }
 
 // writeSweepExtras writes sweep.md and, if render, the pictures and
@@ -215,65 +209,57 @@ itself redraws its pictures and page.
 Flags:
 %s`
 
-func sweepMergeCmd(args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("sweep merge", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "sweep", "directory for the merged sweep")
-	noRender := fs.Bool("no-render", false, "no pictures or index.html")
-	quiet := fs.BoolP("quiet", "q", false, "print only failures")
-	fs.Usage = func() { fmt.Fprintf(stderr, sweepMergeUsage, fs.FlagUsages()) }
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			fmt.Fprintf(stdout, sweepMergeUsage, fs.FlagUsages())
+var sweepMergeCommand = &command{
+	name:     "sweep merge",
+	synopsis: "DIR... --out DIR",
+	summary:  "join the folders of a sharded sweep (--shard I/N)",
+	help:     sweepMergeUsage,
+	setup: func(fs *pflag.FlagSet) func(c *call) int {
+		out := fs.String("out", "sweep", "directory for the merged sweep")
+		noRender := fs.Bool("no-render", false, "no pictures or index.html")
+		quiet := fs.BoolP("quiet", "q", false, "print only failures")
+		return func(c *call) int {
+			if len(c.args) == 0 {
+				return c.usageError("no shard folder given")
+			}
+			// Folders may be given as patterns (shard-*), for callers without a
+			// shell, such as a container's args.
+			var dirs []string
+			for _, a := range c.args {
+				m, err := filepath.Glob(a)
+				if err != nil || len(m) == 0 {
+					m = []string{a} // reported below
+				}
+				dirs = append(dirs, m...)
+			}
+			var parts []*sweep.Result
+			for _, d := range dirs {
+				r, err := sweep.ReadResult(d)
+				if err != nil {
+					return c.errorf(exitInvalid, "%v", err)
+				}
+				parts = append(parts, r)
+			}
+			res, err := sweep.Merge(parts, dirs)
+			if err != nil {
+				return c.errorf(exitInvalid, "%v", err)
+			}
+			if err := sweep.CopyRuns(dirs, parts, *out); err != nil {
+				return c.errorf(exitInvalid, "%v", err)
+			}
+			if err := res.Write(*out); err != nil {
+				return c.errorf(exitInvalid, "%v", err)
+			}
+			if err := writeSweepExtras(*out, res, !*noRender); err != nil {
+				return c.errorf(exitInvalid, "%v", err)
+			}
+			printSweep(c.stdout, res, *out, "", *quiet)
+			if res.Failed() > 0 {
+				return exitFailed
+			}
 			return exitOK
 		}
-		return exitInvalid
-	}
-	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "p2psim sweep merge: no shard folder given\n")
-		return exitInvalid
-	}
-	// Folders may be given as patterns (shard-*), for callers without a
-	// shell, such as a container's args.
-	var dirs []string
-	for _, a := range fs.Args() {
-		m, err := filepath.Glob(a)
-		if err != nil || len(m) == 0 {
-			m = []string{a} // reported below
-		}
-		dirs = append(dirs, m...)
-	}
-	var parts []*sweep.Result
-	for _, d := range dirs {
-		r, err := sweep.ReadResult(d)
-		if err != nil {
-			fmt.Fprintf(stderr, "p2psim sweep merge: %v\n", err)
-			return exitInvalid
-		}
-		parts = append(parts, r)
-	}
-	res, err := sweep.Merge(parts, dirs)
-	if err != nil {
-		fmt.Fprintf(stderr, "p2psim sweep merge: %v\n", err)
-		return exitInvalid
-	}
-	if err := sweep.CopyRuns(dirs, parts, *out); err != nil {
-		fmt.Fprintf(stderr, "p2psim sweep merge: %v\n", err)
-		return exitInvalid
-	}
-	if err := res.Write(*out); err != nil {
-		fmt.Fprintf(stderr, "p2psim sweep merge: %v\n", err)
-		return exitInvalid
-	}
-	if err := writeSweepExtras(*out, res, !*noRender); err != nil {
-		fmt.Fprintf(stderr, "p2psim sweep merge: %v\n", err)
-		return exitInvalid
-	}
-	printSweep(stdout, res, *out, "", *quiet)
-	if res.Failed() > 0 {
-		return exitFailed
-	}
-	return exitOK
+	},
 }
 
 // progressWanted reads --progress.

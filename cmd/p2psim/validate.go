@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/pflag"
 
@@ -21,30 +20,27 @@ Examples:
 Exit status: 0 all files are valid, 2 otherwise.
 `
 
-func validateCmd(args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("validate", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, validateUsage) }
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			fmt.Fprint(stdout, validateUsage)
-			return exitOK
+var validateCommand = &command{
+	name:     "validate",
+	synopsis: "FILE...",
+	summary:  "check scenario files without running them",
+	help:     validateUsage,
+	setup: func(fs *pflag.FlagSet) func(c *call) int {
+		return func(c *call) int {
+			if len(c.args) == 0 {
+				return c.usageError("no scenario file given")
+			}
+			status := exitOK
+			for _, path := range c.args {
+				sc, err := scenario.Load(path)
+				if err != nil {
+					c.printError(err.Error())
+					status = exitInvalid
+					continue
+				}
+				fmt.Fprintf(c.stdout, "%s: ok (%s: %d nodes, %d actions, %d expectations)\n", path, sc.Name, len(sc.Nodes), len(sc.Timeline), len(sc.Expect))
+			}
+			return status
 		}
-		return exitInvalid
-	}
-	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "p2psim validate: no scenario file given\n\n%s", validateUsage)
-		return exitInvalid
-	}
-	status := exitOK
-	for _, path := range fs.Args() {
-		sc, err := scenario.Load(path)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			status = exitInvalid
-			continue
-		}
-		fmt.Fprintf(stdout, "%s: ok (%s: %d nodes, %d actions, %d expectations)\n", path, sc.Name, len(sc.Nodes), len(sc.Timeline), len(sc.Expect))
-	}
-	return status
+	},
 }

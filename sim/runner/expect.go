@@ -36,7 +36,7 @@ func (r *run) evaluate(x *scenario.Expectation) report.Expectation {
 			want = append(want, "<= "+x.Kind.Format(*x.Max))
 		}
 	}
-	res.Detail = fmt.Sprintf("%s = %s (want %s)", what, x.Kind.Format(value), strings.Join(want, " and "))
+	res.Detail = fmt.Sprintf("%s = %s (want %s)", what, x.Kind.FormatMeasured(value), strings.Join(want, " and "))
 	if !res.OK {
 		res.Detail += ": " + r.shortfall(x, value)
 	}
@@ -177,10 +177,10 @@ func (r *run) shortfall(x *scenario.Expectation, value float64) string {
 	}
 	var parts []string
 	if x.Min != nil && value < *x.Min {
-		parts = append(parts, x.Kind.Format(*x.Min-value)+" below the minimum")
+		parts = append(parts, x.Kind.FormatMeasured(*x.Min-value)+" below the minimum")
 	}
 	if x.Max != nil && value > *x.Max {
-		parts = append(parts, x.Kind.Format(value-*x.Max)+" above the maximum")
+		parts = append(parts, x.Kind.FormatMeasured(value-*x.Max)+" above the maximum")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -27,7 +27,7 @@ func TestBadFiles(t *testing.T) {
 		{"misspelt action", head + "  - brodcast: {}\n", "4:5", `unknown action "brodcast" (did you mean "broadcast"?)`},
 		{"string for int", "name: x\nnode:\n  max_in: five\ntimeline: [{wait: 1s}]\n", "3:11", `max_in: expected an integer, got "five"`},
 		{"float for int", head + "  - start: {count: 2.5}\n", "4:20", `count: expected an integer, got 2.5`},
-		{"huge int", head + "  - start: {count: 99999999999999999999999}\n", "4:20", `count: 99999999999999999999999 is out of range`},
+		{"huge int", head + "  - start: {count: 99999999999999999999999}\n", "4:20", `count: 99999999999999999999999 is too large (at most 2147483647)`},
 		{"huge count", head + "  - start: {count: 2000000000}\n", "4:20", `would make more than 1000000 nodes`},
 		{"duration without unit", "name: x\nsettle: 5\ntimeline: [{wait: 1s}]\n", "2:9", `settle: expected a duration with a unit, got 5 (write "5s" or "5ms")`},
 		{"duration garbage", head + "  - wait: soon\n", "4:11", `wait: expected a duration like "10s" or "250ms", got "soon"`},
@@ -160,5 +160,19 @@ func TestErrorsCollected(t *testing.T) {
 	want := "2:9 3:16 5:5 7:21 9:24"
 	if strings.Join(got, " ") != want {
 		t.Errorf("positions %v, want %s\n%v", got, want, err)
+	}
+}
+
+// A start refused for its count leaves no node to send the broadcast that
+// follows: the one error is the count, not a second one derived from it.
+func TestNoErrorDerivedFromAnEarlierOne(t *testing.T) {
+	src := "name: x\ntimeline:\n  - start: {count: 999999999999}\n  - at: 5s\n    broadcast: {}\n"
+	_, err := Parse("bad.yaml", []byte(src))
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != 1 {
+		t.Fatalf("want exactly one error, got %v", err)
+	}
+	if want := "bad.yaml:3:20: count: 999999999999 is too large (at most 2147483647)"; list[0].Error() != want {
+		t.Errorf("got  %v\nwant %s", list[0], want)
 	}
 }

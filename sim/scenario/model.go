@@ -3,6 +3,8 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"p2pmesh/mesh"
@@ -430,6 +432,36 @@ func (k ExpectKind) Format(v float64) string {
 		return time.Duration(v).String()
 	}
 	return formatFloat(v)
+}
+
+// FormatMeasured is Format for a measured value, rounded as people read
+// it: four significant digits (0.9965, 6.017, 123.5), integers whole.
+// Bounds from a file keep every digit they were given (Format).
+func (k ExpectKind) FormatMeasured(v float64) string {
+	if k.IsDuration() {
+		return time.Duration(v).Round(roundDuration(time.Duration(v))).String()
+	}
+	if v == math.Trunc(v) || math.IsInf(v, 0) || math.IsNaN(v) {
+		return formatFloat(v)
+	}
+	decimals := min(max(3-int(math.Floor(math.Log10(math.Abs(v)))), 0), 8)
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// roundDuration is the precision a duration is shown with: a microsecond
+// below a millisecond, a millisecond below a minute, a second above.
+func roundDuration(d time.Duration) time.Duration {
+	switch d = max(d, -d); {
+	case d < time.Millisecond:
+		return time.Microsecond
+	case d < time.Minute:
+		return time.Millisecond
+	}
+	return time.Second
 }
 
 // Expectation is one condition on the measurements.

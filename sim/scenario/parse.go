@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"regexp"
 	"slices"
@@ -15,10 +17,16 @@ import (
 )
 
 // Load reads and parses a scenario file. Problems with its content come back
-// as an ErrorList; a file that cannot be read gives the os error.
+// as an ErrorList; a file that cannot be read gives "PATH: reason" (wrapping
+// the os error).
 func Load(path string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			// "nosuch.yaml: no such file or directory", not "open nosuch.yaml: …"
+			return nil, fmt.Errorf("%s: %w", path, pe.Err)
+		}
 		return nil, err
 	}
 	return Parse(path, data)

@@ -837,14 +837,15 @@ func (p *parser) broadcast(n *yaml.Node, at time.Duration) *Broadcast {
 	case from == "random" || from == "all":
 		b.All = from == "all"
 		pool{p: p, all: true, in: canRun}.each(visit)
-		if candidates == 0 {
+		if candidates == 0 && len(p.errs) == 0 {
+			// (After an error, a start that was refused may be why.)
 			p.errorf(n, "broadcast: no node can be running at this point to send it")
 		}
 	case strings.HasPrefix(from, "group:"):
 		b.FromGroup = strings.TrimPrefix(from, "group:")
 		if p.groupRef(got["from"].v, "broadcast: from", b.FromGroup) {
 			pool{p: p, group: b.FromGroup, in: canRun}.each(visit)
-			if candidates == 0 {
+			if candidates == 0 && len(p.errs) == 0 {
 				p.errorf(got["from"].v, "broadcast: no node of group %q can be running at this point", b.FromGroup)
 			}
 		}

@@ -440,17 +440,27 @@ func (p *parser) integer(n *yaml.Node, key string, lo, hi int64) (int64, bool) {
 	var v int64
 	if err := n.Decode(&v); err != nil {
 		if f, ok := parseFloat(n); ok && f == math.Trunc(f) {
-			p.errorf(n, "%s: %s is out of range (%d to %d)", key, n.Value, lo, hi)
+			p.outOfRange(n, key, n.Value, f > 0, lo, hi)
 		} else {
 			p.errorf(n, "%s: expected an integer, got %s", key, describe(n))
 		}
 		return 0, false
 	}
 	if v < lo || v > hi {
-		p.errorf(n, "%s: %d is out of range (%d to %d)", key, v, lo, hi)
+		p.outOfRange(n, key, n.Value, v > hi, lo, hi)
 		return 0, false
 	}
 	return v, true
+}
+
+// outOfRange reports an integer beyond the limit it crosses: "count:
+// 999999999999 is too large (at most 2147483647)".
+func (p *parser) outOfRange(n *yaml.Node, key, value string, large bool, lo, hi int64) {
+	if large {
+		p.errorf(n, "%s: %s is too large (at most %d)", key, value, hi)
+	} else {
+		p.errorf(n, "%s: %s is too small (at least %d)", key, value, lo)
+	}
 }
 
 func parseFloat(n *yaml.Node) (float64, bool) {
