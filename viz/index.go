@@ -170,7 +170,7 @@ Node colour and shape give the state, size the number of links.{{if .DOTFiles}} 
 <div class="pair">
 {{range .Topology}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Alt}}" loading="lazy"></a><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}</div>
-{{else}}<p class="note">No topology pictures: the run recorded no snapshots.</p>{{end}}
+{{else if .HasTopo}}<p class="note">No topology pictures: the run recorded no snapshots.</p>{{end}}
 
 {{range .Charts}}<h2>{{.Title}}</h2>
 <figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Alt}}" loading="lazy"></a><figcaption>{{.Caption}}</figcaption></figure>

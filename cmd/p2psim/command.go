@@ -142,12 +142,12 @@ func overview() string {
 		if c.synopsis != "" {
 			line += " " + c.synopsis
 		}
-		fmt.Fprintf(&b, "  %-46s %s\n", line, c.summary)
+		fmt.Fprintf(&b, "  %s\n      %s\n", line, c.summary)
 		for _, sub := range c.subcommands {
-			fmt.Fprintf(&b, "  %-46s %s\n", "p2psim "+sub.name+" "+sub.synopsis, sub.summary)
+			fmt.Fprintf(&b, "  p2psim %s %s\n      %s\n", sub.name, sub.synopsis, sub.summary)
 		}
 	}
-	fmt.Fprintf(&b, "  %-46s %s\n", "p2psim help [COMMAND]", "show help (also: p2psim COMMAND --help)")
+	fmt.Fprintf(&b, "  %s\n      %s\n", "p2psim help [COMMAND]", "show a command's help (also: p2psim COMMAND --help)")
 	b.WriteString(`
 Exit status: 0 all expectations hold, 1 an expectation failed, 2 usage error or
 invalid scenario. Scenario format: docs/scenarios.md.

@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
+	"p2pmesh/sim/report"
 	"p2pmesh/viz"
 )
 
@@ -27,9 +30,13 @@ var renderCommand = &command{
 			if len(c.args) != 1 {
 				return c.usageError("want exactly one report directory, got %d arguments", len(c.args))
 			}
-			files, err := renderDir(c.args[0])
+			dir := c.args[0]
+			files, err := renderDir(dir)
 			if err != nil {
 				return c.errorf(exitInvalid, "%v", err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, report.TopologyFile)); err != nil {
+				c.printError(fmt.Sprintf("warning: no topology pictures: %v", err))
 			}
 			for _, f := range files {
 				fmt.Fprintln(c.stdout, f)

@@ -58,7 +58,7 @@ says which and by how much), 2 usage error or invalid scenario.
 
 var runCommand = &command{
 	name:     "run",
-	synopsis: "FILE... [--seed N] [--out DIR] [--transport tcp]",
+	synopsis: "FILE... [--seed N] [--out DIR] [--transport sim|tcp] [--junit FILE] [--quiet]",
 	summary:  "run scenarios, check expectations, write reports",
 	help:     runUsage,
 	setup:    runFlags,
