@@ -50,7 +50,7 @@ type junitCase struct {
 type junitFailure struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"`
 }
 
 // seconds formats a duration in seconds as JUnit wants it.
@@ -63,9 +63,13 @@ func junitReport(results []*runner.Result) junitSuites {
 	for _, res := range results {
 		r := res.Report
 		s := junitSuite{Name: r.Scenario, Time: seconds(res.Perf.WallSeconds)}
+		transport := res.Perf.Transport
+		if transport == "" {
+			transport = "sim"
+		}
 		s.Properties = []junitProperty{
 			{"file", r.File}, {"seed", strconv.FormatUint(r.Seed, 10)},
-			{"transport", res.Perf.Transport}, {"simulated_ms", strconv.FormatFloat(r.DurationMS, 'f', -1, 64)},
+			{"transport", transport}, {"simulated_ms", strconv.FormatFloat(r.DurationMS, 'f', -1, 64)},
 		}
 		for _, e := range r.Expectations {
 			c := junitCase{Name: e.Name, Classname: "p2psim." + r.Scenario, Time: "0"}
