@@ -81,7 +81,7 @@ func TestSweepUsageErrors(t *testing.T) {
 		{[]string{"sweep", tinySweep, "--workers", "0"}, "--workers must be at least 1"},
 		{[]string{"sweep", tinySweep, "--set", "node.max_in=x"}, `tiny.yaml:2:1: max_in: expected an integer, got "x" (the value of --set node.max_in=x)`},
 		{[]string{"sweep", tinySweep, "--set", "timeline[1].kill.count=1,99"}, "tiny.yaml:8:19: kill: count 99"},
-		{[]string{"sweep", "nosuch.yaml"}, "p2psim sweep: open nosuch.yaml"},
+		{[]string{"sweep", "nosuch.yaml"}, "p2psim sweep: nosuch.yaml: no such file or directory"},
 		{[]string{"sweep", "merge"}, "no shard folder"},
 		{[]string{"sweep", "merge", t.TempDir()}, "sweep.json"},
 	} {
