@@ -264,8 +264,8 @@ func (r *run) randomPeer(rng *rand.Rand, before int, seg string) sim.NodeIndex {
 	return -1
 }
 
-// schedule puts the timeline, the sampling and the default "start" snapshot
-// on the simulator's clock.
+// schedule puts the timeline, the sampling and the default "joined"
+// snapshot on the simulator's clock.
 func (r *run) schedule() {
 	firstAction := time.Duration(-1)
 	for i := range r.sc.Timeline {
@@ -278,8 +278,11 @@ func (r *run) schedule() {
 	if firstAction < 0 {
 		firstAction = r.sc.Duration / 2
 	}
-	// The mesh as it stood when the scenario began to act on it.
-	r.s.At(firstAction, func() { r.snapshot("start") })
+	// The mesh as it stood when the scenario began to act on it: the
+	// nodes of the first start actions have joined (it was called "start",
+	// but it is taken at the first action other than a start, such as
+	// quickstart's first broadcast at 10 s).
+	r.s.At(firstAction, func() { r.snapshot("joined") })
 	var sample func()
 	sample = func() {
 		r.sample()
