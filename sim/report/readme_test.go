@@ -46,7 +46,7 @@ func TestREADMEListsEveryReportField(t *testing.T) {
 		also  []reflect.Type // nested objects the bullet lists too
 	}{
 		{"top level:", reflect.TypeFor[Report](), nil},
-		{"each node:", reflect.TypeFor[Node](), nil},
+		{"each node:", reflect.TypeFor[Node](), []reflect.Type{reflect.TypeFor[Traffic]()}},
 		{"each broadcast:", reflect.TypeFor[Broadcast](), []reflect.Type{reflect.TypeFor[Latency]()}},
 		{"`summary`:", reflect.TypeFor[Summary](), nil},
 		{"each expectation:", reflect.TypeFor[Expectation](), nil},
