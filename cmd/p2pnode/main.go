@@ -8,7 +8,8 @@
 //	p2pnode [flags]
 //
 // Exit status: 0 after a clean leave (SIGINT, SIGTERM, or end of input with
-// --exit-on-eof), 1 when the node cannot start, 2 for usage errors.
+// --exit-on-eof), 1 when the node cannot start, 2 for usage errors, 3 when
+// --exit-on-eof left with typed lines unsent (no peer within --eof-wait).
 package main
 
 import (
@@ -24,6 +25,8 @@ const (
 	exitOK    = 0
 	exitError = 1
 	exitUsage = 2
+	// exitUnsent: with --exit-on-eof, lines read were never sent.
+	exitUnsent = 3
 )
 
 func main() {

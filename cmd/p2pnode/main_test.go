@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -261,5 +263,35 @@ func TestExitOnEOFSendsFirst(t *testing.T) {
 	waitFor(t, "the sink to receive all three lines", 5*time.Second, func() bool { return len(a.lines()) == 3 })
 	if got := strings.Join(a.lines(), "|"); got != "pipe: line 0|pipe: line 1|pipe: line 2" {
 		t.Errorf("sink printed %q", got)
+	}
+}
+
+// --exit-on-eof without any peer: the line cannot be sent, and the exit
+// status says so.
+func TestExitOnEOFWithLinesUnsentIsExit3(t *testing.T) {
+	var errb bytes.Buffer
+	code := realMain([]string{"--name", "lonely", "--no-multicast", "--listen", "127.0.0.1:0", "--exit-on-eof", "--eof-wait", "300ms"},
+		strings.NewReader("hello, anybody?\n"), io.Discard, &errb, nil)
+	if code != exitUnsent {
+		t.Errorf("exit %d, want %d\n%s", code, exitUnsent, errb.String())
+	}
+	if !strings.Contains(errb.String(), "lines not sent") {
+		t.Errorf("the log does not say that lines were not sent:\n%s", errb.String())
+	}
+}
+
+// --help lists every field of the --json objects.
+func TestHelpListsTheJSONFields(t *testing.T) {
+	var out bytes.Buffer
+	realMain([]string{"--help"}, nil, &out, io.Discard, nil)
+	typ := reflect.TypeFor[jsonDelivery]()
+	for i := range typ.NumField() {
+		name := typ.Field(i).Tag.Get("json")
+		if !regexp.MustCompile(`(?m)^  ` + name + ` `).MatchString(out.String()) {
+			t.Errorf("--help does not list the JSON field %q", name)
+		}
+	}
+	if !strings.Contains(out.String(), "Exit status") {
+		t.Error("--help does not give the exit statuses")
 	}
 }

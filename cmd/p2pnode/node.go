@@ -70,8 +70,10 @@ func runNode(opts options, cfg meshnode.Config, stdin io.Reader, stdout io.Write
 				return s.leave()
 			}
 		case <-eofDeadline:
-			log.Warn("no peer found before --eof-wait; lines not sent", "lines", node.Stats().Unsent, "waited", opts.eofWait)
-			return s.leave()
+			// Lines were lost: a script piping into p2pnode must see it.
+			log.Error("no peer found before --eof-wait: lines not sent", "lines", node.Stats().Unsent, "waited", opts.eofWait)
+			s.leave()
+			return exitUnsent
 		case got := <-sig:
 			log.Info("leaving the mesh", "signal", got)
 			return s.leave()
