@@ -40,6 +40,9 @@ type indexPage struct {
 	DOTFiles   []string
 	Notes      []string // pictures skipped, and why
 	HasTopo    bool     // topology.json was read
+	// TopoNote says why there are no topology pictures when topology.json
+	// could not be used; empty when it was read.
+	TopoNote string
 }
 
 // summaryMeaning explains the summary fields; fields without an entry are
@@ -170,7 +173,8 @@ Node colour and shape give the state, size the number of links.{{if .DOTFiles}} 
 <div class="pair">
 {{range .Topology}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Alt}}" loading="lazy"></a><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}</div>
-{{else if .HasTopo}}<p class="note">No topology pictures: the run recorded no snapshots.</p>{{end}}
+{{else if .TopoNote}}<p class="note">{{.TopoNote}}</p>
+{{else}}<p class="note">No topology pictures: the run recorded no snapshots.</p>{{end}}
 
 {{range .Charts}}<h2>{{.Title}}</h2>
 <figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Alt}}" loading="lazy"></a><figcaption>{{.Caption}}</figcaption></figure>

@@ -55,9 +55,9 @@ func RenderDir(dir string) ([]string, error) {
 	var t report.Topology
 	switch err := report.Read(dir, report.TopologyFile, &t); {
 	case errors.Is(err, fs.ErrNotExist):
-		page.Notes = append(page.Notes, "No topology pictures: "+report.TopologyFile+" is missing.")
+		page.TopoNote = "No topology pictures: " + report.TopologyFile + " is missing."
 	case err != nil:
-		page.Notes = append(page.Notes, fmt.Sprintf("No topology pictures: %v", err))
+		page.TopoNote = fmt.Sprintf("No topology pictures: %v", err)
 	default:
 		page.HasTopo = true
 		var l *Layout

@@ -295,3 +295,71 @@ func TestHelpListsTheJSONFields(t *testing.T) {
 		t.Error("--help does not give the exit statuses")
 	}
 }
+
+// syncBuffer is a bytes.Buffer safe for a node's logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Two nodes in this process: each logs, at the default level, one line
+// when their link is made (peer, address, who dialed) and the survivor one
+// when it is lost (and why).
+func TestLinkMadeAndLostAreLogged(t *testing.T) {
+	addr := freePort(t)
+	var logA, logB syncBuffer
+	sigA, sigB := make(chan os.Signal, 1), make(chan os.Signal, 1)
+	doneA, doneB := make(chan int, 1), make(chan int, 1)
+	inA, inAW := io.Pipe()
+	inB, inBW := io.Pipe()
+	defer inAW.Close()
+	defer inBW.Close()
+	go func() {
+		doneA <- realMain([]string{"--name", "alice", "--no-multicast", "--listen", addr}, inA, io.Discard, &logA, sigA)
+	}()
+	go func() {
+		doneB <- realMain([]string{"--name", "bob", "--no-multicast", "--listen", "127.0.0.1:0", "--peer", addr}, inB, io.Discard, &logB, sigB)
+	}()
+	waitLog := func(buf *syncBuffer, want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			s, all := buf.String(), true
+			for _, w := range want {
+				all = all && strings.Contains(s, w)
+			}
+			if all {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("log lacks %q:\n%s", want, buf.String())
+	}
+	waitLog(&logB, "link made", "addr="+addr, `why="this node dialed the peer"`)
+	waitLog(&logA, "link made", `why="the peer dialed this node"`)
+	sigB <- syscall.SIGTERM
+	if code := <-doneB; code != exitOK {
+		t.Errorf("bob: exit %d", code)
+	}
+	waitLog(&logA, "link lost", "why=")
+	if strings.Contains(logB.String(), "link lost") {
+		t.Errorf("the node that left logged each link it closed:\n%s", logB.String())
+	}
+	sigA <- syscall.SIGTERM
+	if code := <-doneA; code != exitOK {
+		t.Errorf("alice: exit %d", code)
+	}
+	t.Logf("alice's log:\n%s", logA.String())
+}

@@ -151,6 +151,7 @@ func (n *Node) closeLink(id mesh.LinkID, r mesh.Reason) {
 		return
 	}
 	n.log.Debug("closing link", "link", id, "remote", c.remote, "reason", r)
+	n.links.closing(id, closeWhy(r))
 	if r == mesh.ReasonHandshake {
 		n.refuseUnshaken(c)
 	}

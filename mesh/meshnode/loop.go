@@ -147,6 +147,7 @@ func (n *Node) onEvent(ev event, now mesh.Time) {
 		if c.state == connOpen {
 			c.state = connClosing
 			n.log.Debug("connection lost", "link", c.id, "remote", c.remote, "err", ev.err)
+			n.links.closing(ev.link, closedWhy(ev.err))
 			n.handle(n.eng.HandleLinkClosed(now, ev.link))
 		}
 	case evBeacon:
@@ -188,6 +189,7 @@ func (n *Node) handle(outs []mesh.Output) {
 		n.apply(n.eng.HandleLinkClosed(n.now(), id))
 	}
 	n.pending = n.pending[:0]
+	n.noteLinks()
 	n.noteDegree()
 	if p := n.eng.Stats().DialPauses; p > n.dialPauses {
 		n.dialPauses = p

@@ -108,7 +108,8 @@ type Node struct {
 	overflowing bool
 	droppedRun  uint64 // deliveries dropped in the current overflow
 	lastDegree  int
-	dialPauses  uint64 // the engine's DialPauses last logged
+	links       linkLog // the links made and lost, logged
+	dialPauses  uint64  // the engine's DialPauses last logged
 	stats       Stats
 	final       Stats // the last counters, readable after the loop ended
 	leaveErr    error
