@@ -68,6 +68,17 @@ func (s *Sim) transmit(from, to NodeIndex, props *LinkProps, f *mesh.Frame, at m
 		q.MaxQueueBytes = max(q.MaxQueueBytes, uint64((q.upFree-s.now).Nanoseconds()*up/8e9))
 		at += q.upFree - s.now
 	}
+	if props.Bandwidth > 0 {
+		// The shared link between two segments, after the uplink.
+		depart := max(s.now, q.upFree)
+		dir := 0
+		if s.nodes[from].seg > s.nodes[to].seg {
+			dir = 1
+		}
+		start := max(depart, props.free[dir])
+		props.free[dir] = start + serialisation(size, props.Bandwidth)
+		at += props.free[dir] - depart
+	}
 	if props.Loss > 0 {
 		n, delay := s.retransmissions(props)
 		q.Retransmitted += n
@@ -145,6 +156,12 @@ func (s *Sim) addClass(p LinkProps) (uint8, error) {
 	}
 	if p.Loss < 0 || p.Loss >= 1 {
 		return 0, fmt.Errorf("sim: loss must be in [0, 1), got %v", p.Loss)
+	}
+	if p.Bandwidth < 0 {
+		return 0, fmt.Errorf("sim: bandwidth must not be negative, got %d", p.Bandwidth)
+	}
+	if p.Bandwidth > 0 {
+		s.shaped = true
 	}
 	if len(s.classes) > 255 {
 		return 0, fmt.Errorf("sim: at most 256 kinds of link")

@@ -29,6 +29,14 @@ type LinkProps struct {
 	// Loss is the probability that a frame's segment is lost on the way
 	// and must be retransmitted.
 	Loss float64
+	// Bandwidth, for the links between two segments (a WAN), is the
+	// capacity in bits per second that all their frames share, each
+	// direction its own FIFO queue; 0 is unlimited. (Within a segment
+	// capacity is per node: Capacity.)
+	Bandwidth int64
+	// free is when each direction of a shared link is free (lower segment
+	// to higher, and back).
+	free [2]mesh.Time
 	// rto is the retransmission timeout: the round trip (twice the mean
 	// one-way latency) plus MinRTO, what Linux computes when the round
 	// trip varies little.

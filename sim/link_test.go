@@ -183,3 +183,31 @@ func TestCutConnectionHoldsFrames(t *testing.T) {
 		t.Error("frame held on a connection one end has closed")
 	}
 }
+
+// The links between two segments share the WAN's bandwidth: frames of
+// different connections crossing it queue one after another, per direction.
+func TestWANSharedBandwidth(t *testing.T) {
+	s, err := New(1, DefaultNetwork())
+	if err != nil {
+		t.Fatal(err)
+	}
+	east, west := s.AddSegment("east"), s.AddSegment("west")
+	if err := s.SetPairLinks(east, west, LinkProps{Latency: FixedLatency(40 * time.Millisecond), Bandwidth: 8_000_000}); err != nil {
+		t.Fatal(err)
+	}
+	for _, seg := range []int32{east, east, west, west} {
+		if _, err := s.AddNode("n", "", mesh.DefaultConfig(), seg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _ := s.newConn(conn{a: 0, b: 2, openA: true, openB: true, class: s.classOf(0, 2)})
+	b, _ := s.newConn(conn{a: 1, b: 3, openA: true, openB: true, class: s.classOf(1, 3)})
+	sendData(s, a, 0, 1000)
+	sendData(s, b, 1, 1000)
+	size := mesh.EncodedSize(&mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{Payload: make([]byte, 1000)}})
+	ser := time.Duration(size) * time.Microsecond
+	seqs, at := arrivals(s)
+	if seqs[0] != 0 || at[0] != 40*time.Millisecond+ser || seqs[1] != 1 || at[1] != 40*time.Millisecond+2*ser {
+		t.Errorf("frames %v at %v: want 0 at %v and 1 at %v (behind it on the WAN)", seqs, at, 40*time.Millisecond+ser, 40*time.Millisecond+2*ser)
+	}
+}

@@ -42,7 +42,9 @@ func (r *run) setLinks(segs map[string]int32) error {
 	}
 	for i := range net.Between {
 		o := &net.Between[i]
-		if err := shaper.SetPairLinks(segs[o.Between[0]], segs[o.Between[1]], props(o, net.CrossLatency)); err != nil {
+		p := props(o, net.CrossLatency)
+		p.Bandwidth = o.Bandwidth
+		if err := shaper.SetPairLinks(segs[o.Between[0]], segs[o.Between[1]], p); err != nil {
 			return fmt.Errorf("%s:%d:%d: %w", r.sc.File, o.Pos.Line, o.Pos.Col, err)
 		}
 	}

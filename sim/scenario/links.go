@@ -24,7 +24,10 @@ type LinkOverride struct {
 	// Capacity of the segment's nodes (per_segment only); zero fields keep
 	// the network's.
 	Capacity Capacity
-	Pos      Pos
+	// Bandwidth shared by the links between the two segments (between
+	// only), bits per second; 0 is unlimited.
+	Bandwidth int64
+	Pos       Pos
 }
 
 // bandwidthUnits are the units a bandwidth may be written in.
@@ -111,7 +114,8 @@ func (p *parser) perSegment(n *yaml.Node) []LinkOverride {
 	return out
 }
 
-// between decodes `between: [{segments: [A, B], latency, loss}, …]`.
+// between decodes `between: [{segments: [A, B], latency, loss,
+// bandwidth}, …]`.
 func (p *parser) between(n *yaml.Node) []LinkOverride {
 	n = resolve(n)
 	if n == nil || n.Kind != yaml.SequenceNode {
@@ -127,6 +131,8 @@ func (p *parser) between(n *yaml.Node) []LinkOverride {
 		p.linkProps(item, what, &o, field{"segments", func(_, v *yaml.Node) {
 			segsNode = v
 			segs, _ = p.strList(v, what+": segments")
+		}}, field{"bandwidth", func(_, v *yaml.Node) {
+			o.Bandwidth, _ = p.bandwidth(v, what+": bandwidth")
 		}})
 		switch {
 		case segsNode == nil:

@@ -16,6 +16,7 @@ func TestLinkPropertiesParse(t *testing.T) {
     - segments: [east, west]
       latency: 40ms
       loss: 0.02
+      bandwidth: 50Mbit
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +30,7 @@ func TestLinkPropertiesParse(t *testing.T) {
 		t.Errorf("per_segment %+v", n.PerSegment)
 	}
 	if len(n.Between) != 1 || n.Between[0].Between != [2]string{"east", "west"} || n.Between[0].Latency.Value != 40*time.Millisecond ||
-		*n.Between[0].Loss != 0.02 {
+		*n.Between[0].Loss != 0.02 || n.Between[0].Bandwidth != 50e6 {
 		t.Errorf("between %+v", n.Between)
 	}
 }
