@@ -24,7 +24,7 @@ func (e *Engine) bridgeLAN() {
 			return
 		}
 	}
-	k := e.known.pickWhere(e, true, (*knownPeer).onLAN)
+	k := e.pickKnownWhere(true, (*knownPeer).onLAN)
 	if k < 0 {
 		return
 	}

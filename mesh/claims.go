@@ -128,9 +128,9 @@ func (e *Engine) dialsPaused() bool { return e.now < e.dialPauseUntil }
 // failing, a peer a Welcome confirmed comes first.
 func (e *Engine) pickPeer() int {
 	if e.dialFails > e.cfg.PassiveSize {
-		if k := e.known.pickWhere(e, e.mayDialFull(), (*knownPeer).isConfirmed); k >= 0 {
+		if k := e.pickKnownWhere(e.mayDialFull(), (*knownPeer).isConfirmed); k >= 0 {
 			return k
 		}
 	}
-	return e.known.pick(e)
+	return e.pickKnown()
 }

@@ -240,3 +240,80 @@ func backoff(base Time, fails uint8) Time {
 	}
 	return base << (fails - 1)
 }
+
+// pickKnown chooses a known peer to dial: among dialable peers with free slots, at
+// random weighted by free slots (least loaded first, without every joining
+// node rushing to the same one). A node that would stay short even if its
+// pending dials succeed also tries full peers, which make room for it
+// (room.go).
+func (e *Engine) pickKnown() int {
+	return e.pickKnownWhere(e.mayDialFull(), nil)
+}
+
+// pickKnownWhere picks among dialable peers that pass keep (nil keeps all):
+// weighted by free slots, or uniformly among full ones if allowFull and none
+// has a free slot. It returns the peer's index, or -1.
+func (e *Engine) pickKnownWhere(allowFull bool, keep func(*knownPeer) bool) int {
+	k := &e.known
+	ok := func(i int) bool { return e.dialable(i) && (keep == nil || keep(&k.list[i])) }
+	total, n := 0, 0
+	for i := range k.list {
+		if ok(i) {
+			total += int(k.list[i].freeIn)
+			n++
+		}
+	}
+	switch {
+	case total > 0:
+		r := e.rng.IntN(total)
+		for i := range k.list {
+			if ok(i) {
+				if r -= int(k.list[i].freeIn); r < 0 {
+					return i
+				}
+			}
+		}
+	case allowFull && n > 0:
+		r := e.rng.IntN(n)
+		for i := range k.list {
+			if ok(i) {
+				if r == 0 {
+					return i
+				}
+				r--
+			}
+		}
+	}
+	return -1
+}
+
+// dialable reports whether known peer i may be dialed now: its wait is
+// over, it is not banned, not linked or being dialed, and not this node.
+func (e *Engine) dialable(i int) bool {
+	k := &e.known
+	p := &k.list[i]
+	return k.waitUntil(i) <= e.now && !e.isBanned(k.ids[i]) && !e.linkedOrPending(k.ids[i]) && !e.neighbourAt(p.addr) && !e.isSelf(p.addr)
+}
+
+// hasAlternative reports whether a peer we are not linked to could be dialed.
+func (e *Engine) hasAlternative() bool {
+	for i := range e.known.list {
+		if e.dialable(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// heardOffer reports whether the node heard, within the last BeaconMin, of a
+// peer with a free slot that it is not linked to (it may be dialing it).
+func (e *Engine) heardOffer() bool {
+	k := &e.known
+	for i := range k.list {
+		p := &k.list[i]
+		if p.freeIn > 0 && e.now-p.heard <= e.cfg.BeaconMin && e.peerLink(k.ids[i]) < 0 {
+			return true
+		}
+	}
+	return false
+}

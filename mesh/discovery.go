@@ -112,7 +112,7 @@ func (e *Engine) beaconTimer() {
 		return
 	}
 	needy := e.needy()
-	begging := needy && (t.joined || !e.known.hasOffer(e))
+	begging := needy && (t.joined || !e.heardOffer())
 	if e.offering() && (begging || !needy && int(t.heard) < e.cfg.BeaconRedundancy) {
 		h := e.hello()
 		e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags}})
@@ -144,7 +144,7 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 		return e.box.out
 	}
 	e.beacon.heard++
-	if e.beaconContradictsLink(b) || !e.known.observe(e, b.ID, from.WithPort(b.Port), b.Instance, b.Load, newsBeacon) {
+	if e.beaconContradictsLink(b) || !e.heardOf(b.ID, from.WithPort(b.Port), b.Instance, b.Load, newsBeacon) {
 		e.stats.BeaconConflicts++
 		return e.box.out // a replay, or a stranger using the peer's id (claims.go)
 	}

@@ -163,7 +163,7 @@ func (e *Engine) onPeers(i int, peers []PeerInfo) {
 		if p.ID == e.id || e.isBanned(p.ID) {
 			continue
 		}
-		e.known.observe(e, p.ID, p.Addr, 0, Load{FreeIn: p.FreeIn}, newsExchange)
+		e.heardOf(p.ID, p.Addr, 0, Load{FreeIn: p.FreeIn}, newsExchange)
 	}
 	if e.wantOut() > 0 {
 		e.scheduleDial()

@@ -29,7 +29,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 	if h.Port != 0 {
 		l.addr = l.addr.WithPort(h.Port)
 	}
-	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, newsHello)
+	e.heardOf(h.ID, l.addr, h.Instance, h.Load, newsHello)
 
 	// Another link or dial to the same node? The tie-break: both ends keep
 	// the connection the smaller id dialed.
@@ -114,7 +114,7 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 			}
 		}
 	}
-	e.known.observe(e, h.ID, l.addr, h.Instance, h.Load, newsWelcome)
+	e.heardOf(h.ID, l.addr, h.Instance, h.Load, newsWelcome)
 	e.known.succeeded(h.ID)
 	e.claimHeld()
 	// A static dial learns the peer's id only now: if another link to the

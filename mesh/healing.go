@@ -98,7 +98,7 @@ func (e *Engine) rotate() {
 	if int(load.Out) < e.cfg.MaxOut || e.pendingOut() > 0 || load.Degree() <= e.cfg.MinLinks {
 		return
 	}
-	if !e.known.hasAlternative(e) {
+	if !e.hasAlternative() {
 		return // nobody else to link to: keep what we have
 	}
 	if e.lanFlooded() {

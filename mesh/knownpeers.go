@@ -2,7 +2,9 @@ package mesh
 
 // The passive list: peers this node has heard of, from beacons on its LAN and
 // from peer exchange over links, with their last known load. It is bounded,
-// entries expire, and it is where replacement links come from.
+// entries expire, and it is where replacement links come from. knownPeers
+// is the list alone, told the time and limits it needs; the engine feeds it
+// (heardOf) and chooses from it whom to dial (dialing.go).
 
 // knownPeer is an entry of the passive list. Its id is knownPeers.ids at
 // the same position, and the time before which it may not be dialed, if
@@ -128,14 +130,15 @@ func (k *knownPeers) index(id NodeID) int {
 	return -1
 }
 
-// observe records news of a peer. Direct news (beacons, handshakes) carries
-// the instance, and a new instance clears the peer's failures; exchanged news
-// has instance 0. It reports false when it ignored a claim that contradicts
-// a confirmed address.
-func (k *knownPeers) observe(e *Engine, id NodeID, addr Addr, instance uint64, load Load, src news) bool {
+// heardOf records news of a peer in the passive list. Direct news
+// (beacons, handshakes) carries the instance, and a new instance clears the
+// peer's failures; exchanged news has instance 0. It reports false when it
+// ignored a claim that contradicts a confirmed address.
+func (e *Engine) heardOf(id NodeID, addr Addr, instance uint64, load Load, src news) bool {
 	if id == e.id || id == 0 || addr.Port == 0 {
 		return true
 	}
+	k := &e.known
 	if i := k.index(id); i >= 0 {
 		return k.update(i, e.now, addr, instance, load, src)
 	}
@@ -383,51 +386,6 @@ func (k *knownPeers) expire(now, ttl Time) {
 	}
 }
 
-// pick chooses a peer to dial: among dialable peers with free slots, at
-// random weighted by free slots (least loaded first, without every joining
-// node rushing to the same one). A node that would stay short even if its
-// pending dials succeed also tries full peers, which make room for it
-// (room.go).
-func (k *knownPeers) pick(e *Engine) int {
-	return k.pickWhere(e, e.mayDialFull(), nil)
-}
-
-// pickWhere picks among dialable peers that pass keep (nil keeps all):
-// weighted by free slots, or uniformly among full ones if allowFull and none
-// has a free slot. It returns the peer's index, or -1.
-func (k *knownPeers) pickWhere(e *Engine, allowFull bool, keep func(*knownPeer) bool) int {
-	ok := func(i int) bool { return k.dialable(e, i) && (keep == nil || keep(&k.list[i])) }
-	total, n := 0, 0
-	for i := range k.list {
-		if ok(i) {
-			total += int(k.list[i].freeIn)
-			n++
-		}
-	}
-	switch {
-	case total > 0:
-		r := e.rng.IntN(total)
-		for i := range k.list {
-			if ok(i) {
-				if r -= int(k.list[i].freeIn); r < 0 {
-					return i
-				}
-			}
-		}
-	case allowFull && n > 0:
-		r := e.rng.IntN(n)
-		for i := range k.list {
-			if ok(i) {
-				if r == 0 {
-					return i
-				}
-				r--
-			}
-		}
-	}
-	return -1
-}
-
 // dial returns the dial of peer i.
 func (k *knownPeers) dial(i int) dial { return dial{peer: k.ids[i], addr: k.list[i].addr} }
 
@@ -446,31 +404,4 @@ func (k *knownPeers) unconfirm(id NodeID) {
 func (k *knownPeers) onLAN(id NodeID) bool {
 	i := k.index(id)
 	return i >= 0 && k.list[i].lan
-}
-
-func (k *knownPeers) dialable(e *Engine, i int) bool {
-	p := &k.list[i]
-	return k.waitUntil(i) <= e.now && !e.isBanned(k.ids[i]) && !e.linkedOrPending(k.ids[i]) && !e.neighbourAt(p.addr) && !e.isSelf(p.addr)
-}
-
-// hasAlternative reports whether a peer we are not linked to could be dialed.
-func (k *knownPeers) hasAlternative(e *Engine) bool {
-	for i := range k.list {
-		if k.dialable(e, i) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasOffer reports whether the node heard, within the last BeaconMin, of a
-// peer with a free slot that it is not linked to (it may be dialing it).
-func (k *knownPeers) hasOffer(e *Engine) bool {
-	for i := range k.list {
-		p := &k.list[i]
-		if p.freeIn > 0 && e.now-p.heard <= e.cfg.BeaconMin && e.peerLink(k.ids[i]) < 0 {
-			return true
-		}
-	}
-	return false
 }

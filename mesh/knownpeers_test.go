@@ -26,7 +26,7 @@ func TestPassiveListKeepsRemotePeers(t *testing.T) {
 	// The LAN fills the list, with fresh news and free slots.
 	for i := 2; i < 10; i++ {
 		e.now = Time(i) * time.Millisecond
-		e.known.observe(e, NodeID(i), addr(i), 1, Load{FreeIn: 3}, newsBeacon)
+		e.heardOf(NodeID(i), addr(i), 1, Load{FreeIn: 3}, newsBeacon)
 	}
 	if lan, remote := count(); lan != 8 || remote != 0 {
 		t.Fatalf("after the LAN: %d LAN and %d remote entries", lan, remote)
@@ -34,7 +34,7 @@ func TestPassiveListKeepsRemotePeers(t *testing.T) {
 	// Exchanged news of remote peers, staler and fuller, still gets in, up
 	// to the reserve.
 	for i := 100; i < 104; i++ {
-		e.known.observe(e, NodeID(i), addr(i), 0, Load{FreeIn: 0}, newsExchange)
+		e.heardOf(NodeID(i), addr(i), 0, Load{FreeIn: 0}, newsExchange)
 	}
 	if lan, remote := count(); lan != 6 || remote != 2 {
 		t.Fatalf("after remote news: %d LAN and %d remote entries, want 6 and 2", lan, remote)
@@ -42,14 +42,14 @@ func TestPassiveListKeepsRemotePeers(t *testing.T) {
 	// More LAN news does not push the remote peers out again.
 	for i := 10; i < 30; i++ {
 		e.now = Time(i) * time.Millisecond
-		e.known.observe(e, NodeID(i), addr(i), 1, Load{FreeIn: 5}, newsBeacon)
+		e.heardOf(NodeID(i), addr(i), 1, Load{FreeIn: 5}, newsBeacon)
 	}
 	if lan, remote := count(); lan != 6 || remote != 2 {
 		t.Fatalf("after more LAN news: %d LAN and %d remote entries, want 6 and 2", lan, remote)
 	}
 	// A better remote peer replaces a worse one; the reserve does not grow
 	// at the LAN's expense.
-	e.known.observe(e, 200, addr(200), 0, Load{FreeIn: 4}, newsExchange)
+	e.heardOf(200, addr(200), 0, Load{FreeIn: 4}, newsExchange)
 	if lan, remote := count(); lan != 6 || remote != 2 || e.known.index(200) < 0 {
 		t.Fatalf("after a better remote peer: %d LAN, %d remote, known=%v", lan, remote, e.known.index(200) >= 0)
 	}
@@ -60,13 +60,13 @@ func TestPassiveListKeepsRemotePeers(t *testing.T) {
 func TestRefusalOutranksHearsay(t *testing.T) {
 	e := loneEngine(t, nil)
 	addr := Addr{IP: [16]byte{10, 0, 0, 2}, Port: 7000}
-	e.known.observe(e, 2, addr, 5, Load{FreeIn: 3}, newsBeacon)
+	e.heardOf(2, addr, 5, Load{FreeIn: 3}, newsBeacon)
 	e.known.full(2, e.now+e.cfg.DialBackoff)
-	e.known.observe(e, 2, addr, 0, Load{FreeIn: 4}, newsExchange)
+	e.heardOf(2, addr, 0, Load{FreeIn: 4}, newsExchange)
 	if p := e.known.list[e.known.index(2)]; p.freeIn != 0 {
 		t.Fatalf("hearsay of %d free slots undid a refusal", p.freeIn)
 	}
-	e.known.observe(e, 2, addr, 5, Load{FreeIn: 1}, newsBeacon)
+	e.heardOf(2, addr, 5, Load{FreeIn: 1}, newsBeacon)
 	if p := e.known.list[e.known.index(2)]; p.freeIn != 1 {
 		t.Fatalf("the peer's own beacon of 1 free slot left %d", p.freeIn)
 	}
@@ -108,9 +108,9 @@ func TestKnownPeerIDsFollowTheList(t *testing.T) {
 			if i := e.known.index(id); i >= 0 && e.known.list[i].instance != inst {
 				want[id] = 0 // a new life
 			}
-			e.known.observe(e, id, addr, inst, Load{FreeIn: uint8(rng.IntN(4))}, newsBeacon)
+			e.heardOf(id, addr, inst, Load{FreeIn: uint8(rng.IntN(4))}, newsBeacon)
 		case 1:
-			e.known.observe(e, id, Addr{IP: [16]byte{10, 1, 0, byte(id)}, Port: 7000}, 0, Load{FreeIn: uint8(rng.IntN(4))}, newsExchange)
+			e.heardOf(id, Addr{IP: [16]byte{10, 1, 0, byte(id)}, Port: 7000}, 0, Load{FreeIn: uint8(rng.IntN(4))}, newsExchange)
 		case 2:
 			if inList(id) {
 				p := e.known.list[e.known.index(id)]
