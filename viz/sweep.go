@@ -166,6 +166,24 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 		}
 		addLine(p, mean, c, false, name)
 	}
+	// Runs that failed (an expectation, or an error) are marked where
+	// their value lies, so a bad region of the grid shows.
+	var failed plotter.XYs
+	for _, row := range r.Rows {
+		if row.Status == sweep.StatusOK {
+			continue
+		}
+		if v, ok := row.Measure(measure); ok && !sweep.Never(measure, v) && !math.IsNaN(v) {
+			failed = append(failed, plotter.XY{X: pos[row.Values[x]], Y: v})
+		}
+	}
+	if len(failed) > 0 {
+		if sc, err := plotter.NewScatter(failed); err == nil {
+			sc.GlyphStyle = draw.GlyphStyle{Color: color.RGBA{0xcc, 0x00, 0x00, 0xff}, Radius: px(7), Shape: failedGlyph{}}
+			p.Add(sc)
+			p.Legend.Add(fmt.Sprintf("failed run (%d)", len(failed)), sc)
+		}
+	}
 	if hi > lo {
 		margin := (hi - lo) * 0.08
 		p.Y.Min, p.Y.Max = lo-margin, hi+margin
@@ -201,6 +219,21 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 		dcv.FillText(sty, dcv.Max, fmt.Sprintf("%d run(s) never healed: not drawn", never))
 	}
 	return writePNG(w, img)
+}
+
+// failedGlyph is a bold ×, visible over a line's point mark.
+type failedGlyph struct{}
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (failedGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: px(2.5)})
+	r := sty.Radius
+	for _, d := range []vg.Length{r, -r} {
+		var path vg.Path
+		path.Move(vg.Point{X: pt.X - r, Y: pt.Y - d})
+		path.Line(vg.Point{X: pt.X + r, Y: pt.Y + d})
+		c.Stroke(path)
+	}
 }
 
 // measureLabel is how a measure is named on a picture: an expectation's
