@@ -92,32 +92,54 @@ func (r *Result) Failed() int {
 	return n
 }
 
-// summaryFields lists report.Summary's scalar JSON field names, in order
-// (a nested object, such as traffic, is left out).
-func summaryFields() []string { return scalarSummary.names }
-
-// scalarSummary is report.Summary's scalar fields: their JSON names and
-// their indices in the struct.
-var scalarSummary = func() (f struct {
-	names []string
+// summaryField is one column of the summary: a field of report.Summary,
+// or of a struct it points to (traffic.frames), by its JSON name.
+type summaryField struct {
+	name  string
 	index []int
-}) {
-	t := reflect.TypeFor[report.Summary]()
-	for i := range t.NumField() {
-		switch t.Field(i).Type.Kind() {
-		case reflect.Pointer, reflect.Struct, reflect.Slice, reflect.Map:
-			continue
-		}
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		f.names = append(f.names, name)
-		f.index = append(f.index, i)
-	}
-	return f
-}()
+}
 
-// summaryValue formats the i-th scalar field of s (see summaryFields).
-func summaryValue(s *report.Summary, i int) string {
-	v := reflect.ValueOf(s).Elem().Field(scalarSummary.index[i])
+// summaryFields lists report.Summary's JSON fields in order, those of a
+// nested struct (such as traffic) as PARENT.FIELD.
+func summaryFields() []summaryField {
+	var out []summaryField
+	var walk func(t reflect.Type, prefix string, index []int)
+	walk = func(t reflect.Type, prefix string, index []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			idx := append(append([]int(nil), index...), i)
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				walk(ft, prefix+name+".", idx)
+				continue
+			}
+			out = append(out, summaryField{prefix + name, idx})
+		}
+	}
+	walk(reflect.TypeFor[report.Summary](), "", nil)
+	return out
+}
+
+// summaryValue formats a field of s; "" when it is under a nil pointer
+// (traffic, in a run without loss or bandwidth limits).
+func summaryValue(s *report.Summary, f summaryField) string {
+	v := reflect.ValueOf(s).Elem()
+	for _, i := range f.index {
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return ""
+			}
+			v = v.Elem()
+		}
+		v = v.Field(i)
+	}
 	switch v.Kind() {
 	case reflect.Float64:
 		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
@@ -159,12 +181,13 @@ func (row *Row) Measure(name string) (float64, bool) {
 	if row.Summary == nil {
 		return 0, false
 	}
-	i := slices.Index(summaryFields(), name)
-	if i < 0 {
-		return 0, false
+	for _, f := range summaryFields() {
+		if f.name == name {
+			v, err := strconv.ParseFloat(summaryValue(row.Summary, f), 64)
+			return v, err == nil
+		}
 	}
-	f, err := strconv.ParseFloat(summaryValue(row.Summary, i), 64)
-	return f, err == nil
+	return 0, false
 }
 
 // MeasureNames lists the numeric measures of the result: the summary's
@@ -172,8 +195,8 @@ func (row *Row) Measure(name string) (float64, bool) {
 func (r *Result) MeasureNames() []string {
 	var out []string
 	for _, f := range summaryFields() {
-		if f != "trace_digest" {
-			out = append(out, f)
+		if f.name != "trace_digest" {
+			out = append(out, f.name)
 		}
 	}
 	for _, e := range r.expectNames() {
@@ -192,18 +215,20 @@ func (r *Result) CSV() []byte {
 	fields := summaryFields()
 	exps := r.expectNames()
 	head := append(append([]string(nil), r.Columns...), "seed", "status", "error", "dir")
-	head = append(head, fields...)
+	for _, f := range fields {
+		head = append(head, f.name)
+	}
 	for _, e := range exps {
 		head = append(head, ExpectPrefix+e)
 	}
 	w.Write(head)
 	for _, row := range r.Rows {
 		rec := append(append([]string(nil), row.Values...), strconv.FormatUint(row.Seed, 10), row.Status, row.Error, row.Dir)
-		for i := range fields {
+		for _, f := range fields {
 			if row.Summary == nil {
 				rec = append(rec, "")
 			} else {
-				rec = append(rec, summaryValue(row.Summary, i))
+				rec = append(rec, summaryValue(row.Summary, f))
 			}
 		}
 		for _, e := range exps {

@@ -75,7 +75,8 @@ func (r *Result) PlotMeasures() []string {
 
 // Shown splits the chosen measures into those that vary between the runs,
 // worth a picture and a column, and those the same in every run (named
-// with their value). Measures chosen explicitly are always shown.
+// with their value); measures no run has are left out. Measures chosen
+// explicitly are always shown.
 func (r *Result) Shown() (varying, constant []string) {
 	if len(r.Measures) > 0 {
 		return r.Measures, nil
@@ -94,9 +95,12 @@ func (r *Result) Shown() (varying, constant []string) {
 				break
 			}
 		}
-		if any && same && len(r.Rows) > 1 {
+		switch {
+		case !any:
+			// No run has it (traffic, without loss or bandwidth limits).
+		case same && len(r.Rows) > 1:
 			constant = append(constant, m+" = "+num(first))
-		} else {
+		default:
 			varying = append(varying, m)
 		}
 	}

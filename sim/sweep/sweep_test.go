@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"p2pmesh/sim/report"
 )
 
 func TestParseSeeds(t *testing.T) {
@@ -222,5 +224,25 @@ func TestShippedSweepFiles(t *testing.T) {
 		if len(spec.Bases) < 2 || len(spec.Seeds) == 0 || len(spec.Params) == 0 {
 			t.Errorf("%s: %d scenarios, %d seeds, %d parameters", f, len(spec.Bases), len(spec.Seeds), len(spec.Params))
 		}
+	}
+}
+
+// Nested summary fields (traffic, present only with loss or bandwidth
+// limits) are columns of their own, empty where a run has none.
+func TestNestedSummaryFields(t *testing.T) {
+	with := Row{Values: []string{"a"}, Status: StatusOK, Summary: &report.Summary{Traffic: &report.Traffic{Frames: 42}}}
+	without := Row{Index: 1, Values: []string{"b"}, Status: StatusOK, Summary: &report.Summary{}}
+	if v, ok := with.Measure("traffic.frames"); !ok || v != 42 {
+		t.Errorf("traffic.frames = %v, %v; want 42", v, ok)
+	}
+	if _, ok := without.Measure("traffic.frames"); ok {
+		t.Error("a run without traffic has a traffic.frames")
+	}
+	r := &Result{Columns: []string{"p"}, Rows: []Row{with, without}}
+	lines := strings.Split(string(r.CSV()), "\n")
+	head := strings.Split(lines[0], ",")
+	i := slices.Index(head, "traffic.frames")
+	if i < 0 || strings.Split(lines[1], ",")[i] != "42" || strings.Split(lines[2], ",")[i] != "" {
+		t.Errorf("sweep.csv:\n%s", strings.Join(lines, "\n"))
 	}
 }
