@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -154,6 +155,19 @@ func defaultName(host string) string {
 	return host
 }
 
+// interfaceNames lists the host's network interfaces, for an error message.
+func interfaceNames() string {
+	ifs, err := net.Interfaces()
+	if err != nil || len(ifs) == 0 {
+		return "none found"
+	}
+	names := make([]string, len(ifs))
+	for i, ifc := range ifs {
+		names[i] = ifc.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 // runtimeConfig turns the options into a validated runtime configuration;
 // the error lists every problem.
 func (o *options) runtimeConfig(logOut io.Writer) (meshnode.Config, error) {
@@ -178,6 +192,11 @@ func (o *options) runtimeConfig(logOut io.Writer) (meshnode.Config, error) {
 	cfg.Peers = o.peers
 	cfg.Group = o.group
 	cfg.Interfaces = o.interfaces
+	for _, name := range o.interfaces {
+		if _, err := net.InterfaceByName(name); err != nil {
+			errs = append(errs, fmt.Errorf("--interface %q: no such network interface on this host (it has: %s)", name, interfaceNames()))
+		}
+	}
 	cfg.NoMulticast = o.noMulticast
 	var keyWarning string
 	if o.keyFile != "" {

@@ -64,6 +64,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--peer", "nohost"}, "want HOST:PORT"},
 		{[]string{"--name", " padded"}, "--name"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
+		{[]string{"--interface", "nosuch0"}, `--interface "nosuch0": no such network interface on this host (it has: `},
 	} {
 		var errb bytes.Buffer
 		if code := realMain(tc.args, strings.NewReader(""), io.Discard, &errb, nil); code != exitUsage {
@@ -362,4 +363,21 @@ func TestLinkMadeAndLostAreLogged(t *testing.T) {
 		t.Errorf("alice: exit %d", code)
 	}
 	t.Logf("alice's log:\n%s", logA.String())
+}
+
+// The startup line says how the node finds peers, and does not claim
+// multicast discovery it does not have.
+func TestStartupLineTellsTheTruthAboutDiscovery(t *testing.T) {
+	var errb syncBuffer
+	sig := make(chan os.Signal, 1)
+	sig <- syscall.SIGTERM // leave as soon as started
+	in, w := io.Pipe()
+	defer w.Close()
+	if code := realMain([]string{"--name", "quiet", "--no-multicast", "--listen", "127.0.0.1:0"}, in, io.Discard, &errb, sig); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	log := errb.String()
+	if !strings.Contains(log, `msg="node started"`) || !strings.Contains(log, `discovery="off (static peers only)"`) || strings.Contains(log, "multicast=true") {
+		t.Errorf("startup line does not say discovery is off:\n%s", log)
+	}
 }

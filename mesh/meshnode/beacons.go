@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"p2pmesh/mesh"
@@ -65,6 +66,22 @@ func (n *Node) openDiscovery(ctx context.Context) *discovery.Conn {
 		n.log.Info("multicast discovery on", "group", group, "interfaces", d.Joined())
 	}
 	return d
+}
+
+// discoveryState says, for the startup line, how the node finds peers: by
+// multicast on some interfaces, waiting for a multicast-capable interface
+// to come up, by beacons the caller carries (Config.Beacons), or not at
+// all (static peers only).
+func (n *Node) discoveryState() string {
+	switch {
+	case n.mc != nil && len(n.mc.Joined()) > 0:
+		return "multicast on " + strings.Join(n.mc.Joined(), ",")
+	case n.mc != nil:
+		return "off until a multicast-capable interface comes up"
+	case n.disc != nil:
+		return "beacons from the caller's transport"
+	}
+	return "off (static peers only)"
 }
 
 // beaconRefusals names the reasons datagrams on the beacon port are refused

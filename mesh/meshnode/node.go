@@ -196,7 +196,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 			n.disc, n.mc = mc, mc
 		}
 	}
-	n.log.Info("node started", "listen", addr, "static_peers", len(cfg.Mesh.StaticPeers), "multicast", n.mc != nil, "discovery", n.disc != nil)
+	n.log.Info("node started", "listen", addr, "static_peers", len(cfg.Mesh.StaticPeers), "discovery", n.discoveryState())
 
 	n.wg.Add(1)
 	go n.run()

@@ -108,27 +108,40 @@ func Parse(data []byte) (*Key, error) {
 	if text == "" {
 		return nil, fmt.Errorf("%w: the key file is empty (make one with p2pnode --gen-network-key FILE)", ErrBadKey)
 	}
-	if secret, ok := decodeText(text); ok {
-		return New(secret)
+	if secret, how, ok := decodeText(text); ok {
+		k, err := New(secret)
+		if err != nil {
+			// Say how the text was read: "weakweakweak" is valid base64.
+			return nil, fmt.Errorf("%w (the file's %d characters were read as %s)", err, len(text), how)
+		}
+		return k, nil
 	}
 	if isText(data) {
 		return nil, fmt.Errorf("%w: the key file holds text that is neither hexadecimal nor base64, like a passphrase, which can be guessed; make a random key with p2pnode --gen-network-key FILE", ErrBadKey)
 	}
-	return New(data)
+	k, err := New(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w (the file is not text, so its %d bytes were read as the key itself)", err, len(data))
+	}
+	return k, nil
 }
 
 // decodeText decodes hexadecimal or base64 text (padded, standard or URL
 // alphabet: unpadded base64 would take many a passphrase for a key).
-func decodeText(text string) ([]byte, bool) {
+// It also says which of them the text was read as.
+func decodeText(text string) ([]byte, string, bool) {
 	if b, err := hex.DecodeString(text); err == nil {
-		return b, true
+		return b, "hexadecimal", true
 	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
-		if b, err := enc.DecodeString(text); err == nil {
-			return b, true
+	for _, enc := range []struct {
+		enc  *base64.Encoding
+		name string
+	}{{base64.StdEncoding, "base64"}, {base64.URLEncoding, "URL-safe base64"}} {
+		if b, err := enc.enc.DecodeString(text); err == nil {
+			return b, enc.name, true
 		}
 	}
-	return nil, false
+	return nil, "", false
 }
 
 // isText reports whether data is printable ASCII and white space only.

@@ -69,6 +69,10 @@ func TestParseRefusesWeakKeys(t *testing.T) {
 		"huge":         {make([]byte, MaxFileSize+1), "too long"},
 		"not hex text": {[]byte(strings.Repeat("zz!", 20)), "passphrase"},
 		"short word":   {[]byte("password123\n"), "passphrase"},
+		// Valid base64 of 9 bytes: the message says how the text was read.
+		"base64 word": {[]byte("weakweakweak\n"), "the key has 9 bytes, at least 32 are needed (make one with p2pnode --gen-network-key FILE) (the file's 12 characters were read as base64)"},
+		"short hex 2": {[]byte(hex.EncodeToString(secret(1)[:31])), "were read as hexadecimal"},
+		"short raw 2": {[]byte{0x80, 0x81, 0x82}, "the file is not text, so its 3 bytes were read as the key itself"},
 	} {
 		_, err := Parse(tc.data)
 		if !errors.Is(err, ErrBadKey) || !strings.Contains(err.Error(), tc.want) {
