@@ -36,7 +36,7 @@ func TestJoinPrefersLeastLoaded(t *testing.T) {
 	for seed := uint64(0); seed < 200; seed++ {
 		cfg := mesh.DefaultConfig()
 		cfg.Port = 9000
-		e, _ := mesh.New(cfg, 1, 1, rand.New(rand.NewPCG(seed, 2)))
+		e := newEngineOrFail(t, cfg, 1, 1, rand.New(rand.NewPCG(seed, 2)))
 		e.Start(0)
 		e.HandleBeacon(0, &mesh.Beacon{ID: 3, Instance: 1, Port: 9000, Load: mesh.Load{FreeIn: 5}}, idle)
 		e.HandleBeacon(0, &mesh.Beacon{ID: 4, Instance: 1, Port: 9000, Load: mesh.Load{In: 4, Out: 5, FreeIn: 1}}, busy)

@@ -67,7 +67,7 @@ func TestKnownPeersExpire(t *testing.T) {
 	cfg := mesh.DefaultConfig()
 	cfg.Port = 9000
 	cfg.PeerTTL = 10 * time.Second
-	e, _ := mesh.New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	e := newEngineOrFail(t, cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
 	e.Start(0)
 	peer := mesh.Addr{Port: 9000}
 	peer.IP[15] = 2

@@ -14,7 +14,7 @@ import (
 // peer in the previous one, become one mesh, and nodes link across segments
 // they never heard a beacon from.
 func TestPeerExchangeJoinsSegments(t *testing.T) {
-	s, _ := sim.New(13, sim.DefaultNetwork())
+	s := newSimOrFail(t, 13, sim.DefaultNetwork())
 	var first []sim.NodeIndex
 	for g := 0; g < 3; g++ {
 		seg := s.AddSegment(fmt.Sprintf("lan%d", g))

@@ -81,7 +81,7 @@ func TestFloodCountsHops(t *testing.T) {
 func TestBroadcastRejectsOversizePayload(t *testing.T) {
 	cfg := mesh.DefaultConfig()
 	cfg.MaxPayload = 10
-	e, _ := mesh.New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	e := newEngineOrFail(t, cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
 	e.Start(0)
 	if _, _, err := e.Broadcast(1, make([]byte, 11)); err == nil {
 		t.Fatal("oversize payload accepted")
@@ -91,8 +91,8 @@ func TestBroadcastRejectsOversizePayload(t *testing.T) {
 // Message ids stay unique across restarts of the same node.
 func TestMessageIDsSurviveRestart(t *testing.T) {
 	cfg := mesh.DefaultConfig()
-	a, _ := mesh.New(cfg, 1, 111, rand.New(rand.NewPCG(1, 1)))
-	b, _ := mesh.New(cfg, 1, 222, rand.New(rand.NewPCG(1, 1)))
+	a := newEngineOrFail(t, cfg, 1, 111, rand.New(rand.NewPCG(1, 1)))
+	b := newEngineOrFail(t, cfg, 1, 222, rand.New(rand.NewPCG(1, 1)))
 	a.Start(0)
 	b.Start(0)
 	ida, _, _ := a.Broadcast(1, nil)

@@ -17,7 +17,7 @@ func TestSiphonersDoNotStarveHonestNodes(t *testing.T) {
 	siphonCfg := mesh.DefaultConfig()
 	siphonCfg.Misbehave(adversary.Siphoner())
 	siphonCfg.MaxIn = 0
-	s, _ := sim.New(11, sim.DefaultNetwork())
+	s := newSimOrFail(t, 11, sim.DefaultNetwork())
 	honest := startMix(t, s, 50, 5, honestCfg, siphonCfg, 0)
 	runChecked(t, s, 40*time.Second, time.Second)
 	var buf []mesh.LinkInfo

@@ -11,6 +11,27 @@ import (
 
 // Rule tests run small meshes in the simulator, in virtual time.
 
+// newSimOrFail is sim.New, failing the test on an error.
+func newSimOrFail(t testing.TB, seed uint64, net sim.Network) *sim.Sim {
+	t.Helper()
+	s, err := sim.New(seed, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// newEngineOrFail is mesh.New, failing the test when the configuration is
+// refused (a test that discarded the error would go on with a nil engine).
+func newEngineOrFail(t testing.TB, cfg mesh.Config, id mesh.NodeID, instance uint64, rng *rand.Rand) *mesh.Engine {
+	t.Helper()
+	e, err := mesh.New(cfg, id, instance, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func newLAN(t testing.TB, seed uint64, n int, cfg mesh.Config) *sim.Sim {
 	t.Helper()
 	s, err := sim.NewLAN(seed, n, cfg)

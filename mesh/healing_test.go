@@ -78,7 +78,7 @@ func TestDeadLinkDetection(t *testing.T) {
 func TestNeedyNodeGetsRoomInFullMesh(t *testing.T) {
 	cfg := mesh.DefaultConfig()
 	cfg.MaxIn, cfg.MaxOut = 2, 2
-	s, _ := sim.New(9, sim.DefaultNetwork())
+	s := newSimOrFail(t, 9, sim.DefaultNetwork())
 	seg := s.AddSegment("lan")
 	for i := 0; i < 12; i++ {
 		idx, _ := s.AddNode("n", "", cfg, seg)

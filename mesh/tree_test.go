@@ -82,7 +82,7 @@ func TestTreeBroadcastCrossesEachLinkOnce(t *testing.T) {
 func TestTreeGraftFetchesMissingMessage(t *testing.T) {
 	cfg := treeConfig()
 	cfg.Port = 9000
-	e, _ := mesh.New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	e := newEngineOrFail(t, cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
 	e.Start(0)
 	for _, lp := range []struct {
 		link mesh.LinkID
@@ -144,7 +144,7 @@ func TestTreeGraftFetchesMissingMessage(t *testing.T) {
 func TestTreeGraftsPrunesAndAnswers(t *testing.T) {
 	cfg := treeConfig()
 	cfg.Port = 9000
-	e, _ := mesh.New(cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
+	e := newEngineOrFail(t, cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
 	e.Start(0)
 	for link, peer := range map[mesh.LinkID]mesh.NodeID{5: 2, 6: 3} {
 		e.HandleLinkOpened(0, link, mesh.Incoming, 0, mesh.Addr{Port: uint16(peer)})

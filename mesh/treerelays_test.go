@@ -28,7 +28,7 @@ func TestSiphonersAreNoTreeParents(t *testing.T) {
 			siphonCfg := honestCfg
 			siphonCfg.Misbehave(adversary.Siphoner())
 			siphonCfg.MaxIn = tc.maxIn
-			s, _ := sim.New(8, sim.DefaultNetwork())
+			s := newSimOrFail(t, 8, sim.DefaultNetwork())
 			// Siphoners start last: not the oldest root (see treerelays.go).
 			honest := startMix(t, s, 60, 3, honestCfg, siphonCfg, 5*time.Second)
 			siphoner := map[mesh.NodeID]bool{}
