@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"p2pmesh/sim/sweep"
@@ -28,8 +30,15 @@ func RenderSweep(dir string, r *sweep.Result) ([]SweepPicture, error) {
 	_, constant := r.Shown()
 	if len(r.Columns) > 0 {
 		measures, _ := r.Shown()
+		// Against numeric parameters first: a line over their values says
+		// more than a few categories side by side.
+		order := make([]int, len(r.Columns))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return boolRank(numericColumn(r, b)) - boolRank(numericColumn(r, a)) })
 		for _, m := range measures {
-			for x := range r.Columns {
+			for _, x := range order {
 				lines := -1
 				if len(r.Columns) > 1 {
 					lines = (x + 1) % len(r.Columns)
@@ -58,6 +67,23 @@ func RenderSweep(dir string, r *sweep.Result) ([]SweepPicture, error) {
 
 // fileSafe turns a measure or parameter name into part of a file name:
 // "expect.reliability >= 1" becomes "expect.reliability_1".
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// numericColumn reports whether every value of column c is a number.
+func numericColumn(r *sweep.Result, c int) bool {
+	for _, row := range r.Rows {
+		if _, err := strconv.ParseFloat(strings.TrimSuffix(row.Values[c], "%"), 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 func fileSafe(s string) string {
 	var b strings.Builder
 	sep := false
@@ -137,6 +163,7 @@ var sweepTemplate = template.Must(template.New("sweep").Funcs(template.FuncMap{
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; line-height: 1.45; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.88rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; vertical-align: top; font-variant-numeric: tabular-nums; }
+td { white-space: nowrap; }
 th { background: #f4f4f4; }
 .ok { color: #006b4f; font-weight: bold; }
 .fail { color: #b34700; font-weight: bold; }
@@ -151,7 +178,7 @@ figure img { max-width: 100%; height: auto; border: 1px solid #e4e4e4; }
 Data: <a href="sweep.csv">sweep.csv</a>, <a href="sweep.json">sweep.json</a>; each run's report under <a href="runs/">runs/</a>.</p>
 {{with failed .R}}<h2>Failed runs</h2>
 <table><tr><th>run</th><th>status</th><th>what</th></tr>
-{{range $.R.Rows}}{{if ne .Status "ok"}}<tr><td><a href="{{.Dir}}/report.json">{{.Dir}}</a></td><td class="fail">{{.Status}}</td><td style="text-align:left">{{.Error}}</td></tr>
+{{range $.R.Rows}}{{if ne .Status "ok"}}<tr><td><a href="{{.Dir}}/report.json">{{.Dir}}</a></td><td class="fail">{{.Status}}</td><td style="text-align:left; white-space: normal">{{.Error}}</td></tr>
 {{end}}{{end}}</table>{{end}}
 <h2>Measures</h2>
 <p>Mean over the seeds, and (min–max) where they differ.{{with .Constant}} The same in every run: {{range $i, $c := .}}{{if $i}}, {{end}}{{$c}}{{end}}.{{end}}</p>
