@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"p2pmesh/sim/scenario"
 	"p2pmesh/sim/sweep"
 	"p2pmesh/viz"
 )
@@ -125,6 +126,24 @@ var sweepCommand = &command{
 				return exitInvalid
 			}
 			total := len(spec.Points())
+			// Large scenarios get run's heap policy (it looks at the node
+			// count: one scenario per base is enough).
+			var scs []*scenario.Scenario
+			seen := map[string]bool{}
+			for _, pt := range spec.Points() {
+				base := ""
+				if len(spec.Bases) > 1 {
+					base = pt.Values[0]
+				}
+				if seen[base] {
+					continue
+				}
+				seen[base] = true
+				if sc, err := spec.Scenario(pt); err == nil {
+					scs = append(scs, sc)
+				}
+			}
+			applyGCPolicy(scs)
 			opts := sweep.Options{Dir: *out, Workers: *workers, Shard: sh}
 			if showProgress {
 				opts.Progress = func(done, failed, n int, elapsed time.Duration) {
