@@ -75,10 +75,12 @@ var strategies = [...]struct {
 	// make returns the state of one engine: nothing for flooding (no
 	// allocation), a tree's own state for a tree.
 	make func() broadcast
-	// validate checks the configuration fields the strategy reads.
-	validate func(c *Config, bad func(format string, args ...any))
+	// validate checks the configuration fields the strategy reads and
+	// returns what is wrong with them (nil, without allocating, when all
+	// is well: every engine a simulation starts validates its config).
+	validate func(c *Config) []error
 }{
-	ModeFlood: {"flood", func() broadcast { return flooding{} }, func(*Config, func(string, ...any)) {}},
+	ModeFlood: {"flood", func() broadcast { return flooding{} }, func(*Config) []error { return nil }},
 	ModeTree:  {"tree", func() broadcast { return new(treeState) }, validateTree},
 }
 

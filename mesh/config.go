@@ -212,7 +212,7 @@ func (c *Config) Validate() error {
 		bad("ban_time must not be negative, got %v", c.BanTime)
 	}
 	if int(c.Mode) < len(strategies) {
-		strategies[c.Mode].validate(c, bad)
+		errs = append(errs, strategies[c.Mode].validate(c)...)
 	} else {
 		bad("unknown broadcast mode %v", c.Mode)
 	}

@@ -1,6 +1,9 @@
 package mesh
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // Tree broadcast (ModeTree), after Plumtree (Leitão, Pereira and Rodrigues,
 // "Epidemic Broadcast Trees", SRDS 2007).
@@ -114,7 +117,8 @@ func (tr *treeState) removeLink(i int) {
 }
 
 // validateTree checks the configuration fields of tree mode.
-func validateTree(c *Config, bad func(format string, args ...any)) {
+func validateTree(c *Config) (errs []error) {
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.GraftTimeout <= 0 {
 		bad("graft_timeout must be positive, got %v", c.GraftTimeout)
 	}
@@ -124,6 +128,7 @@ func validateTree(c *Config, bad func(format string, args ...any)) {
 	if c.MessageCacheSize < 1 {
 		bad("message_cache must be at least 1, got %d", c.MessageCacheSize)
 	}
+	return errs
 }
 
 // missing is a message this node has heard of but not received.
