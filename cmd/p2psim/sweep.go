@@ -73,6 +73,7 @@ var sweepCommand = &command{
 		noRender := fs.Bool("no-render", false, "write sweep.csv, sweep.json and sweep.md only, no pictures or index.html")
 		progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
 		quiet := fs.BoolP("quiet", "q", false, "print only failures")
+		measures := fs.StringSlice("measures", nil, "measures to draw and tabulate, such as reliability_mean,expect.NAME (default: the sweep file's, else every one that varies); sweep.csv has them all")
 		return func(c *call) int {
 			stderr := c.stderr
 			fail := func(format string, a ...any) int { return c.errorf(exitInvalid, format, a...) }
@@ -120,6 +121,9 @@ var sweepCommand = &command{
 					return fail("%v", err)
 				}
 				spec.Set(p)
+			}
+			if fs.Changed("measures") {
+				spec.Measures = *measures
 			}
 			if err := spec.Validate(); err != nil {
 				c.printError(err.Error())

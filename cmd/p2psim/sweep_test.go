@@ -19,7 +19,7 @@ const tinySweep = "../../sim/sweep/testdata/tiny.yaml"
 func TestSweepWritesResultsAndPictures(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"sweep", tinySweep, "--seeds", "1-2", "--set", "node.mode=flood,tree",
-		"--set", "timeline[1].kill.count=1,2", "--workers", "2", "--out", dir}
+		"--set", "timeline[1].kill.count=1,2", "--workers", "2", "--measures", "engine_events,links_final", "--out", dir}
 	render := longtest.Enabled()
 	if !render {
 		args = append(args, "--no-render")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -160,6 +161,28 @@ func (s *Spec) Validate() error {
 				err = fmt.Errorf("%s with %s:\n%w", base.File, strings.Join(with, " "), err)
 			}
 			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 && len(s.Measures) > 0 {
+		// The measures a run will have: the summary's fields and the
+		// expectations of every swept scenario.
+		known := (&Result{}).MeasureNames()
+		for _, pt := range s.Points() {
+			if sc, err := s.Scenario(pt); err == nil {
+				for _, e := range sc.Expect {
+					if !slices.Contains(known, ExpectPrefix+e.Name) {
+						known = append(known, ExpectPrefix+e.Name)
+					}
+				}
+			}
+			if pt.Seed != s.Seeds[0] || len(known) > 200 {
+				break
+			}
+		}
+		for _, m := range s.Measures {
+			if !slices.Contains(known, m) {
+				errs = append(errs, fmt.Errorf("measure %q: no run has it (the measures are %s)", m, strings.Join(known, ", ")))
+			}
 		}
 	}
 	return errors.Join(errs...)

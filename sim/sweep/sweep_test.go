@@ -246,3 +246,12 @@ func TestNestedSummaryFields(t *testing.T) {
 		t.Errorf("sweep.csv:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+func TestUnknownMeasureRefusedBeforeRunning(t *testing.T) {
+	spec := tinySpec(t)
+	spec.Measures = []string{"links_final", "expect.survivors", "expect.nosuch"}
+	err := spec.Validate()
+	if err == nil || !strings.Contains(err.Error(), `measure "expect.nosuch": no run has it`) || strings.Contains(err.Error(), `"links_final"`) {
+		t.Errorf("got %v", err)
+	}
+}
