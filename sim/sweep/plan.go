@@ -139,6 +139,9 @@ func (s *Spec) Validate() error {
 	}
 	seen := map[string]bool{ScenarioParam: len(s.Bases) > 1}
 	for _, p := range s.Params {
+		if p.Path == "seed" {
+			return errors.New("seed is not swept with --set (every run's seed comes from --seeds): use --seeds " + strings.Join(p.Values, ","))
+		}
 		if seen[p.Path] {
 			return fmt.Errorf("%s is swept twice", p.Path)
 		}

@@ -247,6 +247,14 @@ func TestNestedSummaryFields(t *testing.T) {
 	}
 }
 
+func TestSeedIsNotAParameter(t *testing.T) {
+	spec := tinySpec(t)
+	spec.Set(Param{Path: "seed", Values: []string{"1", "2"}})
+	if err := spec.Validate(); err == nil || !strings.Contains(err.Error(), "use --seeds 1,2") {
+		t.Errorf("got %v", err)
+	}
+}
+
 func TestUnknownMeasureRefusedBeforeRunning(t *testing.T) {
 	spec := tinySpec(t)
 	spec.Measures = []string{"links_final", "expect.survivors", "expect.nosuch"}
