@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"p2pmesh/internal/longtest"
 	"p2pmesh/mesh"
 	"p2pmesh/sim"
 )
@@ -120,6 +121,7 @@ func countKind(outs []mesh.Output, k mesh.OutputKind) int {
 // to; once joined, nodes stop dialing for more links (rotation is off here,
 // as it keeps a few dials going on purpose).
 func TestLANJoinWaveCostsFewBeaconsAndDials(t *testing.T) {
+	longtest.Skip(t) // a thousand nodes: seconds under the race detector
 	const n = 1000
 	cfg := mesh.DefaultConfig()
 	cfg.RotateInterval = 0

@@ -156,3 +156,18 @@ func TestIndexPageEmptyRun(t *testing.T) {
 		}
 	}
 }
+
+// Without a usable topology.json the page says why there are no topology
+// pictures, once, and not that the run recorded no snapshots.
+func TestIndexPageSaysWhyNoTopology(t *testing.T) {
+	p := newIndexPage(&report.Report{})
+	p.TopoNote = "No topology pictures: topology.json is missing."
+	var buf bytes.Buffer
+	if err := writeIndex(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Count(page, "topology.json is missing") != 1 || strings.Contains(page, "recorded no snapshots") {
+		t.Errorf("the page does not say plainly why there are no topology pictures")
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"p2pmesh/internal/longtest"
 )
 
 // Every bad invocation exits 2 and says on stderr, after the program's
@@ -137,6 +139,7 @@ func TestQuietAndTheSpeedLine(t *testing.T) {
 // render on a run without topology.json draws the charts, says on stderr
 // why there are no topology pictures, and the page says it once.
 func TestRenderWithoutTopology(t *testing.T) {
+	longtest.Skip(t) // draws a run's charts: seconds under the race detector (viz's TestIndexPageSaysWhyNoTopology is the quick check)
 	dir := t.TempDir()
 	if code, out, errs := run(t, "run", "../../scenarios/lone-first-node.yaml", "--no-render", "--out", dir); code != exitOK {
 		t.Fatalf("run: exit %d\n%s%s", code, out, errs)
