@@ -31,10 +31,11 @@ var sizeColors = []color.Color{okBlue, okVermilion, okGreen, okPurple, okOrange,
 func massFailureImage(rows []study.Row) *vgimg.Canvas {
 	img := newCanvas(studyWidth, studyHeight)
 	dc := draw.New(img)
-	var sizes []int
+	type shape struct{ nodes, lans int }
+	var sizes []shape
 	for _, r := range rows {
-		if !slices.Contains(sizes, r.Nodes) {
-			sizes = append(sizes, r.Nodes)
+		if sh := (shape{r.Nodes, max(r.LANs, 1)}); !slices.Contains(sizes, sh) {
+			sizes = append(sizes, sh)
 		}
 	}
 	body := pad(heading(dc, "Mass failure — nodes crash at once, the survivors heal",
@@ -64,7 +65,7 @@ func massFailureImage(rows []study.Row) *vgimg.Canvas {
 		c := sizeColors[k%len(sizeColors)]
 		var first, later, connected, healed plotter.XYs
 		for _, r := range rows {
-			if r.Nodes != n {
+			if r.Nodes != n.nodes || max(r.LANs, 1) != n.lans {
 				continue
 			}
 			x := float64(r.Percent)
@@ -79,7 +80,10 @@ func massFailureImage(rows []study.Row) *vgimg.Canvas {
 				never++
 			}
 		}
-		label := thousands(n) + " nodes"
+		label := thousands(n.nodes) + " nodes"
+		if n.lans > 1 {
+			label += fmt.Sprintf(" on %d LANs", n.lans)
+		}
 		addLine(rel, first, c, false, label+": first 10 broadcasts right after (mean)")
 		addLine(rel, later, c, true, label+": broadcasts 30 s later (min)")
 		addLine(heal, healed, c, false, label+": fully healed")

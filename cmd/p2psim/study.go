@@ -31,7 +31,8 @@ Examples:
   p2psim study mass-failure --nodes 1000 --mode tree --out study-tree/
   p2psim study mass-failure --nodes 1000 --kill 50 --print-scenario
 
-The default study (1,000 and 10,000 nodes, 10%% to 90%%) takes a few minutes.
+The default study (1,000 and 10,000 nodes on one LAN, 10,000 on 10 LANs of
+1,000 bridged by static peers; 10%% to 90%%) takes a few minutes.
 
 It runs one seed. For the spread over seeds, other shapes and any other
 parameter, the same study is a sweep file (docs/sweeps.md):
@@ -49,7 +50,7 @@ var studyCommand = &command{
 		kill := fs.IntSlice("kill", def.Percent, "percentages of nodes killed at once (1 to 99)")
 		seed := fs.Uint64("seed", def.Seed, "seed of every run")
 		mode := fs.String("mode", def.Mode, "broadcast mode: flood or tree")
-		lan := fs.Int("lan", def.LAN, "largest LAN segment; bigger networks are split into LANs bridged by static peers")
+		lans := fs.IntSlice("lan", def.LANs, "LAN sizes (the shapes): each network size runs once as one LAN if a LAN size holds it, and once split into LANs bridged by static peers for each smaller LAN size")
 		out := fs.String("out", "study", "directory for study.json, study.md and mass-failure.png")
 		printScenario := fs.Bool("print-scenario", false, "print the scenario of the first run and exit")
 		return func(c *call) int {
@@ -61,15 +62,17 @@ var studyCommand = &command{
 			case len(c.args) > 1:
 				return c.usageError("unexpected argument %q", c.args[1])
 			}
-			m := study.MassFailure{Nodes: *nodes, Percent: *kill, Seed: *seed, Mode: *mode, LAN: *lan}
+			m := study.MassFailure{Nodes: *nodes, Percent: *kill, Seed: *seed, Mode: *mode, LANs: *lans}
 			if err := m.Validate(); err != nil {
 				return c.usageError("%v", err)
 			}
 			if *printScenario {
-				fmt.Fprint(c.stdout, m.Scenario(m.Nodes[0], m.Percent[0]))
+				fmt.Fprint(c.stdout, m.FirstScenario())
 				return exitOK
 			}
-			m.Progress = func(n, p int) { fmt.Fprintf(c.stderr, "mass failure: %d nodes, %d%% killed...\n", n, p) }
+			m.Progress = func(n, lans, p int) {
+				fmt.Fprintf(c.stderr, "mass failure: %d nodes on %d LAN(s), %d%% killed...\n", n, lans, p)
+			}
 			rows, err := m.Run()
 			if err != nil {
 				return c.errorf(exitFailed, "%v", err)

@@ -16,7 +16,7 @@ func TestStudyMassFailureSmall(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "| 60 | 90% |") {
+	if !strings.Contains(stdout, "| 60 | 1 | 90% |") {
 		t.Errorf("table lacks the 90%% row:\n%s", stdout)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "study.json"))

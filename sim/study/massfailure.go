@@ -11,6 +11,7 @@ package study
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,23 +26,48 @@ type MassFailure struct {
 	Percent []int // percentages killed at once, such as 10, 20, ... 90
 	Seed    uint64
 	Mode    string // broadcast mode: "flood" or "tree"
-	// LAN is the largest LAN segment; bigger networks are split into
-	// segments of this size bridged by static peers (as scale-10k).
-	LAN int
+	// LANs are the shapes: the largest LAN segment of each. Every network
+	// size runs once per LAN size it exceeds, split into segments of that
+	// size bridged by static peers (as scale-10k), and once as one LAN if
+	// some LAN size holds it whole.
+	LANs []int
 	// Progress, if set, is called before each run.
-	Progress func(nodes, percent int)
+	Progress func(nodes, lans, percent int)
 }
 
 // DefaultMassFailure is the study of the README: 1,000 and 10,000 nodes on
-// one network (as HyParView's), 10% to 90% killed.
+// one network (as HyParView's), and 10,000 on 10 LANs of 1,000; 10% to 90%
+// killed.
 func DefaultMassFailure() MassFailure {
 	return MassFailure{
 		Nodes:   []int{1000, 10000},
 		Percent: []int{10, 20, 30, 40, 50, 60, 70, 80, 90},
 		Seed:    1,
 		Mode:    "flood",
-		LAN:     10000,
+		LANs:    []int{10000, 1000},
 	}
+}
+
+// shapes returns the LAN sizes network size n runs with: n itself (one
+// LAN) when some LAN size holds it, then each smaller LAN size, largest
+// first.
+func (m *MassFailure) shapes(n int) []int {
+	var out []int
+	for _, lan := range m.LANs {
+		if lan >= n {
+			out = append(out, n)
+			break
+		}
+	}
+	var split []int
+	for _, lan := range m.LANs {
+		if lan < n && !slices.Contains(split, lan) {
+			split = append(split, lan)
+		}
+	}
+	slices.Sort(split)
+	slices.Reverse(split)
+	return append(out, split...)
 }
 
 // Timeline of every run.
@@ -60,6 +86,7 @@ const (
 // Row is the outcome of one run.
 type Row struct {
 	Nodes     int `json:"nodes"`
+	LANs      int `json:"lans"` // LAN segments the nodes were on
 	Percent   int `json:"percent_killed"`
 	Survivors int `json:"survivors"`
 	// FirstReliabilityMean and Min are over the broadcasts sent in the
@@ -96,8 +123,13 @@ func (m *MassFailure) Validate() error {
 			return fmt.Errorf("mass-failure study: %d%% killed: want 1 to 99", p)
 		}
 	}
-	if m.LAN < 10 {
-		return fmt.Errorf("mass-failure study: LAN size %d: want at least 10", m.LAN)
+	if len(m.LANs) == 0 {
+		return fmt.Errorf("mass-failure study: give at least one LAN size")
+	}
+	for _, lan := range m.LANs {
+		if lan < 10 {
+			return fmt.Errorf("mass-failure study: LAN size %d: want at least 10", lan)
+		}
 	}
 	if m.Mode != "flood" && m.Mode != "tree" {
 		return fmt.Errorf("mass-failure study: mode %q: want flood or tree", m.Mode)
@@ -112,23 +144,36 @@ func (m *MassFailure) Run() ([]Row, error) {
 	}
 	var rows []Row
 	for _, n := range m.Nodes {
-		for _, p := range m.Percent {
-			if m.Progress != nil {
-				m.Progress(n, p)
+		for _, lan := range m.shapes(n) {
+			for _, p := range m.Percent {
+				if m.Progress != nil {
+					m.Progress(n, lanCount(n, lan), p)
+				}
+				row, err := m.run(n, lan, p)
+				if err != nil {
+					return rows, err
+				}
+				rows = append(rows, row)
 			}
-			row, err := m.run(n, p)
-			if err != nil {
-				return rows, err
-			}
-			rows = append(rows, row)
 		}
 	}
 	return rows, nil
 }
 
-func (m *MassFailure) run(n, percent int) (Row, error) {
-	name := fmt.Sprintf("mass-failure-%d-%d", n, percent)
-	sc, err := scenario.Parse(name+".yaml", []byte(m.Scenario(n, percent)))
+// lanCount is how many LANs n nodes take with LANs of size lan.
+func lanCount(n, lan int) int { return (n + lan - 1) / lan }
+
+// runName names the run of n nodes on LANs of size lan with percent killed.
+func runName(n, lan, percent int) string {
+	if lans := lanCount(n, lan); lans > 1 {
+		return fmt.Sprintf("mass-failure-%d-%dlans-%d", n, lans, percent)
+	}
+	return fmt.Sprintf("mass-failure-%d-%d", n, percent)
+}
+
+func (m *MassFailure) run(n, lan, percent int) (Row, error) {
+	name := runName(n, lan, percent)
+	sc, err := scenario.Parse(name+".yaml", []byte(m.Scenario(n, lan, percent)))
 	if err != nil {
 		return Row{}, fmt.Errorf("study: generated scenario %s: %w", name, err)
 	}
@@ -136,15 +181,23 @@ func (m *MassFailure) run(n, percent int) (Row, error) {
 	if err != nil {
 		return Row{}, fmt.Errorf("study: %s: %w", name, err)
 	}
-	return rowOf(n, percent, res.Report), nil
+	row := rowOf(n, percent, res.Report)
+	row.LANs = lanCount(n, lan)
+	return row, nil
 }
 
-// Scenario returns the scenario file of one run.
-func (m *MassFailure) Scenario(n, percent int) string {
+// FirstScenario returns the scenario file of the study's first run.
+func (m *MassFailure) FirstScenario() string {
+	return m.Scenario(m.Nodes[0], m.shapes(m.Nodes[0])[0], m.Percent[0])
+}
+
+// Scenario returns the scenario file of one run: n nodes on LANs of at most
+// lan nodes, percent of them killed.
+func (m *MassFailure) Scenario(n, lan, percent int) string {
 	var b strings.Builder
-	lans := (n + m.LAN - 1) / m.LAN
-	fmt.Fprintf(&b, "name: mass-failure-%d-%d\n", n, percent)
-	fmt.Fprintf(&b, "description: %d nodes, %d%% crash at once (generated by p2psim study mass-failure)\n", n, percent)
+	lans := lanCount(n, lan)
+	fmt.Fprintf(&b, "name: %s\n", runName(n, lan, percent))
+	fmt.Fprintf(&b, "description: %d nodes on %d LAN(s), %d%% crash at once (generated by p2psim study mass-failure)\n", n, lans, percent)
 	fmt.Fprintf(&b, "seed: %d\nduration: %v\n", m.Seed, runsUntil)
 	fmt.Fprintf(&b, "node:\n  mode: %s\n", m.Mode)
 	b.WriteString("network:\n  latency: {dist: uniform, min: 1ms, max: 5ms}\n")
@@ -160,7 +213,7 @@ func (m *MassFailure) Scenario(n, percent int) string {
 	}
 	b.WriteString("sample_every: 500ms\ntimeline:\n")
 	for i := range lans {
-		size := min(m.LAN, n-i*m.LAN)
+		size := min(lan, n-i*lan)
 		if lans == 1 {
 			fmt.Fprintf(&b, "  - at: 0s\n    start: {count: %d, over: 10s}\n", size)
 			continue
@@ -219,10 +272,10 @@ func rowOf(n, percent int, r *report.Report) Row {
 // Markdown renders rows as a Markdown table.
 func Markdown(rows []Row) string {
 	var b strings.Builder
-	b.WriteString("| nodes | killed | survivors | first broadcasts after the failure: reliability mean (min) | one component again after | fully healed after | broadcasts 30 s later: reliability min | components at the end |\n")
-	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| nodes | LANs | killed | survivors | first broadcasts after the failure: reliability mean (min) | one component again after | fully healed after | broadcasts 30 s later: reliability min | components at the end |\n")
+	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %d | %d%% | %d | %.4f (%.4f) | %s | %s | %.4f | %d |\n", r.Nodes, r.Percent, r.Survivors,
+		fmt.Fprintf(&b, "| %d | %d | %d%% | %d | %.4f (%.4f) | %s | %s | %.4f | %d |\n", r.Nodes, r.LANs, r.Percent, r.Survivors,
 			r.FirstReliabilityMean, r.FirstReliabilityMin, seconds(r.ConnectedMS), seconds(r.RepairMS), r.LaterReliabilityMin, r.ComponentsFinal)
 	}
 	return b.String()

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,9 +10,11 @@ import (
 
 func TestGeneratedScenariosParse(t *testing.T) {
 	m := DefaultMassFailure()
-	m.LAN = 1000 // also the segmented form
 	for _, n := range []int{50, 1000, 2500} {
-		text := m.Scenario(n, 40)
+		text := m.Scenario(n, 1000, 40) // 2,500 nodes: the segmented form
+		if n == 2500 && !strings.Contains(text, "segment: lan2") {
+			t.Fatalf("2,500 nodes on LANs of 1,000: no third LAN\n%s", text)
+		}
 		sc, err := scenario.Parse("gen.yaml", []byte(text))
 		if err != nil {
 			t.Fatalf("%d nodes: %v\n%s", n, err, text)
@@ -46,7 +49,7 @@ func TestMassFailureSurvivorsHeal(t *testing.T) {
 		}
 	}
 	table := Markdown(rows)
-	if !strings.Contains(table, "| 200 | 90% |") {
+	if !strings.Contains(table, "| 200 | 1 | 90% |") {
 		t.Errorf("table lacks the 90%% row:\n%s", table)
 	}
 	t.Logf("\n%s", table)
@@ -54,14 +57,27 @@ func TestMassFailureSurvivorsHeal(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	for _, m := range []MassFailure{
-		{Percent: []int{10}, LAN: 1000, Mode: "flood"},
-		{Nodes: []int{100}, LAN: 1000, Mode: "flood"},
-		{Nodes: []int{100}, Percent: []int{100}, LAN: 1000, Mode: "flood"},
-		{Nodes: []int{5}, Percent: []int{10}, LAN: 1000, Mode: "flood"},
-		{Nodes: []int{100}, Percent: []int{10}, LAN: 1000, Mode: "gossip"},
+		{Percent: []int{10}, LANs: []int{1000}, Mode: "flood"},
+		{Nodes: []int{100}, LANs: []int{1000}, Mode: "flood"},
+		{Nodes: []int{100}, Percent: []int{100}, LANs: []int{1000}, Mode: "flood"},
+		{Nodes: []int{5}, Percent: []int{10}, LANs: []int{1000}, Mode: "flood"},
+		{Nodes: []int{100}, Percent: []int{10}, LANs: []int{1000}, Mode: "gossip"},
+		{Nodes: []int{100}, Percent: []int{10}, Mode: "flood"},
+		{Nodes: []int{100}, Percent: []int{10}, LANs: []int{5}, Mode: "flood"},
 	} {
 		if err := m.Validate(); err == nil {
 			t.Errorf("%+v accepted", m)
+		}
+	}
+}
+
+// The default study runs 1,000 nodes as one LAN, and 10,000 both as one LAN
+// and as 10 LANs of 1,000.
+func TestShapes(t *testing.T) {
+	m := DefaultMassFailure()
+	for n, want := range map[int][]int{1000: {1000}, 10000: {10000, 1000}, 20000: {10000, 1000}, 500: {500}} {
+		if got := m.shapes(n); !slices.Equal(got, want) {
+			t.Errorf("%d nodes: shapes %v, want %v", n, got, want)
 		}
 	}
 }
