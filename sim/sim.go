@@ -41,8 +41,10 @@ type Sim struct {
 	shaped bool
 	queues []nodeQueue
 
-	metrics  metrics
-	trace    trace
+	metrics metrics
+	trace   trace
+	// olog, when RecordOverlay was called, follows every link.
+	olog     *overlayLog
 	counters Counters
 
 	// EngineEvents counts inputs handed to engines.
@@ -305,7 +307,13 @@ func (s *Sim) startNow(i NodeIndex) {
 	n.eng, n.alive, n.left, n.startedAt, n.linkedAt = eng, true, false, s.now, -1
 	s.trace.record(s.now, evStart, i, 0, 0)
 	s.EngineEvents++
+	if s.olog != nil {
+		s.started(i)
+	}
 	s.apply(i, eng.Start(s.now))
+	if s.olog != nil {
+		s.relist(i)
+	}
 }
 
 // Kill stops node i now: a crash is silent (peers notice by missing
@@ -318,6 +326,9 @@ func (s *Sim) Kill(i NodeIndex, graceful bool) {
 	if graceful {
 		s.EngineEvents++
 		s.apply(i, n.eng.Leave(s.now))
+	}
+	if s.olog != nil {
+		s.stopping(i, graceful)
 	}
 	n.alive, n.left, n.killedAt = false, graceful, s.now
 	n.gen++
@@ -332,6 +343,9 @@ func (s *Sim) Partition(name string, members []NodeIndex) {
 	label := s.parts.Label(name)
 	for _, i := range members {
 		s.nodes[i].part = label
+		if s.olog != nil {
+			s.nodeEvent(i, NodeMoved)
+		}
 	}
 	s.recut()
 	s.metrics.event(s.now, "partition", name)
@@ -345,7 +359,11 @@ func (s *Sim) Heal(name string) error {
 	}
 	for i := range s.nodes {
 		if healed(s.nodes[i].part) {
+			moved := s.nodes[i].part != 0
 			s.nodes[i].part = 0
+			if moved && s.olog != nil {
+				s.nodeEvent(NodeIndex(i), NodeMoved)
+			}
 		}
 	}
 	s.recut()

@@ -320,6 +320,9 @@ func (s *Sim) dispatch(ev *event) {
 	}
 	s.EngineEvents++
 	s.apply(ev.node, outs)
+	if s.olog != nil && (ev.kind != evFrame || linkFrame(ev.pkt.frame.Type)) {
+		s.relist(ev.node)
+	}
 	if ev.kind == evFrame {
 		// The frame's payload may live on in the engine; the packet may not.
 		s.recycle(ev.pkt)

@@ -39,6 +39,7 @@ type indexPage struct {
 	Charts     []picture
 	DOTFiles   []string
 	Notes      []string // pictures skipped, and why
+	Replay     string   // the interactive replay page beside index.html, if there is one
 	HasTopo    bool     // topology.json was read
 	// TopoNote says why there are no topology pictures when topology.json
 	// could not be used; empty when it was read.
@@ -150,6 +151,7 @@ code { background: #f4f4f4; padding: 0 0.2rem; }
 <h1>{{.R.Scenario}}</h1>
 <p class="meta">{{if .R.Description}}{{.R.Description}}<br>{{end}}
 {{if .R.File}}scenario file <code>{{.R.File}}</code> · {{end}}seed {{.R.Seed}} · {{secs .R.DurationMS}} of virtual time</p>
+{{if .Replay}}<p><a href="{{.Replay}}"><b>Interactive replay</b></a>: scrub through the whole run, watch a broadcast spread.</p>{{end}}
 
 <h2>Expectations</h2>
 {{if .R.Expectations}}

@@ -19,6 +19,9 @@ const (
 	TimeSeriesFile = "timeseries.png"
 	DegreesFile    = "degrees.png"
 	IndexFile      = "index.html"
+	// ReplayFile is the interactive replay (package viz/replay), linked
+	// from index.html when it is there.
+	ReplayFile = "replay.html"
 )
 
 // RenderDir reads report.json and topology.json from dir and writes the
@@ -37,6 +40,9 @@ func RenderDir(dir string) ([]string, error) {
 		return nil, err
 	}
 	page := newIndexPage(&r)
+	if _, err := os.Stat(filepath.Join(dir, ReplayFile)); err == nil {
+		page.Replay = ReplayFile
+	}
 	var written []string
 	save := func(name string, draw func(io.Writer) error) (bool, error) {
 		var buf bytes.Buffer

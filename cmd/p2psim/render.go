@@ -9,6 +9,7 @@ import (
 
 	"p2pmesh/sim/report"
 	"p2pmesh/viz"
+	"p2pmesh/viz/replay"
 )
 
 const renderUsage = `Usage: p2psim render REPORT_DIR
@@ -46,4 +47,11 @@ var renderCommand = &command{
 	},
 }
 
-func renderDir(dir string) ([]string, error) { return viz.RenderDir(dir) }
+// renderDir writes the replay page first, so that index.html links to it.
+func renderDir(dir string) ([]string, error) {
+	if err := replay.WriteDir(dir); err != nil {
+		return nil, fmt.Errorf("replay page: %w", err)
+	}
+	files, err := viz.RenderDir(dir)
+	return append(files, filepath.Join(dir, replay.PageFile), filepath.Join(dir, replay.DataFile)), err
+}

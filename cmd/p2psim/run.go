@@ -213,6 +213,11 @@ func writeRun(dir string, res *runner.Result, render bool) error {
 	if err := report.Write(dir, report.SpreadFile, res.Spread); err != nil {
 		return err
 	}
+	if res.Overlay != nil {
+		if err := report.WriteCompact(dir, report.OverlayFile, res.Overlay); err != nil {
+			return err
+		}
+	}
 	perf, _ := json.MarshalIndent(res.Perf, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, "perf.json"), append(perf, '\n'), 0o644); err != nil {
 		return err

@@ -247,14 +247,22 @@ type BroadcastSpread struct {
 // Write writes v as indented JSON to dir/name. The encoder writes straight
 // into the file: the report of a million nodes is hundreds of megabytes, and
 // one more copy of it in memory is what a large run can least afford.
-func Write(dir, name string, v any) error {
+func Write(dir, name string, v any) error { return write(dir, name, v, true) }
+
+// WriteCompact writes v as JSON without indentation to dir/name (for files
+// of long columns, which indentation would double).
+func WriteCompact(dir, name string, v any) error { return write(dir, name, v, false) }
+
+func write(dir, name string, v any, indent bool) error {
 	f, err := os.Create(filepath.Join(dir, name))
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	if indent {
+		enc.SetIndent("", "  ")
+	}
 	err = enc.Encode(v)
 	if err == nil {
 		err = w.Flush()

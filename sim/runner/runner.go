@@ -33,6 +33,9 @@ type Result struct {
 	Report   *report.Report
 	Topology *report.Topology
 	Spread   *report.Spread
+	// Overlay is the overlay log for overlay.json; nil when the network
+	// kept none (real sockets, or more than report.OverlayNodeLimit nodes).
+	Overlay *report.Overlay
 	// Failed lists the expectations that did not hold.
 	Failed []report.Expectation
 	// Perf is the simulator's own speed: wall-clock figures that never go
@@ -140,6 +143,7 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 	if err := r.addNodes(); err != nil {
 		return nil, err
 	}
+	r.recordOverlay()
 	r.schedule()
 	wallStart := time.Now()
 	end := sc.Duration
@@ -161,7 +165,7 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 	r.snapshot("end")
 	r.settleSamples()
 	rep := r.report(end)
-	res := &Result{Report: rep, Topology: r.topo, Spread: r.spread(rep)}
+	res := &Result{Report: rep, Topology: r.topo, Spread: r.spread(rep), Overlay: r.overlay()}
 	for _, e := range rep.Expectations {
 		if !e.OK {
 			res.Failed = append(res.Failed, e)

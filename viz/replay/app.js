@@ -1,0 +1,292 @@
+// The replay page's own script: it keeps a graphology graph in step with the
+// slider (sigma.js draws it) and the time series' cursor (uPlot draws it).
+// All drawing is the libraries'; this file only decides what is shown.
+(function () {
+  "use strict";
+  const D = window.P2P_REPLAY;
+  const $ = (id) => document.getElementById(id);
+  const LAN = ["#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#8c564b", "#bcbd22", "#7f7f7f", "#e377c2"];
+  const PART = ["#1f77b4", "#d62728", "#ff7f0e", "#9467bd"];
+  const HOP = ["#000000", "#08306b", "#2171b5", "#4292c6", "#41ab5d", "#a1d99b", "#fdae6b", "#f16913", "#d94801", "#7f2704"];
+  const SIPHON = "#ff7f0e", STOPPED = "#c8c8c8", WAITING = "#ececec", UNREACHED = "#bdbdbd";
+  const EDGE = "#b8c4d0", CROSS = "#e7969c", TREE = "#d62728";
+  const sec = (ms) => (ms / 1000).toFixed(ms < 10000 ? 3 : 1) + " s";
+
+  const graph = new graphology.MultiGraph({ type: "undirected", allowSelfLoops: false });
+  const nodes = D.nodes;
+  const n = nodes ? nodes.name.length : 0;
+  const nodeSize = n <= 50 ? 9 : n <= 300 ? 6 : n <= 2000 ? 4 : 2.5;
+  // Per node: running, partition, and the selected broadcast's hop (-1).
+  const alive = new Uint8Array(n), part = new Int32Array(n), hop = new Int32Array(n).fill(-1), started = new Int32Array(n);
+  let now = 0, bcast = -1, tree = 0;
+
+  if ($("note") && D.note) { $("note").textContent = D.note; $("note").hidden = false; }
+  $("slider").max = String(Math.ceil(D.duration_ms));
+
+  // ---- the graph ----
+  if (D.mode === "lans") {
+    D.lans.x.forEach((x, k) => graph.addNode("L" + k, {
+      x: x, y: D.lans.y[k], size: 4, color: LAN[k % LAN.length], label: D.segments[k] }));
+  } else {
+    for (let i = 0; i < n; i++) {
+      graph.addNode(String(i), { x: nodes.x[i], y: nodes.y[i], size: nodeSize, color: WAITING, label: n <= 300 ? nodes.name[i] : "" });
+    }
+  }
+  const crossLAN = (a, b) => nodes && nodes.seg[a] !== nodes.seg[b];
+  const addLink = (a, b) => {
+    const key = a + "-" + b;
+    if (!graph.hasEdge(key)) graph.addEdgeWithKey(key, String(a), String(b), { color: crossLAN(a, b) ? CROSS : EDGE, size: 1 });
+  };
+  const dropLink = (a, b) => { const key = a + "-" + b; if (graph.hasEdge(key)) graph.dropEdge(key); };
+
+  // ---- the overlay at time t ----
+  // Link mode: cursors into the link and node event logs, moved forward or
+  // backward (every event undone exactly: links toggle, node events keep
+  // the state before them).
+  let li = 0, ni = 0;
+  const L = D.links, NE = D.node_events;
+  const prevAlive = NE ? new Uint8Array(NE.at.length) : null, prevPart = NE ? new Int32Array(NE.at.length) : null;
+  if (NE) {
+    const a = new Uint8Array(n), p = new Int32Array(n);
+    for (let k = 0; k < NE.at.length; k++) {
+      const i = NE.node[k];
+      prevAlive[k] = a[i]; prevPart[k] = p[i];
+      a[i] = NE.kind[k] === 0 || (NE.kind[k] === 3 && a[i]) ? 1 : 0; p[i] = NE.part[k];
+    }
+  }
+  function applyNode(k, forward) {
+    const i = NE.node[k];
+    if (NE.kind[k] === 0) started[i] += forward ? 1 : -1;
+    if (forward) { alive[i] = NE.kind[k] === 0 || (NE.kind[k] === 3 && alive[i]) ? 1 : 0; part[i] = NE.part[k]; }
+    else { alive[i] = prevAlive[k]; part[i] = prevPart[k]; }
+  }
+  function applyLink(k, forward) {
+    if ((L.up[k] === 1) === forward) addLink(L.a[k], L.b[k]); else dropLink(L.a[k], L.b[k]);
+  }
+  let snapShown = -2;
+  function snapshotAt(t) {
+    let k = -1;
+    for (let j = 0; j < D.snapshots.length; j++) if (D.snapshots[j].at <= t) k = j;
+    return k;
+  }
+  function showSnapshot(k) {
+    if (k === snapShown) return;
+    snapShown = k;
+    graph.clearEdges();
+    if (k < 0) { alive.fill(0); return; }
+    const s = D.snapshots[k];
+    if (D.mode === "lans") {
+      let maxW = 1;
+      s.w.forEach((w, j) => { if (s.a[j] !== s.b[j]) maxW = Math.max(maxW, w); });
+      s.a.forEach((a, j) => {
+        if (a === s.b[j]) return;
+        graph.addEdge("L" + a, "L" + s.b[j], { size: 0.5 + 4 * s.w[j] / maxW, color: CROSS, label: s.w[j] + " links" });
+      });
+      return;
+    }
+    s.states.forEach((st, i) => { alive[i] = st === 1 || st === 3 ? 1 : 0; part[i] = st === 3 ? 1 : 0; started[i] = st === 0 ? 0 : 1; });
+    s.a.forEach((a, j) => addLink(Math.min(a, s.b[j]), Math.max(a, s.b[j])));
+  }
+  function moveTo(t) {
+    if (D.mode === "links") {
+      while (ni < NE.at.length && NE.at[ni] <= t) applyNode(ni++, true);
+      while (ni > 0 && NE.at[ni - 1] > t) applyNode(--ni, false);
+      while (li < L.at.length && L.at[li] <= t) applyLink(li++, true);
+      while (li > 0 && L.at[li - 1] > t) applyLink(--li, false);
+    } else if (D.snapshots) {
+      showSnapshot(snapshotAt(t));
+    }
+  }
+
+  // ---- the selected broadcast ----
+  function hopsAt(t) {
+    hop.fill(-1);
+    graph.forEachEdge((e) => { if (e[0] === "T") graph.dropEdge(e); });
+    if (bcast < 0) return 0;
+    const b = D.broadcasts[bcast];
+    let reached = 0;
+    if (b.origin >= 0 && t >= b.sent_at) hop[b.origin] = 0;
+    tree = 0;
+    if (!b.node) return 0;
+    for (let j = 0; j < b.node.length && b.at[j] <= t; j++) {
+      hop[b.node[j]] = b.hop[j];
+      reached++;
+      if (b.from[j] >= 0) tree++, graph.addEdgeWithKey("T" + b.node[j], String(b.from[j]), String(b.node[j]), { color: TREE, size: 2, zIndex: 1 });
+    }
+    return reached;
+  }
+
+  // ---- colours ----
+  function colourOf(i) {
+    if (!alive[i]) return nodes && everStarted(i) ? STOPPED : WAITING;
+    if (bcast >= 0) return hop[i] >= 0 ? HOP[Math.min(hop[i], HOP.length - 1)] : UNREACHED;
+    if (part[i] > 0) return PART[part[i] % PART.length];
+    if (nodes.siphon[i]) return SIPHON;
+    if (D.segments.length > 1) return LAN[nodes.seg[i] % LAN.length];
+    return PART[0];
+  }
+  function everStarted(i) { return started[i] > 0; }
+  function recolour() {
+    graph.updateEachNodeAttributes((key, attr) => {
+      if (D.mode === "lans") return attr;
+      const i = +key;
+      attr.color = colourOf(i);
+      attr.size = alive[i] ? nodeSize : nodeSize * 0.6;
+      return attr;
+    }, { attributes: ["color", "size"] });
+  }
+  function legend() {
+    const items = [];
+    if (D.mode === "lans") {
+      items.push(["#1f77b4", "one mark per LAN"], [CROSS, "links between LANs"]);
+    } else if (bcast >= 0) {
+      for (let h = 0; h < 6; h++) items.push([HOP[h], h === 0 ? "origin" : "hop " + h]);
+      items.push([HOP[6], "hop 6+"], [UNREACHED, "not reached (yet)"], [TREE, "first-arrival tree"]);
+    } else {
+      if (D.segments.length > 1) D.segments.slice(0, LAN.length).forEach((s, k) => items.push([LAN[k], "LAN " + s]));
+      else items.push([PART[0], "running"]);
+      if (nodes && nodes.siphon.some((x) => x)) items.push([SIPHON, "siphoner"]);
+      if (D.events.some((e) => e.kind === "partition")) items.push([PART[1], "partitioned off"]);
+      items.push([STOPPED, "stopped"]);
+      if (D.segments.length > 1) items.push([CROSS, "link between LANs"]);
+    }
+    $("legend").innerHTML = "";
+    for (const [c, label] of items) {
+      const s = document.createElement("span"), dot = document.createElement("i");
+      dot.style.background = c; s.append(dot, label); $("legend").append(s);
+    }
+  }
+
+  // ---- the page at time t ----
+  function setTime(t) {
+    now = Math.max(0, Math.min(t, D.duration_ms));
+    moveTo(now);
+    const reached = hopsAt(now);
+    recolour();
+    let running = 0;
+    if (D.mode === "lans") {
+      const s = snapShown >= 0 ? D.snapshots[snapShown] : null;
+      graph.forEachNode((key, attr) => {
+        const k = +key.slice(1), a = s ? s.alive[k] : 0;
+        running += a;
+        graph.mergeNodeAttributes(key, { size: 3 + 12 * Math.sqrt(a / Math.max(1, D.lans.nodes[k])), label: D.segments[k] + " (" + a + ")" });
+      });
+    } else {
+      for (let i = 0; i < n; i++) running += alive[i];
+    }
+    $("alive").textContent = String(running);
+    $("links").textContent = D.mode === "lans" ? "–" : String(graph.size - (bcast >= 0 ? tree : 0));
+    $("reached-box").hidden = bcast < 0;
+    $("reached").textContent = String(reached);
+    let label = "t = " + sec(now);
+    if (D.mode !== "links" && snapShown >= 0) label += " (snapshot “" + D.snapshots[snapShown].name + "”)";
+    if (D.truncated_at_ms && now > D.truncated_at_ms) label += " — beyond the overlay log";
+    $("time").textContent = label;
+    $("slider").value = String(Math.round(now));
+    if (plot) plot.redraw(false);
+  }
+
+  // ---- node details ----
+  function showInfo(key) {
+    const rows = [];
+    if (D.mode === "lans") {
+      const k = +key.slice(1), s = snapShown >= 0 ? D.snapshots[snapShown] : null;
+      rows.push(["LAN", D.segments[k]], ["nodes", D.lans.nodes[k]], ["running", s ? s.alive[k] : 0]);
+      if (s) s.a.forEach((a, j) => { if (a === k && s.b[j] === k) rows.push(["links inside", s.w[j]]); });
+    } else {
+      const i = +key;
+      rows.push(["node", nodes.name[i]], ["LAN", D.segments[nodes.seg[i]]]);
+      if (D.groups[nodes.group[i]]) rows.push(["group", D.groups[nodes.group[i]]]);
+      if (nodes.siphon[i]) rows.push(["role", "siphoner"]);
+      rows.push(["state", alive[i] ? (part[i] ? "running, partitioned off" : "running") : (started[i] ? "stopped" : "not started")]);
+      const peers = [];
+      graph.forEachEdge(key, (e, a, s, t) => { if (e[0] !== "T") peers.push(nodes.name[+(s === key ? t : s)]); });
+      rows.push(["links now", peers.join(", ") || "none"]);
+      rows.push(["delivered (run)", nodes.delivered[i]], ["redundant (run)", nodes.redundant[i]]);
+      if (bcast >= 0) {
+        const b = D.broadcasts[bcast], j = b.node ? b.node.indexOf(i) : -1;
+        if (i === b.origin) rows.push(["broadcast", "origin"]);
+        else if (j >= 0) rows.push(["arrived", sec(b.at[j]) + ", hop " + b.hop[j] + (b.from[j] >= 0 ? ", from " + nodes.name[b.from[j]] : "")]);
+        else rows.push(["arrived", "never"]);
+      }
+    }
+    const table = document.createElement("table");
+    for (const [k, v] of rows) {
+      const tr = table.insertRow();
+      tr.insertCell().textContent = k;
+      tr.insertCell().textContent = String(v);
+    }
+    $("info").replaceChildren(table);
+  }
+
+  // ---- time series ----
+  let plot = null;
+  if (D.series.at.length > 0 && window.uPlot) {
+    const xs = D.series.at.map((t) => t / 1000);
+    const cursorLine = (u) => {
+      const x = u.valToPos(now / 1000, "x", true), ctx = u.ctx;
+      ctx.save(); ctx.strokeStyle = "#d62728"; ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke(); ctx.restore();
+    };
+    plot = new uPlot({
+      width: Math.max(400, document.body.clientWidth - 40), height: 180,
+      scales: { x: { time: false }, c: {} },
+      axes: [{ label: "virtual time (s)" }, { label: "nodes, links" }, { scale: "c", side: 1, label: "components", grid: { show: false } }],
+      series: [{ label: "t (s)" },
+        { label: "running", stroke: "#1f77b4", paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: "links", stroke: "#2ca02c", paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: "components", stroke: "#9467bd", scale: "c", paths: uPlot.paths.stepped({ align: 1 }) }],
+      hooks: { draw: [cursorLine] },
+    }, [xs, D.series.alive, D.series.links, D.series.components], $("series"));
+  }
+
+  // ---- sigma ----
+  const renderer = new Sigma(graph, $("graph"), {
+    renderEdgeLabels: false, labelRenderedSizeThreshold: 8, zIndex: true, defaultEdgeColor: EDGE,
+    hideEdgesOnMove: n > 2000,
+  });
+  renderer.on("enterNode", (e) => showInfo(e.node));
+  renderer.on("clickNode", (e) => showInfo(e.node));
+
+  // ---- controls ----
+  D.broadcasts.forEach((b, k) => {
+    const o = document.createElement("option");
+    o.value = String(k);
+    o.textContent = b.id + " at " + sec(b.sent_at) + " (reliability " + b.reliability.toFixed(3) + ")";
+    $("broadcast").append(o);
+  });
+  function selectBroadcast(k) {
+    bcast = k;
+    $("broadcast").value = String(k);
+    legend();
+    if (k >= 0) setTime(D.broadcasts[k].sent_at); else setTime(now);
+  }
+  $("broadcast").addEventListener("change", () => selectBroadcast(+$("broadcast").value));
+  $("slider").addEventListener("input", () => setTime(+$("slider").value));
+  let playing = false, last = 0;
+  function frame(ts) {
+    if (!playing) return;
+    if (last) setTime(now + (ts - last) * +$("speed").value);
+    last = ts;
+    if (now >= D.duration_ms) { playing = false; $("play").textContent = "Play"; return; }
+    requestAnimationFrame(frame);
+  }
+  $("play").addEventListener("click", () => {
+    playing = !playing;
+    $("play").textContent = playing ? "Pause" : "Play";
+    if (playing) { if (now >= D.duration_ms) setTime(0); last = 0; requestAnimationFrame(frame); }
+  });
+
+  legend();
+  setTime(D.duration_ms);
+  // For tests and benchmarks: the state drawn now.
+  window.p2pReplay = {
+    setTime, selectBroadcast,
+    state() {
+      const colours = {};
+      graph.forEachNode((key, a) => { colours[a.color] = (colours[a.color] || 0) + 1; });
+      return { t: now, mode: D.mode, alive: +$("alive").textContent, links: graph.size - (bcast >= 0 ? tree : 0), colours, broadcast: bcast, reached: +$("reached").textContent };
+    },
+    renderer,
+  };
+})();

@@ -1,0 +1,276 @@
+package replay_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"p2pmesh/internal/longtest"
+	"p2pmesh/sim/report"
+	"p2pmesh/sim/runner"
+	"p2pmesh/sim/scenario"
+	"p2pmesh/viz/replay"
+)
+
+// chromium finds Debian's chromium: the test is skipped without it, except
+// in CI (CI=true), where .ci/run installs it and its absence is a failure.
+func chromium(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (apt-get install -y chromium); CI must run the browser test")
+	}
+	t.Skip("chromium is not installed (apt-get install -y chromium): browser test skipped")
+	return ""
+}
+
+// runScenario plays a shipped scenario and writes its files and replay into
+// a new directory.
+func runScenario(t testing.TB, file string) (string, *runner.Result) {
+	t.Helper()
+	sc, err := scenario.Load(filepath.Join("..", "..", "scenarios", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runner.Run(sc, runner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := report.Write(dir, report.ReportFile, res.Report); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Write(dir, report.TopologyFile, res.Topology); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Write(dir, report.SpreadFile, res.Spread); err != nil {
+		t.Fatal(err)
+	}
+	if res.Overlay != nil {
+		if err := report.WriteCompact(dir, report.OverlayFile, res.Overlay); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := replay.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir, res
+}
+
+// browser opens a headless chromium that records console errors,
+// exceptions and every request that is not for a file.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errs   []string
+	remote []string
+}
+
+func newBrowser(t testing.TB) *browser {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)), chromedp.NoSandbox,
+		chromedp.Flag("enable-unsafe-swiftshader", true), chromedp.Flag("use-angle", "swiftshader"),
+		chromedp.WindowSize(1400, 1000))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelT(); cancel(); cancelA() })
+	b := &browser{ctx: ctx}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var args []string
+				for _, a := range ev.Args {
+					args = append(args, string(a.Value))
+				}
+				b.errs = append(b.errs, "console.error: "+strings.Join(args, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			b.errs = append(b.errs, "exception: "+ev.ExceptionDetails.Text+" "+exceptionText(ev.ExceptionDetails))
+		case *network.EventRequestWillBeSent:
+			if u := ev.Request.URL; !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
+				b.remote = append(b.remote, u)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (b *browser) check(t testing.TB) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errs) > 0 {
+		t.Fatalf("errors in the page: %v", b.errs)
+	}
+	if len(b.remote) > 0 {
+		t.Fatalf("the page made network requests: %v", b.remote)
+	}
+}
+
+type state struct {
+	T         float64        `json:"t"`
+	Mode      string         `json:"mode"`
+	Alive     int            `json:"alive"`
+	Links     int            `json:"links"`
+	Colours   map[string]int `json:"colours"`
+	Broadcast int            `json:"broadcast"`
+	Reached   int            `json:"reached"`
+}
+
+// open loads dir's replay and waits until it has drawn.
+func (b *browser) open(t testing.TB, dir string) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.Navigate("file://"+filepath.Join(dir, replay.PageFile)),
+		chromedp.Poll[chromedp.Void]("window.p2pReplay !== undefined", chromedp.WithPollingTimeout(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// slide moves the slider as a user does (an input event) and reads the
+// state drawn.
+func (b *browser) slide(t testing.TB, ms float64) state {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const s = document.getElementById("slider"); s.value = "%d";
+		s.dispatchEvent(new Event("input")); return window.p2pReplay.state(); })()`, int(ms))
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[state](js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (b *browser) pickBroadcast(t testing.TB, k int) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const b = document.getElementById("broadcast"); b.value = "%d";
+		b.dispatchEvent(new Event("change")); return 0; })()`, k)
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](js)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// screenshot takes a picture of the page, checks that it is not blank and
+// keeps it in $P2P_REPLAY_SHOTS (if set) as name.
+func (b *browser) screenshot(t testing.TB, name string) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	colours := map[[3]uint32]bool{}
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y += 3 {
+		for x := bounds.Min.X; x < bounds.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+		}
+	}
+	if len(colours) < 20 {
+		t.Fatalf("%s: the screenshot is nearly blank (%d colours)", name, len(colours))
+	}
+	if dir := os.Getenv("P2P_REPLAY_SHOTS"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const (
+	stoppedColour = "#c8c8c8"
+	originColour  = "#000000"
+	hop1Colour    = "#08306b"
+)
+
+// The replay of mass-failure from file://: before the kill 200 nodes run,
+// just after it 100, and the killed ones are drawn as stopped; a broadcast
+// shows its hop colours; no error, no request to the network.
+func TestReplayInChromium(t *testing.T) {
+	longtest.Skip(t)
+	b := newBrowser(t)
+
+	dir, _ := runScenario(t, "quickstart.yaml")
+	b.open(t, dir)
+	end := b.slide(t, 1e9)
+	if end.Mode != replay.ModeLinks || end.Alive != 20 || end.Links == 0 {
+		t.Fatalf("quickstart at the end: %+v", end)
+	}
+	b.pickBroadcast(t, 0)
+	b.screenshot(t, "replay-quickstart.png")
+	b.check(t)
+
+	dir, res := runScenario(t, "mass-failure.yaml")
+	var killAt float64
+	for _, e := range res.Report.Events {
+		if e.Kind == "kill" {
+			killAt = e.AtMS
+		}
+	}
+	b.open(t, dir)
+	before, after := b.slide(t, killAt-1), b.slide(t, killAt+500)
+	t.Logf("before the kill %+v", before)
+	t.Logf("after the kill %+v", after)
+	if before.Alive != 200 || after.Alive != 100 {
+		t.Fatalf("running before and after the kill: %d, %d; want 200, 100", before.Alive, after.Alive)
+	}
+	if before.Colours[stoppedColour] != 0 || after.Colours[stoppedColour] != 100 {
+		t.Fatalf("stopped nodes drawn before and after the kill: %d, %d; want 0, 100", before.Colours[stoppedColour], after.Colours[stoppedColour])
+	}
+	if after.Links >= before.Links {
+		t.Fatalf("links before and after the kill: %d, %d", before.Links, after.Links)
+	}
+	last := len(res.Report.Broadcasts) - 1
+	b.pickBroadcast(t, last)
+	bc := res.Report.Broadcasts[last]
+	spread := b.slide(t, bc.SentAtMS+bc.LatencyMS.Max)
+	t.Logf("broadcast %s spread: %+v", bc.ID, spread)
+	if spread.Broadcast != last || spread.Reached != bc.Delivered || spread.Colours[originColour] != 1 || spread.Colours[hop1Colour] == 0 {
+		t.Fatalf("broadcast %s (%d delivered): drawn %+v", bc.ID, bc.Delivered, spread)
+	}
+	partway := b.slide(t, bc.SentAtMS+bc.LatencyMS.P50/2)
+	if partway.Reached == 0 || partway.Reached >= spread.Reached {
+		t.Fatalf("broadcast %s halfway: reached %d of %d", bc.ID, partway.Reached, spread.Reached)
+	}
+	b.slide(t, bc.SentAtMS+bc.LatencyMS.P50)
+	b.screenshot(t, "replay-mass-failure-broadcast.png")
+	b.pickBroadcast(t, -1)
+	b.slide(t, killAt+500)
+	b.screenshot(t, "replay-mass-failure.png")
+	b.check(t)
+}
+
+func exceptionText(d *runtime.ExceptionDetails) string {
+	if d.Exception != nil {
+		return d.Exception.Description
+	}
+	return ""
+}

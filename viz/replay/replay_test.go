@@ -1,0 +1,98 @@
+package replay
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"p2pmesh/sim/report"
+	"p2pmesh/sim/runner"
+	"p2pmesh/sim/scenario"
+)
+
+func readData(t *testing.T, dir string) *data {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, DataFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	var d data
+	if err := json.Unmarshal([]byte(s[strings.Index(s, "=")+1:]), &d); err != nil {
+		t.Fatal(err)
+	}
+	return &d
+}
+
+// The quickstart's replay holds its overlay log, every node placed, and
+// each broadcast's arrivals; the page loads nothing from the network.
+func TestReplayOfQuickstart(t *testing.T) {
+	sc, err := scenario.Load("../../scenarios/quickstart.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runner.Run(sc, runner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := Write(dir, res.Report, res.Topology, res.Overlay, res.Spread); err != nil {
+		t.Fatal(err)
+	}
+	d := readData(t, dir)
+	if d.Mode != ModeLinks || len(d.Nodes.Name) != 20 || len(d.Links.At) != len(res.Overlay.LinkAtMS) || len(d.Links.At) == 0 {
+		t.Fatalf("mode %s, %d nodes, %d link events", d.Mode, len(d.Nodes.Name), len(d.Links.At))
+	}
+	for k, b := range d.Broadcasts {
+		if b.Origin < 0 || len(b.Node) != res.Report.Broadcasts[k].Delivered {
+			t.Fatalf("broadcast %s: origin %d, %d arrivals, %d delivered", b.ID, b.Origin, len(b.Node), res.Report.Broadcasts[k].Delivered)
+		}
+	}
+	for i := range d.Nodes.X {
+		if x, y := d.Nodes.X[i], d.Nodes.Y[i]; x < 0 || x > 1 || y < 0 || y > 1 {
+			t.Fatalf("node %d placed at %v, %v", i, x, y)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, PageFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), `<script src="replay-data.js">`) {
+		t.Fatal("the page does not load replay-data.js")
+	}
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?(https?:)?//`).Find(page); m != nil {
+		t.Fatalf("the page refers to the network: %s", m)
+	}
+}
+
+// Beyond report.OverlayNodeLimit nodes the page shows LANs: running nodes
+// per LAN and links counted per pair of LANs, at each snapshot.
+func TestReplayOfALargeRunShowsLANs(t *testing.T) {
+	n := report.OverlayNodeLimit + 2
+	top := &report.Topology{Scenario: "big", Seed: 1}
+	snap := report.Snapshot{Name: "end", AtMS: 1000, States: make([]string, n)}
+	for i := range n {
+		top.Nodes = append(top.Nodes, report.TopoNode{Name: fmt.Sprint("n", i), Segment: fmt.Sprint("lan", i%3)})
+		snap.States[i] = report.StateAlive
+	}
+	snap.States[0] = report.StateKilled
+	// lan0–lan1 twice, lan1–lan2 once, one link inside lan0.
+	snap.Edges = [][2]int{{3, 1}, {6, 4}, {1, 2}, {3, 6}}
+	top.Snapshots = []report.Snapshot{snap}
+	d := build(&report.Report{Scenario: "big"}, top, nil, nil)
+	if d.Mode != ModeLANs || d.Nodes != nil || len(d.LANs.X) != 3 {
+		t.Fatalf("mode %s, nodes %v, %d LANs", d.Mode, d.Nodes != nil, len(d.LANs.X))
+	}
+	s := d.Snapshots[0]
+	if s.Alive[0] != d.LANs.Nodes[0]-1 || s.Alive[1] != d.LANs.Nodes[1] {
+		t.Fatalf("running per LAN %v of %v", s.Alive, d.LANs.Nodes)
+	}
+	got := fmt.Sprint(s.A, s.B, s.W)
+	if want := "[0 0 1] [0 1 2] [1 2 1]"; got != want {
+		t.Fatalf("links between LANs %s, want %s", got, want)
+	}
+}
