@@ -69,9 +69,25 @@ var summaryMeaning = map[string]string{
 // summaryRows lists every field of s, in declaration order, by its JSON
 // name, so fields added to report.Summary show up without a change here.
 func summaryRows(s report.Summary) []summaryRow {
+	fields := summaryFields(s)
+	rows := make([]summaryRow, 0, len(fields))
+	for _, f := range fields {
+		rows = append(rows, summaryRow{Key: f.key, Value: formatValue(f.value), Meaning: summaryMeaning[f.key]})
+	}
+	return rows
+}
+
+// summaryField is one field of a report.Summary, by its JSON name.
+type summaryField struct {
+	key   string
+	value reflect.Value
+}
+
+// summaryFields lists the fields of s in declaration order.
+func summaryFields(s report.Summary) []summaryField {
 	v := reflect.ValueOf(s)
 	t := v.Type()
-	rows := make([]summaryRow, 0, t.NumField())
+	out := make([]summaryField, 0, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -81,9 +97,9 @@ func summaryRows(s report.Summary) []summaryRow {
 		if key == "" || key == "-" {
 			key = f.Name
 		}
-		rows = append(rows, summaryRow{Key: key, Value: formatValue(v.Field(i)), Meaning: summaryMeaning[key]})
+		out = append(out, summaryField{key, v.Field(i)})
 	}
-	return rows
+	return out
 }
 
 // formatValue writes a summary value for people: grouped integers, short

@@ -36,7 +36,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{runCommand, validateCommand, renderCommand, studyCommand, sweepCommand, versionCommand}
+	commands = []*command{runCommand, validateCommand, renderCommand, compareCommand, studyCommand, sweepCommand, versionCommand}
 }
 
 // lookup returns the command called name ("run", "sweep merge"), or nil.

@@ -8,6 +8,7 @@
 //	p2psim run FILE... [--seed N] [--out DIR] [--transport sim|tcp] [--junit FILE]
 //	p2psim validate FILE...
 //	p2psim render REPORT_DIR
+//	p2psim compare DIR DIR... [--out DIR]
 //	p2psim study mass-failure [--out DIR]
 //	p2psim sweep FILE [--seeds A-B] [--set PATH=V1,V2,...] [--workers K] [--shard I/N] [--out DIR]
 //	p2psim sweep merge DIR... --out DIR

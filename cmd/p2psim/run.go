@@ -13,14 +13,17 @@ import (
 	"p2pmesh/sim/report"
 	"p2pmesh/sim/runner"
 	"p2pmesh/sim/scenario"
+	"p2pmesh/viz"
 )
 
 const runUsage = `Usage: p2psim run FILE... [flags]
 
 Runs each scenario in the deterministic simulator, prints a short summary,
 checks its expectations and writes DIR/report.json, DIR/topology.json,
-DIR/perf.json, the pictures and DIR/index.html. With several files, each
-scenario gets its own subfolder DIR/NAME/.
+DIR/spread.json, DIR/overlay.json (runs of up to 10,000 nodes), DIR/perf.json,
+the pictures, DIR/index.html and DIR/replay.html (the interactive replay).
+With several files, each scenario gets its own subfolder DIR/NAME/ and
+DIR/index.html is an overview of them all, failing runs first.
 
 The same file and seed always give byte-identical report.json and
 topology.json; the simulator's own speed goes to perf.json and stderr.
@@ -143,6 +146,7 @@ func runScenarios(c *call, o runOptions) int {
 	}
 	status := exitOK
 	var results []*runner.Result
+	var written []string // the runs' folders, for the overview page
 	for _, sc := range scs {
 		dir := *o.out
 		if len(scs) > 1 {
@@ -177,6 +181,7 @@ func runScenarios(c *call, o runOptions) int {
 			status = max(status, c.errorf(exitInvalid, "%v", werr))
 			continue
 		}
+		written = append(written, sc.Name)
 		if last {
 			if perr := prof.stop(); perr != nil {
 				status = max(status, c.errorf(exitInvalid, "%v", perr))
@@ -194,6 +199,14 @@ func runScenarios(c *call, o runOptions) int {
 	if *o.junit != "" {
 		if err := writeJUnit(*o.junit, results); err != nil {
 			status = max(status, c.errorf(exitInvalid, "--junit: %v", err))
+		}
+	}
+	if len(scs) > 1 && !*o.noRender && len(written) > 0 {
+		title := fmt.Sprintf("p2psim run: %d scenarios", len(scs))
+		if err := viz.WriteOverview(*o.out, title, written); err != nil {
+			status = max(status, c.errorf(exitInvalid, "overview page: %v", err))
+		} else if !*o.quiet {
+			fmt.Fprintf(c.stdout, "overview: %s\n", filepath.Join(*o.out, viz.IndexFile))
 		}
 	}
 	return status
