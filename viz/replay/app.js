@@ -18,7 +18,7 @@
   const nodeSize = n <= 50 ? 9 : n <= 300 ? 6 : n <= 2000 ? 4 : 2.5;
   // Per node: running, partition, and the selected broadcast's hop (-1).
   const alive = new Uint8Array(n), part = new Int32Array(n), hop = new Int32Array(n).fill(-1), started = new Int32Array(n);
-  let now = 0, bcast = -1, tree = 0;
+  let now = 0, bcast = -1, tree = 0, renderer = null;
 
   if ($("note") && D.note) { $("note").textContent = D.note; $("note").hidden = false; }
   $("slider").max = String(Math.ceil(D.duration_ms));
@@ -33,18 +33,46 @@
     }
   }
   const crossLAN = (a, b) => nodes && nodes.seg[a] !== nodes.seg[b];
+  // Every link the run ever had is in the graph from the start, hidden while
+  // it is down: sigma redraws a bulk change of attributes at the cost of one
+  // pass, where adding and dropping edges one by one costs a pass each.
+  const L = D.links, NE = D.node_events;
+  const vis = L ? new Uint8Array(L.a.length) : null; // per link: up now
+  const linkOf = L ? new Int32Array(L.a.length) : null; // per event: its link
+  let links = 0;
+  if (L) {
+    const index = new Map();
+    for (let k = 0; k < L.a.length; k++) {
+      const key = L.a[k] + "-" + L.b[k];
+      let i = index.get(key);
+      if (i === undefined) {
+        i = index.size;
+        index.set(key, i);
+        graph.addEdgeWithKey(key, String(L.a[k]), String(L.b[k]), { i: i, hidden: true, color: crossLAN(L.a[k], L.b[k]) ? CROSS : EDGE, size: 1 });
+      }
+      linkOf[k] = i;
+    }
+  }
+  // Edges replaced wholesale (a snapshot, a broadcast's tree) are added
+  // with the renderer away, then a new one made where the old one looked.
+  function rebuild(fn) {
+    if (!renderer) { fn(); return; }
+    const cam = renderer.getCamera().getState();
+    renderer.kill();
+    fn();
+    renderer = makeRenderer();
+    renderer.getCamera().setState(cam);
+  }
   const addLink = (a, b) => {
     const key = a + "-" + b;
     if (!graph.hasEdge(key)) graph.addEdgeWithKey(key, String(a), String(b), { color: crossLAN(a, b) ? CROSS : EDGE, size: 1 });
   };
-  const dropLink = (a, b) => { const key = a + "-" + b; if (graph.hasEdge(key)) graph.dropEdge(key); };
 
   // ---- the overlay at time t ----
   // Link mode: cursors into the link and node event logs, moved forward or
   // backward (every event undone exactly: links toggle, node events keep
   // the state before them).
   let li = 0, ni = 0;
-  const L = D.links, NE = D.node_events;
   const prevAlive = NE ? new Uint8Array(NE.at.length) : null, prevPart = NE ? new Int32Array(NE.at.length) : null;
   if (NE) {
     const a = new Uint8Array(n), p = new Int32Array(n);
@@ -61,7 +89,9 @@
     else { alive[i] = prevAlive[k]; part[i] = prevPart[k]; }
   }
   function applyLink(k, forward) {
-    if ((L.up[k] === 1) === forward) addLink(L.a[k], L.b[k]); else dropLink(L.a[k], L.b[k]);
+    const up = (L.up[k] === 1) === forward ? 1 : 0;
+    links += up - vis[linkOf[k]];
+    vis[linkOf[k]] = up;
   }
   let snapShown = -2;
   function snapshotAt(t) {
@@ -72,6 +102,9 @@
   function showSnapshot(k) {
     if (k === snapShown) return;
     snapShown = k;
+    rebuild(() => showSnapshotEdges(k));
+  }
+  function showSnapshotEdges(k) {
     graph.clearEdges();
     if (k < 0) { alive.fill(0); return; }
     const s = D.snapshots[k];
@@ -99,21 +132,42 @@
   }
 
   // ---- the selected broadcast ----
+  // Its first-arrival tree: an edge per node it reached from a neighbour,
+  // shown once the node has it.
+  let treeAt = null;
+  function prepareTree() {
+    graph.forEachEdge((e) => { if (e[0] === "T") graph.dropEdge(e); });
+    treeAt = null;
+    if (bcast < 0 || !D.broadcasts[bcast].node) return;
+    const b = D.broadcasts[bcast];
+    treeAt = new Float64Array(b.node.length);
+    for (let j = 0; j < b.node.length; j++) {
+      treeAt[j] = b.at[j];
+      if (b.from[j] >= 0) graph.addEdgeWithKey("T" + b.node[j], String(b.from[j]), String(b.node[j]), { i: j, hidden: true, color: TREE, size: 2, zIndex: 1 });
+    }
+  }
   function hopsAt(t) {
     hop.fill(-1);
-    graph.forEachEdge((e) => { if (e[0] === "T") graph.dropEdge(e); });
+    tree = 0;
     if (bcast < 0) return 0;
     const b = D.broadcasts[bcast];
     let reached = 0;
     if (b.origin >= 0 && t >= b.sent_at) hop[b.origin] = 0;
-    tree = 0;
     if (!b.node) return 0;
     for (let j = 0; j < b.node.length && b.at[j] <= t; j++) {
       hop[b.node[j]] = b.hop[j];
       reached++;
-      if (b.from[j] >= 0) tree++, graph.addEdgeWithKey("T" + b.node[j], String(b.from[j]), String(b.node[j]), { color: TREE, size: 2, zIndex: 1 });
+      if (b.from[j] >= 0) tree++;
     }
     return reached;
+  }
+  function showEdges() {
+    if (D.mode !== "links" && !treeAt) return;
+    graph.updateEachEdgeAttributes((key, attr) => {
+      if (key[0] === "T") attr.hidden = !(treeAt && treeAt[attr.i] <= now);
+      else if (D.mode === "links") attr.hidden = !vis[attr.i];
+      return attr;
+    }, { attributes: ["hidden"] });
   }
 
   // ---- colours ----
@@ -162,6 +216,7 @@
     now = Math.max(0, Math.min(t, D.duration_ms));
     moveTo(now);
     const reached = hopsAt(now);
+    showEdges();
     recolour();
     let running = 0;
     if (D.mode === "lans") {
@@ -175,7 +230,8 @@
       for (let i = 0; i < n; i++) running += alive[i];
     }
     $("alive").textContent = String(running);
-    $("links").textContent = D.mode === "lans" ? "–" : String(graph.size - (bcast >= 0 ? tree : 0));
+    const linkCount = D.mode === "links" ? links : graph.size - (treeAt ? treeAt.length : 0);
+    $("links").textContent = D.mode === "lans" ? "–" : String(linkCount);
     $("reached-box").hidden = bcast < 0;
     $("reached").textContent = String(reached);
     let label = "t = " + sec(now);
@@ -200,7 +256,7 @@
       if (nodes.siphon[i]) rows.push(["role", "siphoner"]);
       rows.push(["state", alive[i] ? (part[i] ? "running, partitioned off" : "running") : (started[i] ? "stopped" : "not started")]);
       const peers = [];
-      graph.forEachEdge(key, (e, a, s, t) => { if (e[0] !== "T") peers.push(nodes.name[+(s === key ? t : s)]); });
+      graph.forEachEdge(key, (e, a, s, t) => { if (e[0] !== "T" && !a.hidden) peers.push(nodes.name[+(s === key ? t : s)]); });
       rows.push(["links now", peers.join(", ") || "none"]);
       rows.push(["delivered (run)", nodes.delivered[i]], ["redundant (run)", nodes.redundant[i]]);
       if (bcast >= 0) {
@@ -241,12 +297,16 @@
   }
 
   // ---- sigma ----
-  const renderer = new Sigma(graph, $("graph"), {
-    renderEdgeLabels: false, labelRenderedSizeThreshold: 8, zIndex: true, defaultEdgeColor: EDGE,
-    hideEdgesOnMove: n > 2000,
-  });
-  renderer.on("enterNode", (e) => showInfo(e.node));
-  renderer.on("clickNode", (e) => showInfo(e.node));
+  function makeRenderer() {
+    const r = new Sigma(graph, $("graph"), {
+      renderEdgeLabels: false, labelRenderedSizeThreshold: 8, zIndex: true, defaultEdgeColor: EDGE,
+      hideEdgesOnMove: n > 2000,
+    });
+    r.on("enterNode", (e) => showInfo(e.node));
+    r.on("clickNode", (e) => showInfo(e.node));
+    return r;
+  }
+  renderer = makeRenderer();
 
   // ---- controls ----
   D.broadcasts.forEach((b, k) => {
@@ -257,6 +317,7 @@
   });
   function selectBroadcast(k) {
     bcast = k;
+    rebuild(prepareTree);
     $("broadcast").value = String(k);
     legend();
     if (k >= 0) setTime(D.broadcasts[k].sent_at); else setTime(now);
@@ -285,8 +346,17 @@
     state() {
       const colours = {};
       graph.forEachNode((key, a) => { colours[a.color] = (colours[a.color] || 0) + 1; });
-      return { t: now, mode: D.mode, alive: +$("alive").textContent, links: graph.size - (bcast >= 0 ? tree : 0), colours, broadcast: bcast, reached: +$("reached").textContent };
+      return { t: now, mode: D.mode, alive: +$("alive").textContent, links: +$("links").textContent, colours, broadcast: bcast, reached: +$("reached").textContent };
     },
     renderer,
+    // Milliseconds from the start of navigation until the page was drawn.
+    readyMs: performance.now(),
+    // frameMs moves the slider in steps over the whole run, drawing each,
+    // and returns the mean milliseconds a step took.
+    frameMs(steps) {
+      const t0 = performance.now();
+      for (let k = 0; k <= steps; k++) { setTime(D.duration_ms * k / steps); renderer.refresh(); }
+      return (performance.now() - t0) / (steps + 1);
+    },
   };
 })();

@@ -274,3 +274,45 @@ func exceptionText(d *runtime.ExceptionDetails) string {
 	}
 	return ""
 }
+
+// BenchmarkReplay measures the replay in headless chromium at 1,000 and
+// 10,000 nodes: the page's load (navigation start to first drawing, ms) and
+// the time of one step of the slider with its drawing (ms, the mean of 60
+// steps over the whole run), and the size of the page and its data.
+func BenchmarkReplay(b *testing.B) {
+	for _, c := range []struct {
+		file  string
+		nodes int
+	}{{"flood-single-1000.yaml", 1000}, {"scale-10k.yaml", 10000}} {
+		b.Run(fmt.Sprint(c.nodes), func(b *testing.B) {
+			dir, _ := runScenario(b, c.file)
+			br := newBrowser(b)
+			var load, frame float64
+			for range b.N {
+				br.open(b, dir)
+				l, err := chromedp.Run(br.ctx, chromedp.Evaluate[float64]("window.p2pReplay.readyMs"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				f, err := chromedp.Run(br.ctx, chromedp.Evaluate[float64]("window.p2pReplay.frameMs(60)"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				load, frame = load+l, frame+f
+			}
+			br.check(b)
+			b.ReportMetric(load/float64(b.N), "load-ms")
+			b.ReportMetric(frame/float64(b.N), "frame-ms")
+			var size int64
+			for _, f := range []string{replay.PageFile, replay.DataFile} {
+				st, err := os.Stat(filepath.Join(dir, f))
+				if err != nil {
+					b.Fatal(err)
+				}
+				size += st.Size()
+			}
+			b.ReportMetric(float64(size)/1e6, "page-MB")
+			br.screenshot(b, fmt.Sprintf("replay-%d.png", c.nodes))
+		})
+	}
+}
