@@ -287,7 +287,7 @@
     plot = new uPlot({
       width: Math.max(400, document.body.clientWidth - 40), height: 180,
       scales: { x: { time: false }, c: {} },
-      axes: [{ label: "virtual time (s)" }, { label: "nodes, links" }, { scale: "c", side: 1, label: "components", grid: { show: false } }],
+      axes: [{ label: "virtual time (s)" }, { label: "nodes, links", size: 70 }, { scale: "c", side: 1, label: "components", grid: { show: false } }],
       series: [{ label: "t (s)" },
         { label: "running", stroke: "#1f77b4", paths: uPlot.paths.stepped({ align: 1 }) },
         { label: "links", stroke: "#2ca02c", paths: uPlot.paths.stepped({ align: 1 }) },

@@ -136,6 +136,11 @@ func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 // series alone).
 func build(r *report.Report, t *report.Topology, o *report.Overlay, sp *report.Spread) *data {
 	d := &data{Scenario: r.Scenario, Seed: r.Seed, DurationMS: r.DurationMS, Broadcasts: []broadcast{}, Events: []event{}}
+	// Arrivals node by node only where the page draws nodes: a broadcast
+	// of a million-node run would add megabytes it cannot show.
+	if t == nil || len(t.Nodes) > report.OverlayNodeLimit {
+		sp = nil
+	}
 	index := map[string]int{}
 	for i, n := range r.Nodes {
 		index[n.Name] = i

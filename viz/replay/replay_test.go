@@ -83,7 +83,11 @@ func TestReplayOfALargeRunShowsLANs(t *testing.T) {
 	// lan0–lan1 twice, lan1–lan2 once, one link inside lan0.
 	snap.Edges = [][2]int{{3, 1}, {6, 4}, {1, 2}, {3, 6}}
 	top.Snapshots = []report.Snapshot{snap}
-	d := build(&report.Report{Scenario: "big"}, top, nil, nil)
+	sp := &report.Spread{Broadcasts: []report.BroadcastSpread{{ID: "n1#1", Parent: make([]int32, n), Hop: make([]int, n), ArrivalMS: make([]float64, n)}}}
+	d := build(&report.Report{Scenario: "big", Broadcasts: []report.Broadcast{{ID: "n1#1", Origin: "n1"}}}, top, nil, sp)
+	if len(d.Broadcasts) != 1 || d.Broadcasts[0].Node != nil {
+		t.Fatalf("broadcasts %d, the first with %d arrivals: the LAN view draws no nodes", len(d.Broadcasts), len(d.Broadcasts[0].Node))
+	}
 	if d.Mode != ModeLANs || d.Nodes != nil || len(d.LANs.X) != 3 {
 		t.Fatalf("mode %s, nodes %v, %d LANs", d.Mode, d.Nodes != nil, len(d.LANs.X))
 	}
