@@ -18,7 +18,7 @@
   const nodeSize = n <= 50 ? 9 : n <= 300 ? 6 : n <= 2000 ? 4 : 2.5;
   // Per node: running, partition, and the selected broadcast's hop (-1).
   const alive = new Uint8Array(n), part = new Int32Array(n), hop = new Int32Array(n).fill(-1), started = new Int32Array(n);
-  let now = 0, bcast = -1, tree = 0, renderer = null;
+  let now = 0, bcast = -1, tree = 0, renderer = null, lastDrawn = "", lastRenderer = null;
 
   if ($("note") && D.note) { $("note").textContent = D.note; $("note").hidden = false; }
   $("slider").max = String(Math.ceil(D.duration_ms));
@@ -216,8 +216,15 @@
     now = Math.max(0, Math.min(t, D.duration_ms));
     moveTo(now);
     const reached = hopsAt(now);
-    showEdges();
-    recolour();
+    // Redraw edges and colours only when something drawn changed: most
+    // small steps of play pass no event.
+    const drawn = [li, ni, snapShown, bcast, reached].join();
+    if (drawn !== lastDrawn || renderer !== lastRenderer) {
+      showEdges();
+      recolour();
+      lastDrawn = drawn;
+      lastRenderer = renderer;
+    }
     let running = 0;
     if (D.mode === "lans") {
       const s = snapShown >= 0 ? D.snapshots[snapShown] : null;
