@@ -273,6 +273,12 @@ func (s *Sim) Engine(i NodeIndex) *mesh.Engine {
 	return s.nodes[i].eng
 }
 
+// IndexOf returns the index of the node with id, if there is one.
+func (s *Sim) IndexOf(id mesh.NodeID) (NodeIndex, bool) {
+	i, ok := s.byID[id]
+	return i, ok
+}
+
 // Start starts (or restarts) node i at time at with a new instance id.
 func (s *Sim) Start(i NodeIndex, at mesh.Time) {
 	s.push(event{at: at, kind: evStart, node: i})

@@ -200,6 +200,9 @@ type TopoNode struct {
 	Group   string `json:"group,omitempty"`
 	Segment string `json:"segment"`
 	Siphon  bool   `json:"siphon,omitempty"`
+	// NetworkKey names the node's network key in the scenario; absent for
+	// none.
+	NetworkKey string `json:"network_key,omitempty"`
 }
 
 // Node states in a snapshot.
@@ -217,6 +220,10 @@ type Snapshot struct {
 	States     []string `json:"states"` // per node of Topology.Nodes
 	Edges      [][2]int `json:"edges"`  // pairs of positions in Topology.Nodes
 	Components int      `json:"components"`
+	// TreeParent is, in tree mode, each node's parent in the broadcast
+	// tree (a position in Topology.Nodes; -1 for a root, a node without a
+	// parent or a node not running); absent in flood mode.
+	TreeParent []int32 `json:"tree_parent,omitempty"`
 }
 
 // Spread is the content of spread.json: how the broadcasts spread, node by

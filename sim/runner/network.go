@@ -101,6 +101,30 @@ func (s simNetwork) Err() error        { return nil }
 func (s simNetwork) Close() error      { return nil }
 func (s simNetwork) Finish()           { s.Retire() }
 
+// TreeParents returns each running node's parent in the broadcast tree
+// (-1 for none), or nil when no running node is in tree mode.
+func (s simNetwork) TreeParents() []int32 {
+	var out []int32
+	for i := range s.NodeCount() {
+		eng := s.Engine(sim.NodeIndex(i))
+		if eng == nil || eng.Config().Mode != mesh.ModeTree {
+			continue
+		}
+		if out == nil {
+			out = make([]int32, s.NodeCount())
+			for k := range out {
+				out[k] = -1
+			}
+		}
+		if _, parent := eng.TreePosition(); parent != 0 {
+			if p, ok := s.IndexOf(parent); ok {
+				out[i] = p
+			}
+		}
+	}
+	return out
+}
+
 // AddPerf adds the simulated traffic to perf.json: where a run's engine
 // events went.
 func (s simNetwork) AddPerf(p *Perf) {

@@ -240,7 +240,7 @@ func (r *run) addNodes() error {
 		}
 		r.names[d.Name] = idx
 		r.startAt = append(r.startAt, d.StartAt)
-		r.topo.Nodes = append(r.topo.Nodes, report.TopoNode{Name: d.Name, Group: d.Group, Segment: d.Segment, Siphon: cfg.Misbehaviour().Siphon()})
+		r.topo.Nodes = append(r.topo.Nodes, report.TopoNode{Name: d.Name, Group: d.Group, Segment: d.Segment, Siphon: cfg.Misbehaviour().Siphon(), NetworkKey: d.NetworkKey})
 	}
 	return nil
 }

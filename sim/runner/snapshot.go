@@ -31,8 +31,19 @@ func (r *run) snapshot(name string) {
 	for k, e := range t.Edges {
 		snap.Edges[k] = [2]int{int(e[0]), int(e[1])}
 	}
+	if tr, ok := r.s.(treeReporter); ok {
+		snap.TreeParent = tr.TreeParents()
+	}
 	r.topo.Snapshots = append(r.topo.Snapshots, snap)
 	r.mark("snapshot", name)
+}
+
+// treeReporter is a network that can tell each node's parent in the
+// broadcast tree (the simulator, which holds the engines).
+type treeReporter interface {
+	// TreeParents returns each node's tree parent (-1 for none), or nil
+	// when no node runs in tree mode.
+	TreeParents() []int32
 }
 
 // mark records an event on the time line.
