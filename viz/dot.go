@@ -13,14 +13,13 @@ import (
 	"p2pmesh/sim/report"
 )
 
-// dotShapes are the Graphviz shapes of the node classes, close to the
-// markers of the pictures.
-var dotShapes = [numClasses]string{
-	classNotStarted:  "circle",
-	classAlive:       "circle",
-	classSiphon:      "box",
-	classPartitioned: "triangle",
-	classKilled:      "octagon",
+// dotShapes are the Graphviz shapes of running nodes by role, close to the
+// markers of the pictures; a killed node is an octagon, one not started a
+// circle.
+var dotShapes = [numRoles]string{
+	roleHonest:   "circle",
+	roleSiphon:   "box",
+	roleOtherKey: "triangle",
 }
 
 // dotNode is a node of a snapshot with its Graphviz attributes.
@@ -91,34 +90,47 @@ func snapshotGraph(t *report.Topology, l *Layout, k int) dotGraph {
 	for i := range n {
 		unique[t.Nodes[i].Name] = true
 	}
+	if l == nil {
+		l = &Layout{Drawn: make([]bool, n)}
+	}
+	v := newSnapshotView(t, l, k)
 	for i := range n {
 		node := t.Nodes[i]
-		cls := classOf(t, s, i)
-		st := classStyle[cls]
+		shape, col, group := "circle", notStartedStyle.color, ""
+		switch st := v.state[i]; {
+		case st.running():
+			shape, col = dotShapes[v.role[i]], v.colour.colour(i)
+			group = v.colour.groups[v.colour.of[i]].label
+		case st == stateKilled:
+			shape, col = "octagon", killedStyle.color
+		}
 		state := report.StateNotStarted
 		if i < len(s.States) && s.States[i] != "" {
 			state = s.States[i]
 		}
 		font := okBlack
-		if cls == classAlive || cls == classKilled {
+		if lum := 0.299*float64(col.R) + 0.587*float64(col.G) + 0.114*float64(col.B); lum < 140 {
 			font = white
 		}
 		a := []encoding.Attribute{
 			{Key: "label", Value: node.Name},
 			{Key: "state", Value: state},
 			{Key: "segment", Value: node.Segment},
-			{Key: "shape", Value: dotShapes[cls]},
-			{Key: "fillcolor", Value: hexColor(st.color)},
-			{Key: "color", Value: hexColor(st.color)},
+			{Key: "shape", Value: shape},
+			{Key: "fillcolor", Value: hexColor(col)},
+			{Key: "color", Value: hexColor(col)},
 			{Key: "fontcolor", Value: hexColor(font)},
 		}
 		if node.Group != "" {
 			a = append(a, encoding.Attribute{Key: "mesh_group", Value: node.Group})
 		}
+		if group != "" {
+			a = append(a, encoding.Attribute{Key: "colour_group", Value: group})
+		}
 		if node.Siphon {
 			a = append(a, encoding.Attribute{Key: "siphon", Value: "true"})
 		}
-		if l != nil && i < len(l.Drawn) && l.Drawn[i] {
+		if i < len(l.Drawn) && l.Drawn[i] {
 			a = append(a, encoding.Attribute{Key: "pos", Value: fmt.Sprintf("%.1f,%.1f!", l.Pos[i].X*720, l.Pos[i].Y*720)})
 		}
 		id := node.Name

@@ -55,7 +55,7 @@ func TestDOT(t *testing.T) {
 	}
 	for name, want := range map[string][2]string{
 		"n0": {report.StateAlive, "#0072b2"},
-		"n2": {report.StateKilled, "#d55e00"},
+		"n2": {report.StateKilled, "#4d4d4d"},
 		"n4": {report.StatePartitioned, "#e69f00"},
 		"n6": {report.StateNotStarted, "#999999"},
 	} {

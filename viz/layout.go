@@ -38,6 +38,13 @@ type Layout struct {
 	// snapshots' links) is drawn, SampleSize nodes in all.
 	Sampled bool
 	Center  int
+	// LANs is the number of LAN segments the sample spans, when the run
+	// has more than one: it then takes a neighbourhood in each.
+	LANs int
+	// DegreeMin and DegreeMax are the fewest and the most links of a
+	// drawn running node over every snapshot: the one size scale of the
+	// run's pictures.
+	DegreeMin, DegreeMax int
 }
 
 // layoutSeed mixes the run's seed so that the layout draws differ from the
@@ -55,7 +62,7 @@ func NewLayout(t *report.Topology) *Layout {
 	var g *linkGraph
 	if n > SampleAbove {
 		l.Sampled = true
-		l.Center, l.Drawn = sample(t, SampleSize)
+		l.Center, l.LANs, l.Drawn = sample(t, SampleSize)
 		g = unionGraph(t, l.Drawn)
 	} else {
 		for i := range l.Drawn {
@@ -65,43 +72,123 @@ func NewLayout(t *report.Topology) *Layout {
 	}
 	l.Count = len(g.nodes)
 	place(g, t.Seed, l.Pos)
+	l.DegreeMin, l.DegreeMax = degreeRange(t, l.Drawn)
 	return l
+}
+
+// degreeRange is the fewest and the most links of a drawn running node
+// over every snapshot of t.
+func degreeRange(t *report.Topology, drawn []bool) (lo, hi int) {
+	lo = -1
+	deg := make([]int, len(t.Nodes))
+	for k := range t.Snapshots {
+		s := &t.Snapshots[k]
+		clear(deg)
+		for _, e := range s.Edges {
+			if a, b := e[0], e[1]; a != b && a >= 0 && b >= 0 && a < len(deg) && b < len(deg) {
+				deg[a]++
+				deg[b]++
+			}
+		}
+		for i, d := range deg {
+			if drawn[i] && stateOf(s, i).running() {
+				hi = max(hi, d)
+				if lo < 0 || d < lo {
+					lo = d
+				}
+			}
+		}
+	}
+	return max(lo, 0), hi
 }
 
 // sample picks size nodes of t deterministically: the breadth-first
 // neighbourhood, over the union of all snapshots' links, of a node drawn from
 // the seed among those with links, continued from the next unvisited node
-// if that neighbourhood is smaller.
-func sample(t *report.Topology, size int) (center int, drawn []bool) {
+// if that neighbourhood is smaller. A run on several LANs is sampled in
+// each: up to sampleLANs LANs spread over the run's (in the order of their
+// first node), an equal share of neighbourhood inside each, so that the
+// sample shows the LANs and the links between them; center is then -1.
+func sample(t *report.Topology, size int) (center, lans int, drawn []bool) {
 	full := unionGraph(t, nil)
 	n := len(t.Nodes)
 	drawn = make([]bool, n)
-	var linked []int
+	rng := rand.New(rand.NewPCG(t.Seed, layoutSeed))
+	// The LANs, in the order of their first node.
+	index := map[string]int{}
+	var members [][]int
 	for i := range n {
-		if full.degree(i) > 0 {
+		k, ok := index[t.Nodes[i].Segment]
+		if !ok {
+			k = len(members)
+			index[t.Nodes[i].Segment] = k
+			members = append(members, nil)
+		}
+		members[k] = append(members[k], i)
+	}
+	if len(members) > 1 {
+		chosen := members
+		if len(members) > sampleLANs {
+			chosen = make([][]int, sampleLANs)
+			for k := range chosen {
+				chosen[k] = members[k*len(members)/sampleLANs]
+			}
+		}
+		count := 0
+		for k, m := range chosen {
+			share := (size - count) / (len(chosen) - k)
+			in := make([]bool, n)
+			for _, i := range m {
+				in[i] = true
+			}
+			_, got := neighbourhood(full.subgraph(in), m, share, rng, drawn)
+			count += got
+		}
+		return -1, len(chosen), drawn
+	}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	center, _ = neighbourhood(full, all, size, rng, drawn)
+	return center, 0, drawn
+}
+
+// sampleLANs is the most LANs a sample spans.
+const sampleLANs = 12
+
+// neighbourhood marks in drawn up to size of the given nodes of g: the
+// breadth-first neighbourhood of one drawn from rng among those with links,
+// continued from the next unmarked node while it is smaller. It returns the
+// node it began from and the number it marked.
+func neighbourhood(g *linkGraph, nodes []int, size int, rng *rand.Rand, drawn []bool) (center, count int) {
+	var linked []int
+	for _, i := range nodes {
+		if g.degree(i) > 0 {
 			linked = append(linked, i)
 		}
 	}
-	rng := rand.New(rand.NewPCG(t.Seed, layoutSeed))
-	center = 0
+	center = nodes[0]
 	if len(linked) > 0 {
 		center = linked[rng.IntN(len(linked))]
 	}
-	count := 0
 	bf := traverse.BreadthFirst{Visit: func(v graph.Node) {
-		if count < size {
+		if count < size && !drawn[v.ID()] {
 			drawn[v.ID()] = true
 			count++
 		}
 	}}
 	until := func(graph.Node, int) bool { return count >= size }
-	bf.Walk(full, full.Node(int64(center)), until)
-	for i := 0; count < size && i < n; i++ {
+	bf.Walk(g, g.Node(int64(center)), until)
+	for _, i := range nodes {
+		if count >= size {
+			break
+		}
 		if !drawn[i] {
-			bf.Walk(full, full.Node(int64(i)), until)
+			bf.Walk(g, g.Node(int64(i)), until)
 		}
 	}
-	return center, drawn
+	return center, count
 }
 
 // Layout parameters. EadesR2 springs have a natural length of 1; the

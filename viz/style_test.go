@@ -17,11 +17,20 @@ func TestPaletteDistinct(t *testing.T) {
 			}
 		}
 	}
-	// Every node state has its own colour and marker.
-	for i := range numClasses {
-		for j := i + 1; j < numClasses; j++ {
-			if classStyle[i].color == classStyle[j].color || classStyle[i].shape == classStyle[j].shape {
-				t.Errorf("%s and %s look alike", classStyle[i].name, classStyle[j].name)
+	// Every group colour differs from the others and from the marks of
+	// nodes that are not running; every role has its own marker.
+	all := append([]color.RGBA{otherColour, killedStyle.color, notStartedStyle.color}, groupPalette...)
+	for i, a := range all {
+		for _, b := range all[i+1:] {
+			if a == b {
+				t.Errorf("colour %v used twice", a)
+			}
+		}
+	}
+	for i := range numRoles {
+		for j := i + 1; j < numRoles; j++ {
+			if roleShape[i].shape == roleShape[j].shape {
+				t.Errorf("%s and %s look alike", roleShape[i].name, roleShape[j].name)
 			}
 		}
 	}

@@ -8,8 +8,8 @@ import (
 	"math"
 	"strings"
 
-	"gonum.org/v1/gonum/graph/topo"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -32,57 +32,61 @@ const linkBatch = 4
 // written next to them.
 const labelUpTo = 40
 
-// nodeClass is how a node is drawn in a snapshot. The order is the drawing
-// order: later classes are drawn on top.
-type nodeClass int
+// nodeState is the state of a node in a snapshot.
+type nodeState int
 
 const (
-	classNotStarted nodeClass = iota
-	classAlive
-	classSiphon
-	classPartitioned
-	classKilled
-	numClasses
+	stateNotStarted nodeState = iota
+	stateRunning
+	statePartitioned
+	stateKilled
 )
 
-// classStyle is the look of a node class: colour-blind-safe colours, each
-// with its own marker shape as well so that no reader depends on colour.
-var classStyle = [numClasses]struct {
+// stateOf is the state of node i in snapshot s.
+func stateOf(s *report.Snapshot, i int) nodeState {
+	if i < len(s.States) {
+		switch s.States[i] {
+		case report.StateAlive:
+			return stateRunning
+		case report.StatePartitioned:
+			return statePartitioned
+		case report.StateKilled:
+			return stateKilled
+		}
+	}
+	return stateNotStarted
+}
+
+// running reports whether a node in state st is up (it may hold links).
+func (st nodeState) running() bool { return st == stateRunning || st == statePartitioned }
+
+// The marks of nodes that are not running, whatever the colouring.
+var (
+	killedStyle     = markStyle{"killed / left", killedGrey, xGlyph{}}
+	notStartedStyle = markStyle{"not started", grey, ringGlyph{}}
+	killedGrey      = color.RGBA{0x4d, 0x4d, 0x4d, 0xff}
+)
+
+// markStyle is a named marker.
+type markStyle struct {
 	name  string
 	color color.RGBA
 	shape draw.GlyphDrawer
-}{
-	classNotStarted:  {"not started", grey, ringGlyph{}},
-	classAlive:       {"alive", okBlue, draw.CircleGlyph{}},
-	classSiphon:      {"siphon (alive)", okPurple, draw.BoxGlyph{}},
-	classPartitioned: {"partitioned", okOrange, draw.PyramidGlyph{}},
-	classKilled:      {"killed / left", okVermilion, xGlyph{}},
 }
 
-// classOf is the class of node i in snapshot s.
-func classOf(t *report.Topology, s *report.Snapshot, i int) nodeClass {
-	state := ""
-	if i < len(s.States) {
-		state = s.States[i]
-	}
-	switch state {
-	case report.StateAlive:
-		if i < len(t.Nodes) && t.Nodes[i].Siphon {
-			return classSiphon
-		}
-		return classAlive
-	case report.StatePartitioned:
-		return classPartitioned
-	case report.StateKilled:
-		return classKilled
-	}
-	return classNotStarted
+// roleShape is the marker of a running node of each role; the colouring
+// gives its colour.
+var roleShape = [numRoles]markStyle{
+	roleHonest:   {"honest node", okBlack, draw.CircleGlyph{}},
+	roleSiphon:   {"siphoner (serves nobody)", okBlack, draw.BoxGlyph{}},
+	roleOtherKey: {"another network key or none", okBlack, draw.PyramidGlyph{}},
 }
 
-// running reports whether a node of class c is up (it may hold links).
-func (c nodeClass) running() bool {
-	return c == classAlive || c == classSiphon || c == classPartitioned
-}
+// Link colours: inside a LAN, between LANs, and the broadcast tree's.
+var (
+	crossLANLink = color.RGBA{0x70, 0x70, 0x70, 0xff}
+	treeLink     = color.RGBA{0x1a, 0x1a, 0x1a, 0xff}
+)
 
 // xGlyph is a bold ×, the marker of a dead node.
 type xGlyph struct{}
@@ -118,39 +122,62 @@ type snapshotView struct {
 	t      *report.Topology
 	l      *Layout
 	s      *report.Snapshot
-	class  []nodeClass
+	state  []nodeState
+	role   []nodeRole
 	degree []int
-	minDeg int // over the drawn nodes that are running
-	maxDeg int
-	counts [numClasses]int // over all nodes, drawn or not
+	colour *colouring
 	comps  int
-	rMin   vg.Length // marker radius of a node without links
-	rMax   vg.Length // marker radius of the best-linked node
+	lans   bool // the run has more than one LAN segment
+	// Counts over the whole network (the title) and over what is drawn
+	// (the legend).
+	states, drawnStates [stateKilled + 1]int
+	roles               [numRoles]int
+	links               struct{ inLAN, crossLAN, tree int } // drawn
+	rMin, rMax          vg.Length                           // marker radii of the fewest and most links
 }
 
 func newSnapshotView(t *report.Topology, l *Layout, k int) *snapshotView {
 	s := &t.Snapshots[k]
 	n := len(t.Nodes)
-	v := &snapshotView{t: t, l: l, s: s, class: make([]nodeClass, n), degree: make([]int, n)}
+	v := &snapshotView{t: t, l: l, s: s, state: make([]nodeState, n), role: make([]nodeRole, n), degree: make([]int, n)}
 	up := make([]bool, n)
+	key := meshKey(t)
 	for i := range n {
-		v.class[i] = classOf(t, s, i)
-		v.counts[v.class[i]]++
-		up[i] = v.class[i].running()
+		v.state[i] = stateOf(s, i)
+		v.role[i] = roleOf(t, i, key)
+		up[i] = v.state[i].running()
+		v.states[v.state[i]]++
+		if l.Drawn[i] {
+			v.drawnStates[v.state[i]]++
+			if up[i] {
+				v.roles[v.role[i]]++
+			}
+		}
+		v.lans = v.lans || t.Nodes[i].Segment != t.Nodes[0].Segment
 	}
 	g := newLinkGraph(n, up, s.Edges)
-	v.minDeg = -1
 	for i := range n {
 		v.degree[i] = g.degree(i)
-		if l.Drawn[i] {
-			v.maxDeg = max(v.maxDeg, v.degree[i])
-			if up[i] && (v.minDeg < 0 || v.degree[i] < v.minDeg) {
-				v.minDeg = v.degree[i]
+	}
+	v.colour = newColouring(t, s, up, v.role, g, l.Drawn)
+	v.comps = s.Components
+	if v.comps == 0 {
+		v.comps = len(meshComponents(up, v.role, g))
+	}
+	for _, e := range s.Edges {
+		if v.drawnLink(e[0], e[1]) {
+			if v.lans && t.Nodes[e[0]].Segment != t.Nodes[e[1]].Segment {
+				v.links.crossLAN++
+			} else {
+				v.links.inLAN++
 			}
 		}
 	}
-	v.minDeg = max(v.minDeg, 0)
-	v.comps = len(topo.ConnectedComponents(g))
+	for i, p := range s.TreeParent {
+		if v.drawnLink(i, int(p)) {
+			v.links.tree++
+		}
+	}
 	// Markers shrink as the drawing fills up.
 	spacing := float64(topoHeight) / math.Sqrt(float64(max(l.Count, 1)))
 	v.rMax = px(math.Min(math.Max(0.2*spacing, 4), 14))
@@ -158,34 +185,36 @@ func newSnapshotView(t *report.Topology, l *Layout, k int) *snapshotView {
 	return v
 }
 
+// drawnLink reports whether a link between a and b is in the picture.
+func (v *snapshotView) drawnLink(a, b int) bool {
+	return a >= 0 && b >= 0 && a < len(v.l.Drawn) && b < len(v.l.Drawn) && a != b && v.l.Drawn[a] && v.l.Drawn[b]
+}
+
 // radius is the marker radius of node i: its area grows linearly with its
-// links, from the fewest to the most links of a running node in the drawing.
+// links, on the scale of the whole run (Layout.DegreeMax).
 func (v *snapshotView) radius(i int) vg.Length { return v.radiusFor(v.degree[i]) }
 
 func (v *snapshotView) radiusFor(deg int) vg.Length {
 	f := 1.0
-	if v.maxDeg > v.minDeg {
-		f = math.Min(math.Max(float64(deg-v.minDeg)/float64(v.maxDeg-v.minDeg), 0), 1)
+	if lo, hi := v.l.DegreeMin, v.l.DegreeMax; hi > lo {
+		f = math.Min(math.Max(float64(deg-lo)/float64(hi-lo), 0), 1)
 	}
 	lo, hi := float64(v.rMin), float64(v.rMax)
 	return vg.Length(math.Sqrt(lo*lo + (hi*hi-lo*lo)*f))
 }
 
-// Plot implements plot.Plotter: links first, then nodes class by class.
-func (v *snapshotView) Plot(c draw.Canvas, p *plot.Plot) {
-	x, y := p.Transforms(&c)
-	at := func(i int) vg.Point { return vg.Point{X: x(v.l.Pos[i].X), Y: y(v.l.Pos[i].Y)} }
-	// Links go to the rasteriser a few at a time: its cost grows faster
-	// than linearly with the size of one path.
-	c.SetLineStyle(draw.LineStyle{Color: lightGrey, Width: px(0.9)})
+// strokeLinks draws the links for which keep is true in one style, a few
+// at a time: the rasteriser's cost grows faster than linearly with the
+// size of one path.
+func strokeLinks(c draw.Canvas, sty draw.LineStyle, at func(int) vg.Point, edges [][2]int, keep func(a, b int) bool) {
+	c.SetLineStyle(sty)
 	links := make(vg.Path, 0, 2*linkBatch)
-	for _, e := range v.s.Edges {
-		a, b := e[0], e[1]
-		if a < 0 || b < 0 || a >= len(v.l.Drawn) || b >= len(v.l.Drawn) || !v.l.Drawn[a] || !v.l.Drawn[b] {
+	for _, e := range edges {
+		if !keep(e[0], e[1]) {
 			continue
 		}
-		links.Move(at(a))
-		links.Line(at(b))
+		links.Move(at(e[0]))
+		links.Line(at(e[1]))
 		if len(links) == 2*linkBatch {
 			c.Stroke(links)
 			links = links[:0]
@@ -194,47 +223,116 @@ func (v *snapshotView) Plot(c draw.Canvas, p *plot.Plot) {
 	if len(links) > 0 {
 		c.Stroke(links)
 	}
-	halo := draw.GlyphStyle{Color: white, Shape: draw.CircleGlyph{}}
-	for cls := range numClasses {
-		st := classStyle[cls]
-		for i, drawn := range v.l.Drawn {
-			if !drawn || v.class[i] != cls {
-				continue
-			}
-			pt, r := at(i), v.radius(i)
-			if !cls.running() {
-				// No links to size it by: a middling marker.
-				r = max(r, (v.rMin+v.rMax)/2)
-			}
-			if cls.running() {
-				halo.Radius = r + px(1.2)
-				c.DrawGlyph(halo, pt)
-			}
-			c.DrawGlyph(draw.GlyphStyle{Color: st.color, Radius: r, Shape: st.shape}, pt)
+}
+
+// treeEdges is the snapshot's broadcast tree as links (child, parent).
+func (v *snapshotView) treeEdges() [][2]int {
+	var out [][2]int
+	for i, p := range v.s.TreeParent {
+		if p >= 0 {
+			out = append(out, [2]int{i, int(p)})
 		}
 	}
-	if v.l.Count > labelUpTo {
-		return
+	return out
+}
+
+// Plot implements plot.Plotter: links first (the tree's and those between
+// LANs over the others), then the nodes that are not running, then the
+// running ones, then names.
+func (v *snapshotView) Plot(c draw.Canvas, p *plot.Plot) {
+	x, y := p.Transforms(&c)
+	at := func(i int) vg.Point { return vg.Point{X: x(v.l.Pos[i].X), Y: y(v.l.Pos[i].Y)} }
+	tree := v.s.TreeParent != nil
+	base := lightGrey
+	if tree {
+		base = color.RGBA{0xdc, 0xdc, 0xdc, 0xff}
 	}
-	sty := textStyle(sans, 9.5, okBlack)
+	cross := func(a, b int) bool { return v.lans && v.t.Nodes[a].Segment != v.t.Nodes[b].Segment }
+	strokeLinks(c, draw.LineStyle{Color: base, Width: px(0.9)}, at, v.s.Edges, func(a, b int) bool { return v.drawnLink(a, b) && !cross(a, b) })
+	strokeLinks(c, draw.LineStyle{Color: crossLANLink, Width: px(1), Dashes: []vg.Length{px(4), px(3)}}, at, v.s.Edges, func(a, b int) bool { return v.drawnLink(a, b) && cross(a, b) })
+	if tree {
+		strokeLinks(c, draw.LineStyle{Color: treeLink, Width: px(1.8)}, at, v.treeEdges(), v.drawnLink)
+	}
+	r0 := (v.rMin + v.rMax) / 2 // nodes without links to size them by
+	for i, drawn := range v.l.Drawn {
+		switch {
+		case !drawn:
+		case v.state[i] == stateKilled:
+			c.DrawGlyph(draw.GlyphStyle{Color: killedStyle.color, Radius: r0, Shape: killedStyle.shape}, at(i))
+		case v.state[i] == stateNotStarted:
+			c.DrawGlyph(draw.GlyphStyle{Color: notStartedStyle.color, Radius: r0, Shape: notStartedStyle.shape}, at(i))
+		}
+	}
+	halo := draw.GlyphStyle{Color: white, Shape: draw.CircleGlyph{}}
+	for i, drawn := range v.l.Drawn {
+		if !drawn || !v.state[i].running() {
+			continue
+		}
+		pt, r := at(i), v.radius(i)
+		halo.Radius = r + px(1.2)
+		c.DrawGlyph(halo, pt)
+		if v.role[i] == roleOtherKey {
+			r *= 1.4 // a triangle covers less than a disc
+		}
+		c.DrawGlyph(draw.GlyphStyle{Color: v.colour.colour(i), Radius: r, Shape: roleShape[v.role[i]].shape}, pt)
+	}
+	switch {
+	case v.l.Count <= labelUpTo:
+		for i, drawn := range v.l.Drawn {
+			if drawn {
+				pt := at(i)
+				pt.X += v.radius(i) + px(3)
+				haloText(c, textStyle(sans, 9.5, okBlack), pt, v.t.Nodes[i].Name)
+			}
+		}
+	case v.lans && v.l.Sampled:
+		v.labelLANs(c, at)
+	}
+}
+
+// haloText writes text at pt with a white halo that keeps it readable over
+// links.
+func haloText(c draw.Canvas, sty text.Style, pt vg.Point, s string) {
 	sty.YAlign = draw.YCenter
 	under := sty
 	under.Color = white
+	for _, d := range [][2]float64{{-1, 0}, {1, 0}, {0, -1}, {0, 1}, {-1, -1}, {1, 1}, {-1, 1}, {1, -1}} {
+		c.FillText(under, vg.Point{X: pt.X + px(d[0]), Y: pt.Y + px(d[1])}, s)
+	}
+	c.FillText(sty, pt, s)
+}
+
+// labelLANs writes each LAN's name at the middle of its drawn nodes.
+func (v *snapshotView) labelLANs(c draw.Canvas, at func(int) vg.Point) {
+	type sum struct {
+		x, y vg.Length
+		n    int
+	}
+	var order []string
+	sums := map[string]*sum{}
 	for i, drawn := range v.l.Drawn {
 		if !drawn {
 			continue
 		}
-		pt := at(i)
-		pt.X += v.radius(i) + px(3)
-		// A white halo keeps the name readable over links.
-		for _, d := range [][2]float64{{-1, 0}, {1, 0}, {0, -1}, {0, 1}, {-1, -1}, {1, 1}, {-1, 1}, {1, -1}} {
-			c.FillText(under, vg.Point{X: pt.X + px(d[0]), Y: pt.Y + px(d[1])}, v.t.Nodes[i].Name)
+		seg := v.t.Nodes[i].Segment
+		sm := sums[seg]
+		if sm == nil {
+			sm = &sum{}
+			sums[seg] = sm
+			order = append(order, seg)
 		}
-		c.FillText(sty, pt, v.t.Nodes[i].Name)
+		pt := at(i)
+		sm.x, sm.y, sm.n = sm.x+pt.X, sm.y+pt.Y, sm.n+1
+	}
+	sty := textStyle(sansBold, 11, okBlack)
+	sty.XAlign = draw.XCenter
+	for _, seg := range order {
+		sm := sums[seg]
+		haloText(c, sty, vg.Point{X: sm.x / vg.Length(sm.n), Y: sm.y / vg.Length(sm.n)}, seg)
 	}
 }
 
-// title is the heading of the picture.
+// title is the heading of the picture: counts over the whole network.
 func (v *snapshotView) title() []string {
 	scenario := v.t.Scenario
 	if scenario == "" {
@@ -243,9 +341,17 @@ func (v *snapshotView) title() []string {
 	lines := []string{fmt.Sprintf("%s — snapshot %q at t = %s", scenario, v.s.Name, seconds(v.s.AtMS))}
 	parts := []string{plural(len(v.t.Nodes), "node", "nodes")}
 	var states []string
-	for _, cls := range []nodeClass{classAlive, classSiphon, classPartitioned, classKilled, classNotStarted} {
-		if n := v.counts[cls]; n > 0 {
-			states = append(states, fmt.Sprintf("%s %s", thousands(n), classStyle[cls].name))
+	for _, st := range []struct {
+		n    int
+		name string
+	}{
+		{v.states[stateRunning] + v.states[statePartitioned], "running"},
+		{v.states[statePartitioned], "cut off by a partition"},
+		{v.states[stateKilled], "killed or left"},
+		{v.states[stateNotStarted], "not started"},
+	} {
+		if st.n > 0 {
+			states = append(states, fmt.Sprintf("%s %s", thousands(st.n), st.name))
 		}
 	}
 	if len(states) > 0 {
@@ -254,12 +360,15 @@ func (v *snapshotView) title() []string {
 	parts = append(parts, plural(len(v.s.Edges), "link", "links"), plural(v.comps, "connected component", "connected components"))
 	lines = append(lines, strings.Join(parts, " · "))
 	if v.l.Sampled {
-		center := ""
+		how := "the breadth-first neighbourhood"
 		if v.l.Center >= 0 && v.l.Center < len(v.t.Nodes) {
-			center = " of " + v.t.Nodes[v.l.Center].Name
+			how += " of " + v.t.Nodes[v.l.Center].Name
 		}
-		lines = append(lines, fmt.Sprintf("SAMPLE: %s of %s nodes drawn — the breadth-first neighbourhood%s over all snapshots' links; the counts above are for the whole network",
-			thousands(v.l.Count), thousands(len(v.t.Nodes)), center))
+		if v.l.LANs > 1 {
+			how = fmt.Sprintf("neighbourhoods in %d LANs", v.l.LANs)
+		}
+		lines = append(lines, fmt.Sprintf("SAMPLE: %s of %s nodes drawn (%s, over all snapshots' links); the legend counts what is drawn",
+			thousands(v.l.Count), thousands(len(v.t.Nodes)), how))
 	}
 	return lines
 }
@@ -280,56 +389,95 @@ func (m marker) Thumbnail(c *draw.Canvas) {
 }
 
 // linkThumb is the legend thumbnail of a link.
-type linkThumb struct{}
+type linkThumb struct{ sty draw.LineStyle }
 
 // Thumbnail implements plot.Thumbnailer.
-func (linkThumb) Thumbnail(c *draw.Canvas) {
+func (l linkThumb) Thumbnail(c *draw.Canvas) {
 	y := c.Center().Y
-	c.StrokeLine2(draw.LineStyle{Color: lightGrey, Width: px(2)}, c.Min.X, y, c.Max.X, y)
+	c.StrokeLine2(l.sty, c.Min.X, y, c.Max.X, y)
 }
 
-// legend draws the key into the column c.
+// legend draws the key into the column c: what colours, shapes, lines
+// and sizes mean, with counts of what is drawn.
 func (v *snapshotView) legend(c draw.Canvas) {
-	sty := textStyle(sansBold, 11.5, okBlack)
-	sty.YAlign = draw.YTop
 	y := c.Max.Y
-	c.FillText(sty, vg.Point{X: c.Min.X, Y: y}, "Nodes")
-	y -= sty.Height("Nodes") + px(8)
-
-	l := plot.NewLegend()
-	l.TextStyle = textStyle(sans, 11, okBlack)
-	l.Top, l.Left = true, true
-	l.Padding = px(10)
-	l.ThumbnailWidth = px(28)
-	r := max(min(v.rMax, px(9)), px(5))
-	for _, cls := range []nodeClass{classAlive, classSiphon, classPartitioned, classKilled, classNotStarted} {
-		if v.counts[cls] == 0 && cls != classAlive {
-			continue
+	head := textStyle(sansBold, 11.5, okBlack)
+	head.YAlign = draw.YTop
+	section := func(title string, l *plot.Legend) {
+		c.FillText(head, vg.Point{X: c.Min.X, Y: y}, title)
+		y -= head.Height(title) + px(6)
+		lc := c
+		lc.Max.Y = y
+		l.Draw(lc)
+		y -= l.Rectangle(lc).Size().Y + px(18)
+	}
+	newKey := func() *plot.Legend {
+		l := plot.NewLegend()
+		l.TextStyle = textStyle(sans, 10.5, okBlack)
+		l.Top, l.Left = true, true
+		l.Padding = px(8)
+		l.ThumbnailWidth = px(26)
+		return &l
+	}
+	r := max(min(v.rMax, px(8)), px(5))
+	drawn := "drawn"
+	if !v.l.Sampled {
+		drawn = ""
+	}
+	count := func(n int) string {
+		if drawn == "" {
+			return thousands(n)
 		}
-		st := classStyle[cls]
-		l.Add(fmt.Sprintf("%s (%s)", st.name, thousands(v.counts[cls])),
-			marker{sty: draw.GlyphStyle{Color: st.color, Radius: r, Shape: st.shape}, halo: cls.running()})
+		return thousands(n) + " " + drawn
 	}
-	l.Add(fmt.Sprintf("link (%s)", thousands(len(v.s.Edges))), linkThumb{})
-	lc := c
-	lc.Max.Y = y
-	l.Draw(lc)
-	y -= l.Rectangle(lc).Size().Y + px(26)
 
-	// Size key: marker radius against links.
-	c.FillText(sty, vg.Point{X: c.Min.X, Y: y}, "Size: links in this snapshot")
-	y -= sty.Height("S") + px(8)
-	key := plot.NewLegend()
-	key.TextStyle = l.TextStyle
-	key.Top, key.Left = true, true
-	key.Padding = px(10)
-	key.ThumbnailWidth = l.ThumbnailWidth
-	for _, d := range degreeKey(v.minDeg, v.maxDeg) {
-		key.Add(plural(d, "link", "links"), marker{sty: draw.GlyphStyle{Color: okBlue, Radius: v.radiusFor(d), Shape: draw.CircleGlyph{}}})
+	key := newKey()
+	for k, g := range v.colour.groups {
+		if k >= 14 {
+			key.Add(fmt.Sprintf("… %d more", len(v.colour.groups)-k), marker{sty: draw.GlyphStyle{Color: white, Radius: r, Shape: draw.CircleGlyph{}}})
+			break
+		}
+		key.Add(fmt.Sprintf("%s: %s", g.label, count(g.drawn)), marker{sty: draw.GlyphStyle{Color: g.color, Radius: r, Shape: draw.CircleGlyph{}}, halo: true})
 	}
-	lc.Max.Y = y
-	key.Draw(lc)
-	y -= key.Rectangle(lc).Size().Y + px(26)
+	title := v.colour.heading
+	if v.colour.reused {
+		title += " (colours repeat)"
+	}
+	section(title, key)
+
+	shapes := newKey()
+	for role := range numRoles {
+		if n := v.roles[role]; n > 0 || role == roleHonest {
+			shapes.Add(fmt.Sprintf("%s: %s", roleShape[role].name, count(n)), marker{sty: draw.GlyphStyle{Color: grey, Radius: r, Shape: roleShape[role].shape}, halo: true})
+		}
+	}
+	for _, st := range []struct {
+		sty markStyle
+		n   int
+	}{{killedStyle, v.drawnStates[stateKilled]}, {notStartedStyle, v.drawnStates[stateNotStarted]}} {
+		if st.n > 0 {
+			shapes.Add(fmt.Sprintf("%s: %s", st.sty.name, count(st.n)), marker{sty: draw.GlyphStyle{Color: st.sty.color, Radius: r, Shape: st.sty.shape}})
+		}
+	}
+	section("Shape: role (running) or state", shapes)
+
+	lines := newKey()
+	if v.lans {
+		lines.Add(fmt.Sprintf("link inside a LAN: %s", count(v.links.inLAN)), linkThumb{draw.LineStyle{Color: lightGrey, Width: px(2)}})
+		lines.Add(fmt.Sprintf("link between LANs: %s", count(v.links.crossLAN)), linkThumb{draw.LineStyle{Color: crossLANLink, Width: px(1.5), Dashes: []vg.Length{px(5), px(3)}}})
+	} else {
+		lines.Add(fmt.Sprintf("link: %s", count(v.links.inLAN)), linkThumb{draw.LineStyle{Color: lightGrey, Width: px(2)}})
+	}
+	if v.s.TreeParent != nil {
+		lines.Add(fmt.Sprintf("broadcast tree (to the parent): %s", count(v.links.tree)), linkThumb{draw.LineStyle{Color: treeLink, Width: px(2.2)}})
+	}
+	section("Lines", lines)
+
+	sizes := newKey()
+	for _, d := range degreeKey(v.l.DegreeMin, v.l.DegreeMax) {
+		sizes.Add(plural(d, "link", "links"), marker{sty: draw.GlyphStyle{Color: grey, Radius: v.radiusFor(d), Shape: draw.CircleGlyph{}}})
+	}
+	section("Size: links (one scale for the run)", sizes)
 
 	note := textStyle(sans, 10, grey)
 	note.YAlign = draw.YTop
@@ -410,8 +558,11 @@ func toPixel(pt vg.Point) image.Point {
 }
 
 // TopologyPNG draws snapshot k of t as a PNG picture: nodes at the
-// positions of l, coloured and shaped by state and sized by their links,
-// links as thin grey lines, a legend and a title with the counts. It fails
+// positions of l, coloured by what the snapshot is about (see colourMode),
+// shaped by role or state and sized by their links on one scale for the
+// run, links as thin lines (those between LANs dashed, the broadcast tree
+// bold), a legend that counts what is drawn and a title that counts the
+// whole network. It fails
 // when k is not a snapshot of t.
 func TopologyPNG(w io.Writer, t *report.Topology, l *Layout, k int) error {
 	if k < 0 || k >= len(t.Snapshots) {

@@ -79,60 +79,111 @@ func countColour(img image.Image, c color.RGBA) int {
 	return n
 }
 
-func TestTopologyMarksEveryNodeInItsStateColour(t *testing.T) {
-	top := ringTopology()
+// checkGroups renders snapshot k and checks that every node listed is
+// marked in its colour at its position, one mark per node (filled markers
+// only), and that the groups' colours differ.
+func checkGroups(t *testing.T, top *report.Topology, k int, want map[color.RGBA][]int) {
+	t.Helper()
 	l := NewLayout(top)
-	for k, want := range []map[nodeClass][]int{
-		{classAlive: {0, 1, 2, 3, 4, 5}, classNotStarted: {6}},
-		{classAlive: {0, 1, 3, 5}, classKilled: {2}, classPartitioned: {4}, classNotStarted: {6}},
-	} {
-		data := renderTopology(t, top, l, k)
-		img := decodePNG(t, data)
-		_, pos, area := topologyImage(top, l, k)
-		for cls, nodes := range want {
-			col := classStyle[cls].color
-			for _, i := range nodes {
-				if !pos[i].In(area) {
-					t.Errorf("snapshot %d: n%d at %v, outside the drawing %v", k, i, pos[i], area)
-				}
-				r := 6
-				if cls == classNotStarted {
-					r = 14 // a ring: colour only on its rim
-				}
-				if !hasColour(img, pos[i], r, col) {
-					t.Errorf("snapshot %d: no %s mark at n%d (%v)", k, classStyle[cls].name, i, pos[i])
-				}
+	img := decodePNG(t, renderTopology(t, top, l, k))
+	_, pos, area := topologyImage(top, l, k)
+	for col, nodes := range want {
+		for _, i := range nodes {
+			if !pos[i].In(area) {
+				t.Errorf("%s: %s at %v, outside the drawing %v", top.Scenario, top.Nodes[i].Name, pos[i], area)
 			}
-			// Filled markers can be counted: one blob per node.
-			if cls != classNotStarted {
-				if got := blobs(img, area, col); got != len(nodes) {
-					t.Errorf("snapshot %d: %d %s marks in the drawing, want %d", k, got, classStyle[cls].name, len(nodes))
-				}
+			r := 5
+			if col == notStartedStyle.color {
+				r = 14 // a ring: colour only on its rim
+			}
+			if !hasColour(img, pos[i], r, col) {
+				t.Errorf("%s: %s is not drawn in %v at %v", top.Scenario, top.Nodes[i].Name, col, pos[i])
 			}
 		}
-		// A state absent from the snapshot has no colour anywhere, not even
-		// in the legend.
-		for _, cls := range []nodeClass{classSiphon, classKilled, classPartitioned} {
-			if _, ok := want[cls]; !ok {
-				if n := countColour(img, classStyle[cls].color); n != 0 {
-					t.Errorf("snapshot %d: %d pixels of the %s colour, want none", k, n, classStyle[cls].name)
-				}
+		if col != notStartedStyle.color && col != killedStyle.color {
+			if got := blobs(img, area, col); got != len(nodes) {
+				t.Errorf("%s: %d marks of %v in the drawing, want %d", top.Scenario, got, col, len(nodes))
 			}
 		}
 	}
 }
 
-func TestTopologySiphon(t *testing.T) {
+func TestTopologyColoursStates(t *testing.T) {
+	// All running: one colour; the node not started is a grey ring.
+	checkGroups(t, ringTopology(), 0, map[color.RGBA][]int{okBlue: {0, 1, 2, 3, 4, 5}, notStartedStyle.color: {6}})
+}
+
+func TestTopologyColoursPartitionSides(t *testing.T) {
+	// n4 is cut off by a partition: the sides differ; n2 is killed.
+	checkGroups(t, ringTopology(), 1, map[color.RGBA][]int{
+		okBlue: {0, 1, 3, 5}, okOrange: {4}, killedStyle.color: {2}, notStartedStyle.color: {6}})
+}
+
+func TestTopologyColoursComponents(t *testing.T) {
+	// The ring cut in two by a kill, nobody partitioned: two components.
+	top := ringTopology()
+	s := &top.Snapshots[1]
+	s.States[4] = report.StateAlive
+	s.Edges = [][2]int{{0, 1}, {3, 4}, {4, 5}}
+	checkGroups(t, top, 1, map[color.RGBA][]int{okBlue: {3, 4, 5}, okOrange: {0, 1}, killedStyle.color: {2}})
+	v := newSnapshotView(top, NewLayout(top), 1)
+	if v.colour.mode != byComponent || v.colour.groups[0].label != "component 1" || v.colour.groups[0].drawn != 3 {
+		t.Errorf("colouring %+v, want by component, the largest first", v.colour)
+	}
+}
+
+func TestTopologyColoursLANs(t *testing.T) {
+	top := lansTopology(3, 8)
+	want := map[color.RGBA][]int{}
+	for i := range top.Nodes {
+		col := groupPalette[i/8]
+		want[col] = append(want[col], i)
+	}
+	checkGroups(t, top, 0, want)
+	v := newSnapshotView(top, NewLayout(top), 0)
+	if v.links.crossLAN != 6 || v.links.inLAN == 0 {
+		t.Errorf("%d links between LANs and %d inside, want 6 and some", v.links.crossLAN, v.links.inLAN)
+	}
+}
+
+func TestTopologyColoursRoles(t *testing.T) {
 	top := ringTopology()
 	top.Nodes[3].Siphon = true
+	top.Nodes[5].NetworkKey = "other"
+	checkGroups(t, top, 0, map[color.RGBA][]int{okBlue: {0, 1, 2, 4}, okOrange: {3}, okGreen: {5}})
+	v := newSnapshotView(top, NewLayout(top), 0)
+	var labels []string
+	for _, g := range v.colour.groups {
+		labels = append(labels, g.label)
+	}
+	if got := strings.Join(labels, ", "); got != "ungrouped, siphoner, key “other”" {
+		t.Errorf("groups %q", got)
+	}
+}
+
+// A siphoner no honest node links to is not a component of the mesh: the
+// title counts the snapshot's components as the report does.
+func TestTopologyComponentsOfTheMesh(t *testing.T) {
+	top := ringTopology()
+	top.Nodes[6].Siphon = true
+	s := &top.Snapshots[0]
+	s.States[6] = report.StateAlive
+	s.Components = 0 // not given: counted
+	v := newSnapshotView(top, NewLayout(top), 0)
+	if v.comps != 1 || v.colour.mode != byGroup {
+		t.Errorf("%d components, colouring %v; want 1, by group", v.comps, v.colour.mode)
+	}
+}
+
+func TestTopologyTreeLinks(t *testing.T) {
+	top := ringTopology()
+	top.Snapshots[0].TreeParent = []int32{-1, 0, 1, 2, 5, 0, -1}
 	l := NewLayout(top)
 	img := decodePNG(t, renderTopology(t, top, l, 0))
-	_, pos, area := topologyImage(top, l, 0)
-	if !hasColour(img, pos[3], 6, okPurple) {
-		t.Error("the siphon is not drawn in its colour")
-	}
-	if got := blobs(img, area, okBlue); got != 5 {
-		t.Errorf("%d alive marks, want 5", got)
+	_, pos, _ := topologyImage(top, l, 0)
+	mid := func(a, b int) image.Point { return pos[a].Add(pos[b]).Div(2) }
+	if !hasColour(img, mid(0, 1), 2, treeLink) || hasColour(img, mid(3, 4), 2, treeLink) {
+		t.Error("the tree's links are not the ones drawn bold")
 	}
 }
 
@@ -149,7 +200,7 @@ func TestTopologyPositionsStableAcrossSnapshots(t *testing.T) {
 	// And the nodes killed in between are marked where they stood.
 	img := decodePNG(t, renderTopology(t, top, l, 1))
 	for i := range top.Nodes {
-		if top.Snapshots[1].States[i] == report.StateKilled && !hasColour(img, after[i], 4, okVermilion) {
+		if top.Snapshots[1].States[i] == report.StateKilled && !hasColour(img, after[i], 4, killedStyle.color) {
 			t.Errorf("killed n%d not marked at %v", i, after[i])
 		}
 	}
@@ -169,7 +220,7 @@ func TestTopologyTitle(t *testing.T) {
 	top := ringTopology()
 	v := newSnapshotView(top, NewLayout(top), 1)
 	title := strings.Join(v.title(), "\n")
-	for _, want := range []string{"ring", `"after"`, "9 s", "7 nodes", "4 alive", "1 killed", "1 partitioned", "1 not started", "3 links", "2 connected components"} {
+	for _, want := range []string{"ring", `"after"`, "9 s", "7 nodes", "5 running", "1 killed or left", "1 cut off by a partition", "1 not started", "3 links", "2 connected components"} {
 		if !strings.Contains(title, want) {
 			t.Errorf("title %q lacks %q", title, want)
 		}
