@@ -192,7 +192,7 @@ func newColouring(t *report.Topology, s *report.Snapshot, running []bool, role [
 		if len(lans) > 1 {
 			c.mode, c.heading = byLAN, "Colour: LAN segment"
 			for i := range n {
-				label[i] = "LAN " + t.Nodes[i].Segment
+				label[i] = t.Nodes[i].Segment
 			}
 		} else {
 			for i := range n {

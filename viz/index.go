@@ -29,18 +29,21 @@ type summaryRow struct {
 
 // indexPage is everything index.html shows.
 type indexPage struct {
-	R          *report.Report
-	Summary    []summaryRow
-	Passed     int
-	Failed     int
-	Broadcasts []report.Broadcast
-	Hidden     int // broadcasts not listed
-	Topology   []picture
-	Charts     []picture
-	DOTFiles   []string
-	Notes      []string // pictures skipped, and why
-	Replay     string   // the interactive replay page beside index.html, if there is one
-	HasTopo    bool     // topology.json was read
+	R            *report.Report
+	Expectations []report.Expectation // the failing ones first
+	Summary      []summaryRow
+	Passed       int
+	Failed       int
+	Broadcasts   []report.Broadcast
+	Hidden       int // broadcasts not listed
+	Topology     []picture
+	Spreads      []picture         // single broadcasts
+	SpreadOf     map[string]string // broadcast id -> its picture
+	Charts       []picture
+	DOTFiles     []string
+	Notes        []string // pictures skipped, and why
+	Replay       string   // the interactive replay page beside index.html, if there is one
+	HasTopo      bool     // topology.json was read
 	// TopoNote says why there are no topology pictures when topology.json
 	// could not be used; empty when it was read.
 	TopoNote string
@@ -143,7 +146,7 @@ var indexTemplate = template.Must(template.New("index").Funcs(template.FuncMap{
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.R.Scenario}} — p2pmesh run</title>
 <style>
-body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; line-height: 1.45; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1340px; padding: 0 1rem; color: #222; line-height: 1.45; }
 h1 { margin-bottom: 0.2rem; }
 .meta { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.92rem; }
@@ -158,7 +161,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1rem 0 2rem; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e4e4e4; }
 figcaption { color: #555; font-size: 0.9rem; }
-.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1rem; }
+.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(900px, 1fr)); gap: 1rem; }
 .note { color: #555; font-style: italic; }
 code { background: #f4f4f4; padding: 0 0.2rem; }
 </style>
@@ -174,7 +177,7 @@ code { background: #f4f4f4; padding: 0 0.2rem; }
 <p class="verdict {{if .Failed}}fail{{else}}ok{{end}}">{{if .Failed}}{{.Failed}} of {{len .R.Expectations}} expectations failed{{else}}All {{len .R.Expectations}} expectations hold{{end}}</p>
 <table>
 <tr><th>result</th><th>expectation</th><th>checked at</th><th>measured</th><th>detail</th></tr>
-{{range .R.Expectations}}<tr><td class="{{if .OK}}ok{{else}}fail{{end}}">{{if .OK}}✔ pass{{else}}✘ FAIL{{end}}</td><td>{{.Name}}</td><td class="n">{{secs .AtMS}}</td><td class="n">{{num .Value}}</td><td>{{.Detail}}</td></tr>
+{{range .Expectations}}<tr><td class="{{if .OK}}ok{{else}}fail{{end}}">{{if .OK}}✔ pass{{else}}✘ FAIL{{end}}</td><td>{{.Name}}</td><td class="n">{{secs .AtMS}}</td><td class="n">{{num .Value}}</td><td>{{.Detail}}</td></tr>
 {{end}}</table>
 {{else}}<p class="note">The scenario states no expectations.</p>{{end}}
 
@@ -186,7 +189,7 @@ code { background: #f4f4f4; padding: 0 0.2rem; }
 
 <h2>Topology</h2>
 {{if .Topology}}<p>Every snapshot uses the same node positions, so pictures of one run compare side by side.
-Node colour and shape give the state, size the number of links.{{if .DOTFiles}} Graphviz versions:
+Colour says what the snapshot is about (the side of a partition, the connected component, the LAN, or the group and role), shape the role or state, size the number of links on one scale for the whole run; each legend says which. Click a picture for full size.{{if .DOTFiles}} Graphviz versions:
 {{range $i, $f := .DOTFiles}}{{if $i}}, {{end}}<a href="{{$f}}">{{$f}}</a>{{end}} (positions included: <code>neato -n -Tsvg</code>).{{end}}</p>
 <div class="pair">
 {{range .Topology}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Alt}}" loading="lazy"></a><figcaption>{{.Caption}}</figcaption></figure>
@@ -194,6 +197,12 @@ Node colour and shape give the state, size the number of links.{{if .DOTFiles}} 
 {{else if .TopoNote}}<p class="note">{{.TopoNote}}</p>
 {{else}}<p class="note">No topology pictures: the run recorded no snapshots.</p>{{end}}
 
+{{if .Spreads}}<h2>Single broadcasts</h2>
+<p>The first broadcast, the worst, and any an expectation names, drawn over the topology: colour is the hop at which a node first delivered it, lines lead to the node it first got it from.</p>
+<div class="pair">
+{{range .Spreads}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Alt}}" loading="lazy"></a><figcaption><b>{{.Title}}</b>: {{.Caption}}</figcaption></figure>
+{{end}}</div>
+{{end}}
 {{range .Charts}}<h2>{{.Title}}</h2>
 <figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Alt}}" loading="lazy"></a><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}
@@ -209,8 +218,8 @@ Node colour and shape give the state, size the number of links.{{if .DOTFiles}} 
 <h2>Broadcasts</h2>
 {{if .Broadcasts}}
 <table>
-<tr><th>#</th><th>id</th><th>origin</th><th>sent at</th><th>alive</th><th>delivered</th><th>reliability</th><th>transmissions</th><th>redundant</th><th>RMR</th><th>LDH</th><th>latency p50 / p99 / max (ms)</th></tr>
-{{range $i, $b := .Broadcasts}}<tr><td class="n">{{plus1 $i}}</td><td><code>{{$b.ID}}</code></td><td>{{$b.Origin}}</td><td class="n">{{secs $b.SentAtMS}}</td><td class="n">{{int $b.Alive}}</td><td class="n">{{int $b.Delivered}}</td><td class="n {{if lt $b.Reliability 1.0}}fail{{end}}">{{percent $b.Reliability}}</td><td class="n">{{uint $b.Transmissions}}</td><td class="n">{{uint $b.Redundant}}</td><td class="n">{{num $b.RMR}}</td><td class="n">{{$b.LDH}}</td><td class="n">{{num $b.LatencyMS.P50}} / {{num $b.LatencyMS.P99}} / {{num $b.LatencyMS.Max}}</td></tr>
+<tr><th>#</th><th>id</th><th>origin</th><th>sent at</th><th title="honest nodes other than the origin running when it was sent">running at send</th><th title="of those, still running at the end">still running</th><th>delivered</th><th>reliability</th><th>transmissions</th><th>redundant</th><th>RMR</th><th>LDH</th><th>latency p50 / p99 / max (ms)</th></tr>
+{{range $i, $b := .Broadcasts}}<tr><td class="n">{{plus1 $i}}</td><td>{{with index $.SpreadOf $b.ID}}<a href="{{.}}"><code>{{$b.ID}}</code></a>{{else}}<code>{{$b.ID}}</code>{{end}}</td><td>{{$b.Origin}}</td><td class="n">{{secs $b.SentAtMS}}</td><td class="n">{{int $b.Running}}</td><td class="n">{{int $b.Alive}}</td><td class="n">{{int $b.Delivered}}</td><td class="n {{if lt $b.Reliability 1.0}}fail{{end}}">{{percent $b.Reliability}}</td><td class="n">{{uint $b.Transmissions}}</td><td class="n">{{uint $b.Redundant}}</td><td class="n">{{num $b.RMR}}</td><td class="n">{{$b.LDH}}</td><td class="n">{{num $b.LatencyMS.P50}} / {{num $b.LatencyMS.P99}} / {{num $b.LatencyMS.Max}}</td></tr>
 {{end}}</table>
 {{if .Hidden}}<p class="note">Only the first {{len .Broadcasts}} broadcasts are listed; {{int .Hidden}} more are in report.json.</p>{{end}}
 {{else}}<p class="note">The run sent no broadcasts.</p>{{end}}
@@ -231,6 +240,17 @@ func newIndexPage(r *report.Report) *indexPage {
 	if len(p.Broadcasts) > maxBroadcastRows {
 		p.Hidden = len(p.Broadcasts) - maxBroadcastRows
 		p.Broadcasts = p.Broadcasts[:maxBroadcastRows]
+	}
+	p.SpreadOf = map[string]string{}
+	for _, e := range r.Expectations {
+		if !e.OK {
+			p.Expectations = append(p.Expectations, e)
+		}
+	}
+	for _, e := range r.Expectations {
+		if e.OK {
+			p.Expectations = append(p.Expectations, e)
+		}
 	}
 	for _, e := range r.Expectations {
 		if e.OK {

@@ -71,22 +71,22 @@ func redundancyImage(r *report.Report) *vgimg.Canvas {
 }
 
 // transmissionsPlot shows, per broadcast, the payload frames sent, the ideal
-// (one per receiver: delivered = nodes that have it − 1) and the redundant
-// receptions.
+// (one per node other than the origin running when it was sent, as
+// reliability counts them) and the redundant receptions.
 func transmissionsPlot(bs []report.Broadcast, widthVG float64) *plot.Plot {
 	p := newPlot("Payload transmissions per broadcast, against the ideal of one per receiver", "broadcast (in the order sent)", "payload frames")
 	styleLegend(p)
 	p.Add(grid())
 	ideal, sent, redundant := make(plotter.Values, len(bs)), make(plotter.Values, len(bs)), make(plotter.Values, len(bs))
 	for k, b := range bs {
-		ideal[k], sent[k], redundant[k] = float64(b.Delivered), float64(b.Transmissions), float64(b.Redundant)
+		ideal[k], sent[k], redundant[k] = idealReceivers(b), float64(b.Transmissions), float64(b.Redundant)
 	}
 	series := []struct {
 		name string
 		v    plotter.Values
 		col  color.Color
 	}{
-		{"ideal: one per receiver (N − 1 = delivered)", ideal, grey},
+		{"ideal: one per node running at the send (N − 1)", ideal, grey},
 		{"payload transmissions (frames sent)", sent, okBlue},
 		{"redundant receptions (dropped as already seen)", redundant, okVermilion},
 	}
@@ -179,22 +179,113 @@ func ldhPlot(bs []report.Broadcast) *plot.Plot {
 	return p
 }
 
+// nodeGroup is a kind of node in the per-node histograms.
+type nodeGroup struct {
+	label string
+	color color.RGBA
+	of    func(n *report.Node, key string) bool
+}
+
+// nodeGroups split the nodes of a run for the per-node histograms: honest
+// nodes running at the end, honest nodes killed or gone, siphoners, nodes
+// with another network key or none.
+var nodeGroups = []nodeGroup{
+	{"honest, running at the end", okBlue, func(n *report.Node, key string) bool { return !n.Siphon && n.NetworkKey == key && n.Alive }},
+	{"honest, killed or left", killedGrey, func(n *report.Node, key string) bool { return !n.Siphon && n.NetworkKey == key && !n.Alive }},
+	{"siphoners", okPurple, func(n *report.Node, _ string) bool { return n.Siphon }},
+	{"another network key or none", okGreen, func(n *report.Node, key string) bool { return !n.Siphon && n.NetworkKey != key }},
+}
+
+// reportMeshKey is the network key most nodes of r hold.
+func reportMeshKey(nodes []report.Node) string {
+	t := &report.Topology{Nodes: make([]report.TopoNode, len(nodes))}
+	for i, n := range nodes {
+		t.Nodes[i].NetworkKey = n.NetworkKey
+	}
+	return meshKey(t)
+}
+
 // nodeRedundancyPlot is a histogram of the redundant receptions of every
-// node over the run.
+// node over the run, its bars stacked by node group.
 func nodeRedundancyPlot(nodes []report.Node) *plot.Plot {
 	p := newPlot(fmt.Sprintf("Redundant receptions per node over the run (%s)", plural(len(nodes), "node", "nodes")),
 		"redundant receptions of the node", "nodes")
+	styleLegend(p)
+	p.Legend.Left = false
 	p.Add(grid())
-	v := make([]float64, len(nodes))
+	all := make([]float64, len(nodes))
 	for i, n := range nodes {
-		v[i] = float64(n.Redundant)
+		all[i] = float64(n.Redundant)
 	}
-	p.Add(intHistogram(v, 40, okVermilion))
+	key := reportMeshKey(nodes)
+	var present []nodeGroup
+	var values [][]float64
+	for _, g := range nodeGroups {
+		var v []float64
+		for i := range nodes {
+			if g.of(&nodes[i], key) {
+				v = append(v, all[i])
+			}
+		}
+		if len(v) > 0 {
+			present = append(present, g)
+			values = append(values, v)
+		}
+	}
+	// Stacked: the bars of the first k groups together, in the colour of
+	// the k-th, drawn from the most groups down.
+	total := intHistogram(all, 40, okBlue)
+	var hists []*plotter.Histogram
+	for k := range present {
+		var v []float64
+		for _, g := range values[:k+1] {
+			v = append(v, g...)
+		}
+		h := *total
+		h.Bins = binsOf(total.Bins, v)
+		h.FillColor = present[k].color
+		hists = append(hists, &h)
+	}
+	for k := len(hists) - 1; k >= 0; k-- {
+		p.Add(hists[k])
+	}
+	if len(present) > 1 {
+		for k, g := range present {
+			p.Legend.Add(fmt.Sprintf("%s (%s)", g.label, thousands(len(values[k]))), hists[k])
+		}
+	}
 	p.Y.Tick.Marker = niceTicks{Target: 5, Integer: true}
 	p.X.Tick.Marker = niceTicks{Target: 12, Integer: true}
 	p.Y.Min = 0
-	headroom(p, 0.05)
+	headroom(p, 0.15)
 	return p
+}
+
+// binsOf counts values into copies of bins.
+func binsOf(bins []plotter.HistogramBin, values []float64) []plotter.HistogramBin {
+	out := make([]plotter.HistogramBin, len(bins))
+	for k, b := range bins {
+		out[k] = plotter.HistogramBin{Min: b.Min, Max: b.Max}
+	}
+	for _, v := range values {
+		for k := range out {
+			if v >= out[k].Min && v < out[k].Max {
+				out[k].Weight++
+				break
+			}
+		}
+	}
+	return out
+}
+
+// idealReceivers is the ideal number of payload transmissions of b: one
+// per node other than the origin running when it was sent (as reliability
+// counts them), or, in a report older than that count, one per delivery.
+func idealReceivers(b report.Broadcast) float64 {
+	if b.Running == 0 {
+		return float64(b.Delivered)
+	}
+	return float64(b.Running)
 }
 
 // meanRMR is the mean RMR of the broadcasts (0 without any).

@@ -58,6 +58,15 @@ func RenderDir(dir string) ([]string, error) {
 		return true, nil
 	}
 
+	var sp *report.Spread
+	switch err := report.Read(dir, report.SpreadFile, &sp); {
+	case errors.Is(err, fs.ErrNotExist):
+		sp = nil
+	case err != nil:
+		page.Notes = append(page.Notes, fmt.Sprintf("No pictures of single broadcasts: %v", err))
+		sp = nil
+	}
+
 	var t report.Topology
 	switch err := report.Read(dir, report.TopologyFile, &t); {
 	case errors.Is(err, fs.ErrNotExist):
@@ -91,6 +100,39 @@ func RenderDir(dir string) ([]string, error) {
 				page.DOTFiles = append(page.DOTFiles, base+".dot")
 			}
 		}
+		if sp != nil {
+			for _, sb := range chooseBroadcasts(&r) {
+				k := sb.index
+				if k >= len(sp.Broadcasts) || len(sp.Broadcasts[k].Hop) == 0 {
+					page.Notes = append(page.Notes, fmt.Sprintf("Broadcast %s (%s) was not followed node by node: the run is too large.", r.Broadcasts[k].ID, sb.why))
+					continue
+				}
+				b := &r.Broadcasts[k]
+				file := broadcastFile(b, k)
+				ok, err := save(file, func(w io.Writer) error { return BroadcastPNG(w, &t, l, &r, k, &sp.Broadcasts[k], sb.why) })
+				if err != nil {
+					return written, err
+				}
+				if ok {
+					page.SpreadOf[b.ID] = file
+					page.Spreads = append(page.Spreads, picture{File: file, Title: fmt.Sprintf("%s (%s)", b.ID, sb.why),
+						Alt:     fmt.Sprintf("Broadcast %s over the topology: nodes coloured by hop, the first-arrival tree, missed nodes marked", b.ID),
+						Caption: fmt.Sprintf("Broadcast %s from %s at t = %s, the %s: nodes coloured by the hop at which they first delivered it, each linked to the node it first got it from; × marks a node that was owed it and never got it.", b.ID, b.Origin, seconds(b.SentAtMS), sb.why)})
+				}
+			}
+		}
+		if last := len(t.Snapshots) - 1; last >= 0 && segments(&t) > 1 {
+			ok, err := save(LANsFile, func(w io.Writer) error { return LANsPNG(w, &t, last) })
+			if err != nil {
+				return written, err
+			}
+			if ok {
+				s := &t.Snapshots[last]
+				page.Topology = append(page.Topology, picture{File: LANsFile,
+					Alt:     fmt.Sprintf("The LANs at snapshot %s: one disc per LAN, lines weighted by the links between LANs", s.Name),
+					Caption: fmt.Sprintf("The LANs at snapshot “%s”: one disc per LAN, one line per pair of LANs linked, as wide as their links are many.", s.Name)})
+			}
+		}
 	}
 
 	charts := []struct {
@@ -117,6 +159,18 @@ func RenderDir(dir string) ([]string, error) {
 		}
 	}
 
+	if sp != nil {
+		ok, err := save(LatencyFile, func(w io.Writer) error { return LatencyPNG(w, &r, sp) })
+		if err != nil {
+			return written, err
+		}
+		if ok {
+			page.Charts = append(page.Charts, picture{File: LatencyFile, Title: "Delivery latency",
+				Alt:     "Cumulative distribution of delivery latency, one line per broadcast",
+				Caption: "The share of each broadcast's deliveries made within a given time of the send: one faint line per broadcast, the median bold, the worst in red."})
+		}
+	}
+
 	var buf bytes.Buffer
 	if err := writeIndex(&buf, page); err != nil {
 		return written, err
@@ -126,6 +180,15 @@ func RenderDir(dir string) ([]string, error) {
 		return written, err
 	}
 	return append(written, path), nil
+}
+
+// segments counts the LAN segments of t.
+func segments(t *report.Topology) int {
+	seen := map[string]bool{}
+	for _, n := range t.Nodes {
+		seen[n.Segment] = true
+	}
+	return len(seen)
 }
 
 // guard runs f and turns a panic into an error, so that one picture that

@@ -83,6 +83,40 @@ func TestRenderDir(t *testing.T) {
 	}
 }
 
+// With spread.json the first and the worst broadcast get pictures of their
+// own, the broadcasts table links them, and the latency picture is drawn.
+func TestRenderDirWithSpread(t *testing.T) {
+	r := sampleReport()
+	slices.Reverse(r.Expectations) // the passing one first
+	_, ring := ringSpread()
+	sp := &report.Spread{}
+	for k, b := range r.Broadcasts {
+		bs := report.BroadcastSpread{ID: b.ID, LatencyMS: latencies(float64(k))}
+		if k == 0 || k == 7 {
+			one := ring.Broadcasts[0]
+			bs.Parent, bs.Hop, bs.ArrivalMS = one.Parent, one.Hop, one.ArrivalMS
+		}
+		sp.Broadcasts = append(sp.Broadcasts, bs)
+	}
+	dir := writeRun(t, r, ringTopology())
+	if err := report.Write(dir, report.SpreadFile, sp); err != nil {
+		t.Fatal(err)
+	}
+	names := renderRun(t, dir)
+	for _, want := range []string{"broadcast-n0-0.png", "broadcast-n7-7.png", LatencyFile} {
+		if !slices.Contains(names, want) {
+			t.Errorf("%s not written (wrote %v)", want, names)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, IndexFile))
+	if !bytes.Contains(page, []byte(`<a href="broadcast-n7-7.png"><code>n7#7</code></a>`)) {
+		t.Error("the broadcasts table does not link the worst broadcast's picture")
+	}
+	if i, j := bytes.Index(page, []byte("✘ FAIL")), bytes.Index(page, []byte("✔ pass")); i < 0 || j < 0 || i > j {
+		t.Error("the failing expectation is not listed first")
+	}
+}
+
 // Two renderings of a whole run are byte-identical (a long test: it draws
 // every picture twice; the quick suite checks the topology picture and the
 // DOT file: TestTopologyDeterministic and TestDOTDeterministic).

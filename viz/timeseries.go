@@ -5,7 +5,10 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -45,7 +48,8 @@ var eventKinds = []struct {
 }
 
 // markedEvents are the events of r drawn on the time line, in time order
-// (stable, so events at the same moment keep the report's order).
+// (stable, so events at the same moment keep the report's order), events
+// of one kind at the same moment merged into one (mergeEvents).
 func markedEvents(r *report.Report) []report.Event {
 	var out []report.Event
 	for _, e := range r.Events {
@@ -62,6 +66,62 @@ func markedEvents(r *report.Report) []report.Event {
 		}
 		return 0
 	})
+	var merged []report.Event
+	for k := 0; k < len(out); {
+		j := k
+		var kinds []string
+		for ; j < len(out) && out[j].AtMS == out[k].AtMS; j++ {
+			if !slices.Contains(kinds, out[j].Kind) {
+				kinds = append(kinds, out[j].Kind)
+			}
+		}
+		for _, kind := range kinds {
+			var same []report.Event
+			for _, e := range out[k:j] {
+				if e.Kind == kind {
+					same = append(same, e)
+				}
+			}
+			merged = append(merged, mergeEvents(same))
+		}
+		k = j
+	}
+	return merged
+}
+
+// nodesLabel matches event labels that count nodes ("5 nodes").
+var nodesLabel = regexp.MustCompile(`^([0-9]+) nodes?$`)
+
+// mergeEvents makes one labelled mark of events of one kind at one moment:
+// counts of nodes add up ("10,000 nodes"), other labels are listed (the
+// first few, then how many more).
+func mergeEvents(es []report.Event) report.Event {
+	if len(es) == 1 {
+		return es[0]
+	}
+	out := report.Event{AtMS: es[0].AtMS, Kind: es[0].Kind}
+	total, counts := 0, true
+	var labels []string
+	for _, e := range es {
+		m := nodesLabel.FindStringSubmatch(e.Label)
+		if m == nil {
+			counts = false
+		} else {
+			n, _ := strconv.Atoi(m[1])
+			total += n
+		}
+		if e.Label != "" && !slices.Contains(labels, e.Label) {
+			labels = append(labels, e.Label)
+		}
+	}
+	switch {
+	case counts:
+		out.Label = plural(total, "node", "nodes") + fmt.Sprintf(" (%d at once)", len(es))
+	case len(labels) > 3:
+		out.Label = fmt.Sprintf("%s and %d more", strings.Join(labels[:3], ", "), len(labels)-3)
+	default:
+		out.Label = strings.Join(labels, ", ")
+	}
 	return out
 }
 
@@ -96,14 +156,15 @@ type eventLines struct {
 func (e eventLines) Plot(c draw.Canvas, p *plot.Plot) {
 	x, _ := p.Transforms(&c)
 	many := len(e.events) > 30
-	same := 0 // events before this one at the same moment
+	same := 0 // events of other kinds before this one at the same moment
 	for k, ev := range e.events {
 		if k > 0 && ev.AtMS == e.events[k-1].AtMS {
 			same++
 		} else {
 			same = 0
 		}
-		// Lines of simultaneous events side by side, not on top of each other.
+		// Events of different kinds at one moment side by side (those of
+		// one kind are merged into one mark).
 		xv := x(ev.AtMS/1000) + px(3)*vg.Length(same)
 		if xv < c.Min.X || xv > c.Max.X {
 			continue
@@ -137,24 +198,80 @@ func (r repairSpans) Plot(c draw.Canvas, p *plot.Plot) {
 		if x1 < x0+px(2) {
 			x1 = x0 + px(2) // a quick repair still shows
 		}
-		var box vg.Path
-		box.Move(vg.Point{X: x0, Y: c.Min.Y})
-		box.Line(vg.Point{X: x1, Y: c.Min.Y})
-		box.Line(vg.Point{X: x1, Y: c.Max.Y})
-		box.Line(vg.Point{X: x0, Y: c.Max.Y})
-		box.Close()
-		c.SetColor(col)
-		c.Fill(box)
+		fillSpan(c, x0, x1, col)
+	}
+}
+
+// fillSpan shades the full height of c from x0 to x1.
+func fillSpan(c draw.Canvas, x0, x1 vg.Length, col color.Color) {
+	var box vg.Path
+	box.Move(vg.Point{X: x0, Y: c.Min.Y})
+	box.Line(vg.Point{X: x1, Y: c.Min.Y})
+	box.Line(vg.Point{X: x1, Y: c.Max.Y})
+	box.Line(vg.Point{X: x0, Y: c.Max.Y})
+	box.Close()
+	c.SetColor(col)
+	c.Fill(box)
+}
+
+// partitionColor shades the time a partition lasted.
+var partitionColor = color.NRGBA{0xcc, 0x79, 0xa7, 0x2e} // reddish purple, faint
+
+// partitionSpans shades every partition from its start to its heal (or the
+// end of the run). A heal without a label heals every partition.
+type partitionSpans struct {
+	events []report.Event
+	end    float64 // seconds
+}
+
+// spans returns the partitions as [from, to] in seconds, in the order they
+// began.
+func (ps partitionSpans) spans() [][2]float64 {
+	var out [][2]float64
+	open := map[string]int{} // label -> index in out
+	var order []string
+	for _, e := range ps.events {
+		switch e.Kind {
+		case "partition":
+			if _, ok := open[e.Label]; !ok {
+				open[e.Label] = len(out)
+				order = append(order, e.Label)
+				out = append(out, [2]float64{e.AtMS / 1000, ps.end})
+			}
+		case "heal":
+			for _, label := range order {
+				if k, ok := open[label]; ok && (e.Label == "" || e.Label == label) {
+					out[k][1] = e.AtMS / 1000
+					delete(open, label)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Plot implements plot.Plotter.
+func (ps partitionSpans) Plot(c draw.Canvas, p *plot.Plot) {
+	x, _ := p.Transforms(&c)
+	for _, sp := range ps.spans() {
+		x0, x1 := max(x(sp[0]), c.Min.X), min(x(sp[1]), c.Max.X)
+		if x1 <= x0 {
+			continue
+		}
+		fillSpan(c, x0, x1, partitionColor)
 	}
 }
 
 // seriesPanel is one panel of the time series: a line over the samples.
 func seriesPanel(title, ylabel string, xy plotter.XYs, r *report.Report, events []report.Event, xmax float64, integer bool) *plot.Plot {
 	p := newPlot(title, "", ylabel)
-	p.Add(repairSpans{r.Repairs, xmax}, grid(), eventLines{events})
+	p.Add(partitionSpans{r.Events, xmax}, repairSpans{r.Repairs, xmax}, grid(), eventLines{events})
 	if len(xy) > 0 {
+		// A sample holds until the next: steps, so that a change shows
+		// where it was measured, never before.
 		l, _ := plotter.NewLine(xy)
 		l.LineStyle = lineStyle(seriesColor, 2)
+		l.StepStyle = plotter.PostStep
 		p.Add(l)
 	}
 	if len(xy) == 1 {
@@ -179,7 +296,7 @@ func seriesPanel(title, ylabel string, xy plotter.XYs, r *report.Report, events 
 // every sampling interval.
 func reliabilityPanel(r *report.Report, events []report.Event, xmax float64) *plot.Plot {
 	p := newPlot("Broadcast reliability (mean over the broadcasts sent since the previous sample)", "virtual time (s)", "reliability")
-	p.Add(repairSpans{r.Repairs, xmax}, grid(), eventLines{events})
+	p.Add(partitionSpans{r.Events, xmax}, repairSpans{r.Repairs, xmax}, grid(), eventLines{events})
 	// Points where broadcasts were sent; lines only between neighbouring
 	// samples, so a stretch without broadcasts stays a gap.
 	var runs []plotter.XYs
@@ -304,10 +421,19 @@ func timeSeriesImage(r *report.Report) *vgimg.Canvas {
 		links[k] = plotter.XY{X: t, Y: float64(s.Links)}
 		comps[k] = plotter.XY{X: t, Y: float64(s.Components)}
 	}
+	compTitle := "Connected components (1 = one mesh)"
+	compTop, startup := componentScale(r.Series)
+	if compTop > 0 {
+		compTitle = fmt.Sprintf("Connected components (1 = one mesh; up to %d while the nodes first joined, above the scale)", startup)
+	}
+	compPanel := seriesPanel(compTitle, "components", comps, r, events, xmax, true)
+	if compTop > 0 {
+		compPanel.Y.Max = compTop
+	}
 	panels := [][]*plot.Plot{
 		{seriesPanel("Running nodes", "nodes", alive, r, events, xmax, true)},
 		{seriesPanel("Links", "links", links, r, events, xmax, true)},
-		{seriesPanel("Connected components (1 = one mesh)", "components", comps, r, events, xmax, true)},
+		{compPanel},
 		{reliabilityPanel(r, events, xmax)},
 	}
 	tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadY: px(22)}
@@ -341,6 +467,36 @@ func timeSeriesImage(r *report.Report) *vgimg.Canvas {
 	return img
 }
 
+// componentScale decides the top of the component axis. While the nodes
+// first join, the count is high (each newcomer alone); what matters comes
+// after the mesh first became one. When the start-up peak is more than
+// twice what follows, the axis is cut at what follows (at least 3) and
+// componentScale returns its top and the peak; else 0, 0.
+func componentScale(series []report.Sample) (top float64, peak int) {
+	first := -1
+	for k, s := range series {
+		if s.Components == 1 {
+			first = k
+			break
+		}
+	}
+	if first < 0 {
+		return 0, 0
+	}
+	before, after := 0, 0
+	for k, s := range series {
+		if k < first {
+			before = max(before, s.Components)
+		} else {
+			after = max(after, s.Components)
+		}
+	}
+	if before <= 2*max(after, 3) {
+		return 0, 0
+	}
+	return float64(max(after, 3)) * 1.15, before
+}
+
 // eventLegend draws one line naming the colours of the event kinds present
 // (and of the healing spans, if any) and returns the canvas below it.
 func eventLegend(c draw.Canvas, events []report.Event, repairs []report.Repair) draw.Canvas {
@@ -371,6 +527,9 @@ func eventLegend(c draw.Canvas, events []report.Event, repairs []report.Repair) 
 			c.SetColor(col)
 			c.Fill(box)
 		}
+	}
+	if slices.ContainsFunc(events, func(e report.Event) bool { return e.Kind == "partition" }) {
+		entries = append(entries, entry{"partitioned", swatch(partitionColor)})
 	}
 	if len(repairs) > 0 {
 		entries = append(entries, entry{"healing (disruption until healed)", swatch(healingColor)})

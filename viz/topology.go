@@ -400,25 +400,8 @@ func (l linkThumb) Thumbnail(c *draw.Canvas) {
 // legend draws the key into the column c: what colours, shapes, lines
 // and sizes mean, with counts of what is drawn.
 func (v *snapshotView) legend(c draw.Canvas) {
-	y := c.Max.Y
-	head := textStyle(sansBold, 11.5, okBlack)
-	head.YAlign = draw.YTop
-	section := func(title string, l *plot.Legend) {
-		c.FillText(head, vg.Point{X: c.Min.X, Y: y}, title)
-		y -= head.Height(title) + px(6)
-		lc := c
-		lc.Max.Y = y
-		l.Draw(lc)
-		y -= l.Rectangle(lc).Size().Y + px(18)
-	}
-	newKey := func() *plot.Legend {
-		l := plot.NewLegend()
-		l.TextStyle = textStyle(sans, 10.5, okBlack)
-		l.Top, l.Left = true, true
-		l.Padding = px(8)
-		l.ThumbnailWidth = px(26)
-		return &l
-	}
+	col := &legendColumn{c: c, y: c.Max.Y}
+	section := col.section
 	r := max(min(v.rMax, px(8)), px(5))
 	drawn := "drawn"
 	if !v.l.Sampled {
@@ -479,16 +462,48 @@ func (v *snapshotView) legend(c draw.Canvas) {
 	}
 	section("Size: links (one scale for the run)", sizes)
 
-	note := textStyle(sans, 10, grey)
-	note.YAlign = draw.YTop
-	for _, line := range []string{
-		"Every snapshot of this run uses the",
+	col.note("Every snapshot of this run uses the",
 		"same positions: a force-directed",
 		"layout (gonum EadesR2) over the",
-		"links of all snapshots.",
-	} {
-		c.FillText(note, vg.Point{X: c.Min.X, Y: y}, line)
-		y -= note.Height(line) + px(2)
+		"links of all snapshots.")
+}
+
+// legendColumn is a legend column filled from the top: titled keys, then
+// notes.
+type legendColumn struct {
+	c draw.Canvas
+	y vg.Length // where the next entry goes
+}
+
+// newKey is an empty key in the house style.
+func newKey() *plot.Legend {
+	l := plot.NewLegend()
+	l.TextStyle = textStyle(sans, 10.5, okBlack)
+	l.Top, l.Left = true, true
+	l.Padding = px(8)
+	l.ThumbnailWidth = px(26)
+	return &l
+}
+
+// section writes a bold title and the key l below it.
+func (lc *legendColumn) section(title string, l *plot.Legend) {
+	head := textStyle(sansBold, 11.5, okBlack)
+	head.YAlign = draw.YTop
+	lc.c.FillText(head, vg.Point{X: lc.c.Min.X, Y: lc.y}, title)
+	lc.y -= head.Height(title) + px(6)
+	at := lc.c
+	at.Max.Y = lc.y
+	l.Draw(at)
+	lc.y -= l.Rectangle(at).Size().Y + px(18)
+}
+
+// note writes lines of small grey text.
+func (lc *legendColumn) note(lines ...string) {
+	sty := textStyle(sans, 10, grey)
+	sty.YAlign = draw.YTop
+	for _, line := range lines {
+		lc.c.FillText(sty, vg.Point{X: lc.c.Min.X, Y: lc.y}, line)
+		lc.y -= sty.Height(line) + px(2)
 	}
 }
 
@@ -513,28 +528,7 @@ func topologyImage(t *report.Topology, l *Layout, k int) (*vgimg.Canvas, []image
 	v := newSnapshotView(t, l, k)
 	body := heading(dc, v.title()...)
 
-	side := min(body.Max.X-body.Min.X-px(topoLegendW), body.Max.Y-body.Min.Y-px(10))
-	area := body
-	area.Min.X += px(10)
-	area.Max.X = area.Min.X + side
-	area.Max.Y -= px(5)
-	area.Min.Y = area.Max.Y - side
-
-	p := plot.New()
-	p.HideAxes()
-	p.BackgroundColor = nil
-	const margin = 0.03
-	p.X.Min, p.X.Max = -margin, 1+margin
-	p.Y.Min, p.Y.Max = -margin, 1+margin
-	p.Add(v)
-	// A hairline frame around the drawing.
-	area.SetLineStyle(draw.LineStyle{Color: color.RGBA{0xe4, 0xe4, 0xe4, 0xff}, Width: px(1)})
-	area.Stroke(area.Rectangle.Path())
-	p.Draw(area)
-
-	col := body
-	col.Min.X = area.Max.X + px(24)
-	col.Max.Y = area.Max.Y
+	p, area, col := layoutDrawing(body, v, 0.03)
 	v.legend(col)
 
 	data := p.DataCanvas(area)
@@ -547,6 +541,39 @@ func topologyImage(t *report.Topology, l *Layout, k int) (*vgimg.Canvas, []image
 	}
 	box := image.Rectangle{Min: toPixel(vg.Point{X: area.Min.X, Y: area.Max.Y}), Max: toPixel(vg.Point{X: area.Max.X, Y: area.Min.Y})}
 	return img, pos, box
+}
+
+// layoutDrawing draws a plotter of unit-square positions into a square
+// area at the left of body, framed by a hairline, and returns the plot, the
+// area and the column to its right for a legend. margin is how far beyond
+// the unit square the plot reaches.
+func layoutDrawing(body draw.Canvas, drawing plot.Plotter, margin float64) (*plot.Plot, draw.Canvas, draw.Canvas) {
+	side := min(body.Max.X-body.Min.X-px(topoLegendW), body.Max.Y-body.Min.Y-px(10))
+	area := body
+	area.Min.X += px(10)
+	area.Max.X = area.Min.X + side
+	area.Max.Y -= px(5)
+	area.Min.Y = area.Max.Y - side
+	p := squarePlot(drawing, margin)
+	area.SetLineStyle(draw.LineStyle{Color: color.RGBA{0xe4, 0xe4, 0xe4, 0xff}, Width: px(1)})
+	area.Stroke(area.Rectangle.Path())
+	p.Draw(area)
+	col := body
+	col.Min.X = area.Max.X + px(24)
+	col.Max.Y = area.Max.Y
+	return p, area, col
+}
+
+// squarePlot is a plot without axes of the unit square and margin around
+// it, holding drawing.
+func squarePlot(drawing plot.Plotter, margin float64) *plot.Plot {
+	p := plot.New()
+	p.HideAxes()
+	p.BackgroundColor = nil
+	p.X.Min, p.X.Max = -margin, 1+margin
+	p.Y.Min, p.Y.Max = -margin, 1+margin
+	p.Add(drawing)
+	return p
 }
 
 // toPixel converts a point of a picture to image coordinates.

@@ -236,7 +236,7 @@ func TestTopologySampleIsLabelled(t *testing.T) {
 	// nodes takes half a minute under the race detector, so only the long
 	// tests draw it.
 	l := &Layout{Pos: make([]r2.Vec, len(top.Nodes)), Sampled: true, Count: SampleSize}
-	l.Center, l.Drawn = sample(top, SampleSize)
+	l.Center, l.LANs, l.Drawn = sample(top, SampleSize)
 	if longtest.Enabled() {
 		l = NewLayout(top)
 		decodePNG(t, renderTopology(t, top, l, 0))

@@ -1,0 +1,170 @@
+package viz
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/spatial/r2"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"p2pmesh/sim/report"
+)
+
+// LANsFile is the LAN-level picture RenderDir writes for runs on more than
+// one LAN segment.
+const LANsFile = "lans.png"
+
+// lanLabelsUpTo is the most LANs whose names are written.
+const lanLabelsUpTo = 40
+
+// lanView is the overlay of one snapshot seen LAN by LAN: one mark per LAN,
+// one line per pair of LANs linked, weighted by their links.
+type lanView struct {
+	names   []string // in the order of their first node
+	running []int    // running nodes per LAN
+	inside  []int    // links inside each LAN
+	pairs   [][3]int // LAN a, LAN b, links between them; a < b
+	cross   int      // links between LANs
+	pos     []r2.Vec
+}
+
+// newLANView gathers snapshot k of t by LAN and lays the LANs out (gonum's
+// EadesR2 over the LAN graph, seeded from the run's seed).
+func newLANView(t *report.Topology, k int) *lanView {
+	s := &t.Snapshots[k]
+	v := &lanView{}
+	index := map[string]int{}
+	lan := make([]int, len(t.Nodes))
+	for i, n := range t.Nodes {
+		j, ok := index[n.Segment]
+		if !ok {
+			j = len(v.names)
+			index[n.Segment] = j
+			v.names = append(v.names, n.Segment)
+			v.running = append(v.running, 0)
+			v.inside = append(v.inside, 0)
+		}
+		lan[i] = j
+		if stateOf(s, i).running() {
+			v.running[j]++
+		}
+	}
+	weights := map[[2]int]int{}
+	for _, e := range s.Edges {
+		if e[0] < 0 || e[1] < 0 || e[0] >= len(lan) || e[1] >= len(lan) {
+			continue
+		}
+		a, b := lan[e[0]], lan[e[1]]
+		if a == b {
+			v.inside[a]++
+			continue
+		}
+		weights[[2]int{min(a, b), max(a, b)}]++
+		v.cross++
+	}
+	var edges [][2]int
+	for p, w := range weights {
+		v.pairs = append(v.pairs, [3]int{p[0], p[1], w})
+		edges = append(edges, p)
+	}
+	slices.SortFunc(v.pairs, func(x, y [3]int) int {
+		if c := cmp.Compare(x[0], y[0]); c != 0 {
+			return c
+		}
+		return cmp.Compare(x[1], y[1])
+	})
+	v.pos = make([]r2.Vec, len(v.names))
+	place(newLinkGraph(len(v.names), nil, edges), t.Seed, v.pos)
+	return v
+}
+
+// Plot implements plot.Plotter: the links between LANs, heavier for more,
+// then one disc per LAN, its area for its running nodes.
+func (v *lanView) Plot(c draw.Canvas, p *plot.Plot) {
+	x, y := p.Transforms(&c)
+	at := func(j int) vg.Point { return vg.Point{X: x(v.pos[j].X), Y: y(v.pos[j].Y)} }
+	most := 1
+	for _, pr := range v.pairs {
+		most = max(most, pr[2])
+	}
+	maxRunning := 1
+	for _, n := range v.running {
+		maxRunning = max(maxRunning, n)
+	}
+	spacing := float64(topoHeight) / math.Sqrt(float64(max(len(v.names), 1)))
+	rMax := math.Min(math.Max(0.3*spacing, 5), 40)
+	wMax := math.Min(math.Max(0.15*spacing, 1.5), 14)
+	for _, pr := range v.pairs {
+		w := math.Max(wMax*math.Sqrt(float64(pr[2])/float64(most)), 0.6)
+		c.StrokeLine2(draw.LineStyle{Color: crossLANLink, Width: px(w)}, at(pr[0]).X, at(pr[0]).Y, at(pr[1]).X, at(pr[1]).Y)
+	}
+	if len(v.pairs) <= 40 {
+		sty := textStyle(sansBold, 12, okBlack)
+		sty.XAlign = draw.XCenter
+		for _, pr := range v.pairs {
+			a, b := at(pr[0]), at(pr[1])
+			haloText(c, sty, vg.Point{X: (a.X + b.X) / 2, Y: (a.Y + b.Y) / 2}, thousands(pr[2]))
+		}
+	}
+	for j := range v.names {
+		r := px(math.Max(rMax*math.Sqrt(float64(v.running[j])/float64(maxRunning)), 2))
+		c.DrawGlyph(draw.GlyphStyle{Color: white, Radius: r + px(1.5), Shape: draw.CircleGlyph{}}, at(j))
+		c.DrawGlyph(draw.GlyphStyle{Color: groupPalette[j%len(groupPalette)], Radius: r, Shape: draw.CircleGlyph{}}, at(j))
+	}
+	if len(v.names) <= lanLabelsUpTo {
+		sty := textStyle(sansBold, 11, okBlack)
+		for j, name := range v.names {
+			pt := at(j)
+			pt.X += px(math.Max(rMax*math.Sqrt(float64(v.running[j])/float64(maxRunning)), 2) + 4)
+			haloText(c, sty, pt, fmt.Sprintf("%s (%s)", name, plural(v.running[j], "node", "nodes")))
+		}
+	}
+}
+
+// LANsPNG draws snapshot k of t LAN by LAN: one disc per LAN segment, its
+// area for the LAN's running nodes, and one line per pair of LANs linked,
+// its width for the number of links between them. It fails when k is not a
+// snapshot of t.
+func LANsPNG(w io.Writer, t *report.Topology, k int) error {
+	if k < 0 || k >= len(t.Snapshots) {
+		return fmt.Errorf("viz: no snapshot %d (the topology has %d)", k, len(t.Snapshots))
+	}
+	return writePNG(w, lansImage(t, k))
+}
+
+func lansImage(t *report.Topology, k int) *vgimg.Canvas {
+	v := newLANView(t, k)
+	s := &t.Snapshots[k]
+	inside := 0
+	for _, n := range v.inside {
+		inside += n
+	}
+	running := 0
+	for _, n := range v.running {
+		running += n
+	}
+	img := newCanvas(topoWidth-topoLegendW+40, topoHeight)
+	dc := draw.New(img)
+	body := heading(dc, fmt.Sprintf("%s — the LANs at snapshot %q, t = %s", orRun(t.Scenario), s.Name, seconds(s.AtMS)),
+		fmt.Sprintf("%s with %s running nodes · %s inside LANs · %s between LANs, over %s",
+			plural(len(v.names), "LAN", "LANs"), thousands(running), plural(inside, "link", "links"),
+			plural(v.cross, "link", "links"), plural(len(v.pairs), "pair of LANs", "pairs of LANs")),
+		"one disc per LAN (area: its running nodes); one line per pair of LANs linked (width: the links between them)")
+	side := min(body.Max.X-body.Min.X, body.Max.Y-body.Min.Y) - px(20)
+	area := body
+	area.Min.X = (body.Min.X+body.Max.X)/2 - side/2
+	area.Max.X = area.Min.X + side
+	area.Max.Y -= px(5)
+	area.Min.Y = area.Max.Y - side
+	const margin = 0.08
+	p := squarePlot(v, margin)
+	p.X.Max = 1 + 2.5*margin // names to the right
+	p.Draw(area)
+	return img
+}
