@@ -26,10 +26,13 @@ const (
 
 // RenderDir reads report.json and topology.json from dir and writes the
 // pictures of the run next to them: topology-<snapshot>.png and
-// topology-<snapshot>.dot for every snapshot, redundancy.png,
-// timeseries.png, degrees.png, and index.html, a self-contained page that
-// shows them with the summary, the expectations and the broadcasts. It
-// returns the paths of the files written, in that order.
+// topology-<snapshot>.dot for every snapshot, broadcast-<id>.png for the
+// broadcasts chosen to be seen one by one (when spread.json is there),
+// lans.png (runs on several LANs), timeseries.png, redundancy.png,
+// degrees.png, latency.png (with spread.json), and index.html, a
+// self-contained page that shows them with the summary, the expectations
+// and the broadcasts. It returns the paths of the files written, in that
+// order.
 //
 // A missing topology.json only drops the topology pictures; a picture that
 // cannot be drawn is left out and index.html says why. Errors reading

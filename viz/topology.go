@@ -191,13 +191,14 @@ func (v *snapshotView) drawnLink(a, b int) bool {
 }
 
 // radius is the marker radius of node i: its area grows linearly with its
-// links, on the scale of the whole run (Layout.DegreeMax).
+// links, from none to the most of any node in the run (Layout.DegreeMax).
 func (v *snapshotView) radius(i int) vg.Length { return v.radiusFor(v.degree[i]) }
 
 func (v *snapshotView) radiusFor(deg int) vg.Length {
+	// The scale starts at no links, so that 9 and 10 links look alike.
 	f := 1.0
-	if lo, hi := v.l.DegreeMin, v.l.DegreeMax; hi > lo {
-		f = math.Min(math.Max(float64(deg-lo)/float64(hi-lo), 0), 1)
+	if hi := v.l.DegreeMax; hi > 0 {
+		f = math.Min(math.Max(float64(deg)/float64(hi), 0), 1)
 	}
 	lo, hi := float64(v.rMin), float64(v.rMax)
 	return vg.Length(math.Sqrt(lo*lo + (hi*hi-lo*lo)*f))

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# docs-img.sh: makes the README's pictures (docs/img) from the shipped
+# scenarios, so that the README never shows a stale run.
+#
+#   scripts/docs-img.sh                 run the scenarios, write docs/img
+#   scripts/docs-img.sh --check         the same into a scratch folder; fail
+#                                       if any picture differs from docs/img
+#   scripts/docs-img.sh --from DIR ...  take the runs from DIR/<scenario>/
+#                                       (p2psim run --out DIR/<scenario>)
+#                                       instead of running them again
+#
+# Pictures are deterministic: the same scenario, seed and code give the same
+# bytes. docs/img/mass-failure-study.png comes from `p2psim study
+# mass-failure --out DIR` (about 4 minutes) and is not made here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+check=false
+from=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --check) check=true ;;
+    --from) from="$2"; shift ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "docs-img.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# picture in docs/img <- scenario and the file of its run (WORST: the picture
+# of its worst broadcast, as index.html names it)
+pictures=(
+  "quickstart-topology.png            quickstart        topology-end.png"
+  "quickstart-redundancy.png          quickstart        redundancy.png"
+  "mass-failure-topology.png          mass-failure      topology-just-after-failure.png"
+  "mass-failure-timeseries.png        mass-failure      timeseries.png"
+  "partition-heal-topology.png        partition-heal    topology-during-partition.png"
+  "segments-topology.png              segments          topology-end.png"
+  "churn-broadcast.png                churn             WORST"
+  "flood-single-1000-redundancy.png   flood-single-1000 redundancy.png"
+  "tree-single-1000-redundancy.png    tree-single-1000  redundancy.png"
+  "tree-burst-100-topology.png        tree-burst-100    topology-end.png"
+)
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+if [ -z "$from" ]; then
+  from="$scratch/runs"
+  go build -o "$scratch/p2psim" ./cmd/p2psim
+  for scenario in $(printf '%s\n' "${pictures[@]}" | awk '{print $2}' | sort -u); do
+    if ! "$scratch/p2psim" run "scenarios/$scenario.yaml" --out "$from/$scenario" --quiet >"$scratch/log" 2>&1; then
+      cat "$scratch/log" >&2
+      exit 1
+    fi
+  done
+fi
+
+out=docs/img
+if $check; then
+  out="$scratch/img"
+fi
+mkdir -p "$out"
+for line in "${pictures[@]}"; do
+  read -r picture scenario file <<<"$line"
+  if [ "$file" = WORST ]; then
+    file=$(grep -E '<b>[^<]*\(([^)]*, )?worst[,)]' "$from/$scenario/index.html" | grep -oE 'href="broadcast-[^"]*\.png"' | head -1 | cut -d'"' -f2 || true)
+  fi
+  if [ -z "$file" ] || [ ! -f "$from/$scenario/$file" ]; then
+    echo "docs-img.sh: $from/$scenario/$file is missing (has $scenario been run with pictures?)" >&2
+    exit 1
+  fi
+  cp "$from/$scenario/$file" "$out/$picture"
+done
+
+if $check; then
+  stale=0
+  for line in "${pictures[@]}"; do
+    read -r picture _ _ <<<"$line"
+    if ! cmp -s "$out/$picture" "docs/img/$picture"; then
+      echo "docs/img/$picture differs from a fresh run: run scripts/docs-img.sh and commit docs/img" >&2
+      stale=1
+    fi
+  done
+  exit $stale
+fi
+echo "docs/img: ${#pictures[@]} pictures written"
