@@ -171,3 +171,24 @@ func TestIndexPageSaysWhyNoTopology(t *testing.T) {
 		t.Errorf("the page does not say plainly why there are no topology pictures")
 	}
 }
+
+// The failing expectations come first, and a broadcast with a picture of
+// its own is linked from the table.
+func TestIndexPageOrderAndLinks(t *testing.T) {
+	r := sampleReport()
+	slices.Reverse(r.Expectations) // the passing one first
+	p := newIndexPage(r)
+	p.SpreadOf["n7#7"] = "broadcast-n7-7.png"
+	var buf bytes.Buffer
+	if err := writeIndex(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	checkHTML(t, page)
+	if i, j := strings.Index(page, "✘ FAIL"), strings.Index(page, "✔ pass"); i < 0 || j < 0 || i > j {
+		t.Error("the failing expectation is not listed first")
+	}
+	if !strings.Contains(page, `<a href="broadcast-n7-7.png"><code>n7#7</code></a>`) {
+		t.Error("the broadcasts table does not link the broadcast's picture")
+	}
+}

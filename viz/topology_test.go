@@ -38,25 +38,33 @@ func hasColour(img image.Image, p image.Point, r int, c color.RGBA) bool {
 // blobs counts the connected groups of pixels of exactly colour c inside
 // the rectangle.
 func blobs(img image.Image, in image.Rectangle, c color.RGBA) int {
-	seen := map[image.Point]bool{}
-	n := 0
+	in = in.Intersect(img.Bounds())
+	w := in.Dx()
+	is := make([]bool, w*in.Dy()) // of colour c
 	for y := in.Min.Y; y < in.Max.Y; y++ {
 		for x := in.Min.X; x < in.Max.X; x++ {
-			p := image.Point{X: x, Y: y}
-			if seen[p] || pixel(img, x, y) != c {
-				continue
-			}
-			n++
-			stack := []image.Point{p}
-			seen[p] = true
-			for len(stack) > 0 {
-				q := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				for _, d := range []image.Point{{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, -1}, {1, -1}, {-1, 1}} {
-					r := q.Add(d)
-					if r.In(in) && !seen[r] && pixel(img, r.X, r.Y) == c {
-						seen[r] = true
-						stack = append(stack, r)
+			is[(y-in.Min.Y)*w+x-in.Min.X] = pixel(img, x, y) == c
+		}
+	}
+	n := 0
+	var stack []int
+	for k, ok := range is {
+		if !ok {
+			continue
+		}
+		n++
+		is[k] = false
+		stack = append(stack[:0], k)
+		for len(stack) > 0 {
+			q := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			qx, qy := q%w, q/w
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					x, y := qx+dx, qy+dy
+					if x >= 0 && x < w && y >= 0 && y < in.Dy() && is[y*w+x] {
+						is[y*w+x] = false
+						stack = append(stack, y*w+x)
 					}
 				}
 			}
@@ -84,9 +92,13 @@ func countColour(img image.Image, c color.RGBA) int {
 // only), and that the groups' colours differ.
 func checkGroups(t *testing.T, top *report.Topology, k int, want map[color.RGBA][]int) {
 	t.Helper()
-	l := NewLayout(top)
-	img := decodePNG(t, renderTopology(t, top, l, k))
-	_, pos, area := topologyImage(top, l, k)
+	// One drawing, encoded and decoded as a PNG, with its node positions.
+	canvas, pos, area := topologyImage(top, NewLayout(top), k)
+	var buf bytes.Buffer
+	if err := writePNG(&buf, canvas); err != nil {
+		t.Fatal(err)
+	}
+	img := decodePNG(t, buf.Bytes())
 	for col, nodes := range want {
 		for _, i := range nodes {
 			if !pos[i].In(area) {
@@ -150,8 +162,15 @@ func TestTopologyColoursRoles(t *testing.T) {
 	top := ringTopology()
 	top.Nodes[3].Siphon = true
 	top.Nodes[5].NetworkKey = "other"
-	checkGroups(t, top, 0, map[color.RGBA][]int{okBlue: {0, 1, 2, 4}, okOrange: {3}, okGreen: {5}})
 	v := newSnapshotView(top, NewLayout(top), 0)
+	for i, want := range map[int]color.RGBA{0: okBlue, 2: okBlue, 3: okOrange, 5: okGreen} {
+		if got := v.colour.colour(i); got != want {
+			t.Errorf("n%d coloured %v, want %v", i, got, want)
+		}
+	}
+	if v.role[3] != roleSiphon || v.role[5] != roleOtherKey || v.role[0] != roleHonest {
+		t.Errorf("roles %v", v.role)
+	}
 	var labels []string
 	for _, g := range v.colour.groups {
 		labels = append(labels, g.label)
