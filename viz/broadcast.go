@@ -223,8 +223,22 @@ func (v *spreadView) legend(c draw.Canvas) {
 	step := max(1, (v.top+12)/12)
 	for h := 0; h <= v.top; h += step {
 		label := fmt.Sprintf("hop %d: %s", h, thousands(hops[h]))
-		if h == 0 {
+		switch last := min(h+step-1, v.top); {
+		case h == 0:
 			label = "origin (hop 0)"
+			if last > 0 {
+				n := 0
+				for k := 1; k <= last; k++ {
+					n += hops[k]
+				}
+				label = fmt.Sprintf("origin, then hops 1–%d: %s", last, thousands(n))
+			}
+		case last > h:
+			n := 0
+			for k := h; k <= last; k++ {
+				n += hops[k]
+			}
+			label = fmt.Sprintf("hops %d–%d: %s", h, last, thousands(n))
 		}
 		l.Add(label, marker{sty: draw.GlyphStyle{Color: hopColour(h, v.top), Radius: px(6), Shape: draw.CircleGlyph{}}})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/gonum/graph/topo"
 
@@ -20,6 +21,7 @@ import (
 //   - LAN segment, when the run has more than one;
 //   - group and role (user-named groups, siphoners, nodes with another
 //     network key or none), when there is more than one;
+//   - depth in the broadcast tree, in tree mode;
 //   - otherwise one colour for every running node.
 //
 // A node's role is also its marker's shape, and a node that is not running
@@ -32,6 +34,7 @@ const (
 	byComponent
 	byLAN
 	byGroup
+	byTreeDepth
 )
 
 // groupPalette is the colours of groups, in order: the Okabe–Ito palette,
@@ -112,15 +115,18 @@ func roleOf(t *report.Topology, i int, key string) nodeRole {
 // groupLabel names the group of a node for the group colouring: its
 // scenario group, with its role when that is not honest.
 func groupLabel(n *report.TopoNode, role nodeRole) string {
-	var r string
+	var r, stem string // the role, and a word that names it in a group's name
 	switch role {
 	case roleSiphon:
-		r = "siphoner"
+		r, stem = "siphoner", "siphon"
 	case roleOtherKey:
-		r = "no key"
+		r, stem = "no key", "keyless"
 		if n.NetworkKey != "" {
-			r = fmt.Sprintf("key “%s”", n.NetworkKey)
+			r, stem = fmt.Sprintf("key “%s”", n.NetworkKey), n.NetworkKey+" key"
 		}
+	}
+	if stem != "" && strings.Contains(strings.ToLower(n.Group), stem) {
+		r = "" // the group's name says it
 	}
 	switch {
 	case n.Group == "" && r == "":
@@ -201,6 +207,9 @@ func newColouring(t *report.Topology, s *report.Snapshot, running []bool, role [
 			}
 			if len(groups) > 1 {
 				c.mode, c.heading = byGroup, "Colour: group and role"
+			} else if s.TreeParent != nil {
+				c.colourByTreeDepth(s.TreeParent, running)
+				break
 			} else {
 				c.mode, c.heading = byState, "Colour: state"
 				for i := range label {
@@ -229,6 +238,64 @@ func newColouring(t *report.Topology, s *report.Snapshot, running []bool, role [
 		}
 	}
 	return c
+}
+
+// colourByTreeDepth colours running nodes by their depth below the root
+// of the broadcast tree (a node whose parent chain ends without reaching a
+// root, or loops, counts as not in the tree).
+func (c *colouring) colourByTreeDepth(parent []int32, running []bool) {
+	c.mode, c.heading = byTreeDepth, "Colour: depth in the tree"
+	n := len(c.of)
+	depth := make([]int, n)
+	for i := range depth {
+		depth[i] = -2 // not yet known
+	}
+	var walk func(i, steps int) int
+	walk = func(i, steps int) int {
+		switch {
+		case depth[i] != -2:
+			return depth[i]
+		case steps > n || i >= len(parent) || !running[i]:
+			return -1
+		case parent[i] < 0:
+			depth[i] = 0
+		default:
+			p := int(parent[i])
+			if p >= n || !running[p] {
+				depth[i] = -1
+			} else if d := walk(p, steps+1); d >= 0 {
+				depth[i] = d + 1
+			} else {
+				depth[i] = -1
+			}
+		}
+		return depth[i]
+	}
+	top := 0
+	for i := range n {
+		if running[i] {
+			top = max(top, walk(i, 0))
+		}
+	}
+	for d := 0; d <= top; d++ {
+		label := fmt.Sprintf("depth %d", d)
+		if d == 0 {
+			label = "root (no parent)"
+		}
+		c.groups = append(c.groups, colourGroup{label: label, color: hopColour(d, top)})
+	}
+	for i := range n {
+		if running[i] {
+			if d := depth[i]; d >= 0 {
+				c.of[i] = d
+			} else {
+				if c.groups[len(c.groups)-1].label != "not in the tree" {
+					c.groups = append(c.groups, colourGroup{label: "not in the tree", color: otherColour})
+				}
+				c.of[i] = len(c.groups) - 1
+			}
+		}
+	}
 }
 
 // meshComponents returns the connected components of g that hold an honest

@@ -252,7 +252,11 @@ func (v *snapshotView) Plot(c draw.Canvas, p *plot.Plot) {
 	strokeLinks(c, draw.LineStyle{Color: base, Width: px(0.9)}, at, v.s.Edges, func(a, b int) bool { return v.drawnLink(a, b) && !cross(a, b) })
 	strokeLinks(c, draw.LineStyle{Color: crossLANLink, Width: px(1), Dashes: []vg.Length{px(4), px(3)}}, at, v.s.Edges, func(a, b int) bool { return v.drawnLink(a, b) && cross(a, b) })
 	if tree {
-		strokeLinks(c, draw.LineStyle{Color: treeLink, Width: px(1.8)}, at, v.treeEdges(), v.drawnLink)
+		w := px(1.8)
+		if v.l.Count > 200 {
+			w = px(1.1) // a thinner tree where nodes crowd
+		}
+		strokeLinks(c, draw.LineStyle{Color: treeLink, Width: w}, at, v.treeEdges(), v.drawnLink)
 	}
 	r0 := (v.rMin + v.rMax) / 2 // nodes without links to size them by
 	for i, drawn := range v.l.Drawn {

@@ -204,6 +204,16 @@ func TestTopologyTreeLinks(t *testing.T) {
 	if !hasColour(img, mid(0, 1), 2, treeLink) || hasColour(img, mid(3, 4), 2, treeLink) {
 		t.Error("the tree's links are not the ones drawn bold")
 	}
+	// Nothing else to say: the nodes are coloured by depth in the tree.
+	v := newSnapshotView(top, l, 0)
+	if v.colour.mode != byTreeDepth {
+		t.Fatalf("colouring %v, want by tree depth", v.colour.mode)
+	}
+	for i, d := range []int{0, 1, 2, 3, 2, 1} {
+		if v.colour.of[i] != d {
+			t.Errorf("n%d at depth %d, want %d", i, v.colour.of[i], d)
+		}
+	}
 }
 
 func TestTopologyPositionsStableAcrossSnapshots(t *testing.T) {
