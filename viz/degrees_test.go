@@ -1,7 +1,6 @@
 package viz
 
 import (
-	"bytes"
 	"testing"
 
 	"p2pmesh/sim/report"
@@ -18,7 +17,7 @@ func TestDegreesPNG(t *testing.T) {
 	for name, r := range map[string]*report.Report{"sample": sampleReport(), "all dead": dead, "mixed limits": mixed, "one node": one, "empty": {}} {
 		t.Run(name, func(t *testing.T) {
 			quickCase(t, name)
-			a := renderDeterministic(t, func(b *bytes.Buffer) error { return DegreesPNG(b, r) })
+			a := tableChart(t, name, "degrees", DegreesPNG, r)
 			if name == "sample" {
 				checkRich(t, decodePNG(t, a))
 			}

@@ -37,6 +37,17 @@ func sampleChart(t testing.TB, name string, draw func(io.Writer, *report.Report)
 	return b
 }
 
+// tableChart draws the chart of one case of a table of charts: the
+// "sample" case is the shared sampleChart, the others are drawn (twice in
+// the long tests).
+func tableChart(t testing.TB, name, chart string, draw func(io.Writer, *report.Report) error, r *report.Report) []byte {
+	t.Helper()
+	if name == "sample" {
+		return sampleChart(t, chart, draw)
+	}
+	return renderDeterministic(t, func(b *bytes.Buffer) error { return draw(b, r) })
+}
+
 // quickCase skips a case of a table of charts in the quick suite, which
 // draws only the "sample" case of each (a chart costs seconds under the
 // race detector); the long tests draw them all.
@@ -73,7 +84,7 @@ func TestRedundancyPNG(t *testing.T) {
 	for name, r := range map[string]*report.Report{"sample": sampleReport(), "many": many, "none": none, "empty": {}} {
 		t.Run(name, func(t *testing.T) {
 			quickCase(t, name)
-			a := renderDeterministic(t, func(b *bytes.Buffer) error { return RedundancyPNG(b, r) })
+			a := tableChart(t, name, "redundancy", RedundancyPNG, r)
 			if name == "sample" {
 				checkRich(t, decodePNG(t, a))
 			}

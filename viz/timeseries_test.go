@@ -31,7 +31,7 @@ func TestTimeSeriesPNG(t *testing.T) {
 		"one sample": oneSample, "busy": busy, "all dead": dead, "empty": {}} {
 		t.Run(name, func(t *testing.T) {
 			quickCase(t, name)
-			a := renderDeterministic(t, func(b *bytes.Buffer) error { return TimeSeriesPNG(b, r) })
+			a := tableChart(t, name, "timeseries", TimeSeriesPNG, r)
 			if name == "sample" {
 				checkRich(t, decodePNG(t, a))
 			}
