@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"p2pmesh/internal/hostile"
+	"p2pmesh/internal/longtest"
 	"p2pmesh/internal/netnstest"
 	"p2pmesh/mesh"
 	"p2pmesh/mesh/discovery"
@@ -227,6 +228,7 @@ func TestMutatedBeacons(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestReplayedBeacons(t *testing.T) {
+	longtest.Skip(t) // seconds of real time; the quick suite keeps the garbage, mutated and spoofed-id beacon tests
 	if !netnstest.InFresh(t) {
 		return
 	}
@@ -364,6 +366,7 @@ func TestSpoofedIDBeacons(t *testing.T) {
 func x0(t *testing.T) *beaconAttacker { return newBeaconAttacker(t, "127.0.0.1") }
 
 func TestBogusPortBeacons(t *testing.T) {
+	longtest.Skip(t) // seconds of real time; the quick suite keeps the garbage, mutated and spoofed-id beacon tests
 	v, ok := beaconVictim(t)
 	if !ok {
 		return
@@ -416,6 +419,7 @@ func TestBogusPortBeacons(t *testing.T) {
 }
 
 func TestBeaconFlood(t *testing.T) {
+	longtest.Skip(t) // seconds of real time; the quick suite keeps the garbage, mutated and spoofed-id beacon tests
 	v, ok := beaconVictim(t)
 	if !ok {
 		return
