@@ -6,12 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"p2pmesh/internal/longtest"
 )
 
 // Several files give one folder each, an overview page linking them with
 // their verdicts, and compare tabulates and draws the runs; the same file
 // over two seeds is one group.
 func TestRunSeveralThenCompare(t *testing.T) {
+	longtest.Skip(t) // draws two whole runs: 25 s under the race detector on 2 cores
 	dir := t.TempDir()
 	code, out, errs := run(t, "run", "../../scenarios/quickstart.yaml", "testdata/failing.yaml", "--out", dir)
 	if code != exitFailed {
