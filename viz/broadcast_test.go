@@ -34,6 +34,7 @@ func latencies(lo float64) []float64 {
 }
 
 func TestChooseBroadcasts(t *testing.T) {
+	t.Parallel()
 	r := sampleReport() // broadcast 8 (n7#7) is the worst, and an expectation names it
 	got := chooseBroadcasts(r)
 	if len(got) != 2 || got[0].index != 0 || got[0].why != "first" || got[1].index != 7 ||
@@ -46,6 +47,7 @@ func TestChooseBroadcasts(t *testing.T) {
 }
 
 func TestBroadcastPNGColoursHopsAndMissed(t *testing.T) {
+	t.Parallel()
 	top := ringTopology()
 	r, sp := ringSpread()
 	l := NewLayout(top)
@@ -75,6 +77,7 @@ func TestBroadcastPNGColoursHopsAndMissed(t *testing.T) {
 }
 
 func TestLatencyPNG(t *testing.T) {
+	t.Parallel()
 	r, sp := ringSpread()
 	r.Broadcasts = append(r.Broadcasts, report.Broadcast{ID: "n1#1", Reliability: 1})
 	sp.Broadcasts = append(sp.Broadcasts, report.BroadcastSpread{ID: "n1#1", LatencyMS: latencies(5)})
@@ -85,6 +88,7 @@ func TestLatencyPNG(t *testing.T) {
 }
 
 func TestMergeEvents(t *testing.T) {
+	t.Parallel()
 	r := &report.Report{}
 	for k := range 19 {
 		r.Events = append(r.Events, report.Event{AtMS: 0, Kind: "start", Label: fmt.Sprintf("%d nodes", []int{1000, 1}[k%2])})
@@ -102,6 +106,7 @@ func TestMergeEvents(t *testing.T) {
 }
 
 func TestComponentScale(t *testing.T) {
+	t.Parallel()
 	series := func(cs ...int) []report.Sample {
 		var out []report.Sample
 		for _, c := range cs {
@@ -121,6 +126,7 @@ func TestComponentScale(t *testing.T) {
 }
 
 func TestPartitionSpans(t *testing.T) {
+	t.Parallel()
 	ps := partitionSpans{events: []report.Event{
 		{AtMS: 1000, Kind: "partition", Label: "a"}, {AtMS: 2000, Kind: "partition", Label: "b"},
 		{AtMS: 3000, Kind: "heal", Label: "a"}, {AtMS: 4000, Kind: "partition", Label: "c"}, {AtMS: 5000, Kind: "heal"},
@@ -133,6 +139,7 @@ func TestPartitionSpans(t *testing.T) {
 }
 
 func TestLANView(t *testing.T) {
+	t.Parallel()
 	v := newLANView(lansTopology(3, 8), 0)
 	if !slices.Equal(v.names, []string{"0", "1", "2"}) || !slices.Equal(v.running, []int{8, 8, 8}) {
 		t.Errorf("LANs %v with %v running", v.names, v.running)
@@ -150,6 +157,7 @@ func TestLANView(t *testing.T) {
 // The ideal of the redundancy picture is one payload per node running
 // when the message was sent, not per node still running at the end.
 func TestRedundancyBaselineCountsNodesRunningAtSend(t *testing.T) {
+	t.Parallel()
 	b := report.Broadcast{Running: 199, Alive: 100, Delivered: 100}
 	if got := idealReceivers(b); got != 199 {
 		t.Errorf("ideal %v, want the 199 running at the send", got)

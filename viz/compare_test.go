@@ -20,6 +20,7 @@ func seriesRun(name string, seed uint64, alive ...int) *report.Report {
 // Seeds of one scenario are one group, drawn as min, mean and max at every
 // sample time; the summary table marks what differs, against the first run.
 func TestCompareGroupsSeedsIntoBands(t *testing.T) {
+	t.Parallel()
 	runs := []*report.Report{seriesRun("a", 1, 10, 20, 30), seriesRun("b", 1, 5, 5, 5), seriesRun("a", 2, 30, 20)}
 	groups := GroupRuns(runs)
 	if len(groups) != 2 || len(groups[0].Runs) != 2 || groups[0].Label != "a (2 seeds)" || groups[1].Label != "b" {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestDegreesPNG(t *testing.T) {
+	t.Parallel()
 	dead := sampleReport()
 	for k := range dead.Nodes {
 		dead.Nodes[k].Alive = false
@@ -26,6 +27,7 @@ func TestDegreesPNG(t *testing.T) {
 }
 
 func TestDegreesColours(t *testing.T) {
+	t.Parallel()
 	img := decodePNG(t, sampleChart(t, "degrees", DegreesPNG))
 	if countColour(img, okBlue) < 1000 || countColour(img, okOrange) < 1000 {
 		t.Error("the incoming or outgoing histogram is missing")
@@ -33,6 +35,7 @@ func TestDegreesColours(t *testing.T) {
 }
 
 func TestMean(t *testing.T) {
+	t.Parallel()
 	if mean(nil) != 0 || mean([]float64{1, 2, 6}) != 3 {
 		t.Error("mean")
 	}

@@ -40,6 +40,7 @@ func parseDOT(t *testing.T, text string) (nodes map[string]map[string]string, ed
 }
 
 func TestDOT(t *testing.T) {
+	t.Parallel()
 	top := ringTopology()
 	l := NewLayout(top)
 	var buf bytes.Buffer
@@ -73,6 +74,7 @@ func TestDOT(t *testing.T) {
 }
 
 func TestDOTOddNames(t *testing.T) {
+	t.Parallel()
 	top := &report.Topology{
 		Nodes:     []report.TopoNode{{Name: "a b"}, {Name: `q"uote`}, {Name: "a b"}, {Name: ""}},
 		Snapshots: []report.Snapshot{{Name: "x", States: []string{"alive", "alive", "alive"}, Edges: [][2]int{{0, 1}, {1, 2}, {2, 3}}}},
@@ -98,6 +100,7 @@ func TestDOTOddNames(t *testing.T) {
 }
 
 func TestDOTDeterministic(t *testing.T) {
+	t.Parallel()
 	top := meshTopology(sized(60, 300), 3, 1)
 	var a, b bytes.Buffer
 	if err := DOT(&a, top, NewLayout(top), 1); err != nil {

@@ -17,6 +17,7 @@ func ids(it graph.Nodes) []int64 {
 }
 
 func TestLinkGraph(t *testing.T) {
+	t.Parallel()
 	// Duplicates in both directions, a self-link, links to unknown nodes
 	// and across two lists all collapse into one simple graph.
 	g := newLinkGraph(5, nil,
@@ -54,6 +55,7 @@ func TestLinkGraph(t *testing.T) {
 }
 
 func TestLinkGraphMembers(t *testing.T) {
+	t.Parallel()
 	member := []bool{true, true, false, true}
 	edges := [][2]int{{0, 1}, {1, 2}, {2, 3}, {0, 3}}
 	g := newLinkGraph(4, member, edges)
@@ -76,6 +78,7 @@ func TestLinkGraphMembers(t *testing.T) {
 }
 
 func TestUnionGraph(t *testing.T) {
+	t.Parallel()
 	top := ringTopology()
 	g := unionGraph(top, nil)
 	// The ring of the first snapshot contains every link of the second.

@@ -76,6 +76,7 @@ func checkHTML(t *testing.T, page string) map[string]string {
 }
 
 func TestSummaryRowsListEveryField(t *testing.T) {
+	t.Parallel()
 	s := report.Summary{Broadcasts: 1234, ReliabilityMean: 0.98765, TraceDigest: "abc"}
 	rows := summaryRows(s)
 	typ := reflect.TypeOf(s)
@@ -105,6 +106,7 @@ func TestSummaryRowsListEveryField(t *testing.T) {
 }
 
 func TestIndexPage(t *testing.T) {
+	t.Parallel()
 	r := sampleReport()
 	for k := range 250 {
 		r.Broadcasts = append(r.Broadcasts, report.Broadcast{ID: fmt.Sprintf("extra#%d", k), Reliability: 1})
@@ -144,6 +146,7 @@ func TestIndexPage(t *testing.T) {
 }
 
 func TestIndexPageEmptyRun(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := writeIndex(&buf, newIndexPage(&report.Report{})); err != nil {
 		t.Fatal(err)
@@ -160,6 +163,7 @@ func TestIndexPageEmptyRun(t *testing.T) {
 // Without a usable topology.json the page says why there are no topology
 // pictures, once, and not that the run recorded no snapshots.
 func TestIndexPageSaysWhyNoTopology(t *testing.T) {
+	t.Parallel()
 	p := newIndexPage(&report.Report{})
 	p.TopoNote = "No topology pictures: topology.json is missing."
 	var buf bytes.Buffer
@@ -175,6 +179,7 @@ func TestIndexPageSaysWhyNoTopology(t *testing.T) {
 // The failing expectations come first, and a broadcast with a picture of
 // its own is linked from the table.
 func TestIndexPageOrderAndLinks(t *testing.T) {
+	t.Parallel()
 	r := sampleReport()
 	slices.Reverse(r.Expectations) // the passing one first
 	p := newIndexPage(r)

@@ -28,6 +28,7 @@ func checkInUnitSquare(t *testing.T, l *Layout) {
 }
 
 func TestLayoutDeterministic(t *testing.T) {
+	t.Parallel()
 	for _, top := range []*report.Topology{ringTopology(), lansTopology(3, 30), meshTopology(sized(80, 300), 4, 5)} {
 		a, b := NewLayout(top), NewLayout(top)
 		checkInUnitSquare(t, a)
@@ -41,6 +42,7 @@ func TestLayoutDeterministic(t *testing.T) {
 }
 
 func TestLayoutSeed(t *testing.T) {
+	t.Parallel()
 	top := meshTopology(100, 3, 1)
 	a := NewLayout(top)
 	top.Seed++
@@ -51,6 +53,7 @@ func TestLayoutSeed(t *testing.T) {
 }
 
 func TestLayoutRing(t *testing.T) {
+	t.Parallel()
 	l := NewLayout(ringTopology())
 	for i := range 6 {
 		next, opposite := dist(l.Pos[i], l.Pos[(i+1)%6]), dist(l.Pos[i], l.Pos[(i+3)%6])
@@ -61,6 +64,7 @@ func TestLayoutRing(t *testing.T) {
 }
 
 func TestLayoutShowsClusters(t *testing.T) {
+	t.Parallel()
 	const lans, size = 4, 40
 	top := lansTopology(lans, size)
 	l := NewLayout(top)
@@ -85,6 +89,7 @@ func TestLayoutShowsClusters(t *testing.T) {
 }
 
 func TestLayoutEdgeCases(t *testing.T) {
+	t.Parallel()
 	nodes := func(n int) []report.TopoNode {
 		out := make([]report.TopoNode, n)
 		for i := range out {
@@ -115,6 +120,7 @@ func TestLayoutEdgeCases(t *testing.T) {
 }
 
 func TestLayoutComponentsApart(t *testing.T) {
+	t.Parallel()
 	// Two separate rings and a loner: no node of one piece lies inside
 	// the bounding box of another.
 	top := &report.Topology{Seed: 4}
@@ -150,6 +156,7 @@ func TestLayoutComponentsApart(t *testing.T) {
 // The sample of a large run is a neighbourhood: one piece, in the union of
 // links, of SampleSize nodes, the same every time.
 func TestSampleIsANeighbourhood(t *testing.T) {
+	t.Parallel()
 	top := meshTopology(SampleAbove+500, 3, 2)
 	center, _, drawn := sample(top, SampleSize)
 	again, _, drawnAgain := sample(top, SampleSize)
@@ -174,6 +181,7 @@ func TestSampleIsANeighbourhood(t *testing.T) {
 // the race detector, so a long test; TestSampleIsANeighbourhood checks the
 // sample itself in the quick suite).
 func TestLayoutSample(t *testing.T) {
+	t.Parallel()
 	longtest.Skip(t)
 	top := meshTopology(SampleAbove+500, 3, 2)
 	l := NewLayout(top)
@@ -201,6 +209,7 @@ func TestLayoutSample(t *testing.T) {
 }
 
 func TestLayoutSampleOfSmallPieces(t *testing.T) {
+	t.Parallel()
 	// Only pairs: the sample goes on from piece to piece until it is full.
 	n := SampleAbove + 2
 	top := &report.Topology{Seed: 1}
@@ -219,6 +228,7 @@ func TestLayoutSampleOfSmallPieces(t *testing.T) {
 }
 
 func TestStragglerPulledIn(t *testing.T) {
+	t.Parallel()
 	// A ring of 40 nodes laid out as a circle, and one node linked to four
 	// of them thrown far out, as a cooled-down layout can leave it.
 	const n = 40

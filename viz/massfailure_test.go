@@ -27,6 +27,7 @@ func studyRows() []study.Row {
 }
 
 func TestMassFailurePNG(t *testing.T) {
+	t.Parallel()
 	for name, rows := range map[string][]study.Row{"study": studyRows(), "empty": nil} {
 		t.Run(name, func(t *testing.T) {
 			if name != "study" {

@@ -10,6 +10,7 @@ import (
 // The network picture draws both latency lines and the uplink waits of a
 // run with traffic; a run without traffic has no such picture.
 func TestNetworkPNG(t *testing.T) {
+	t.Parallel()
 	r := sampleReport()
 	if err := NetworkPNG(&bytes.Buffer{}, r); err == nil {
 		t.Fatal("drew a network picture for a report without traffic")

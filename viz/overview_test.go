@@ -12,6 +12,7 @@ import (
 // The overview lists every run with its verdict, failing runs first, and
 // links to each run's page and replay.
 func TestOverviewListsFailingRunsFirst(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, run := range []struct {
 		name string

@@ -8,6 +8,7 @@ import (
 )
 
 func TestNiceTicks(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		lo, hi  float64
 		target  int
@@ -47,6 +48,7 @@ func TestNiceTicks(t *testing.T) {
 }
 
 func TestIntHistogram(t *testing.T) {
+	t.Parallel()
 	h := intHistogram([]float64{3, 3, 4, 7}, 40, okBlue)
 	if len(h.Bins) != 5 || h.Width != 1 {
 		t.Fatalf("%d bins of width %v, want 5 of 1 (3 to 7)", len(h.Bins), h.Width)
@@ -71,6 +73,7 @@ func TestIntHistogram(t *testing.T) {
 }
 
 func TestBinCounts(t *testing.T) {
+	t.Parallel()
 	h := &plotter.Histogram{Bins: []plotter.HistogramBin{{Min: 0, Max: 1, Weight: 2}, {Min: 1, Max: 2}, {Min: 2, Max: 3, Weight: 1500}}}
 	l := binCounts(h)
 	if l == nil || len(l.Labels) != 2 || l.Labels[1] != "1,500" {

@@ -75,6 +75,7 @@ func renderDeterministic(t testing.TB, draw func(*bytes.Buffer) error) []byte {
 }
 
 func TestRedundancyPNG(t *testing.T) {
+	t.Parallel()
 	many := sampleReport()
 	for k := range 150 { // more than barsUpTo: lines instead of bars
 		many.Broadcasts = append(many.Broadcasts, report.Broadcast{ID: fmt.Sprint(k), Delivered: 29, Transmissions: 90, Redundant: 61, RMR: 2.1, LDH: 5})
@@ -93,6 +94,7 @@ func TestRedundancyPNG(t *testing.T) {
 }
 
 func TestRedundancyColours(t *testing.T) {
+	t.Parallel()
 	// The three series of the top panel are all there.
 	img := decodePNG(t, sampleChart(t, "redundancy", RedundancyPNG))
 	for _, c := range []struct {
@@ -106,6 +108,7 @@ func TestRedundancyColours(t *testing.T) {
 }
 
 func TestMeanRMR(t *testing.T) {
+	t.Parallel()
 	if meanRMR(nil) != 0 {
 		t.Error("mean of nothing")
 	}

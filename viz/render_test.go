@@ -74,6 +74,7 @@ func renderRun(t *testing.T, dir string) []string {
 }
 
 func TestRenderDir(t *testing.T) {
+	t.Parallel()
 	dir := writeRun(t, sampleReport(), ringTopology())
 	names := renderRun(t, dir)
 	want := []string{"topology-before.png", "topology-before.dot", "topology-after.png", "topology-after.dot",
@@ -86,6 +87,7 @@ func TestRenderDir(t *testing.T) {
 // With spread.json the first and the worst broadcast get pictures of their
 // own, the broadcasts table links them, and the latency picture is drawn.
 func TestRenderDirWithSpread(t *testing.T) {
+	t.Parallel()
 	longtest.Skip(t) // every picture of a run; TestIndexPageOrderAndLinks is the quick check
 	r := sampleReport()
 	slices.Reverse(r.Expectations) // the passing one first
@@ -122,6 +124,7 @@ func TestRenderDirWithSpread(t *testing.T) {
 // every picture twice; the quick suite checks the topology picture and the
 // DOT file: TestTopologyDeterministic and TestDOTDeterministic).
 func TestRenderDirDeterministic(t *testing.T) {
+	t.Parallel()
 	longtest.Skip(t)
 	a := writeRun(t, sampleReport(), meshTopology(150, 3, 8))
 	b := writeRun(t, sampleReport(), meshTopology(150, 3, 8))
@@ -137,6 +140,7 @@ func TestRenderDirDeterministic(t *testing.T) {
 }
 
 func TestRenderDirOddRuns(t *testing.T) {
+	t.Parallel()
 	noBroadcasts := sampleReport()
 	noBroadcasts.Broadcasts = nil
 	noSnapshots := ringTopology()
@@ -194,6 +198,7 @@ func TestRenderDirOddRuns(t *testing.T) {
 }
 
 func TestRenderDirBadInput(t *testing.T) {
+	t.Parallel()
 	if _, err := RenderDir(t.TempDir()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("no report.json: error %v", err)
 	}
@@ -218,6 +223,7 @@ func TestRenderDirBadInput(t *testing.T) {
 }
 
 func TestSnapshotFiles(t *testing.T) {
+	t.Parallel()
 	top := &report.Topology{Snapshots: []report.Snapshot{{Name: "start"}, {Name: "after kill"}, {Name: "after/kill"}, {Name: ""}, {Name: "../x"}, {Name: "Ünï"}}}
 	got := snapshotFiles(top)
 	want := []string{"topology-start", "topology-after-kill", "topology-after-kill-2", "topology-snapshot4", "topology-x", "topology-n"}
@@ -227,6 +233,7 @@ func TestSnapshotFiles(t *testing.T) {
 }
 
 func TestGuard(t *testing.T) {
+	t.Parallel()
 	err := guard(func() error { panic("boom") })
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("guard: %v", err)

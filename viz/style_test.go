@@ -9,6 +9,7 @@ import (
 )
 
 func TestPaletteDistinct(t *testing.T) {
+	t.Parallel()
 	cols := []color.RGBA{okBlack, okOrange, okSky, okGreen, okBlue, okVermilion, okPurple, grey, lightGrey, white}
 	for i, a := range cols {
 		for _, b := range cols[i+1:] {
@@ -37,6 +38,7 @@ func TestPaletteDistinct(t *testing.T) {
 }
 
 func TestCanvasSize(t *testing.T) {
+	t.Parallel()
 	c := newCanvas(1000, 700)
 	b := c.Image().Bounds()
 	if b.Dx() != 1000 || b.Dy() != 700 {
@@ -45,6 +47,7 @@ func TestCanvasSize(t *testing.T) {
 }
 
 func TestHeadingAndNotice(t *testing.T) {
+	t.Parallel()
 	c := newCanvas(900, 700)
 	dc := draw.New(c)
 	rest := heading(dc, "Title", "second line")

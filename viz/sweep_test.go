@@ -38,6 +38,7 @@ func sweepFixture() *sweep.Result {
 // Drawing is slow under the race detector (seconds per picture), so the
 // picture tests are long tests; TestSweepTable is the quick check.
 func TestSweepPictureDrawsOneLinePerValue(t *testing.T) {
+	t.Parallel()
 	longtest.Skip(t)
 	var buf bytes.Buffer
 	if err := SweepPNG(&buf, sweepFixture(), "links_final", 0, 1); err != nil {
@@ -65,6 +66,7 @@ func TestSweepPictureDrawsOneLinePerValue(t *testing.T) {
 }
 
 func TestRenderSweepWritesPage(t *testing.T) {
+	t.Parallel()
 	longtest.Skip(t)
 	dir := t.TempDir()
 	pics, err := RenderSweep(dir, sweepFixture())
@@ -88,6 +90,7 @@ func TestRenderSweepWritesPage(t *testing.T) {
 }
 
 func TestSweepTable(t *testing.T) {
+	t.Parallel()
 	r := sweepFixture()
 	r.Rows[0].Summary.RepairMSMax = 2500 // one run healed, the others never
 	table := sweepTable(r)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestTimeSeriesPNG(t *testing.T) {
+	t.Parallel()
 	noSeries := sampleReport()
 	noSeries.Series = nil
 	noRel := sampleReport()
@@ -40,6 +41,7 @@ func TestTimeSeriesPNG(t *testing.T) {
 }
 
 func TestTimeSeriesMarksEvents(t *testing.T) {
+	t.Parallel()
 	img := decodePNG(t, sampleChart(t, "timeseries", TimeSeriesPNG))
 	// Every kind of event in the sample has its coloured lines.
 	for _, kind := range []string{"kill", "partition", "heal", "start"} {
@@ -54,6 +56,7 @@ func TestTimeSeriesMarksEvents(t *testing.T) {
 }
 
 func TestMarkedEventsInTimeOrder(t *testing.T) {
+	t.Parallel()
 	r := &report.Report{Events: []report.Event{
 		{AtMS: 5, Kind: "heal"}, {AtMS: 1, Kind: "broadcast"}, {AtMS: 2, Kind: "kill"}, {AtMS: 2, Kind: "partition"}, {AtMS: 0, Kind: "start"},
 	}}
@@ -67,6 +70,7 @@ func TestMarkedEventsInTimeOrder(t *testing.T) {
 }
 
 func TestPlaceLabels(t *testing.T) {
+	t.Parallel()
 	x := func(s float64) vg.Length { return vg.Length(s) * px(10) }
 	var evs []report.Event
 	for k := range 10 {
@@ -92,6 +96,7 @@ func TestPlaceLabels(t *testing.T) {
 }
 
 func TestTimeExtent(t *testing.T) {
+	t.Parallel()
 	if got := timeExtent(&report.Report{}); got != 1 {
 		t.Errorf("empty run: %v", got)
 	}

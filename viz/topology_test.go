@@ -121,17 +121,20 @@ func checkGroups(t *testing.T, top *report.Topology, k int, want map[color.RGBA]
 }
 
 func TestTopologyColoursStates(t *testing.T) {
+	t.Parallel()
 	// All running: one colour; the node not started is a grey ring.
 	checkGroups(t, ringTopology(), 0, map[color.RGBA][]int{okBlue: {0, 1, 2, 3, 4, 5}, notStartedStyle.color: {6}})
 }
 
 func TestTopologyColoursPartitionSides(t *testing.T) {
+	t.Parallel()
 	// n4 is cut off by a partition: the sides differ; n2 is killed.
 	checkGroups(t, ringTopology(), 1, map[color.RGBA][]int{
 		okBlue: {0, 1, 3, 5}, okOrange: {4}, killedStyle.color: {2}, notStartedStyle.color: {6}})
 }
 
 func TestTopologyColoursComponents(t *testing.T) {
+	t.Parallel()
 	// The ring cut in two by a kill, nobody partitioned: two components.
 	top := ringTopology()
 	s := &top.Snapshots[1]
@@ -145,6 +148,7 @@ func TestTopologyColoursComponents(t *testing.T) {
 }
 
 func TestTopologyColoursLANs(t *testing.T) {
+	t.Parallel()
 	top := lansTopology(3, 8)
 	want := map[color.RGBA][]int{}
 	for i := range top.Nodes {
@@ -159,6 +163,7 @@ func TestTopologyColoursLANs(t *testing.T) {
 }
 
 func TestTopologyColoursRoles(t *testing.T) {
+	t.Parallel()
 	top := ringTopology()
 	top.Nodes[3].Siphon = true
 	top.Nodes[5].NetworkKey = "other"
@@ -183,6 +188,7 @@ func TestTopologyColoursRoles(t *testing.T) {
 // A siphoner no honest node links to is not a component of the mesh: the
 // title counts the snapshot's components as the report does.
 func TestTopologyComponentsOfTheMesh(t *testing.T) {
+	t.Parallel()
 	top := ringTopology()
 	top.Nodes[6].Siphon = true
 	s := &top.Snapshots[0]
@@ -195,6 +201,7 @@ func TestTopologyComponentsOfTheMesh(t *testing.T) {
 }
 
 func TestTopologyTreeLinks(t *testing.T) {
+	t.Parallel()
 	top := ringTopology()
 	top.Snapshots[0].TreeParent = []int32{-1, 0, 1, 2, 5, 0, -1}
 	l := NewLayout(top)
@@ -217,6 +224,7 @@ func TestTopologyTreeLinks(t *testing.T) {
 }
 
 func TestTopologyPositionsStableAcrossSnapshots(t *testing.T) {
+	t.Parallel()
 	top := meshTopology(sized(80, 200), 3, 9)
 	l := NewLayout(top)
 	_, before, _ := topologyImage(top, l, 0)
@@ -236,6 +244,7 @@ func TestTopologyPositionsStableAcrossSnapshots(t *testing.T) {
 }
 
 func TestTopologyDeterministic(t *testing.T) {
+	t.Parallel()
 	top := meshTopology(sized(80, 300), 4, 3)
 	a := renderTopology(t, top, NewLayout(top), 1)
 	b := renderTopology(t, top, NewLayout(top), 1)
@@ -246,6 +255,7 @@ func TestTopologyDeterministic(t *testing.T) {
 }
 
 func TestTopologyTitle(t *testing.T) {
+	t.Parallel()
 	top := ringTopology()
 	v := newSnapshotView(top, NewLayout(top), 1)
 	title := strings.Join(v.title(), "\n")
@@ -260,6 +270,7 @@ func TestTopologyTitle(t *testing.T) {
 }
 
 func TestTopologySampleIsLabelled(t *testing.T) {
+	t.Parallel()
 	top := meshTopology(SampleAbove+1, 2, 4)
 	// The title needs the sample, not its positions: laying out 1,000
 	// nodes takes half a minute under the race detector, so only the long
@@ -277,6 +288,7 @@ func TestTopologySampleIsLabelled(t *testing.T) {
 }
 
 func TestTopologyOddRuns(t *testing.T) {
+	t.Parallel()
 	one := &report.Topology{Nodes: []report.TopoNode{{Name: "solo"}},
 		Snapshots: []report.Snapshot{{Name: "end", States: []string{report.StateAlive}}}}
 	dead := ringTopology()
@@ -299,6 +311,7 @@ func TestTopologyOddRuns(t *testing.T) {
 }
 
 func TestTopologyErrors(t *testing.T) {
+	t.Parallel()
 	top := ringTopology()
 	l := NewLayout(top)
 	var buf bytes.Buffer
