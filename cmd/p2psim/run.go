@@ -139,7 +139,7 @@ func runScenarios(c *call, o runOptions) int {
 		names[sc.Name] = sc.File
 	}
 
-	applyGCPolicy(scs)
+	applyGCPolicy(scs, 1)
 	prof, err := startProfiles(*o.cpuProfile, *o.memProfile)
 	if err != nil {
 		return c.errorf(exitInvalid, "%v", err)

@@ -147,7 +147,7 @@ var sweepCommand = &command{
 					scs = append(scs, sc)
 				}
 			}
-			applyGCPolicy(scs)
+			applyGCPolicy(scs, *workers)
 			opts := sweep.Options{Dir: *out, Workers: *workers, Shard: sh}
 			if showProgress {
 				opts.Progress = func(done, failed, n int, elapsed time.Duration) {
