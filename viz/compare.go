@@ -253,13 +253,18 @@ func CompareSummaries(runs []*report.Report) []CompareRow {
 	}
 	var rows []CompareRow
 	for f, field := range columns[0] {
-		if _, ok := numeric(field.value); !ok {
-			continue
+		if !slices.ContainsFunc(columns, func(c []summaryField) bool { _, ok := numeric(c[f].value); return ok }) {
+			continue // not a number, or no run has it (traffic)
 		}
 		row := CompareRow{Key: field.key}
 		first, _ := numeric(field.value)
 		for k := range runs {
-			v, _ := numeric(columns[k][f].value)
+			v, ok := numeric(columns[k][f].value)
+			if !ok {
+				row.Differs = true
+				row.Values = append(row.Values, "–")
+				continue
+			}
 			cell := formatValue(columns[k][f].value)
 			if k > 0 && v != first {
 				row.Differs = true

@@ -6,7 +6,6 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"strings"
 
 	"p2pmesh/sim/report"
 )
@@ -52,55 +51,58 @@ type indexPage struct {
 // summaryMeaning explains the summary fields; fields without an entry are
 // still listed.
 var summaryMeaning = map[string]string{
-	"broadcasts":           "messages flooded",
-	"reliability_min":      "lowest share of the running nodes a broadcast reached",
-	"reliability_mean":     "mean share of the running nodes a broadcast reached",
-	"rmr_mean":             "mean relative message redundancy: m/(n−1) − 1, 0 = every node got the payload once",
-	"ldh_max":              "largest last delivery hop: the depth of the deepest flood",
-	"transmissions_total":  "payload frames sent over all broadcasts",
-	"redundant_total":      "payloads received by a node that already had them",
-	"duplicate_deliveries": "messages an application received twice (must be 0)",
-	"nodes_total":          "nodes declared in the scenario",
-	"alive_final":          "nodes running at the end",
-	"links_final":          "links at the end",
-	"components_final":     "connected components at the end (1 = one mesh)",
-	"repair_ms_max":        "longest time, in ms, the mesh took to heal after a disruption (−1: one never healed)",
-	"engine_events":        "events the protocol engines handled",
-	"trace_digest":         "digest of every simulated event: equal digests mean identical runs",
+	"broadcasts":                 "messages flooded",
+	"reliability_min":            "lowest share of the running nodes a broadcast reached",
+	"reliability_mean":           "mean share of the running nodes a broadcast reached",
+	"reliability_reachable_min":  "lowest share of the reachable nodes (linked while the message spread) a broadcast reached",
+	"reliability_reachable_mean": "mean share of the reachable nodes a broadcast reached",
+	"rmr_mean":                   "mean relative message redundancy: m/(n−1) − 1, 0 = every node got the payload once",
+	"ldh_max":                    "largest last delivery hop: the depth of the deepest flood",
+	"transmissions_total":        "payload frames sent over all broadcasts",
+	"redundant_total":            "payloads received by a node that already had them",
+	"duplicate_deliveries":       "messages an application received twice (must be 0)",
+	"nodes_total":                "nodes declared in the scenario",
+	"alive_final":                "nodes running at the end",
+	"links_final":                "links at the end",
+	"components_final":           "connected components at the end (1 = one mesh)",
+	"repair_ms_max":              "longest time, in ms, the mesh took to heal after a disruption (−1: one never healed)",
+	"traffic.frames":             "frames sent over links",
+	"traffic.bytes":              "bytes sent over links",
+	"traffic.retransmitted":      "segments lost and sent again",
+	"traffic.queued":             "frames that waited for a busy uplink or downlink",
+	"traffic.max_queue_bytes":    "largest backlog of one node's queue, in bytes",
+	"traffic.max_wait_ms":        "longest time a frame waited in a queue, in ms",
+	"engine_events":              "events the protocol engines handled",
+	"trace_digest":               "digest of every simulated event: equal digests mean identical runs",
 }
 
-// summaryRows lists every field of s, in declaration order, by its JSON
-// name, so fields added to report.Summary show up without a change here.
+// summaryRows lists every figure of s (report.SummaryFields), so fields
+// added to report.Summary show up without a change here; figures the run
+// has none of (traffic, without loss or bandwidth limits) are left out.
 func summaryRows(s report.Summary) []summaryRow {
-	fields := summaryFields(s)
-	rows := make([]summaryRow, 0, len(fields))
-	for _, f := range fields {
-		rows = append(rows, summaryRow{Key: f.key, Value: formatValue(f.value), Meaning: summaryMeaning[f.key]})
+	var rows []summaryRow
+	for _, f := range summaryFields(s) {
+		if f.value.IsValid() {
+			rows = append(rows, summaryRow{Key: f.key, Value: formatValue(f.value), Meaning: summaryMeaning[f.key]})
+		}
 	}
 	return rows
 }
 
-// summaryField is one field of a report.Summary, by its JSON name.
+// summaryField is one figure of a report.Summary, by its JSON name; value
+// is the zero Value when the run has none.
 type summaryField struct {
 	key   string
 	value reflect.Value
 }
 
-// summaryFields lists the fields of s in declaration order.
+// summaryFields lists the figures of s in declaration order.
 func summaryFields(s report.Summary) []summaryField {
-	v := reflect.ValueOf(s)
-	t := v.Type()
-	out := make([]summaryField, 0, t.NumField())
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if key == "" || key == "-" {
-			key = f.Name
-		}
-		out = append(out, summaryField{key, v.Field(i)})
+	fields := report.SummaryFields()
+	out := make([]summaryField, len(fields))
+	for i, f := range fields {
+		v, _ := f.Value(&s)
+		out[i] = summaryField{f.Name, v}
 	}
 	return out
 }

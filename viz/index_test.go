@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -77,16 +76,15 @@ func checkHTML(t *testing.T, page string) map[string]string {
 
 func TestSummaryRowsListEveryField(t *testing.T) {
 	t.Parallel()
-	s := report.Summary{Broadcasts: 1234, ReliabilityMean: 0.98765, TraceDigest: "abc"}
+	s := report.Summary{Broadcasts: 1234, ReliabilityMean: 0.98765, TraceDigest: "abc", Traffic: &report.Traffic{}}
 	rows := summaryRows(s)
-	typ := reflect.TypeOf(s)
-	if len(rows) != typ.NumField() {
-		t.Fatalf("%d rows for %d fields", len(rows), typ.NumField())
+	fields := report.SummaryFields()
+	if len(rows) != len(fields) {
+		t.Fatalf("%d rows for %d fields", len(rows), len(fields))
 	}
 	for i, row := range rows {
-		key, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
-		if row.Key != key {
-			t.Errorf("row %d is %q, want %q", i, row.Key, key)
+		if row.Key != fields[i].Name {
+			t.Errorf("row %d is %q, want %q", i, row.Key, fields[i].Name)
 		}
 	}
 	// Fields added to report.Summary later are listed without an
@@ -195,5 +193,28 @@ func TestIndexPageOrderAndLinks(t *testing.T) {
 	}
 	if !strings.Contains(page, `<a href="broadcast-n7-7.png"><code>n7#7</code></a>`) {
 		t.Error("the broadcasts table does not link the broadcast's picture")
+	}
+}
+
+// The summary table lists nested figures by their own names (traffic.frames)
+// and leaves them out of a run that has none; no row shows a Go value.
+func TestSummaryRowsFlattenTraffic(t *testing.T) {
+	t.Parallel()
+	keys := func(s report.Summary) map[string]string {
+		m := map[string]string{}
+		for _, r := range summaryRows(s) {
+			if strings.Contains(r.Value, "Value") || strings.Contains(r.Value, "<") {
+				t.Errorf("row %s shows %q", r.Key, r.Value)
+			}
+			m[r.Key] = r.Value
+		}
+		return m
+	}
+	with := keys(report.Summary{Traffic: &report.Traffic{Frames: 1234}})
+	if with["traffic.frames"] != "1,234" {
+		t.Errorf("traffic.frames = %q, want 1,234", with["traffic.frames"])
+	}
+	if _, ok := keys(report.Summary{})["traffic.frames"]; ok {
+		t.Error("a run without traffic lists traffic.frames")
 	}
 }

@@ -92,53 +92,12 @@ func (r *Result) Failed() int {
 	return n
 }
 
-// summaryField is one column of the summary: a field of report.Summary,
-// or of a struct it points to (traffic.frames), by its JSON name.
-type summaryField struct {
-	name  string
-	index []int
-}
-
-// summaryFields lists report.Summary's JSON fields in order, those of a
-// nested struct (such as traffic) as PARENT.FIELD.
-func summaryFields() []summaryField {
-	var out []summaryField
-	var walk func(t reflect.Type, prefix string, index []int)
-	walk = func(t reflect.Type, prefix string, index []int) {
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "" || name == "-" {
-				continue
-			}
-			idx := append(append([]int(nil), index...), i)
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				walk(ft, prefix+name+".", idx)
-				continue
-			}
-			out = append(out, summaryField{prefix + name, idx})
-		}
-	}
-	walk(reflect.TypeFor[report.Summary](), "", nil)
-	return out
-}
-
 // summaryValue formats a field of s; "" when it is under a nil pointer
 // (traffic, in a run without loss or bandwidth limits).
-func summaryValue(s *report.Summary, f summaryField) string {
-	v := reflect.ValueOf(s).Elem()
-	for _, i := range f.index {
-		if v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				return ""
-			}
-			v = v.Elem()
-		}
-		v = v.Field(i)
+func summaryValue(s *report.Summary, f report.SummaryField) string {
+	v, ok := f.Value(s)
+	if !ok {
+		return ""
 	}
 	switch v.Kind() {
 	case reflect.Float64:
@@ -181,8 +140,8 @@ func (row *Row) Measure(name string) (float64, bool) {
 	if row.Summary == nil {
 		return 0, false
 	}
-	for _, f := range summaryFields() {
-		if f.name == name {
+	for _, f := range report.SummaryFields() {
+		if f.Name == name {
 			v, err := strconv.ParseFloat(summaryValue(row.Summary, f), 64)
 			return v, err == nil
 		}
@@ -194,9 +153,9 @@ func (row *Row) Measure(name string) (float64, bool) {
 // fields (all but the trace digest) and each expectation's value.
 func (r *Result) MeasureNames() []string {
 	var out []string
-	for _, f := range summaryFields() {
-		if f.name != "trace_digest" {
-			out = append(out, f.name)
+	for _, f := range report.SummaryFields() {
+		if f.Name != "trace_digest" {
+			out = append(out, f.Name)
 		}
 	}
 	for _, e := range r.expectNames() {
@@ -212,11 +171,11 @@ func (r *Result) MeasureNames() []string {
 func (r *Result) CSV() []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	fields := summaryFields()
+	fields := report.SummaryFields()
 	exps := r.expectNames()
 	head := append(append([]string(nil), r.Columns...), "seed", "status", "error", "dir")
 	for _, f := range fields {
-		head = append(head, f.name)
+		head = append(head, f.Name)
 	}
 	for _, e := range exps {
 		head = append(head, ExpectPrefix+e)
