@@ -333,6 +333,33 @@ func TestReplayedBeaconOfADeadNodeBacksOff(t *testing.T) {
 	}
 }
 
+// The same replayed beacon while a neighbour's peer exchange keeps naming
+// the dead node (second-hand news carries no instance): the exchange brings
+// it back to the passive list after it was forgotten, and the backoff must
+// still go on growing. Before, the exchange's entry had no instance, the
+// next beacon looked like a new life and cleared the failures: 42 dials in
+// 5 minutes here, and a flaky TestReplayedBeacons in mesh/meshnode (5 or
+// 11 dials in 3 s, by the order the exchange and the beacon arrived in).
+// The exchange comes every 10 ms here, so that it always arrives first.
+func TestDeadNodeNamedByExchangeAndBeaconBacksOff(t *testing.T) {
+	e := linkedEngine(t)
+	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}, now: 1100 * time.Millisecond}
+	d.apply(e.HandleTimer(d.now, mesh.TimerMaintain))
+	ghost := mesh.Beacon{ID: 9, Instance: 900, Port: 9000, Load: mesh.Load{FreeIn: 5}}
+	peers := &mesh.Frame{Type: mesh.FramePeers, Peers: []mesh.PeerInfo{{ID: 9, Addr: hostAddr(9, 9000), FreeIn: 5}}}
+	d.advance(5*time.Minute, 10*time.Millisecond, func(now time.Duration) {
+		d.apply(e.HandleFrame(now, 1, peers))
+		d.apply(e.HandleBeacon(now, &ghost, hostAddr(9, 0))) // 100 a second
+		if now%(500*time.Millisecond) == 0 { // the neighbour keeps its link alive
+			d.apply(e.HandleFrame(now, 1, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 1, FreeIn: 4}}))
+		}
+	})
+	t.Logf("5 minutes of a dead node's beacon and exchanged news of it: %d dials", d.dials)
+	if d.dials > 15 {
+		t.Errorf("%d dials of a dead node in 5 minutes", d.dials)
+	}
+}
+
 // A node hears its own beacon altered (another id, its own address): it
 // dials itself in one round (a node without links dials all its free
 // slots at once), learns where it is, and dials there no more.

@@ -144,8 +144,10 @@ func (e *Engine) heardOf(id NodeID, addr Addr, instance uint64, load Load, src n
 	}
 	entry := knownPeer{addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: src == newsBeacon, confirmed: src == newsWelcome}
 	var retryAt Time
-	if src == newsBeacon {
+	if src.claim() {
 		retryAt = k.revive(id, &entry)
+	}
+	if src == newsBeacon {
 		e.strangerHeard()
 	}
 	k.insert(id, entry, retryAt, e.cfg.PassiveSize)
@@ -336,15 +338,18 @@ func (k *knownPeers) failed(id NodeID, now, base Time, size int) {
 
 // revive returns the failures of a peer forgotten for failing when entry
 // repeats its life and address, and the time before which it may not be
-// dialed: the backoff goes on growing.
+// dialed: the backoff goes on growing. Second-hand news (instance 0) of
+// the same address repeats the forgotten life too: it takes that life's
+// instance, so that the next beacon of it is not mistaken for a restart
+// that clears the failures.
 func (k *knownPeers) revive(id NodeID, entry *knownPeer) (retryAt Time) {
 	if k.gone == nil {
 		return 0
 	}
 	for i := range k.gone.peers {
 		g := &k.gone.peers[i]
-		if g.id == id && g.addr == entry.addr && g.instance == entry.instance {
-			entry.fails, retryAt = g.fails, g.retryAt
+		if g.id == id && g.addr == entry.addr && (g.instance == entry.instance || entry.instance == 0) {
+			entry.instance, entry.fails, retryAt = g.instance, g.fails, g.retryAt
 			k.gone.peers = append(k.gone.peers[:i], k.gone.peers[i+1:]...)
 			if len(k.gone.peers) == 0 {
 				k.gone = nil

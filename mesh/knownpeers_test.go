@@ -110,7 +110,18 @@ func TestKnownPeerIDsFollowTheList(t *testing.T) {
 			}
 			e.heardOf(id, addr, inst, Load{FreeIn: uint8(rng.IntN(4))}, newsBeacon)
 		case 1:
-			e.heardOf(id, Addr{IP: [16]byte{10, 1, 0, byte(id)}, Port: 7000}, 0, Load{FreeIn: uint8(rng.IntN(4))}, newsExchange)
+			// Second-hand news, without an instance: it repeats a
+			// forgotten life at the same address.
+			addr := Addr{IP: [16]byte{10, 1, 0, byte(id)}, Port: 7000}
+			if gl := e.known.gone; gl != nil {
+				for _, g := range gl.peers {
+					if g.id == id && g.addr == addr {
+						revived = g.retryAt
+						break
+					}
+				}
+			}
+			e.heardOf(id, addr, 0, Load{FreeIn: uint8(rng.IntN(4))}, newsExchange)
 		case 2:
 			if inList(id) {
 				p := e.known.list[e.known.index(id)]
