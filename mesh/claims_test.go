@@ -350,7 +350,8 @@ func TestDeadNodeNamedByExchangeAndBeaconBacksOff(t *testing.T) {
 	d.advance(5*time.Minute, 10*time.Millisecond, func(now time.Duration) {
 		d.apply(e.HandleFrame(now, 1, peers))
 		d.apply(e.HandleBeacon(now, &ghost, hostAddr(9, 0))) // 100 a second
-		if now%(500*time.Millisecond) == 0 {                 // the neighbour keeps its link alive
+		// The neighbour keeps its link alive.
+		if now%(500*time.Millisecond) == 0 {
 			d.apply(e.HandleFrame(now, 1, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 1, FreeIn: 4}}))
 		}
 	})
