@@ -172,8 +172,8 @@ func (n *Node) beaconLoop() {
 			continue
 		}
 		if !budget.allow(time.Now()) {
-			n.beaconsDropped.Add(1)
 			n.rejects.refuse("beacons beyond the rate limit; dropped", "limit_per_second", n.cfg.MaxBeaconRate)
+			n.beaconsDropped.Add(1)
 			continue
 		}
 		if !n.post(event{kind: evBeacon, beacon: b, ip: ip}) {

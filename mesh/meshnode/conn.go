@@ -164,8 +164,8 @@ func (n *Node) closeLink(id mesh.LinkID, r mesh.Reason) {
 // timeout race for it, and either may close the connection first.
 func (n *Node) refuseUnshaken(c *conn) {
 	if c.unshakenRefused.CompareAndSwap(false, true) {
-		n.refused.Add(1)
 		n.rejects.refuse("no handshake within the handshake timeout", "remote", c.remote, "timeout", n.cfg.Mesh.HandshakeTimeout)
+		n.refused.Add(1)
 	}
 }
 
@@ -271,11 +271,11 @@ func (n *Node) readLoop(c *conn) {
 		if err != nil {
 			switch {
 			case isDecodeError(err):
-				n.badFrames.Add(1)
 				n.rejects.refuse("a frame that does not decode", "remote", c.remote, "err", err)
+				n.badFrames.Add(1)
 			case isRecordError(err):
-				n.keyRefused.Add(1)
 				n.rejects.refuse("bytes that fail authentication on a keyed link (injected, changed or replayed)", "remote", c.remote)
+				n.keyRefused.Add(1)
 			case !heard && !c.aborted.Load() && isTimeout(err):
 				n.refuseUnshaken(c)
 			}

@@ -59,11 +59,11 @@ func (n *Node) secure(nc net.Conn, initiator bool) (net.Conn, error) {
 	case n.dialCtx.Err() != nil:
 		// Stopping: not a refusal.
 	case errors.Is(err, netkey.ErrHandshake):
-		n.keyRefused.Add(1)
 		n.rejects.refuse(netkey.RefusalReason, "remote", nc.RemoteAddr(), "dialed", initiator, "err", err)
+		n.keyRefused.Add(1)
 	case !initiator && isTimeout(err):
-		n.refused.Add(1)
 		n.rejects.refuse("no handshake within the handshake timeout", "remote", nc.RemoteAddr(), "timeout", n.cfg.Mesh.HandshakeTimeout)
+		n.refused.Add(1)
 	}
 	return nil, err
 }

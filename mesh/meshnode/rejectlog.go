@@ -34,6 +34,8 @@ func newRejectLog(log *slog.Logger, every time.Duration) *rejectLog {
 
 // refuse records one refusal for reason, logging it unless the same reason
 // was logged less than the interval ago. It is safe for concurrent use.
+// Callers refuse before they count the refusal in the node's Stats, so
+// that whoever sees the count (an operator, a test) finds the line too.
 func (r *rejectLog) refuse(reason string, args ...any) {
 	r.mu.Lock()
 	now := r.now()

@@ -55,8 +55,8 @@ func (n *Node) acceptLoop() {
 		if n.unshaken.Load() >= int64(n.cfg.MaxPending) {
 			// A flood of connections that say nothing: refuse more
 			// until those time out or speak.
-			n.refused.Add(1)
 			n.rejects.refuse("too many connections waiting for their handshake", "remote", nc.RemoteAddr(), "limit", n.cfg.MaxPending)
+			n.refused.Add(1)
 			nc.Close()
 			continue
 		}
