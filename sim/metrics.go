@@ -74,6 +74,11 @@ func (s *Sim) Deliveries(k int) ([]int64, *Spread) {
 	return s.metrics.Latencies(k), s.metrics.Spread(k)
 }
 
+// Owed returns, for broadcast k when it is followed node by node, whether
+// each node is owed it as its reliability counts now (Ledger.Owed); nil
+// when it is not followed.
+func (s *Sim) Owed(k int) []bool { return s.metrics.Owed(k, s.nodeState) }
+
 // nodeState tells the Ledger what it needs to know of node i.
 func (s *Sim) nodeState(i NodeIndex) NodeState {
 	n := &s.nodes[i]

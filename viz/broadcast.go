@@ -119,12 +119,21 @@ type spreadView struct {
 	why    string
 	origin int
 	top    int    // deepest hop
-	missed []bool // running honest mesh nodes at the snapshot that never delivered
-	counts struct{ reached, missed, other, tree int }
+	missed []bool // owed it (spread.json's owed) and never delivered it
+	gone   []bool // see counts.gone
+	// judged says how missed was decided: from spread.json's record of the
+	// nodes owed it, or (files written before it) from the snapshot.
+	fromSnapshot bool
+	// counts over the drawn nodes: reached (origin aside), missed, gone
+	// (running at the snapshot before the send, not owed it at the end:
+	// stopped or restarted since; the snapshot tells only when the
+	// record is there), other (never running, siphoners, other keys), tree
+	// links.
+	counts struct{ reached, missed, gone, other, tree int }
 }
 
 func newSpreadView(t *report.Topology, l *Layout, b *report.Broadcast, sp *report.BroadcastSpread, why string) *spreadView {
-	v := &spreadView{t: t, l: l, b: b, sp: sp, why: why, origin: -1}
+	v := &spreadView{t: t, l: l, b: b, sp: sp, why: why, origin: -1, fromSnapshot: len(sp.Owed) == 0}
 	for k := range t.Snapshots {
 		if v.s == nil || t.Snapshots[k].AtMS <= b.SentAtMS {
 			v.s = &t.Snapshots[k]
@@ -137,7 +146,7 @@ func newSpreadView(t *report.Topology, l *Layout, b *report.Broadcast, sp *repor
 			v.origin, originKey = i, n.NetworkKey
 		}
 	}
-	v.missed = make([]bool, len(t.Nodes))
+	v.missed, v.gone = make([]bool, len(t.Nodes)), make([]bool, len(t.Nodes))
 	for i, drawn := range l.Drawn {
 		if !drawn {
 			continue
@@ -155,14 +164,27 @@ func newSpreadView(t *report.Topology, l *Layout, b *report.Broadcast, sp *repor
 			if i < len(sp.Parent) && v.drawnLink(i, int(sp.Parent[i])) {
 				v.counts.tree++
 			}
-		case i != v.origin && stateOf(v.s, i).running() && !t.Nodes[i].Siphon && t.Nodes[i].NetworkKey == originKey:
+		case v.owed(i, originKey):
 			v.missed[i] = true
 			v.counts.missed++
+		case !v.fromSnapshot && i != v.origin && stateOf(v.s, i).running() && !t.Nodes[i].Siphon && t.Nodes[i].NetworkKey == originKey:
+			v.gone[i] = true
+			v.counts.gone++
 		default:
 			v.counts.other++
 		}
 	}
 	return v
+}
+
+// owed reports whether node i was owed the broadcast: spread.json's record
+// (what reliability counts); for files without one, a running honest node
+// with the origin's key at the snapshot before the send.
+func (v *spreadView) owed(i int, originKey string) bool {
+	if len(v.sp.Owed) > 0 {
+		return i < len(v.sp.Owed) && v.sp.Owed[i]
+	}
+	return i != v.origin && stateOf(v.s, i).running() && !v.t.Nodes[i].Siphon && v.t.Nodes[i].NetworkKey == originKey
 }
 
 func (v *spreadView) drawnLink(a, b int) bool {
@@ -185,10 +207,13 @@ func (v *spreadView) Plot(c draw.Canvas, p *plot.Plot) {
 	spacing := float64(topoHeight) / math.Sqrt(float64(max(v.l.Count, 1)))
 	r := px(math.Min(math.Max(0.15*spacing, 3), 10))
 	for i, drawn := range v.l.Drawn {
-		if !drawn || v.missed[i] || i < len(v.sp.Hop) && v.sp.Hop[i] >= 0 {
-			continue
+		switch {
+		case !drawn || v.missed[i] || i < len(v.sp.Hop) && v.sp.Hop[i] >= 0:
+		case v.gone[i]:
+			c.DrawGlyph(draw.GlyphStyle{Color: killedGrey, Radius: r * 0.9, Shape: xGlyph{}}, at(i))
+		default:
+			c.DrawGlyph(draw.GlyphStyle{Color: lightGrey, Radius: r * 0.6, Shape: draw.CircleGlyph{}}, at(i))
 		}
-		c.DrawGlyph(draw.GlyphStyle{Color: lightGrey, Radius: r * 0.6, Shape: draw.CircleGlyph{}}, at(i))
 	}
 	for i, drawn := range v.l.Drawn {
 		if !drawn || i >= len(v.sp.Hop) || v.sp.Hop[i] < 0 {
@@ -242,7 +267,10 @@ func (v *spreadView) legend(c draw.Canvas) {
 		}
 		l.Add(label, marker{sty: draw.GlyphStyle{Color: hopColour(h, v.top), Radius: px(6), Shape: draw.CircleGlyph{}}})
 	}
-	l.Add(fmt.Sprintf("missed (running, owed it): %s", thousands(v.counts.missed)), marker{sty: draw.GlyphStyle{Color: missedColour, Radius: px(6), Shape: xGlyph{}}})
+	l.Add(fmt.Sprintf("missed (owed it, never got it): %s", thousands(v.counts.missed)), marker{sty: draw.GlyphStyle{Color: missedColour, Radius: px(6), Shape: xGlyph{}}})
+	if v.counts.gone > 0 {
+		l.Add(fmt.Sprintf("down or restarted since: %s", thousands(v.counts.gone)), marker{sty: draw.GlyphStyle{Color: killedGrey, Radius: px(5), Shape: xGlyph{}}})
+	}
 	l.Add(fmt.Sprintf("not owed it (down, other): %s", thousands(v.counts.other)), marker{sty: draw.GlyphStyle{Color: lightGrey, Radius: px(4), Shape: draw.CircleGlyph{}}})
 	l.Add(fmt.Sprintf("first-arrival tree: %s", plural(v.counts.tree, "link", "links")), linkThumb{draw.LineStyle{Color: treeLink, Width: px(2)}})
 	l.Add("other links at the snapshot", linkThumb{draw.LineStyle{Color: faintLink, Width: px(2)}})
@@ -252,6 +280,16 @@ func (v *spreadView) legend(c draw.Canvas) {
 		"it first got the payload from. Links",
 		fmt.Sprintf("and states: snapshot “%s”", v.s.Name),
 		fmt.Sprintf("(t = %s), the last before the send.", seconds(v.s.AtMS)))
+	col.y -= px(8)
+	if v.fromSnapshot {
+		col.note("Missed: judged from that snapshot",
+			"(spread.json has no record of the",
+			"nodes owed it); reliability may differ.")
+	} else {
+		col.note("Owed it: the nodes its reliability",
+			"counts (running at the send and, in",
+			"the same life, at the end of the run).")
+	}
 }
 
 // broadcastImage draws one broadcast over the topology.

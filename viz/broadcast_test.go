@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"p2pmesh/sim/report"
+	"p2pmesh/sim/runner"
+	"p2pmesh/sim/scenario"
 )
 
 // ringSpread is a broadcast from n0 over ringTopology's first snapshot:
@@ -73,6 +75,50 @@ func TestBroadcastPNGColoursHopsAndMissed(t *testing.T) {
 	noSpread := report.BroadcastSpread{ID: "n0#1"}
 	if err := BroadcastPNG(&buf, top, l, r, 0, &noSpread, "first"); err == nil {
 		t.Error("no error for a broadcast not followed")
+	}
+}
+
+// On a small known run (sim/runner/testdata/owed.yaml: n5 cut
+// off by a partition before the send, n4 killed a millisecond after it, n6
+// started later), the picture marks missed exactly the nodes spread.json
+// records as owed that never delivered it: n5, not n4, which the snapshot
+// before the send shows running.
+func TestBroadcastPNGMarksOwedAndMissedOfARun(t *testing.T) {
+	t.Parallel()
+	sc, err := scenario.Load("../sim/runner/testdata/owed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runner.Run(sc, runner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, r, sp := res.Topology, res.Report, &res.Spread.Broadcasts[0]
+	l := NewLayout(top)
+	v := newSpreadView(top, l, &r.Broadcasts[0], sp, "first")
+	if v.s.Name != "before" || !stateOf(v.s, 4).running() {
+		t.Fatalf("the picture's snapshot is %q with n4 %v: want n4 running before the send", v.s.Name, stateOf(v.s, 4))
+	}
+	var missed []int
+	for i, m := range v.missed {
+		if m {
+			missed = append(missed, i)
+		}
+	}
+	if !slices.Equal(missed, []int{5}) || !v.gone[4] || v.counts.missed != r.Broadcasts[0].Alive-r.Broadcasts[0].Delivered {
+		t.Errorf("missed %v, n4 gone %v, counts %+v: want n5 missed, n4 stopped after the send", missed, v.gone[4], v.counts)
+	}
+	var buf bytes.Buffer
+	if err := BroadcastPNG(&buf, top, l, r, 0, sp, "first"); err != nil {
+		t.Fatal(err)
+	}
+	img := decodePNG(t, buf.Bytes())
+	_, pos, _ := topologyImage(top, l, 0)
+	if !hasColour(img, pos[5], 4, missedColour) {
+		t.Error("n5 (owed, missed) is not marked missed")
+	}
+	if hasColour(img, pos[4], 6, missedColour) || !hasColour(img, pos[4], 4, killedGrey) {
+		t.Error("n4 (killed after the send) is not drawn as stopped, or is marked missed")
 	}
 }
 

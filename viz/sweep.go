@@ -41,16 +41,16 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 	seeds := len(r.Seeds)
 	sub := fmt.Sprintf("line: mean over %d seed(s); band or whiskers: min to max", seeds)
 	var pooled []string
-	for c, name := range r.Columns {
+	for c := range r.Columns {
 		if c != x && c != lines {
-			pooled = append(pooled, name)
+			pooled = append(pooled, r.ColumnLabel(c))
 		}
 	}
 	if len(pooled) > 0 {
 		sub += "; pooled over " + strings.Join(pooled, ", ")
 	}
 	label := measureLabel(measure)
-	body := pad(heading(dc, fmt.Sprintf("%s: %s against %s", r.Name, label, r.Columns[x]), sub), 10)
+	body := pad(heading(dc, fmt.Sprintf("%s: %s against %s", r.Name, label, r.ColumnLabel(x)), sub), 10)
 
 	// The x positions: the values themselves when they are all numbers,
 	// else evenly spaced and labelled.
@@ -76,7 +76,7 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 		}
 	}
 
-	p := newPlot("", r.Columns[x], label)
+	p := newPlot("", r.ColumnLabel(x), label)
 	p.Add(plotter.NewGrid())
 	if numeric {
 		integer := true
@@ -199,8 +199,8 @@ func SweepPNG(w io.Writer, r *sweep.Result, measure string, x, lines int) error 
 		// The legend's title: the parameter its values belong to.
 		sty := textStyle(sansBold, 10.5, okBlack)
 		sty.XAlign, sty.YAlign = draw.XLeft, draw.YTop
-		legendArea.FillText(sty, vg.Point{X: legendArea.Min.X, Y: legendArea.Max.Y}, r.Columns[lines])
-		legendArea.Max.Y -= sty.Height(r.Columns[lines]) + px(6)
+		legendArea.FillText(sty, vg.Point{X: legendArea.Min.X, Y: legendArea.Max.Y}, r.ColumnLabel(lines))
+		legendArea.Max.Y -= sty.Height(r.ColumnLabel(lines)) + px(6)
 	}
 	leg := p.Legend
 	leg.Left, leg.Top = true, true

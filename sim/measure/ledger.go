@@ -207,7 +207,7 @@ func (l *Ledger) Results(node func(NodeIndex) NodeState) []BroadcastResult {
 				}
 				continue
 			}
-			if !n.Alive || n.StartedAt > b.sentAt || n.Siphon {
+			if !b.owedTo(NodeIndex(i), n, network) {
 				continue
 			}
 			r.Alive++
@@ -242,6 +242,32 @@ func (l *Ledger) Results(node func(NodeIndex) NodeState) []BroadcastResult {
 			r.LatencyMax = mesh.Time(lat[len(lat)-1])
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+// owedTo reports whether reliability counts broadcast b as owed to node i
+// in state n, network being the origin's key: a node other than the origin,
+// with the origin's network key, honest, running now in a life that began
+// no later than the send. A node that was running at the send and has
+// stopped or restarted since is not counted, delivered or not.
+func (b *bcast) owedTo(i NodeIndex, n NodeState, network int32) bool {
+	return i != b.origin && n.Network == network && n.Alive && n.StartedAt <= b.sentAt && !n.Siphon
+}
+
+// Owed returns, for the broadcast with index k when it is followed node by
+// node (see Spread), whether each node of its Spread is owed it as
+// reliability counts now (BroadcastResult.Alive is how many are); nil when
+// it is not followed. node(i) tells the state of node i now.
+func (l *Ledger) Owed(k int, node func(NodeIndex) NodeState) []bool {
+	b := &l.bcasts[k]
+	if b.spread == nil {
+		return nil
+	}
+	network := node(b.origin).Network
+	out := make([]bool, len(b.spread.Parent))
+	for i := range out {
+		out[i] = b.owedTo(NodeIndex(i), node(NodeIndex(i)), network)
 	}
 	return out
 }

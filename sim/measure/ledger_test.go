@@ -27,6 +27,41 @@ func TestLedgerCountsNodesRunningAtSend(t *testing.T) {
 	if r.Running != 2 || r.Alive != 1 || r.Delivered != 1 {
 		t.Errorf("running %d, alive %d, delivered %d: want 2, 1, 1", r.Running, r.Alive, r.Delivered)
 	}
+	if l.Owed(0, node) != nil {
+		t.Error("owed nodes of a broadcast not followed")
+	}
+}
+
+// Owed lists the nodes reliability counts, node by node: a node killed
+// right after the send, a node started after it, the origin and a siphoner
+// are not owed it; of those owed, the ones without a delivery are what a
+// picture marks missed.
+func TestLedgerOwedIsWhatReliabilityCounts(t *testing.T) {
+	l := Ledger{SpreadBudget: 100}
+	for range 6 {
+		l.AddNode()
+	}
+	state := []NodeState{{Alive: true}, {Alive: true}, {Alive: true}, {Alive: true, Siphon: true}, {}, {Alive: true}}
+	node := func(i NodeIndex) NodeState { return state[i] }
+	id := mesh.MsgID{Origin: 1, Seq: 1}
+	l.Broadcast(id, 0, time.Second, node)
+	l.Delivered(1, &mesh.Message{ID: id, Hops: 1}, time.Second+time.Millisecond, 0)
+	state[2].Alive = false                                        // killed right after the send
+	state[4] = NodeState{Alive: true, StartedAt: 2 * time.Second} // started after it
+	owed := l.Owed(0, node)
+	if want := []bool{false, true, false, false, false, true}; !slices.Equal(owed, want) {
+		t.Errorf("owed %v, want %v", owed, want)
+	}
+	r := l.Results(node)[0]
+	n := 0
+	for _, o := range owed {
+		if o {
+			n++
+		}
+	}
+	if n != r.Alive || r.Delivered != 1 {
+		t.Errorf("%d owed, reliability counts %d (delivered %d)", n, r.Alive, r.Delivered)
+	}
 }
 
 // A followed broadcast records, per node, the node it first got the payload

@@ -274,6 +274,10 @@ func (n *Net) Deliveries(k int) ([]int64, *measure.Spread) {
 	return readLedger(n, func(l *measure.Ledger) []int64 { return slices.Clone(l.Latencies(k)) }), nil
 }
 
+// Owed returns nil: without a spread, no broadcast is followed node by
+// node.
+func (n *Net) Owed(int) []bool { return nil }
+
 // NodeDelivered returns the messages node i delivered over all its lives.
 func (n *Net) NodeDelivered(i measure.NodeIndex) uint64 {
 	return readLedger(n, func(l *measure.Ledger) uint64 { return l.NodeDelivered(i) })

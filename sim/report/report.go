@@ -249,6 +249,13 @@ type BroadcastSpread struct {
 	Parent    []int32   `json:"parent,omitempty"`
 	Hop       []int     `json:"hop,omitempty"`
 	ArrivalMS []float64 `json:"arrival_ms,omitempty"`
+	// Owed is per node whether the broadcast was owed to it as its
+	// reliability counts (Broadcast.Alive of them): an honest node other
+	// than the origin, with the origin's network key, running at the end
+	// of the run in a life that began no later than the send. A node owed
+	// it with Hop -1 missed it. Present with Parent (absent in files
+	// written before it was added).
+	Owed []bool `json:"owed,omitempty"`
 }
 
 // Write writes v as indented JSON to dir/name. The encoder writes straight

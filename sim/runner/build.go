@@ -124,6 +124,7 @@ func (r *run) spread(rep *report.Report) *report.Spread {
 		}
 		if sp != nil {
 			b.Parent = slices.Clone(sp.Parent)
+			b.Owed = r.s.Owed(k)
 			b.Hop, b.ArrivalMS = make([]int, len(sp.Hop)), make([]float64, len(sp.Arrival))
 			for i := range sp.Hop {
 				b.Hop[i], b.ArrivalMS[i] = int(sp.Hop[i]), -1

@@ -61,6 +61,10 @@ type Network interface {
 	// nanoseconds) and, when the network followed it node by node, how it
 	// spread (nil otherwise).
 	Deliveries(k int) ([]int64, *sim.Spread)
+	// Owed tells, for broadcast k when it is followed node by node,
+	// whether each node is owed it as its reliability counts now (nil
+	// when it is not followed).
+	Owed(k int) []bool
 	NodeDelivered(i sim.NodeIndex) uint64
 	NodeRedundant(i sim.NodeIndex) uint64
 	DuplicateDeliveries() uint64

@@ -70,8 +70,13 @@ type Result struct {
 
 // NewResult starts the result of spec's sweep.
 func NewResult(spec *Spec, shard Shard) *Result {
-	r := &Result{Name: spec.Name, Columns: spec.Columns(), Params: spec.Params, Seeds: spec.Seeds,
+	r := &Result{Name: spec.Name, Columns: spec.Columns(), Params: slices.Clone(spec.Params), Seeds: spec.Seeds,
 		Measures: spec.Measures, Points: len(spec.Points())}
+	for i := range r.Params {
+		if r.Params[i].Label == "" {
+			r.Params[i].Label = DefaultLabel(r.Params[i].Path, spec.Bases)
+		}
+	}
 	for _, b := range spec.Bases {
 		r.Bases = append(r.Bases, b.Name)
 	}
@@ -79,6 +84,22 @@ func NewResult(spec *Spec, shard Shard) *Result {
 		r.Shard = shard.String()
 	}
 	return r
+}
+
+// ColumnLabel is how pictures name column c: its parameter's label (the
+// sweep file's `labels`, else DefaultLabel; sweep.json files written
+// before labels read the path without timeline times).
+func (r *Result) ColumnLabel(c int) string {
+	name := r.Columns[c]
+	for _, p := range r.Params {
+		if p.Path == name {
+			if p.Label != "" {
+				return p.Label
+			}
+			return DefaultLabel(name, nil)
+		}
+	}
+	return name
 }
 
 // Failed counts the points that failed or could not run.

@@ -40,18 +40,71 @@ type Base struct {
 type Param struct {
 	Path   string
 	Values []string
+	// Label names the parameter on pictures: the sweep file's `labels`,
+	// else (NewResult) a reading of the path (DefaultLabel).
+	Label string `json:",omitempty"`
 }
 
 // Set adds a swept parameter, or replaces the values of one already swept
-// (a sweep file's, from the command line).
+// (a sweep file's, from the command line; its label stays).
 func (s *Spec) Set(p Param) {
 	for i := range s.Params {
 		if s.Params[i].Path == p.Path {
+			if p.Label == "" {
+				p.Label = s.Params[i].Label
+			}
 			s.Params[i] = p
 			return
 		}
 	}
 	s.Params = append(s.Params, p)
+}
+
+// DefaultLabel reads a parameter's path for a picture's axis: words
+// instead of dots and underscores, and a timeline item by its time in
+// the bases when they agree on it ("timeline[3].kill.percent" is "kill
+// percent at t = 30s" when item 3 of every base is at 30s, else "kill
+// percent (timeline[3])").
+func DefaultLabel(path string, bases []Base) string {
+	rest, item := path, -1
+	if tail, ok := strings.CutPrefix(path, "timeline["); ok {
+		if n, after, ok := strings.Cut(tail, "]"); ok {
+			if k, err := strconv.Atoi(n); err == nil && strings.HasPrefix(after, ".") {
+				rest, item = after[1:], k
+			}
+		}
+	}
+	words := strings.NewReplacer(".", " ", "_", " ").Replace(rest)
+	if item < 0 {
+		return words
+	}
+	when := ""
+	for i, b := range bases {
+		at := timelineAt(b.Data, item)
+		if at == "" || i > 0 && at != when {
+			when = ""
+			break
+		}
+		when = at
+	}
+	if when == "" {
+		return fmt.Sprintf("%s (timeline[%d])", words, item)
+	}
+	return fmt.Sprintf("%s at t = %s", words, when)
+}
+
+// timelineAt is the `at` of item k of a scenario's timeline ("" when the
+// item has none or the file has no such item).
+func timelineAt(data []byte, k int) string {
+	var sc struct {
+		Timeline []struct {
+			At string `yaml:"at"`
+		} `yaml:"timeline"`
+	}
+	if yaml.Unmarshal(data, &sc) != nil || k >= len(sc.Timeline) {
+		return ""
+	}
+	return sc.Timeline[k].At
 }
 
 // ScenarioParam names the parameter that picks a base when a sweep has
@@ -198,6 +251,7 @@ func parseSweepFile(path string, root *yaml.Node) (*Spec, error) {
 		return &scenario.Error{File: path, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)}
 	}
 	spec := &Spec{Name: strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".yaml"), ".sweep")}
+	var labels *yaml.Node // read once set is known
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		switch k.Value {
@@ -271,6 +325,11 @@ func parseSweepFile(path string, root *yaml.Node) (*Spec, error) {
 				}
 				spec.Params = append(spec.Params, prm)
 			}
+		case "labels":
+			if v.Kind != yaml.MappingNode {
+				return nil, at(v, "labels: expected a mapping of swept paths to the names pictures give them, such as \"timeline[3].kill.percent: nodes killed at once (%%)\"")
+			}
+			labels = v
 		case "measures":
 			if v.Kind != yaml.SequenceNode {
 				return nil, at(v, "measures: expected a list of summary fields or expect.NAME")
@@ -279,7 +338,20 @@ func parseSweepFile(path string, root *yaml.Node) (*Spec, error) {
 				spec.Measures = append(spec.Measures, m.Value)
 			}
 		default:
-			return nil, at(k, "unknown key %q in a sweep file (expected name, description, scenarios, seeds, set, measures)", k.Value)
+			return nil, at(k, "unknown key %q in a sweep file (expected name, description, scenarios, seeds, set, labels, measures)", k.Value)
+		}
+	}
+	if labels != nil {
+		for j := 0; j+1 < len(labels.Content); j += 2 {
+			pk, pv := labels.Content[j], labels.Content[j+1]
+			i := slices.IndexFunc(spec.Params, func(p Param) bool { return p.Path == pk.Value })
+			switch {
+			case i < 0:
+				return nil, at(pk, "labels: %s is not swept (set: has no such path)", pk.Value)
+			case pv.Kind != yaml.ScalarNode || strings.TrimSpace(pv.Value) == "":
+				return nil, at(pv, "labels: %s: expected a name", pk.Value)
+			}
+			spec.Params[i].Label = strings.TrimSpace(pv.Value)
 		}
 	}
 	return spec, nil
