@@ -3,6 +3,7 @@ package viz
 import (
 	"bytes"
 	"fmt"
+	"image/color"
 	"slices"
 	"strings"
 	"testing"
@@ -198,6 +199,46 @@ func TestLANView(t *testing.T) {
 		t.Fatal(err)
 	}
 	decodePNG(t, buf.Bytes())
+}
+
+// The LAN picture colours what the topology pictures colour: each LAN in
+// its own colour, the same as its nodes', when the mesh is one component;
+// by component (of most of the LAN's nodes) when it is in several.
+func TestLANViewColours(t *testing.T) {
+	t.Parallel()
+	top := lansTopology(3, 8)
+	lanColour := func(top *report.Topology, j int) color.RGBA {
+		img, pos := lansImage(top, 0)
+		var buf bytes.Buffer
+		if err := writePNG(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		decoded := decodePNG(t, buf.Bytes())
+		for _, c := range groupPalette {
+			if hasColour(decoded, pos[j], 3, c) {
+				return c
+			}
+		}
+		return white
+	}
+	nodes := newSnapshotView(top, NewLayout(top), 0).colour
+	for j := range 3 {
+		if got, want := lanColour(top, j), nodes.colour(j*8); got != want || want != groupPalette[j] {
+			t.Errorf("LAN %d drawn %v, its nodes %v: want the LAN's colour %v", j, got, want, groupPalette[j])
+		}
+	}
+	// Cut LAN 2 off: two components, LANs 0 and 1 the larger.
+	s := &top.Snapshots[0]
+	s.Edges = slices.DeleteFunc(s.Edges, func(e [2]int) bool { return (e[0] >= 16) != (e[1] >= 16) })
+	v := newLANView(top, 0)
+	if v.heading != "Colour: connected component" || len(v.key) != 2 || v.key[0].lans != 2 || v.key[1].lans != 1 {
+		t.Errorf("key %q %+v: want component 1 with 2 LANs, component 2 with 1", v.heading, v.key)
+	}
+	for j, want := range []color.RGBA{groupPalette[0], groupPalette[0], groupPalette[1]} {
+		if got := lanColour(top, j); got != want {
+			t.Errorf("LAN %d drawn %v, want its component's %v", j, got, want)
+		}
+	}
 }
 
 // The ideal of the redundancy picture is one payload per node running

@@ -3,6 +3,8 @@ package viz
 import (
 	"cmp"
 	"fmt"
+	"image"
+	"image/color"
 	"io"
 	"math"
 	"slices"
@@ -32,6 +34,24 @@ type lanView struct {
 	pairs   [][3]int // LAN a, LAN b, links between them; a < b
 	cross   int      // links between LANs
 	pos     []r2.Vec
+	// The colour of each LAN and what it means: the snapshot's colouring
+	// (as in its topology picture) when it is by side of a partition or by
+	// component, each LAN taking the colour of most of its running nodes;
+	// otherwise one colour per LAN, as the topology pictures colour LANs.
+	colour  []color.RGBA
+	heading string
+	key     []lanKeyEntry
+	split   int  // LANs whose running nodes are in more than one colour
+	byLAN   bool // one colour per LAN (else by partition side or component)
+}
+
+// lanKeyEntry is one colour of the LAN picture's key and how many LANs
+// have it.
+type lanKeyEntry struct {
+	label string
+	color color.RGBA
+	lans  int
+	nodes int // running nodes (one colour per LAN)
 }
 
 // newLANView gathers snapshot k of t by LAN and lays the LANs out (gonum's
@@ -81,7 +101,126 @@ func newLANView(t *report.Topology, k int) *lanView {
 	})
 	v.pos = make([]r2.Vec, len(v.names))
 	place(newLinkGraph(len(v.names), nil, edges), t.Seed, v.pos)
+	v.colourLANs(t, s, lan)
 	return v
+}
+
+// colourLANs colours the LANs (see lanView.colour). lan is each node's LAN.
+func (v *lanView) colourLANs(t *report.Topology, s *report.Snapshot, lan []int) {
+	n := len(t.Nodes)
+	up, role, all := make([]bool, n), make([]nodeRole, n), make([]bool, n)
+	key := meshKey(t)
+	for i := range n {
+		up[i], role[i], all[i] = stateOf(s, i).running(), roleOf(t, i, key), true
+	}
+	c := newColouring(t, s, up, role, newLinkGraph(n, up, s.Edges), all)
+	v.colour = make([]color.RGBA, len(v.names))
+	none := -1 // the key's entry for LANs without a running node
+	noneEntry := func() int {
+		if none < 0 {
+			none = len(v.key)
+			v.key = append(v.key, lanKeyEntry{label: "no running node", color: otherColour})
+		}
+		return none
+	}
+	if c.mode != byPartition && c.mode != byComponent {
+		v.heading, v.byLAN = "Colour: LAN", true
+		if len(v.names) > len(groupPalette) {
+			v.heading += " (colours repeat)"
+		}
+		for j, name := range v.names {
+			e := len(v.key)
+			if v.running[j] == 0 {
+				e = noneEntry()
+			} else {
+				v.key = append(v.key, lanKeyEntry{label: name, color: groupPalette[j%len(groupPalette)], nodes: v.running[j]})
+			}
+			v.colour[j] = v.key[e].color
+			v.key[e].lans++
+		}
+		return
+	}
+	// By partition side or component: the colour most of a LAN's running
+	// nodes have (ties: the first in the colouring's order).
+	v.heading = c.heading
+	count := make([][]int, len(v.names))
+	for j := range count {
+		count[j] = make([]int, len(c.groups))
+	}
+	for i := range n {
+		if c.of[i] >= 0 {
+			count[lan[i]][c.of[i]]++
+		}
+	}
+	entry := make([]int, len(c.groups)) // colouring group -> key entry + 1
+	for j := range v.names {
+		best, kinds := -1, 0
+		for g, k := range count[j] {
+			if k > 0 {
+				kinds++
+				if best < 0 || k > count[j][best] {
+					best = g
+				}
+			}
+		}
+		if kinds > 1 {
+			v.split++
+		}
+		e := 0
+		switch {
+		case best < 0:
+			e = noneEntry()
+		case entry[best] == 0:
+			v.key = append(v.key, lanKeyEntry{label: c.groups[best].label, color: c.groups[best].color})
+			entry[best] = len(v.key)
+			e = len(v.key) - 1
+		default:
+			e = entry[best] - 1
+		}
+		v.colour[j] = v.key[e].color
+		v.key[e].lans++
+	}
+}
+
+// legend draws the LAN picture's key into the column c.
+func (v *lanView) legend(c draw.Canvas) {
+	col := &legendColumn{c: c, y: c.Max.Y}
+	key := newKey()
+	for k, e := range v.key {
+		if k >= 14 {
+			key.Add(fmt.Sprintf("… %d more", len(v.key)-k), marker{sty: draw.GlyphStyle{Color: white, Radius: px(7), Shape: draw.CircleGlyph{}}})
+			break
+		}
+		count := plural(e.lans, "LAN", "LANs")
+		if v.byLAN && e.label != "no running node" {
+			count = plural(e.nodes, "running node", "running nodes")
+		}
+		key.Add(fmt.Sprintf("%s: %s", e.label, count), marker{sty: draw.GlyphStyle{Color: e.color, Radius: px(7), Shape: draw.CircleGlyph{}}, halo: true})
+	}
+	col.section(v.heading, key)
+	if v.byLAN {
+		col.note("The colours of the LANs' nodes in",
+			"the topology pictures, when those",
+			"are coloured by LAN.")
+		col.y -= px(12)
+	}
+	if !v.byLAN {
+		col.note("As in the topology pictures; each",
+			"LAN takes the colour most of its",
+			"running nodes have there.")
+		if v.split > 0 {
+			col.note(fmt.Sprintf("%s have running nodes", plural(v.split, "LAN", "LANs")),
+				"of more than one colour.")
+		}
+		col.y -= px(12)
+	}
+	lines := newKey()
+	lines.Add("links between two LANs", linkThumb{draw.LineStyle{Color: crossLANLink, Width: px(4)}})
+	col.section("Lines (width: how many)", lines)
+	col.note("One disc per LAN, its area for",
+		"its running nodes; LANs placed by",
+		"a force-directed layout (gonum",
+		"EadesR2) of the LAN graph.")
 }
 
 // Plot implements plot.Plotter: the links between LANs, heavier for more,
@@ -115,7 +254,7 @@ func (v *lanView) Plot(c draw.Canvas, p *plot.Plot) {
 	for j := range v.names {
 		r := px(math.Max(rMax*math.Sqrt(float64(v.running[j])/float64(maxRunning)), 2))
 		c.DrawGlyph(draw.GlyphStyle{Color: white, Radius: r + px(1.5), Shape: draw.CircleGlyph{}}, at(j))
-		c.DrawGlyph(draw.GlyphStyle{Color: groupPalette[j%len(groupPalette)], Radius: r, Shape: draw.CircleGlyph{}}, at(j))
+		c.DrawGlyph(draw.GlyphStyle{Color: v.colour[j], Radius: r, Shape: draw.CircleGlyph{}}, at(j))
 	}
 	if len(v.names) <= lanLabelsUpTo {
 		sty := textStyle(sansBold, 11, okBlack)
@@ -135,10 +274,13 @@ func LANsPNG(w io.Writer, t *report.Topology, k int) error {
 	if k < 0 || k >= len(t.Snapshots) {
 		return fmt.Errorf("viz: no snapshot %d (the topology has %d)", k, len(t.Snapshots))
 	}
-	return writePNG(w, lansImage(t, k))
+	img, _ := lansImage(t, k)
+	return writePNG(w, img)
 }
 
-func lansImage(t *report.Topology, k int) *vgimg.Canvas {
+// lansImage draws snapshot k LAN by LAN and returns the canvas and the
+// pixel position of each LAN's disc (in lanView's order).
+func lansImage(t *report.Topology, k int) (*vgimg.Canvas, []image.Point) {
 	v := newLANView(t, k)
 	s := &t.Snapshots[k]
 	inside := 0
@@ -149,16 +291,16 @@ func lansImage(t *report.Topology, k int) *vgimg.Canvas {
 	for _, n := range v.running {
 		running += n
 	}
-	img := newCanvas(topoWidth-topoLegendW+40, topoHeight)
+	img := newCanvas(topoWidth, topoHeight)
 	dc := draw.New(img)
 	body := heading(dc, fmt.Sprintf("%s — the LANs at snapshot %q, t = %s", orRun(t.Scenario), s.Name, seconds(s.AtMS)),
 		fmt.Sprintf("%s with %s running nodes · %s inside LANs · %s between LANs, over %s",
 			plural(len(v.names), "LAN", "LANs"), thousands(running), plural(inside, "link", "links"),
 			plural(v.cross, "link", "links"), plural(len(v.pairs), "pair of LANs", "pairs of LANs")),
 		"one disc per LAN (area: its running nodes); one line per pair of LANs linked (width: the links between them)")
-	side := min(body.Max.X-body.Min.X, body.Max.Y-body.Min.Y) - px(20)
+	side := min(body.Max.X-body.Min.X-px(topoLegendW), body.Max.Y-body.Min.Y) - px(20)
 	area := body
-	area.Min.X = (body.Min.X+body.Max.X)/2 - side/2
+	area.Min.X += px(10)
 	area.Max.X = area.Min.X + side
 	area.Max.Y -= px(5)
 	area.Min.Y = area.Max.Y - side
@@ -166,5 +308,15 @@ func lansImage(t *report.Topology, k int) *vgimg.Canvas {
 	p := squarePlot(v, margin)
 	p.X.Max = 1 + 2.5*margin // names to the right
 	p.Draw(area)
-	return img
+	col := body
+	col.Min.X = area.Max.X + px(24)
+	col.Max.Y = area.Max.Y
+	v.legend(col)
+	data := p.DataCanvas(area)
+	x, y := p.Transforms(&data)
+	pos := make([]image.Point, len(v.names))
+	for j, q := range v.pos {
+		pos[j] = toPixel(vg.Point{X: x(q.X), Y: y(q.Y)})
+	}
+	return img, pos
 }

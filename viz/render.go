@@ -133,7 +133,7 @@ func RenderDir(dir string) ([]string, error) {
 				s := &t.Snapshots[last]
 				page.Topology = append(page.Topology, picture{File: LANsFile,
 					Alt:     fmt.Sprintf("The LANs at snapshot %s: one disc per LAN, lines weighted by the links between LANs", s.Name),
-					Caption: fmt.Sprintf("The LANs at snapshot “%s”: one disc per LAN, one line per pair of LANs linked, as wide as their links are many.", s.Name)})
+					Caption: fmt.Sprintf("The LANs at snapshot “%s”: one disc per LAN, one line per pair of LANs linked, as wide as their links are many; coloured as the topology pictures (by component when the mesh is split, else by LAN).", s.Name)})
 			}
 		}
 	}
