@@ -104,6 +104,9 @@ func RenderDir(dir string) ([]string, error) {
 			}
 		}
 		if sp != nil {
+			if n := followedCount(sp); n < len(r.Broadcasts) && n > 0 {
+				page.Notes = append(page.Notes, fmt.Sprintf("The simulator followed %d of the %d broadcasts node by node (within its budget of node entries; beyond it, it keeps the first broadcast and those that did worst so far, and takes on each new one): pictures of single broadcasts are drawn for those.", n, len(r.Broadcasts)))
+			}
 			for _, sb := range chooseBroadcasts(&r) {
 				k := sb.index
 				if k >= len(sp.Broadcasts) || len(sp.Broadcasts[k].Hop) == 0 {
@@ -183,6 +186,17 @@ func RenderDir(dir string) ([]string, error) {
 		return written, err
 	}
 	return append(written, path), nil
+}
+
+// followedCount counts the broadcasts sp follows node by node.
+func followedCount(sp *report.Spread) int {
+	n := 0
+	for _, b := range sp.Broadcasts {
+		if len(b.Hop) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // segments counts the LAN segments of t.

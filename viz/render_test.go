@@ -118,6 +118,9 @@ func TestRenderDirWithSpread(t *testing.T) {
 	if i, j := bytes.Index(page, []byte("✘ FAIL")), bytes.Index(page, []byte("✔ pass")); i < 0 || j < 0 || i > j {
 		t.Error("the failing expectation is not listed first")
 	}
+	if !bytes.Contains(page, []byte("followed 2 of the 12 broadcasts node by node")) {
+		t.Error("the page does not say which broadcasts were followed")
+	}
 }
 
 // Two renderings of a whole run are byte-identical (a long test: it draws

@@ -23,10 +23,16 @@ type Ledger struct {
 	lastID  mesh.MsgID
 	lastIdx int32
 	// SpreadBudget is the number of node entries left for following
-	// broadcasts node by node (Spread): a broadcast sent when the budget
-	// no longer covers every node is not followed. The zero value follows
-	// none; the simulator sets DefaultSpreadBudget.
+	// broadcasts node by node (Spread). The zero value follows none; the
+	// simulator sets DefaultSpreadBudget. While the budget covers every
+	// node, each broadcast is followed. Then a new broadcast takes the
+	// entries of the followed broadcast that has done best so far (most
+	// deliveries per node owed it at the send, then the quickest), the
+	// first broadcast aside, provided at least two others are followed:
+	// the worst so far stays followed, with the newest, so that the run's
+	// first, worst and last broadcasts are the ones followed at scale.
 	SpreadBudget int
+	followed     []int32 // the broadcasts with a Spread, in the order sent
 }
 
 type bcast struct {
@@ -56,9 +62,10 @@ type Spread struct {
 }
 
 // DefaultSpreadBudget is the number of node entries (14 bytes each) the
-// ledger spends on Spreads: every broadcast of a run of 1,000 nodes is
-// followed up to 2,000 broadcasts, the first two of a million nodes.
-const DefaultSpreadBudget = 2_000_000
+// ledger spends on Spreads: every broadcast of a run of 1,000 nodes up to
+// 3,000 broadcasts; of a million nodes the first, the worst so far and the
+// newest (see Ledger.SpreadBudget).
+const DefaultSpreadBudget = 3_000_000
 
 // NodeState is what judging a broadcast needs to know of a node: whether it
 // is running, since when (its current life), whether it is a siphoner, and
@@ -93,16 +100,52 @@ func (l *Ledger) Broadcast(id mesh.MsgID, origin NodeIndex, at mesh.Time, node f
 			b.running++
 		}
 	}
-	if n := len(l.recv); n > 0 && n <= l.SpreadBudget {
-		l.SpreadBudget -= n
-		sp := &Spread{Parent: make([]int32, n), Hop: make([]uint16, n), Arrival: make([]mesh.Time, n)}
-		for i := range n {
-			sp.Parent[i], sp.Arrival[i] = -1, -1
+	if n := len(l.recv); n > 0 {
+		if n > l.SpreadBudget {
+			l.evictBest()
 		}
-		sp.Arrival[origin] = 0
-		b.spread = sp
+		if n <= l.SpreadBudget {
+			l.SpreadBudget -= n
+			sp := &Spread{Parent: make([]int32, n), Hop: make([]uint16, n), Arrival: make([]mesh.Time, n)}
+			for i := range n {
+				sp.Parent[i], sp.Arrival[i] = -1, -1
+			}
+			sp.Arrival[origin] = 0
+			b.spread = sp
+			l.followed = append(l.followed, int32(len(l.bcasts)))
+		}
 	}
 	l.bcasts = append(l.bcasts, b)
+}
+
+// evictBest stops following the broadcast that has done best so far among
+// those followed, the first followed aside, when at least two others are
+// followed, and returns its entries to the budget (see SpreadBudget).
+func (l *Ledger) evictBest() {
+	if len(l.followed) < 3 {
+		return
+	}
+	best := 1
+	for k := 2; k < len(l.followed); k++ {
+		if l.bcasts[l.followed[k]].doneBetter(&l.bcasts[l.followed[best]]) {
+			best = k
+		}
+	}
+	b := &l.bcasts[l.followed[best]]
+	l.SpreadBudget += len(b.spread.Parent)
+	b.spread = nil
+	l.followed = slices.Delete(l.followed, best, best+1)
+}
+
+// doneBetter reports whether b has done better so far than c: a larger
+// share of deliveries per node owed it at the send, or the same share and
+// a quicker last delivery.
+func (b *bcast) doneBetter(c *bcast) bool {
+	x, y := b.deliveries*uint64(max(c.running, 1)), c.deliveries*uint64(max(b.running, 1))
+	if x != y {
+		return x > y
+	}
+	return b.lastDelivery-b.sentAt < c.lastDelivery-c.sentAt
 }
 
 func (l *Ledger) find(id mesh.MsgID) *bcast {

@@ -133,3 +133,44 @@ func TestLedgerOwesReachableNodesOnly(t *testing.T) {
 		t.Errorf("reliability %v, reachable %v: want 1/3 and 1/2", r.Reliability, r.ReliabilityReachable)
 	}
 }
+
+// Beyond the budget, a new broadcast takes the entries of the followed one
+// that has done best so far (the first aside, two others kept): the
+// first, the worst so far and the newest stay followed.
+func TestLedgerKeepsFollowingTheFirstTheWorstAndTheNewest(t *testing.T) {
+	l := Ledger{SpreadBudget: 12} // three broadcasts of 4 nodes
+	for range 4 {
+		l.AddNode()
+	}
+	alive := func(NodeIndex) NodeState { return NodeState{Alive: true} }
+	send := func(seq uint64, reached ...NodeIndex) {
+		id := mesh.MsgID{Origin: 1, Seq: seq}
+		l.Broadcast(id, 0, 0, alive)
+		for _, i := range reached {
+			l.Delivered(i, &mesh.Message{ID: id, Hops: 1}, time.Millisecond, 0)
+		}
+	}
+	followed := func() []int {
+		var out []int
+		for k := range l.bcasts {
+			if l.Spread(k) != nil {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	send(0, 1, 2, 3)
+	send(1, 1, 2, 3) // best so far
+	send(2, 1)       // the worst
+	send(3, 1, 2)
+	if got := followed(); !slices.Equal(got, []int{0, 2, 3}) {
+		t.Errorf("followed %v after 4 broadcasts, want [0 2 3]: broadcast 1 did best", got)
+	}
+	send(4)
+	if got := followed(); !slices.Equal(got, []int{0, 2, 4}) {
+		t.Errorf("followed %v after 5 broadcasts, want the first, the worst (2) and the newest (4)", got)
+	}
+	if l.SpreadBudget != 0 {
+		t.Errorf("budget left %d, want 0", l.SpreadBudget)
+	}
+}
