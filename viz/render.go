@@ -104,8 +104,12 @@ func RenderDir(dir string) ([]string, error) {
 			}
 		}
 		if sp != nil {
-			if n := followedCount(sp); n < len(r.Broadcasts) && n > 0 {
-				page.Notes = append(page.Notes, fmt.Sprintf("The simulator followed %d of the %d broadcasts node by node (within its budget of node entries; beyond it, it keeps the first broadcast and those that did worst so far, and takes on each new one): pictures of single broadcasts are drawn for those.", n, len(r.Broadcasts)))
+			if ids := followed(sp); len(ids) < len(r.Broadcasts) && len(ids) > 0 {
+				which := ""
+				if len(ids) <= 10 {
+					which = " (" + strings.Join(ids, ", ") + ")"
+				}
+				page.Notes = append(page.Notes, fmt.Sprintf("The simulator followed %d of the %d broadcasts node by node%s: within its budget of node entries it follows each; beyond it, it keeps the first and those that did worst so far, and takes on each new one. Pictures of single broadcasts are drawn for those followed.", len(ids), len(r.Broadcasts), which))
 			}
 			for _, sb := range chooseBroadcasts(&r) {
 				k := sb.index
@@ -188,15 +192,15 @@ func RenderDir(dir string) ([]string, error) {
 	return append(written, path), nil
 }
 
-// followedCount counts the broadcasts sp follows node by node.
-func followedCount(sp *report.Spread) int {
-	n := 0
+// followed lists the broadcasts sp follows node by node.
+func followed(sp *report.Spread) []string {
+	var out []string
 	for _, b := range sp.Broadcasts {
 		if len(b.Hop) > 0 {
-			n++
+			out = append(out, b.ID)
 		}
 	}
-	return n
+	return out
 }
 
 // segments counts the LAN segments of t.

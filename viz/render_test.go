@@ -118,7 +118,7 @@ func TestRenderDirWithSpread(t *testing.T) {
 	if i, j := bytes.Index(page, []byte("✘ FAIL")), bytes.Index(page, []byte("✔ pass")); i < 0 || j < 0 || i > j {
 		t.Error("the failing expectation is not listed first")
 	}
-	if !bytes.Contains(page, []byte("followed 2 of the 12 broadcasts node by node")) {
+	if !bytes.Contains(page, []byte("followed 2 of the 12 broadcasts node by node (n0#0, n7#7)")) {
 		t.Error("the page does not say which broadcasts were followed")
 	}
 }
