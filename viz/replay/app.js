@@ -18,7 +18,12 @@
   const nodeSize = n <= 50 ? 9 : n <= 300 ? 6 : n <= 2000 ? 4 : 2.5;
   // Per node: running, partition, and the selected broadcast's hop (-1).
   const alive = new Uint8Array(n), part = new Int32Array(n), hop = new Int32Array(n).fill(-1), started = new Int32Array(n);
-  let now = 0, bcast = -1, tree = 0, renderer = null, lastDrawn = "", lastRenderer = null;
+  let now = 0, bcast = -1, renderer = null, lastDrawn = "";
+  // What sigma draws: its reducers read these, and draw() hands it only the
+  // nodes and edges whose entry changed, so a step of the slider costs what
+  // it changes, not the size of the graph.
+  const shownColour = new Array(n).fill(WAITING), shownSize = new Float64Array(n).fill(nodeSize);
+  const nodeKey = Array.from({ length: n }, (_, i) => String(i));
 
   if ($("note") && D.note) { $("note").textContent = D.note; $("note").hidden = false; }
   $("slider").max = String(Math.ceil(D.duration_ms));
@@ -29,30 +34,36 @@
       x: x, y: D.lans.y[k], size: 4, color: LAN[k % LAN.length], label: D.segments[k] }));
   } else {
     for (let i = 0; i < n; i++) {
-      graph.addNode(String(i), { x: nodes.x[i], y: nodes.y[i], size: nodeSize, color: WAITING, label: n <= 300 ? nodes.name[i] : "" });
+      graph.addNode(nodeKey[i], { i: i, x: nodes.x[i], y: nodes.y[i], size: nodeSize, color: WAITING, label: n <= 300 ? nodes.name[i] : "" });
     }
   }
   const crossLAN = (a, b) => nodes && nodes.seg[a] !== nodes.seg[b];
-  // Every link the run ever had is in the graph from the start, hidden while
-  // it is down: sigma redraws a bulk change of attributes at the cost of one
-  // pass, where adding and dropping edges one by one costs a pass each.
+  const linkName = (a, b) => a + "-" + b;
+  // Every link the run ever had is in the graph from the start, hidden (by
+  // sigma's edge reducer) while it is down: adding and dropping edges would
+  // make sigma re-index the whole graph at every step.
   const L = D.links, NE = D.node_events;
-  const vis = L ? new Uint8Array(L.a.length) : null; // per link: up now
   const linkOf = L ? new Int32Array(L.a.length) : null; // per event: its link
-  let links = 0;
+  const linkKey = []; // per link: its edge's key
   if (L) {
     const index = new Map();
     for (let k = 0; k < L.a.length; k++) {
-      const key = L.a[k] + "-" + L.b[k];
+      const key = linkName(L.a[k], L.b[k]);
       let i = index.get(key);
       if (i === undefined) {
         i = index.size;
         index.set(key, i);
-        graph.addEdgeWithKey(key, String(L.a[k]), String(L.b[k]), { i: i, hidden: true, color: crossLAN(L.a[k], L.b[k]) ? CROSS : EDGE, size: 1 });
+        linkKey.push(key);
+        graph.addEdgeWithKey(key, nodeKey[L.a[k]], nodeKey[L.b[k]], { i: i, color: crossLAN(L.a[k], L.b[k]) ? CROSS : EDGE, size: 1 });
       }
       linkOf[k] = i;
     }
   }
+  // Per link: up now, and drawn up; the links whose state moved since the
+  // last drawing (each once).
+  const vis = new Uint8Array(linkKey.length), shownLink = new Uint8Array(linkKey.length);
+  const touchedMark = new Uint8Array(linkKey.length), touched = [];
+  let links = 0;
   // Edges replaced wholesale (a snapshot, a broadcast's tree) are added
   // with the renderer away, then a new one made where the old one looked.
   function rebuild(fn) {
@@ -64,8 +75,8 @@
     renderer.getCamera().setState(cam);
   }
   const addLink = (a, b) => {
-    const key = a + "-" + b;
-    if (!graph.hasEdge(key)) graph.addEdgeWithKey(key, String(a), String(b), { color: crossLAN(a, b) ? CROSS : EDGE, size: 1 });
+    const key = linkName(a, b);
+    if (!graph.hasEdge(key)) graph.addEdgeWithKey(key, nodeKey[a], nodeKey[b], { color: crossLAN(a, b) ? CROSS : EDGE, size: 1 });
   };
 
   // ---- the overlay at time t ----
@@ -74,24 +85,28 @@
   // the state before them).
   let li = 0, ni = 0;
   const prevAlive = NE ? new Uint8Array(NE.at.length) : null, prevPart = NE ? new Int32Array(NE.at.length) : null;
+  // Node event k on a node running (a) or not: running after it? A start
+  // runs it, a partition (kind 3) keeps it as it was, the rest stop it.
+  const runsAfter = (k, a) => NE.kind[k] === 0 || (NE.kind[k] === 3 && a) ? 1 : 0;
   if (NE) {
     const a = new Uint8Array(n), p = new Int32Array(n);
     for (let k = 0; k < NE.at.length; k++) {
       const i = NE.node[k];
       prevAlive[k] = a[i]; prevPart[k] = p[i];
-      a[i] = NE.kind[k] === 0 || (NE.kind[k] === 3 && a[i]) ? 1 : 0; p[i] = NE.part[k];
+      a[i] = runsAfter(k, a[i]); p[i] = NE.part[k];
     }
   }
   function applyNode(k, forward) {
     const i = NE.node[k];
     if (NE.kind[k] === 0) started[i] += forward ? 1 : -1;
-    if (forward) { alive[i] = NE.kind[k] === 0 || (NE.kind[k] === 3 && alive[i]) ? 1 : 0; part[i] = NE.part[k]; }
+    if (forward) { alive[i] = runsAfter(k, alive[i]); part[i] = NE.part[k]; }
     else { alive[i] = prevAlive[k]; part[i] = prevPart[k]; }
   }
   function applyLink(k, forward) {
-    const up = (L.up[k] === 1) === forward ? 1 : 0;
-    links += up - vis[linkOf[k]];
-    vis[linkOf[k]] = up;
+    const up = (L.up[k] === 1) === forward ? 1 : 0, i = linkOf[k];
+    links += up - vis[i];
+    vis[i] = up;
+    if (!touchedMark[i]) { touchedMark[i] = 1; touched.push(i); }
   }
   let snapShown = -2;
   function snapshotAt(t) {
@@ -134,61 +149,78 @@
   // ---- the selected broadcast ----
   // Its first-arrival tree: an edge per node it reached from a neighbour,
   // shown once the node has it.
-  let treeAt = null;
+  // treeKey[j]: the edge of arrival j ("" for none); treeShown[j]: drawn.
+  let treeKey = [], treeShown = new Uint8Array(0);
   function prepareTree() {
     graph.forEachEdge((e) => { if (e[0] === "T") graph.dropEdge(e); });
-    treeAt = null;
+    treeKey = [];
+    treeShown = new Uint8Array(0);
     if (bcast < 0 || !D.broadcasts[bcast].node) return;
     const b = D.broadcasts[bcast];
-    treeAt = new Float64Array(b.node.length);
+    treeShown = new Uint8Array(b.node.length);
     for (let j = 0; j < b.node.length; j++) {
-      treeAt[j] = b.at[j];
-      if (b.from[j] >= 0) graph.addEdgeWithKey("T" + b.node[j], String(b.from[j]), String(b.node[j]), { i: j, hidden: true, color: TREE, size: 2, zIndex: 1 });
+      treeKey.push(b.from[j] >= 0 ? "T" + b.node[j] : "");
+      if (b.from[j] >= 0) graph.addEdgeWithKey(treeKey[j], nodeKey[b.from[j]], nodeKey[b.node[j]], { i: j, color: TREE, size: 2, zIndex: 1 });
     }
   }
-  function hopsAt(t) {
-    hop.fill(-1);
-    tree = 0;
+  // hopsAt fills h with the selected broadcast's hops at t (-1: not yet)
+  // and returns the number of its arrivals by t.
+  function hopsAt(t, h) {
+    h.fill(-1);
     if (bcast < 0) return 0;
     const b = D.broadcasts[bcast];
     let reached = 0;
-    if (b.origin >= 0 && t >= b.sent_at) hop[b.origin] = 0;
+    if (b.origin >= 0 && t >= b.sent_at) h[b.origin] = 0;
     if (!b.node) return 0;
     for (let j = 0; j < b.node.length && b.at[j] <= t; j++) {
-      hop[b.node[j]] = b.hop[j];
+      h[b.node[j]] = b.hop[j];
       reached++;
-      if (b.from[j] >= 0) tree++;
     }
     return reached;
   }
-  function showEdges() {
-    if (D.mode !== "links" && !treeAt) return;
-    graph.updateEachEdgeAttributes((key, attr) => {
-      if (key[0] === "T") attr.hidden = !(treeAt && treeAt[attr.i] <= now);
-      else if (D.mode === "links") attr.hidden = !vis[attr.i];
-      return attr;
-    }, { attributes: ["hidden"] });
+  const treeUp = (j) => treeKey[j] !== "" && D.broadcasts[bcast].at[j] <= now ? 1 : 0;
+
+  // draw hands sigma what changed since it last drew: the nodes whose
+  // colour or size moved, the links that came up or went down, the tree's
+  // edges that appeared or went (a partial refresh; sigma re-indexes
+  // nothing, except to place the labels of small runs when sizes changed).
+  function draw() {
+    const changedNodes = [], changedEdges = [];
+    let resized = false;
+    if (D.mode !== "lans") {
+      const st = { alive, part, hop, started };
+      for (let i = 0; i < n; i++) {
+        const c = colourOf(i, st), s = sizeOf(i, st);
+        if (c === shownColour[i] && s === shownSize[i]) continue;
+        resized = resized || s !== shownSize[i];
+        shownColour[i] = c; shownSize[i] = s;
+        changedNodes.push(nodeKey[i]);
+      }
+    }
+    for (const i of touched) {
+      touchedMark[i] = 0;
+      if (vis[i] !== shownLink[i]) { shownLink[i] = vis[i]; changedEdges.push(linkKey[i]); }
+    }
+    touched.length = 0;
+    for (let j = 0; j < treeKey.length; j++) {
+      const up = treeUp(j);
+      if (up !== treeShown[j]) { treeShown[j] = up; changedEdges.push(treeKey[j]); }
+    }
+    if (changedNodes.length + changedEdges.length === 0) return;
+    renderer.refresh({ partialGraph: { nodes: changedNodes, edges: changedEdges }, skipIndexation: !(resized && n <= 300), schedule: true });
   }
 
   // ---- colours ----
-  function colourOf(i) {
-    if (!alive[i]) return nodes && everStarted(i) ? STOPPED : WAITING;
-    if (bcast >= 0) return hop[i] >= 0 ? HOP[Math.min(hop[i], HOP.length - 1)] : UNREACHED;
-    if (part[i] > 0) return PART[part[i] % PART.length];
+  // Of node i in the state st (alive, part, hop, started: one entry a node).
+  function colourOf(i, st) {
+    if (!st.alive[i]) return nodes && st.started[i] > 0 ? STOPPED : WAITING;
+    if (bcast >= 0) return st.hop[i] >= 0 ? HOP[Math.min(st.hop[i], HOP.length - 1)] : UNREACHED;
+    if (st.part[i] > 0) return PART[st.part[i] % PART.length];
     if (nodes.siphon[i]) return SIPHON;
     if (D.segments.length > 1) return LAN[nodes.seg[i] % LAN.length];
     return PART[0];
   }
-  function everStarted(i) { return started[i] > 0; }
-  function recolour() {
-    graph.updateEachNodeAttributes((key, attr) => {
-      if (D.mode === "lans") return attr;
-      const i = +key;
-      attr.color = colourOf(i);
-      attr.size = alive[i] ? nodeSize : nodeSize * 0.6;
-      return attr;
-    }, { attributes: ["color", "size"] });
-  }
+  const sizeOf = (i, st) => st.alive[i] ? nodeSize : nodeSize * 0.6;
   function legend() {
     const items = [];
     if (D.mode === "lans") {
@@ -215,15 +247,12 @@
   function setTime(t) {
     now = Math.max(0, Math.min(t, D.duration_ms));
     moveTo(now);
-    const reached = hopsAt(now);
-    // Redraw edges and colours only when something drawn changed: most
-    // small steps of play pass no event.
+    const reached = hopsAt(now, hop);
+    // Most small steps of play pass no event: nothing to draw.
     const drawn = [li, ni, snapShown, bcast, reached].join();
-    if (drawn !== lastDrawn || renderer !== lastRenderer) {
-      showEdges();
-      recolour();
+    if (drawn !== lastDrawn) {
+      draw();
       lastDrawn = drawn;
-      lastRenderer = renderer;
     }
     let running = 0;
     if (D.mode === "lans") {
@@ -237,7 +266,7 @@
       for (let i = 0; i < n; i++) running += alive[i];
     }
     $("alive").textContent = String(running);
-    const linkCount = D.mode === "links" ? links : graph.size - (treeAt ? treeAt.length : 0);
+    const linkCount = D.mode === "links" ? links : graph.size - graph.filterEdges((e) => e[0] === "T").length;
     $("links").textContent = D.mode === "lans" ? "–" : String(linkCount);
     $("reached-box").hidden = bcast < 0;
     $("reached").textContent = String(reached);
@@ -263,7 +292,7 @@
       if (nodes.siphon[i]) rows.push(["role", "siphoner"]);
       rows.push(["state", alive[i] ? (part[i] ? "running, partitioned off" : "running") : (started[i] ? "stopped" : "not started")]);
       const peers = [];
-      graph.forEachEdge(key, (e, a, s, t) => { if (e[0] !== "T" && !a.hidden) peers.push(nodes.name[+(s === key ? t : s)]); });
+      graph.forEachEdge(key, (e, a, s, t) => { if (e[0] !== "T" && (D.mode !== "links" || shownLink[a.i])) peers.push(nodes.name[+(s === key ? t : s)]); });
       rows.push(["links now", peers.join(", ") || "none"]);
       rows.push(["delivered (run)", nodes.delivered[i]], ["redundant (run)", nodes.redundant[i]]);
       if (bcast >= 0) {
@@ -308,6 +337,15 @@
     const r = new Sigma(graph, $("graph"), {
       renderEdgeLabels: false, labelRenderedSizeThreshold: 8, zIndex: true, defaultEdgeColor: EDGE,
       hideEdgesOnMove: n > 2000,
+      nodeReducer: (key, attr) => {
+        if (D.mode !== "lans") { attr.color = shownColour[attr.i]; attr.size = shownSize[attr.i]; }
+        return attr;
+      },
+      edgeReducer: (key, attr) => {
+        if (key[0] === "T") attr.hidden = !treeShown[attr.i];
+        else if (D.mode === "links") attr.hidden = !shownLink[attr.i];
+        return attr;
+      },
     });
     r.on("enterNode", (e) => showInfo(e.node));
     r.on("clickNode", (e) => showInfo(e.node));
@@ -347,23 +385,78 @@
 
   legend();
   setTime(D.duration_ms);
-  // For tests and benchmarks: the state drawn now.
+  // The state at the slider's instant rebuilt from the start of the logs,
+  // going forward only (no cursor moved back and forth, nothing undone).
+  function fromScratch() {
+    const st = { alive: new Uint8Array(n), part: new Int32Array(n), hop: new Int32Array(n), started: new Int32Array(n) };
+    const up = new Set();
+    for (let k = 0; k < NE.at.length && NE.at[k] <= now; k++) {
+      const i = NE.node[k];
+      if (NE.kind[k] === 0) st.started[i]++;
+      st.alive[i] = runsAfter(k, st.alive[i]);
+      st.part[i] = NE.part[k];
+    }
+    for (let k = 0; k < L.at.length && L.at[k] <= now; k++) {
+      const key = linkName(L.a[k], L.b[k]);
+      if (L.up[k] === 1) up.add(key); else up.delete(key);
+    }
+    hopsAt(now, st.hop);
+    return { st, up };
+  }
+
+  // For tests and benchmarks.
   window.p2pReplay = {
     setTime, selectBroadcast,
+    get renderer() { return renderer; },
+    // The state drawn now (colours as sigma holds them).
     state() {
       const colours = {};
-      graph.forEachNode((key, a) => { colours[a.color] = (colours[a.color] || 0) + 1; });
+      graph.forEachNode((key) => { const c = renderer.getNodeDisplayData(key).color; colours[c] = (colours[c] || 0) + 1; });
       return { t: now, mode: D.mode, alive: +$("alive").textContent, links: +$("links").textContent, colours, broadcast: bcast, reached: +$("reached").textContent };
     },
-    renderer,
+    // verify compares what sigma holds now (edges shown or hidden, node
+    // colours and sizes) with the state rebuilt from scratch, in link mode,
+    // and returns the differences.
+    verify() {
+      const { st, up } = fromScratch(), wrong = [];
+      let shown = 0;
+      graph.forEachEdge((key, attr) => {
+        const got = !renderer.getEdgeDisplayData(key).hidden;
+        const want = key[0] === "T" ? D.broadcasts[bcast].at[attr.i] <= now : up.has(key);
+        if (got && key[0] !== "T") shown++;
+        if (got !== want) wrong.push("edge " + key + (want ? " not drawn" : " drawn"));
+      });
+      for (let i = 0; i < n; i++) {
+        const got = renderer.getNodeDisplayData(nodeKey[i]), c = colourOf(i, st), s = sizeOf(i, st);
+        if (got.color !== c || got.size !== s) wrong.push("node " + nodes.name[i] + " drawn " + got.color + "/" + got.size + ", is " + c + "/" + s);
+      }
+      let running = 0;
+      for (let i = 0; i < n; i++) running += st.alive[i];
+      return { t: now, links: up.size, shown, running, shownRunning: +$("alive").textContent, shownLinks: +$("links").textContent, wrong: wrong.length, examples: wrong.slice(0, 5) };
+    },
+    // redraw makes a new renderer, which draws the whole graph afresh.
+    redraw() { rebuild(() => {}); },
     // Milliseconds from the start of navigation until the page was drawn.
     readyMs: performance.now(),
-    // frameMs moves the slider in steps over the whole run, drawing each,
-    // and returns the mean milliseconds a step took.
+    // frameMs moves the slider in steps over the whole run and returns the
+    // mean milliseconds of a step: the page's script, sigma's work on what
+    // changed and its drawing calls (the GPU finishes the picture after).
     frameMs(steps) {
       const t0 = performance.now();
-      for (let k = 0; k <= steps; k++) { setTime(D.duration_ms * k / steps); renderer.refresh(); }
+      for (let k = 0; k <= steps; k++) { setTime(D.duration_ms * k / steps); renderer.render(); }
       return (performance.now() - t0) / (steps + 1);
+    },
+    // shownMs (a promise) makes the same steps and times each until the
+    // browser starts the frame after the one that shows it.
+    async shownMs(steps) {
+      let sum = 0;
+      for (let k = 0; k <= steps; k++) {
+        const t0 = performance.now();
+        setTime(D.duration_ms * k / steps);
+        await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+        sum += performance.now() - t0;
+      }
+      return sum / (steps + 1);
     },
   };
 })();

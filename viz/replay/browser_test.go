@@ -176,13 +176,7 @@ func (b *browser) pickBroadcast(t testing.TB, k int) {
 // keeps it in $P2P_REPLAY_SHOTS (if set) as name.
 func (b *browser) screenshot(t testing.TB, name string) {
 	t.Helper()
-	if err := chromedp.Do(b.ctx, chromedp.Sleep(300*time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	shot, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
+	shot := b.shot(t)
 	img, err := png.Decode(bytes.NewReader(shot))
 	if err != nil {
 		t.Fatal(err)
@@ -268,6 +262,130 @@ func TestReplayInChromium(t *testing.T) {
 	b.check(t)
 }
 
+// drawnCheck is what the page's p2pReplay.verify() reports: the links up
+// and the nodes running at the slider's instant rebuilt from scratch, what
+// the page shows, and what sigma draws that differs from the rebuilt state.
+type drawnCheck struct {
+	T            float64  `json:"t"`
+	Links        int      `json:"links"`
+	Shown        int      `json:"shown"`
+	Running      int      `json:"running"`
+	ShownRunning int      `json:"shownRunning"`
+	ShownLinks   int      `json:"shownLinks"`
+	Wrong        int      `json:"wrong"`
+	Examples     []string `json:"examples"`
+}
+
+// verify moves the slider to ms and checks that what sigma draws there
+// (edges, node colours and sizes) is the state rebuilt from the start of
+// the logs.
+func (b *browser) verify(t testing.TB, ms float64) drawnCheck {
+	t.Helper()
+	b.slide(t, ms)
+	c, err := chromedp.Run(b.ctx, chromedp.Evaluate[drawnCheck]("window.p2pReplay.verify()"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Wrong != 0 || c.Shown != c.Links || c.ShownLinks != c.Links || c.ShownRunning != c.Running {
+		t.Fatalf("at %.0f ms the page draws what the run did not have: %+v", ms, c)
+	}
+	return c
+}
+
+// sameAsRedrawn checks that the graph drawn now equals the graph a new
+// renderer draws.
+func (b *browser) sameAsRedrawn(t testing.TB, what string) {
+	t.Helper()
+	stepped := b.shot(t)
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[chromedp.Void]("window.p2pReplay.redraw()")); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stepped, b.shot(t)) {
+		t.Fatalf("%s: the graph drawn step by step differs from the one drawn afresh", what)
+	}
+}
+
+// shot is a screenshot of the page as it is, once its drawing has settled
+// (CaptureScreenshot: an element's screenshot may resize the page, and sigma
+// then draws the graph afresh).
+func (b *browser) shot(t testing.TB) []byte {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shot
+}
+
+// A step of the slider hands sigma only what changed. Moved forward and
+// back over the whole run in uneven steps (across starts, kills, restarts,
+// partitions, and with a broadcast spreading), the page draws at every stop
+// the links, colours and sizes of the state rebuilt from scratch, and the
+// picture equals the one a new renderer draws of the whole graph.
+func TestReplayStepsDrawWhatARebuildDraws(t *testing.T) {
+	longtest.Skip(t)
+	b := newBrowser(t)
+	for _, file := range []string{"mass-failure.yaml", "churn.yaml", "partition-heal.yaml"} {
+		dir, res := runScenario(t, file)
+		b.open(t, dir)
+		end := res.Report.DurationMS
+		var moments []float64
+		for _, e := range res.Report.Events {
+			moments = append(moments, e.AtMS-1, e.AtMS+1)
+		}
+		// Then 30 instants at random: steps forward and back, short and long.
+		for k, x := 0, uint32(1); k < 30; k++ {
+			x = x*1664525 + 1013904223
+			moments = append(moments, end*float64(x>>8)/float64(1<<24))
+		}
+		changed := 0
+		last := b.verify(t, end)
+		for _, ms := range moments {
+			c := b.verify(t, ms)
+			if c.Links != last.Links || c.Running != last.Running {
+				changed++
+			}
+			last = c
+		}
+		if changed < len(moments)/3 {
+			t.Fatalf("%s: the walk changed what is drawn at %d of %d stops", file, changed, len(moments))
+		}
+		stops := 0
+		for k := len(res.Report.Broadcasts) - 1; k >= 0 && stops < 3; k -= 1 + len(res.Report.Broadcasts)/3 {
+			bc := res.Report.Broadcasts[k]
+			b.pickBroadcast(t, k)
+			for _, ms := range []float64{bc.SentAtMS + bc.LatencyMS.Max, bc.SentAtMS + bc.LatencyMS.P50/2, bc.SentAtMS - 1, bc.SentAtMS + bc.LatencyMS.P50} {
+				b.verify(t, ms)
+			}
+			stops++
+		}
+		// What sigma drew from, not only what it holds: after steps that
+		// change no node's size (where sigma re-indexes nothing and
+		// rewrites only what changed), the picture equals the one a new
+		// renderer draws of the whole graph. Once over links coming and
+		// going after the last start or stop, once over a broadcast's
+		// colours and tree.
+		b.pickBroadcast(t, -1)
+		lastNode := res.Overlay.NodeAtMS[len(res.Overlay.NodeAtMS)-1]
+		for _, ms := range []float64{lastNode + 1, end, (lastNode + end) / 2} {
+			b.verify(t, ms)
+		}
+		b.sameAsRedrawn(t, file+" after the last start or stop")
+		k := len(res.Report.Broadcasts) - 1
+		bc := res.Report.Broadcasts[k]
+		b.pickBroadcast(t, k)
+		for _, ms := range []float64{bc.SentAtMS + bc.LatencyMS.P50/2, bc.SentAtMS + bc.LatencyMS.P50} {
+			b.verify(t, ms)
+		}
+		b.sameAsRedrawn(t, file+" broadcast "+bc.ID)
+		t.Logf("%s: %d stops, the last %+v", file, len(moments), last)
+	}
+	b.check(t)
+}
+
 func exceptionText(d *runtime.ExceptionDetails) string {
 	if d.Exception != nil {
 		return d.Exception.Description
@@ -276,9 +394,12 @@ func exceptionText(d *runtime.ExceptionDetails) string {
 }
 
 // BenchmarkReplay measures the replay in headless chromium at 1,000 and
-// 10,000 nodes: the page's load (navigation start to first drawing, ms) and
-// the time of one step of the slider with its drawing (ms, the mean of 21
-// steps over the whole run), and the size of the page and its data.
+// 10,000 nodes: the page's load (navigation start to first drawing, ms),
+// the time of one step of the slider (the mean of 21 steps over the whole
+// run): frame-ms, the page's script and sigma's processing and drawing
+// calls, and shown-ms, from the step until the browser starts the frame
+// after the one that shows it (so at least one frame, 16.7 ms at 60 Hz);
+// and the size of the page and its data.
 func BenchmarkReplay(b *testing.B) {
 	for _, c := range []struct {
 		file  string
@@ -287,7 +408,7 @@ func BenchmarkReplay(b *testing.B) {
 		b.Run(fmt.Sprint(c.nodes), func(b *testing.B) {
 			dir, _ := runScenario(b, c.file)
 			br := newBrowser(b)
-			var load, frame float64
+			var load, frame, shown float64
 			for range b.N {
 				br.open(b, dir)
 				l, err := chromedp.Run(br.ctx, chromedp.Evaluate[float64]("window.p2pReplay.readyMs"))
@@ -298,11 +419,16 @@ func BenchmarkReplay(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				load, frame = load+l, frame+f
+				s, err := chromedp.Run(br.ctx, chromedp.Evaluate[float64]("window.p2pReplay.shownMs(20)", chromedp.EvalAwaitPromise))
+				if err != nil {
+					b.Fatal(err)
+				}
+				load, frame, shown = load+l, frame+f, shown+s
 			}
 			br.check(b)
 			b.ReportMetric(load/float64(b.N), "load-ms")
 			b.ReportMetric(frame/float64(b.N), "frame-ms")
+			b.ReportMetric(shown/float64(b.N), "shown-ms")
 			var size int64
 			for _, f := range []string{replay.PageFile, replay.DataFile} {
 				st, err := os.Stat(filepath.Join(dir, f))
