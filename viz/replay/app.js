@@ -333,8 +333,18 @@
   }
 
   // ---- sigma ----
+  // Beyond 2,000 nodes nodes are drawn as points and links as lines: one
+  // vertex or two each, where sigma's default discs and rectangles are
+  // instanced, which software WebGL (SwiftShader, a browser without a GPU)
+  // draws about ten times slower (10,000 nodes: 1.6-1.9 s a frame against
+  // 0.16-0.23 s, on the shared 2-core machine of BENCHMARKS.md).
+  const lean = n > 2000 ? {
+    nodeProgramClasses: { circle: Sigma.rendering.NodePointProgram },
+    edgeProgramClasses: { line: Sigma.rendering.EdgeLineProgram },
+  } : {};
   function makeRenderer() {
     const r = new Sigma(graph, $("graph"), {
+      ...lean,
       renderEdgeLabels: false, labelRenderedSizeThreshold: 8, zIndex: true, defaultEdgeColor: EDGE,
       hideEdgesOnMove: n > 2000,
       nodeReducer: (key, attr) => {
