@@ -101,14 +101,17 @@ func (l *Ledger) Broadcast(id mesh.MsgID, origin NodeIndex, at mesh.Time, node f
 		}
 	}
 	if n := len(l.recv); n > 0 {
+		var sp *Spread
 		if n > l.SpreadBudget {
-			l.evictBest()
+			sp = l.evictBest()
 		}
 		if n <= l.SpreadBudget {
 			l.SpreadBudget -= n
-			sp := &Spread{Parent: make([]int32, n), Hop: make([]uint16, n), Arrival: make([]mesh.Time, n)}
+			if sp == nil || len(sp.Parent) != n {
+				sp = &Spread{Parent: make([]int32, n), Hop: make([]uint16, n), Arrival: make([]mesh.Time, n)}
+			}
 			for i := range n {
-				sp.Parent[i], sp.Arrival[i] = -1, -1
+				sp.Parent[i], sp.Hop[i], sp.Arrival[i] = -1, 0, -1
 			}
 			sp.Arrival[origin] = 0
 			b.spread = sp
@@ -120,10 +123,11 @@ func (l *Ledger) Broadcast(id mesh.MsgID, origin NodeIndex, at mesh.Time, node f
 
 // evictBest stops following the broadcast that has done best so far among
 // those followed, the first followed aside, when at least two others are
-// followed, and returns its entries to the budget (see SpreadBudget).
-func (l *Ledger) evictBest() {
+// followed, returns its entries to the budget (see SpreadBudget) and its
+// Spread for reuse (nil when none is given up).
+func (l *Ledger) evictBest() *Spread {
 	if len(l.followed) < 3 {
-		return
+		return nil
 	}
 	best := 1
 	for k := 2; k < len(l.followed); k++ {
@@ -132,9 +136,11 @@ func (l *Ledger) evictBest() {
 		}
 	}
 	b := &l.bcasts[l.followed[best]]
-	l.SpreadBudget += len(b.spread.Parent)
+	sp := b.spread
+	l.SpreadBudget += len(sp.Parent)
 	b.spread = nil
 	l.followed = slices.Delete(l.followed, best, best+1)
+	return sp
 }
 
 // doneBetter reports whether b has done better so far than c: a larger

@@ -173,4 +173,8 @@ func TestLedgerKeepsFollowingTheFirstTheWorstAndTheNewest(t *testing.T) {
 	if l.SpreadBudget != 0 {
 		t.Errorf("budget left %d, want 0", l.SpreadBudget)
 	}
+	// Broadcast 4 took broadcast 3's entries, cleared: nobody got it yet.
+	if sp := l.Spread(4); !slices.Equal(sp.Arrival, []time.Duration{0, -1, -1, -1}) || !slices.Equal(sp.Hop, []uint16{0, 0, 0, 0}) {
+		t.Errorf("the newest broadcast's spread starts with arrivals %v, hops %v", sp.Arrival, sp.Hop)
+	}
 }
