@@ -247,24 +247,7 @@ func (v *spreadView) legend(c draw.Canvas) {
 	}
 	step := max(1, (v.top+12)/12)
 	for h := 0; h <= v.top; h += step {
-		label := fmt.Sprintf("hop %d: %s", h, thousands(hops[h]))
-		switch last := min(h+step-1, v.top); {
-		case h == 0:
-			label = "origin (hop 0)"
-			if last > 0 {
-				n := 0
-				for k := 1; k <= last; k++ {
-					n += hops[k]
-				}
-				label = fmt.Sprintf("origin, then hops 1–%d: %s", last, thousands(n))
-			}
-		case last > h:
-			n := 0
-			for k := h; k <= last; k++ {
-				n += hops[k]
-			}
-			label = fmt.Sprintf("hops %d–%d: %s", h, last, thousands(n))
-		}
+		label := hopBandLabel(h, min(h+step-1, v.top), hops)
 		l.Add(label, marker{sty: draw.GlyphStyle{Color: hopColour(h, v.top), Radius: px(6), Shape: draw.CircleGlyph{}}})
 	}
 	l.Add(fmt.Sprintf("missed (owed it, never got it): %s", thousands(v.counts.missed)), marker{sty: draw.GlyphStyle{Color: missedColour, Radius: px(6), Shape: xGlyph{}}})
@@ -281,6 +264,10 @@ func (v *spreadView) legend(c draw.Canvas) {
 		fmt.Sprintf("and states: snapshot “%s”", v.s.Name),
 		fmt.Sprintf("(t = %s), the last before the send.", seconds(v.s.AtMS)))
 	col.y -= px(8)
+	if v.origin < 0 || !v.l.Drawn[v.origin] {
+		col.note(fmt.Sprintf("The origin, %s, is not in the sample.", v.b.Origin))
+		col.y -= px(8)
+	}
 	if v.fromSnapshot {
 		col.note("Missed: judged from that snapshot",
 			"(spread.json has no record of the",
@@ -290,6 +277,26 @@ func (v *spreadView) legend(c draw.Canvas) {
 			"counts (running at the send and, in",
 			"the same life, at the end of the run).")
 	}
+}
+
+// hopBandLabel names the key's entry for hops h to last (the origin's
+// entry when h is 0) with the drawn nodes hops counts at each.
+func hopBandLabel(h, last int, hops map[int]int) string {
+	n := 0
+	for k := max(h, 1); k <= last; k++ {
+		n += hops[k]
+	}
+	switch {
+	case h == 0 && last == 0:
+		return "origin (hop 0)"
+	case h == 0 && last == 1:
+		return fmt.Sprintf("origin, then hop 1: %s", thousands(n))
+	case h == 0:
+		return fmt.Sprintf("origin, then hops 1–%d: %s", last, thousands(n))
+	case last > h:
+		return fmt.Sprintf("hops %d–%d: %s", h, last, thousands(n))
+	}
+	return fmt.Sprintf("hop %d: %s", h, thousands(n))
 }
 
 // broadcastImage draws one broadcast over the topology.

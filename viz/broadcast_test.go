@@ -123,6 +123,25 @@ func TestBroadcastPNGMarksOwedAndMissedOfARun(t *testing.T) {
 	}
 }
 
+func TestHopBandLabel(t *testing.T) {
+	t.Parallel()
+	hops := map[int]int{0: 1, 1: 2, 2: 30, 3: 1000}
+	for _, c := range []struct {
+		h, last int
+		want    string
+	}{
+		{0, 0, "origin (hop 0)"},
+		{0, 1, "origin, then hop 1: 2"},
+		{0, 2, "origin, then hops 1–2: 32"},
+		{2, 3, "hops 2–3: 1,030"},
+		{3, 3, "hop 3: 1,000"},
+	} {
+		if got := hopBandLabel(c.h, c.last, hops); got != c.want {
+			t.Errorf("hops %d–%d: %q, want %q", c.h, c.last, got, c.want)
+		}
+	}
+}
+
 func TestLatencyPNG(t *testing.T) {
 	t.Parallel()
 	r, sp := ringSpread()
