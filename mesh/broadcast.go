@@ -25,8 +25,8 @@ type broadcast interface {
 	// relay passes message m on: one this node originates (skip is -1) or
 	// one it received first, on link skip, with the hop count raised.
 	relay(e *Engine, skip int, m Message)
-	// duplicate: a copy of a message already seen arrived on link i.
-	duplicate(e *Engine, i int)
+	// duplicate: a copy of message id, already seen, arrived on link i.
+	duplicate(e *Engine, i int, id MsgID)
 	// frame handles a frame of the strategy's own (IHave, Graft, Prune,
 	// Position, RoundRequest) on established link i; a Position's load is
 	// recorded already. A strategy that has no use for a frame ignores it.
@@ -112,7 +112,7 @@ func (e *Engine) onData(i int, m *Message) {
 	}
 	if !e.seen.add(m.ID) {
 		e.stats.Redundant++
-		e.bcast.duplicate(e, i)
+		e.bcast.duplicate(e, i, m.ID)
 		return
 	}
 	e.stats.Delivered++

@@ -22,7 +22,7 @@ import (
 //	                FreeIn u8
 //	IHave           count u16, then per entry Origin u64, Seq u64, Hops u16
 //	Graft           count u8 (0 or 1), then Origin u64, Seq u64 per id
-//	Prune           empty
+//	Prune           empty, or Origin u64 (that origin's payloads only)
 //	Position        Root u64, Round u32, Rank u16, Load (In u8, Out u8, FreeIn u8)
 //	RoundRequest    Root u64, Round u32
 //
@@ -80,6 +80,7 @@ const (
 	helloBodySize = len(HandshakeMagic) + 8 + 8 + 2 + loadSize + 1
 	loadSize      = 3
 	msgIDSize     = 16
+	originSize    = 8 // a node id: Prune's origin
 	annSize       = msgIDSize + 2
 	dataHeadSize  = msgIDSize + 2 + 4
 	peerEntrySize = 8 + 16 + 2 + 1
@@ -107,7 +108,7 @@ func bodySize(f *Frame) int {
 	case FrameGraft:
 		return 1 + msgIDSize*len(f.IDs)
 	case FramePrune:
-		return 0
+		return originSize * len(f.IDs)
 	case FramePosition:
 		return positionSize
 	case FrameRoundRequest:
@@ -157,8 +158,8 @@ func checkEncodable(f *Frame) error {
 			return errorf(ErrInvalidFrame, "mesh: graft frame with %d ids, at most 1", len(f.IDs))
 		}
 	case FramePrune:
-		if len(f.IDs) != 0 {
-			return errorf(ErrInvalidFrame, "mesh: prune frame with %d ids, want none", len(f.IDs))
+		if len(f.IDs) > 1 || len(f.IDs) == 1 && (f.IDs[0].Seq != 0 || f.IDs[0].Origin == 0) {
+			return errorf(ErrInvalidFrame, "mesh: prune frame with ids %v, want none or one origin (sequence 0)", f.IDs)
 		}
 	case FramePosition, FrameRoundRequest:
 		if f.Pos.Root == 0 {
@@ -219,6 +220,9 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 			b = appendMsgID(b, id)
 		}
 	case FramePrune:
+		for _, id := range f.IDs {
+			b = binary.BigEndian.AppendUint64(b, uint64(id.Origin))
+		}
 	case FramePosition:
 		b = binary.BigEndian.AppendUint64(b, uint64(f.Pos.Root))
 		b = binary.BigEndian.AppendUint32(b, f.Pos.Round)
@@ -374,9 +378,17 @@ func decodeFrameBody(b []byte) (Frame, error) {
 			f.IDs = []MsgID{decodeMsgID(body[1:])}
 		}
 	case FramePrune:
-		if err := exactBody(f.Type, body, 0); err != nil {
+		if len(body) == 0 {
+			break
+		}
+		if err := exactBody(f.Type, body, originSize); err != nil {
 			return Frame{}, err
 		}
+		origin := NodeID(binary.BigEndian.Uint64(body))
+		if origin == 0 {
+			return Frame{}, errorf(ErrMalformed, "mesh: prune frame with zero origin")
+		}
+		f.IDs = []MsgID{{Origin: origin}}
 	case FramePosition:
 		if err := exactBody(f.Type, body, positionSize); err != nil {
 			return Frame{}, err

@@ -49,6 +49,10 @@
 //     announcer; the tree's shape is one shortest-path tree below the
 //     oldest root, parents chosen without loops, repaired within a round.
 //     It is the second implementation of broadcast.go's strategy.
+//   - treeorigins.go: per-origin trees (Plumtree's optimisation): after
+//     an origin's first message, its payloads follow a tree of its own,
+//     pruned by duplicates and grafted onto shorter paths that
+//     announcements show, so a sender's messages take shortest paths.
 //   - treerelays.go: only relays are tree parents: free riders never, and a
 //     parent that leaves messages to others is replaced.
 //   - unsent.go: a broadcast made while the node has no link waits

@@ -19,7 +19,7 @@ func (flooding) relay(e *Engine, skip int, m Message) {
 
 // duplicate: a flood sends every copy on purpose; there is nothing to
 // repair.
-func (flooding) duplicate(*Engine, int) {}
+func (flooding) duplicate(*Engine, int, MsgID) {}
 
 // frame ignores the frames of a tree (a neighbour in tree mode).
 func (flooding) frame(*Engine, int, *Frame) {}

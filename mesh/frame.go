@@ -194,6 +194,6 @@ type Frame struct {
 	Msg    Message        // Data
 	Peers  []PeerInfo     // Peers
 	IHave  []Announcement // IHave
-	IDs    []MsgID        // Graft: the message wanted, or none to join the tree only
+	IDs    []MsgID        // Graft: the message wanted (sequence 0: its origin's payloads), or none to join the tree only; Prune: an origin (sequence 0), or none to leave the tree
 	Pos    Position       // Position; RoundRequest: the root and the round wanted
 }

@@ -19,11 +19,16 @@ import (
 // cached to answer. A copy of a message already seen that arrives over a
 // link off the receiver's tree shows that the sender still takes that link
 // for a tree link: the receiver Prunes it.
+//
+// Which links are "eager" is decided per origin (treeorigins.go): the
+// shared tree's for an origin's first message, then the origin's own tree,
+// learnt from duplicates and announcements.
 
 type treeState struct {
 	missing []missing
 	cache   messageCache
 	shape   treeShape
+	origins originTrees // per-origin pushes (treeorigins.go)
 	// links holds what link i of the engine has in tree mode at i (the
 	// link table keeps the two in step through addLink and removeLink), so
 	// that a link itself holds no pointer and the collector never scans
@@ -69,7 +74,7 @@ func (tr *treeState) frame(e *Engine, i int, f *Frame) {
 	case FrameGraft:
 		tr.onGraft(e, i, f.IDs)
 	case FramePrune:
-		tr.onPrune(e, i)
+		tr.onPrune(e, i, f.IDs)
 	case FramePosition:
 		tr.onPosition(e, i, f.Pos)
 	case FrameRoundRequest:
@@ -114,6 +119,7 @@ func (tr *treeState) removeLink(i int) {
 	copy(tr.links[i:], tr.links[i+1:])
 	tr.links[last] = treeLink{}
 	tr.links = tr.links[:last]
+	tr.origins.removeLink(i)
 }
 
 // validateTree checks the configuration fields of tree mode.
@@ -139,23 +145,25 @@ type missing struct {
 	asked      bool     // a Graft was sent for it
 }
 
-// relay pushes m over the eager links and queues its id for the lazy
-// ones.
+// relay pushes m over the links that carry its origin's payloads
+// (treeorigins.go) and queues its id for the others.
 func (tr *treeState) relay(e *Engine, skip int, m Message) {
 	tr.parentDelivered(e, skip)
 	tr.cache.add(e.cfg.MessageCacheSize, m)
-	tr.clearMissing(e, m.ID)
+	fetched := tr.clearMissing(e, m.ID)
+	o, prev := tr.firstCopy(e, skip, m, fetched)
 	queued := false
 	for j := range e.links {
 		l := &e.links[j]
 		if j == skip || l.state != linkEstablished {
 			continue
 		}
-		t := &tr.links[j]
-		if !t.lazy {
+		if tr.pushes(e, o, j, skip < 0, prev) {
+			o.eager |= linkBit(j) // until the peer prunes it: the tree may move
 			e.sendData(j, m)
 			continue
 		}
+		t := &tr.links[j]
 		t.ihave = append(t.ihave, Announcement{ID: m.ID, Hops: m.Hops})
 		queued = true
 	}
@@ -179,16 +187,17 @@ func (tr *treeState) flushIHave(e *Engine) {
 	}
 }
 
-// duplicate handles a redundant copy that arrived on link i. Over a
-// tree link it is a passing effect of a change of parent (copies already
-// under way on the old path); over a link off the tree, the sender takes
-// the link for a tree link, and is told otherwise.
-func (tr *treeState) duplicate(e *Engine, i int) {
+// duplicate handles a redundant copy of message id that arrived on link i:
+// another path of its origin is quicker, so the sender is pruned for that
+// origin (treeorigins.go). Over a link off the tree, the sender may also
+// take the link for a tree link, and is told otherwise.
+func (tr *treeState) duplicate(e *Engine, i int, id MsgID) {
 	tr.parentDelivered(e, i)
 	if tr.links[i].lazy {
 		e.stats.Prunes++
 		e.send(i, Frame{Type: FramePrune})
 	}
+	tr.pruneOrigin(e, i, id.Origin)
 }
 
 // onIHave records announcements of messages not seen yet.
@@ -197,12 +206,14 @@ func (tr *treeState) onIHave(e *Engine, i int, anns []Announcement) {
 	for _, a := range anns {
 		id := a.ID
 		if e.seen.has(id) {
+			tr.shortcut(e, i, a)
 			continue
 		}
 		k := slices.IndexFunc(tr.missing, func(m missing) bool { return m.id == id })
 		if k < 0 {
-			tr.missing = append(tr.missing, missing{id: id, due: e.now + e.cfg.GraftTimeout, announcers: []NodeID{peer}})
-			e.armTimer(TimerGraft, e.now+e.cfg.GraftTimeout)
+			due := e.now + tr.graftDelay(e, a)
+			tr.missing = append(tr.missing, missing{id: id, due: due, announcers: []NodeID{peer}})
+			e.armTimer(TimerGraft, due)
 			continue
 		}
 		if !slices.Contains(tr.missing[k].announcers, peer) {
@@ -227,10 +238,13 @@ func (tr *treeState) graftMissing(e *Engine) {
 			}
 			if !m.asked {
 				m.asked = true
-				missed++
+				if p := e.peerLink(tr.shape.parent); p >= 0 && !tr.cutOff(p, m.id.Origin) {
+					missed++ // the parent should have sent it
+				}
 			}
 			e.stats.Grafts++
 			e.send(j, Frame{Type: FrameGraft, IDs: []MsgID{m.id}})
+			tr.newSource(e, j, m.id.Origin)
 			m.due = e.now + e.cfg.GraftTimeout/2
 		}
 		if m.due <= e.now {
@@ -250,27 +264,46 @@ func (tr *treeState) graftMissing(e *Engine) {
 }
 
 // onGraft sends the requested messages; a Graft without ids makes the
-// sender a child of this node, so link i joins the tree.
+// sender a child of this node, so link i joins the tree. A Graft for a
+// message, or for an origin (sequence 0), makes link i carry that origin's
+// payloads (treeorigins.go).
 func (tr *treeState) onGraft(e *Engine, i int, ids []MsgID) {
 	if len(ids) == 0 {
 		tr.links[i].child = true
 		tr.setLazy(e, i)
 	}
 	for _, id := range ids {
+		if id.Seq == 0 {
+			tr.onOriginGraft(i, id.Origin)
+			continue
+		}
 		if m := tr.cache.find(id); m != nil {
 			e.sendData(i, *m)
 		}
 	}
 }
 
-// onPrune: the peer on link i is no longer a child of this node.
-func (tr *treeState) onPrune(e *Engine, i int) {
+// onPrune: the peer on link i is no longer a child of this node; a Prune
+// with an origin only stops that origin's payloads.
+func (tr *treeState) onPrune(e *Engine, i int, ids []MsgID) {
+	for _, id := range ids {
+		tr.onOriginPrune(i, id.Origin)
+	}
+	if len(ids) > 0 {
+		return
+	}
 	tr.links[i].child = false
 	tr.setLazy(e, i)
 }
 
-func (tr *treeState) clearMissing(e *Engine, id MsgID) {
-	tr.missing = slices.DeleteFunc(tr.missing, func(m missing) bool { return m.id == id })
+// clearMissing forgets message id as missing, and reports whether this
+// node had asked an announcer for it.
+func (tr *treeState) clearMissing(e *Engine, id MsgID) (asked bool) {
+	tr.missing = slices.DeleteFunc(tr.missing, func(m missing) bool {
+		asked = asked || m.id == id && m.asked
+		return m.id == id
+	})
+	return asked
 }
 
 // messageCache keeps the most recent messages as this node relays them (hop

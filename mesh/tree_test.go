@@ -44,35 +44,77 @@ func stillLAN(t testing.TB, seed uint64, n int, over, settle time.Duration) *sim
 	return s
 }
 
-// A settled tree carries every broadcast over each node exactly once,
-// whoever sends, and however many send at once: the tree has no cycle, so
-// RMR is 0, and the deepest delivery is at most twice the tree's depth.
+// A settled tree carries a sender's first broadcast along the shared tree
+// and straight to the sender's neighbours, whose copies meet the tree's
+// once or twice each: a few redundant payloads (RMR at most 0.1 with 200
+// nodes), the deepest delivery at most twice the tree's depth. From then
+// on the sender's messages follow its own tree (treeorigins.go): each node
+// gets one copy (RMR 0), however many send at once, and within a few
+// messages over a shortest path from the sender.
 func TestTreeBroadcastCrossesEachLinkOnce(t *testing.T) {
 	s := stillLAN(t, 21, 200, 5*time.Second, 20*time.Second)
 	_, depth := checkTree(t, s)
 	for _, from := range []sim.NodeIndex{0, 57, 199} {
 		r := broadcastAndCheck(t, s, from)
-		if r.RMR != 0 || r.LDH > 2*depth {
-			t.Fatalf("broadcast from %d: RMR %.3f, last hop %d (tree depth %d)", from, r.RMR, r.LDH, depth)
+		if r.RMR > 0.1 || r.LDH > 2*depth {
+			t.Fatalf("first broadcast from %d: RMR %.3f, last hop %d (tree depth %d)", from, r.RMR, r.LDH, depth)
+		}
+		for k := 0; k < 3; k++ {
+			r = broadcastAndCheck(t, s, from)
+			if r.RMR != 0 {
+				t.Fatalf("broadcast %d from %d: RMR %.3f", k+2, from, r.RMR)
+			}
+		}
+		if ecc := eccentricity(s, from); r.LDH > ecc {
+			t.Fatalf("fourth broadcast from %d: last hop %d, but every node is within %d hops", from, r.LDH, ecc)
 		}
 	}
-	// Every node at once.
-	before := len(s.Broadcasts())
-	for i := 0; i < s.NodeCount(); i++ {
-		if _, err := s.Broadcast(sim.NodeIndex(i), 100); err != nil {
-			t.Fatal(err)
+	// Every node at once, twice.
+	for round := 0; round < 2; round++ {
+		before := len(s.Broadcasts())
+		for i := 0; i < s.NodeCount(); i++ {
+			if _, err := s.Broadcast(sim.NodeIndex(i), 100); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	s.RunFor(5 * time.Second)
-	for _, r := range s.Broadcasts()[before:] {
-		if r.Reliability != 1 || r.RMR != 0 || r.LDH > 2*depth {
-			t.Fatalf("burst: broadcast from %d reached %d of %d, RMR %.3f, last hop %d", r.Origin, r.Delivered, r.Alive, r.RMR, r.LDH)
+		s.RunFor(5 * time.Second)
+		rmr := 0.0
+		for _, r := range s.Broadcasts()[before:] {
+			if r.Reliability != 1 || r.LDH > 2*depth {
+				t.Fatalf("burst %d: broadcast from %d reached %d of %d, last hop %d", round, r.Origin, r.Delivered, r.Alive, r.LDH)
+			}
+			rmr += r.RMR / float64(s.NodeCount())
+		}
+		t.Logf("burst %d: RMR mean %.4f", round, rmr)
+		if max := []float64{0.1, 0.01}[round]; rmr > max {
+			t.Fatalf("burst %d: RMR mean %.3f, want at most %.2f", round, rmr, max)
 		}
 	}
 	if d := s.DuplicateDeliveries(); d != 0 {
 		t.Fatalf("%d duplicate deliveries", d)
 	}
 	checkTree(t, s)
+}
+
+// eccentricity is the largest number of hops from node from to another
+// running node of the overlay.
+func eccentricity(s *sim.Sim, from sim.NodeIndex) int {
+	top := s.Topology()
+	dist := map[sim.NodeIndex]int{from: 0}
+	queue := []sim.NodeIndex{from}
+	ecc := 0
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, w := range top.Neighbours(v) {
+			if _, ok := dist[w]; !ok {
+				dist[w] = dist[v] + 1
+				ecc = max(ecc, dist[w])
+				queue = append(queue, w)
+			}
+		}
+	}
+	return ecc
 }
 
 // A node that hears of a message over a lazy link but does not receive it
@@ -126,8 +168,10 @@ func TestTreeGraftFetchesMissingMessage(t *testing.T) {
 	if n := countKind(e.HandleTimer(at+cfg.GraftTimeout, mesh.TimerGraft), mesh.OutSend); n != 0 {
 		t.Fatalf("%d frames sent for a message already received", n)
 	}
-	if e.Stats().Grafts != 2 {
-		t.Fatalf("grafts = %d, want 2", e.Stats().Grafts)
+	// Two fetches, and the first announcer asked for the origin's later
+	// messages: this node has no source for them (treeorigins.go).
+	if e.Stats().Grafts != 3 {
+		t.Fatalf("grafts = %d, want 3", e.Stats().Grafts)
 	}
 	for _, l := range e.Links(nil) {
 		if l.Tree {
@@ -136,22 +180,31 @@ func TestTreeGraftFetchesMissingMessage(t *testing.T) {
 	}
 }
 
-// Links start off the tree. A Graft without ids makes the sender a child:
+// Links start off the tree. A message goes over the tree's links and is
+// announced over the others. A Graft without ids makes the sender a child:
 // later messages are pushed to it. A Graft naming a message is answered
-// with the cached payload. A copy of a message already seen that arrives
-// over a link off the tree is answered with a Prune, and a Prune takes the
-// link off the tree again.
+// with the cached payload. A copy of a message already seen prunes its
+// sender for that origin (a Prune naming it), and, over a link off the
+// tree, also takes the link off the sender's tree (a Prune without one). A
+// Prune without an origin takes the link off the tree again.
 func TestTreeGraftsPrunesAndAnswers(t *testing.T) {
 	cfg := treeConfig()
 	cfg.Port = 9000
 	e := newEngineOrFail(t, cfg, 1, 1, rand.New(rand.NewPCG(1, 1)))
 	e.Start(0)
-	for link, peer := range map[mesh.LinkID]mesh.NodeID{5: 2, 6: 3} {
+	for link, peer := range map[mesh.LinkID]mesh.NodeID{5: 2, 6: 3, 7: 4} {
 		e.HandleLinkOpened(0, link, mesh.Incoming, 0, mesh.Addr{Port: uint16(peer)})
 		outs := e.HandleFrame(1, link, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: peer, Instance: 1, Port: uint16(peer), Load: mesh.Load{FreeIn: 3}}})
 		sendOf(t, outs, mesh.FramePosition) // the node tells where it stands
 	}
-	pushedTo := func(outs []mesh.Output) map[mesh.LinkID]mesh.FrameType {
+	now := mesh.Time(2)
+	// relay delivers the message from origin with sequence seq over link 7
+	// and reports what went over links 5 and 6 once announcements are out.
+	relay := func(origin mesh.NodeID, seq uint64) map[mesh.LinkID]mesh.FrameType {
+		msg := mesh.Message{ID: mesh.MsgID{Origin: origin, Seq: seq}, Hops: 1, Payload: []byte("m")}
+		outs := copyOuts(e.HandleFrame(now, 7, &mesh.Frame{Type: mesh.FrameData, Msg: msg}))
+		outs = append(outs, e.HandleTimer(now+cfg.IHaveDelay, mesh.TimerIHave)...)
+		now += cfg.IHaveDelay + 1
 		m := map[mesh.LinkID]mesh.FrameType{}
 		for _, o := range outs {
 			if o.Kind == mesh.OutSend && (o.Frame.Type == mesh.FrameData || o.Frame.Type == mesh.FrameIHave) {
@@ -160,49 +213,73 @@ func TestTreeGraftsPrunesAndAnswers(t *testing.T) {
 		}
 		return m
 	}
-	_, outs, _ := e.Broadcast(2, []byte("a"))
-	if len(pushedTo(outs)) != 0 {
-		t.Fatalf("payload pushed over links off the tree: %v", outs)
+	if got := relay(9, 1); got[5] != mesh.FrameIHave || got[6] != mesh.FrameIHave {
+		t.Fatalf("off the tree: want announcements on links 5 and 6, got %v", got)
 	}
-	now := 2 + cfg.IHaveDelay
-	e.HandleTimer(now, mesh.TimerIHave)
 
 	// Peer 2 takes this node as its parent.
-	e.HandleFrame(now+1, 5, &mesh.Frame{Type: mesh.FrameGraft})
-	_, outs, _ = e.Broadcast(now+2, []byte("b"))
-	outs = append(copyOuts(outs), e.HandleTimer(now+2+cfg.IHaveDelay, mesh.TimerIHave)...)
-	now += 2 + cfg.IHaveDelay
-	if got := pushedTo(outs); got[5] != mesh.FrameData || got[6] != mesh.FrameIHave {
+	e.HandleFrame(now, 5, &mesh.Frame{Type: mesh.FrameGraft})
+	if got := relay(10, 1); got[5] != mesh.FrameData || got[6] != mesh.FrameIHave {
 		t.Fatalf("after a graft: want data on link 5 and an announcement on link 6, got %v", got)
 	}
 
 	// A graft naming a message is answered with the payload.
-	id := mesh.MsgID{Origin: 9, Seq: 1}
-	msg := mesh.Message{ID: id, Hops: 1, Payload: []byte("x")}
-	e.HandleFrame(now+1, 5, &mesh.Frame{Type: mesh.FrameData, Msg: msg})
-	data := sendOf(t, e.HandleFrame(now+2, 6, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{id}}), mesh.FrameData)
+	id := mesh.MsgID{Origin: 10, Seq: 1}
+	data := sendOf(t, e.HandleFrame(now, 6, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{id}}), mesh.FrameData)
 	if data.Msg.ID != id || data.Msg.Hops != 2 {
 		t.Fatalf("graft answered with %+v", data.Msg)
 	}
-	// A duplicate over link 6, off the tree: the sender is told.
-	sendOf(t, e.HandleFrame(now+3, 6, &mesh.Frame{Type: mesh.FrameData, Msg: msg}), mesh.FramePrune)
-	// A duplicate over a tree link is a passing effect: no prune.
-	if n := countKind(e.HandleFrame(now+4, 5, &mesh.Frame{Type: mesh.FrameData, Msg: msg}), mesh.OutSend); n != 0 {
-		t.Fatalf("a duplicate over a tree link sent %d frames", n)
+	msg := mesh.Message{ID: id, Hops: 1, Payload: []byte("m")}
+	prunes := func(outs []mesh.Output) (tree, origin int) {
+		for _, o := range outs {
+			if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FramePrune {
+				if len(o.Frame.IDs) == 0 {
+					tree++
+				} else if o.Frame.IDs[0] == (mesh.MsgID{Origin: 10}) {
+					origin++
+				}
+			}
+		}
+		return tree, origin
+	}
+	// A duplicate over link 6, off the tree: the sender is told both.
+	if tree, origin := prunes(e.HandleFrame(now+1, 6, &mesh.Frame{Type: mesh.FrameData, Msg: msg})); tree != 1 || origin != 1 {
+		t.Fatalf("duplicate off the tree: %d tree prunes and %d for the origin, want 1 and 1", tree, origin)
+	}
+	// Over a tree link: only the origin is pruned, the tree stays.
+	if tree, origin := prunes(e.HandleFrame(now+2, 5, &mesh.Frame{Type: mesh.FrameData, Msg: msg})); tree != 0 || origin != 1 {
+		t.Fatalf("duplicate over the tree: %d tree prunes and %d for the origin, want 0 and 1", tree, origin)
 	}
 
-	// Peer 2 leaves this node for another parent.
-	e.HandleFrame(now+5, 5, &mesh.Frame{Type: mesh.FramePrune})
-	_, outs, _ = e.Broadcast(now+6, []byte("c"))
-	if len(pushedTo(outs)) != 0 {
-		t.Fatalf("payload pushed after the prune: %v", outs)
+	// Peer 2 leaves this node for another parent: messages of a new origin
+	// are announced to it; origin 10's still go to it, as its source for
+	// them, until it prunes that origin; origin 9's, which the tree did not
+	// bring it, are still announced.
+	e.HandleFrame(now+3, 5, &mesh.Frame{Type: mesh.FramePrune})
+	now += 4
+	if got := relay(11, 1); got[5] != mesh.FrameIHave {
+		t.Fatalf("after the prune: want an announcement of a new origin on link 5, got %v", got)
+	}
+	if got := relay(10, 2); got[5] != mesh.FrameData {
+		t.Fatalf("after the prune: want origin 10's data on link 5, got %v", got)
+	}
+	if got := relay(9, 2); got[5] != mesh.FrameIHave {
+		t.Fatalf("after the prune: want origin 9's announced on link 5, got %v", got)
+	}
+	e.HandleFrame(now, 5, &mesh.Frame{Type: mesh.FramePrune, IDs: []mesh.MsgID{{Origin: 10}}})
+	now++
+	if got := relay(10, 3); got[5] != mesh.FrameIHave {
+		t.Fatalf("after a prune of origin 10: want an announcement on link 5, got %v", got)
 	}
 }
 
 // When nodes crash, messages sent at once still reach every survivor
 // (announcements and fetches route around the holes), and the tree grows
-// back: one root, shortest paths, no cycle, and broadcasts again cross each
-// node once.
+// back: one root, shortest paths, no cycle. The sender's own tree, learnt
+// before the crash and patched by the fetches, costs duplicates in its first
+// message after the repair (sources that moved, new links that pushed,
+// about a quarter of a copy per node here), which prune them: its next
+// messages cross each node about once.
 func TestTreeRepairsAfterFailures(t *testing.T) {
 	s := staggeredLAN(t, 22, 150, treeConfig(), 3*time.Second)
 	s.RunFor(15 * time.Second)
@@ -239,9 +316,9 @@ func TestTreeRepairsAfterFailures(t *testing.T) {
 		t.Fatal("nothing was fetched: the tree cannot have been intact")
 	}
 	settledTree(t, s, 5*time.Second) // rotation keeps changing links
-	for k := 0; k < 3; k++ {
-		if r := broadcastAndCheck(t, s, 0); r.RMR != 0 {
-			t.Fatalf("RMR %.3f after the repair", r.RMR)
+	for k, max := range []float64{0.4, 0.05, 0.05} {
+		if r := broadcastAndCheck(t, s, 0); r.RMR > max {
+			t.Fatalf("RMR %.3f in broadcast %d after the repair, want at most %.2f", r.RMR, k+1, max)
 		}
 	}
 }
@@ -260,7 +337,11 @@ func countGrafts(outs []mesh.Output, join bool) int {
 
 // Rotation keeps replacing links under the tree (here every 5 s per node,
 // six times the default pace): positions follow, and messages keep reaching
-// everybody, still about once per node.
+// everybody. A sender's first message costs about one duplicate per link of
+// the sender (its own copies to its neighbours meet the tree's); its later
+// ones follow its own tree, which the links moving under it (here about
+// one move per second and node between two messages of a sender) patch
+// with a duplicate or a fetch each: about as many duplicates again.
 func TestTreeFollowsRotation(t *testing.T) {
 	cfg := treeConfig()
 	cfg.RotateInterval = 5 * time.Second
@@ -275,20 +356,31 @@ func TestTreeFollowsRotation(t *testing.T) {
 		s.RunFor(500 * time.Millisecond)
 	}
 	s.RunFor(5 * time.Second)
-	var rmr float64
+	var first, later float64
+	var nFirst, nLater int
 	var rotations uint64
+	sent := map[sim.NodeIndex]bool{}
 	for _, r := range s.Broadcasts()[before:] {
 		if r.Reliability != 1 {
 			t.Fatalf("broadcast from %d reached %d of %d", r.Origin, r.Delivered, r.Alive)
 		}
-		rmr += r.RMR / 100
+		if sent[r.Origin] {
+			later += r.RMR
+			nLater++
+		} else {
+			first += r.RMR
+			nFirst++
+		}
+		sent[r.Origin] = true
 	}
+	first /= float64(nFirst)
+	later /= float64(nLater)
 	for i := 0; i < s.NodeCount(); i++ {
 		rotations += s.Engine(sim.NodeIndex(i)).Stats().Rotations
 	}
-	t.Logf("%d rotations, RMR mean %.4f", rotations, rmr)
-	if rmr > 0.02 {
-		t.Fatalf("RMR mean %.3f under rotation", rmr)
+	t.Logf("%d rotations, RMR mean %.4f over %d first broadcasts, %.4f over %d later ones", rotations, first, nFirst, later, nLater)
+	if first > 0.2 || later > 0.2 {
+		t.Fatalf("RMR mean %.3f (first broadcasts), %.3f (later ones) under rotation", first, later)
 	}
 	settledTree(t, s, 5*time.Second)
 }

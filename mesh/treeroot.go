@@ -14,7 +14,10 @@ package mesh
 // that root. A message from any origin then travels at most depth(origin) +
 // depth(node) hops — about twice the overlay's radius, 5 or 6 hops for 1,000
 // nodes with ten links each — and since the tree has no cycle, nobody gets a
-// payload twice, however many send at once.
+// payload twice, however many send at once. That is the path of an origin's
+// first message; its later ones follow a tree of the origin's own, carved
+// from this one per origin (treeorigins.go), where the shared tree's own
+// rules, applied to one origin at a time, do not pull against each other.
 //
 // Positions. A node tells each neighbour its Position when the link opens
 // and whenever it changes: the root it follows, that root's latest round and
@@ -88,11 +91,14 @@ func (tr *treeState) linkDown(e *Engine, peer NodeID) {
 	if e.peerLink(peer) >= 0 {
 		return // another link to the same peer remains
 	}
-	if t.leaving || peer == 0 || peer != t.parent {
+	if t.leaving || peer == 0 {
 		return
 	}
-	t.parent = 0
-	tr.reselect(e)
+	if peer == t.parent {
+		t.parent = 0
+		tr.reselect(e)
+	}
+	tr.lostSource(e, peer)
 }
 
 // onPosition records a neighbour's position.

@@ -1,0 +1,290 @@
+package mesh
+
+// Per-origin trees (tree mode): Plumtree's optimisation, per sender.
+//
+// The shared tree (treeroot.go) carries a message from any origin, but along
+// the tree's path, which runs through the root for most pairs of nodes:
+// about twice as many hops as the shortest path. So each node keeps, for
+// the origins it has heard from, how that origin's payloads flow over its
+// own links, learnt from their messages:
+//
+//   - First message. A node that has not received an origin's message yet
+//     pushes it over the shared tree's links. A node's own messages also go
+//     straight to its neighbours no deeper in the shared tree than itself:
+//     one hop, and no path longer than the tree's. Every link a node pushes
+//     an origin's payload over keeps carrying that origin's payloads (the
+//     tree may move; these links stay) until its peer prunes it.
+//   - Prune a duplicate. A copy of a message seen already shows that another
+//     path is quicker: the node prunes the sender for that origin (Prune
+//     naming the origin). So after one message of an origin each node keeps
+//     the link its first copy came over: the origin's first-arrival tree.
+//   - Graft a shortcut. An announcement of a message seen already whose hop
+//     count is below the one the node's copy came with (by originGain or
+//     more) shows a shorter path: the node grafts the announcer for that
+//     origin (Graft naming the origin, sequence 0) and prunes the peer its
+//     copy came from and the shared tree's links. Hop counts along the new
+//     links fall strictly towards the origin, so no cycle forms; within a
+//     few messages an origin's tree is a shortest-path tree from it.
+//   - Later messages. A node pushes the origin's payloads over the links
+//     that carry them, and over links to tree children that came since the
+//     origin's last message (a node that joined or restarted has no source).
+//   - Repair. An announcement of an origin's message that has not arrived
+//     means its copy is late (the tree broke upstream): the node fetches it
+//     after IHaveDelay/2 rather than GraftTimeout (graftDelay). A node whose
+//     source's link closed grafts the announcer of the last message with the
+//     fewest hops, if any (lostSource); one without a source makes the peer
+//     it fetches from its source (newSource).
+//
+// A node remembers originTreeSize origins, the least recently used one
+// forgotten first; a forgotten origin's next message goes over the shared
+// tree again and costs a duplicate per link its neighbours had pruned.
+// Links beyond the 64th have no per-origin state.
+
+// originTreeSize is how many origins a node keeps per-origin state for
+// (about 100 bytes each).
+const originTreeSize = 1024
+
+// originGain is how many hops an announcement must save over the copy
+// received before the node grafts its announcer.
+const originGain = 1
+
+// originTree is what a node keeps about one origin's payloads. Link masks
+// hold bit j for link j of the engine (kept in step by removeLink).
+type originTree struct {
+	origin NodeID
+	eager  uint64 // peers that asked for this origin's payloads
+	pruned uint64 // peers that asked not to get them
+	cut    uint64 // peers this node asked not to send them
+	from   NodeID // the peer the latest message's first copy came from
+	seq    uint64 // that message's sequence number ...
+	hops   uint16 // ... and the hops it took (shortened by grafts)
+	at     Time   // when it came
+	alt    NodeID // the announcer of that message with the fewest hops ...
+	altHop uint16 // ... not more than hops+1 (so not through this node)
+	used   uint32 // recency, for eviction
+}
+
+// originTrees is a node's per-origin state, at most originTreeSize entries,
+// made as origins are heard of.
+type originTrees struct {
+	list  []originTree
+	index map[NodeID]int32 // origin -> its entry in list
+	clock uint32
+}
+
+// find returns the entry of origin o, or nil.
+func (ot *originTrees) find(o NodeID) *originTree {
+	k, ok := ot.index[o]
+	if !ok {
+		return nil
+	}
+	ot.clock++
+	ot.list[k].used = ot.clock
+	return &ot.list[k]
+}
+
+// get returns the entry of origin o, making one (and forgetting the least
+// recently used origin when full) when there is none.
+func (ot *originTrees) get(o NodeID) *originTree {
+	if t := ot.find(o); t != nil {
+		return t
+	}
+	if ot.index == nil {
+		ot.index = make(map[NodeID]int32)
+	}
+	ot.clock++
+	k := len(ot.list)
+	if k < originTreeSize {
+		ot.list = append(ot.list, originTree{})
+	} else {
+		k = 0
+		for j := range ot.list {
+			if ot.list[j].used < ot.list[k].used {
+				k = j
+			}
+		}
+		delete(ot.index, ot.list[k].origin)
+	}
+	ot.list[k] = originTree{origin: o, used: ot.clock}
+	ot.index[o] = int32(k)
+	return &ot.list[k]
+}
+
+// removeLink drops bit i from every mask, moving the bits of later links
+// down by one, as the link table does.
+func (ot *originTrees) removeLink(i int) {
+	if i >= 64 {
+		return
+	}
+	drop := func(m uint64) uint64 {
+		low := m & (1<<i - 1)
+		return low | (m>>(i+1))<<i
+	}
+	for k := range ot.list {
+		t := &ot.list[k]
+		t.eager, t.pruned, t.cut = drop(t.eager), drop(t.pruned), drop(t.cut)
+	}
+}
+
+func linkBit(j int) uint64 {
+	if j >= 64 {
+		return 0
+	}
+	return 1 << j
+}
+
+// pushes reports whether this node sends origin o's payloads over link j,
+// for a message of its own (own) or received; prev is when the origin's
+// previous message came, -1 for its first.
+func (tr *treeState) pushes(e *Engine, o *originTree, j int, own bool, prev Time) bool {
+	b := linkBit(j)
+	switch {
+	case o.pruned&b != 0:
+		return false
+	case o.eager&b != 0:
+		return true
+	case tr.links[j].lazy:
+		return own && tr.notDeeper(j)
+	}
+	return prev < 0 || tr.links[j].child && e.links[j].since > prev
+}
+
+// firstCopy records that the first copy of m came over link skip (-1: the
+// node's own message), fetched or pushed, with m.Hops-1 hops, and returns
+// its origin's entry and when the origin's previous message came (-1:
+// none).
+func (tr *treeState) firstCopy(e *Engine, skip int, m Message, fetched bool) (o *originTree, prev Time) {
+	o = tr.origins.get(m.ID.Origin)
+	prev = -1
+	if o.seq != 0 {
+		prev = o.at
+	}
+	o.seq, o.hops, o.alt, o.at = m.ID.Seq, m.Hops-1, 0, e.now
+	switch {
+	case fetched && e.peerLink(o.from) >= 0:
+		// The source is late, not gone: it stays the source.
+	case fetched || skip < 0:
+		o.from = 0 // no source: the next fetch makes one (newSource)
+	default:
+		o.from = e.links[skip].peer
+	}
+	return o, prev
+}
+
+// pruneOrigin asks the peer on link j not to send origin's payloads.
+func (tr *treeState) pruneOrigin(e *Engine, j int, origin NodeID) {
+	o := tr.origins.get(origin)
+	o.cut |= linkBit(j)
+	if o.from == e.links[j].peer {
+		o.from = 0 // a fetch was quicker: the next one finds a source
+	}
+	e.stats.Prunes++
+	e.send(j, Frame{Type: FramePrune, IDs: []MsgID{{Origin: origin}}})
+}
+
+// shortcut handles an announcement of a message already seen, on link i: a
+// shorter path than the one the node's copy took makes the announcer the
+// node's source of that origin's payloads.
+func (tr *treeState) shortcut(e *Engine, i int, a Announcement) {
+	o := tr.origins.find(a.ID.Origin)
+	if o == nil || o.seq != a.ID.Seq || !tr.relays(e, i) || i >= 64 {
+		return
+	}
+	if int(a.Hops)+originGain > int(o.hops) {
+		if a.Hops <= o.hops+1 && (o.alt == 0 || a.Hops < o.altHop) {
+			o.alt, o.altHop = e.links[i].peer, a.Hops
+		}
+		return
+	}
+	if j := e.peerLink(o.from); j >= 0 && j != i {
+		tr.pruneOrigin(e, j, a.ID.Origin)
+		o.pruned |= linkBit(j) // it had the message before this node
+	}
+	for j := range e.links {
+		if j != i && j < 64 && !tr.links[j].lazy && o.cut&linkBit(j) == 0 && e.links[j].state == linkEstablished {
+			tr.pruneOrigin(e, j, a.ID.Origin) // the tree's copies would be duplicates
+		}
+	}
+	o.cut &^= linkBit(i)
+	o.from, o.hops = e.links[i].peer, a.Hops
+	e.stats.Grafts++
+	e.send(i, Frame{Type: FrameGraft, IDs: []MsgID{{Origin: a.ID.Origin}}})
+}
+
+// onOriginGraft: the peer on link i wants origin's payloads.
+func (tr *treeState) onOriginGraft(i int, origin NodeID) {
+	o := tr.origins.get(origin)
+	b := linkBit(i)
+	o.eager |= b
+	o.pruned &^= b
+}
+
+// onOriginPrune: the peer on link i does not want origin's payloads.
+func (tr *treeState) onOriginPrune(i int, origin NodeID) {
+	o := tr.origins.get(origin)
+	b := linkBit(i)
+	o.pruned |= b
+	o.eager &^= b
+}
+
+// cutOff reports whether this node asked the peer on link j not to send
+// origin's payloads (so a message of that origin it misses is not the
+// peer's fault).
+func (tr *treeState) cutOff(j int, origin NodeID) bool {
+	o := tr.origins.find(origin)
+	return o != nil && o.cut&linkBit(j) != 0
+}
+
+// lostSource: the link to peer closed. Each origin whose payloads came
+// from it takes them from the announcer of its latest message with the
+// fewest hops (not through this node). With none, the next message of that
+// origin comes by announcement, soon (graftDelay), and its fetch makes the
+// announcer push the origin's payloads again.
+func (tr *treeState) lostSource(e *Engine, peer NodeID) {
+	for k := range tr.origins.list {
+		o := &tr.origins.list[k]
+		if o.from != peer {
+			continue
+		}
+		o.from = 0
+		if j := e.peerLink(o.alt); j >= 0 && j < 64 {
+			o.cut &^= linkBit(j)
+			o.from, o.hops, o.alt = o.alt, o.altHop, 0
+			e.stats.Grafts++
+			e.send(j, Frame{Type: FrameGraft, IDs: []MsgID{{Origin: o.origin}}})
+		}
+	}
+}
+
+// graftDelay is how long a node waits for a message it heard of before
+// asking the announcer: GraftTimeout, or nothing when its origin's payloads
+// come no farther than the announcement's (announced after IHaveDelay, the
+// copy is overdue: the origin's tree broke upstream).
+func (tr *treeState) graftDelay(e *Engine, a Announcement) Time {
+	if o := tr.origins.find(a.ID.Origin); o != nil && o.seq != 0 {
+		return e.cfg.IHaveDelay / 2
+	}
+	return e.cfg.GraftTimeout
+}
+
+// newSource: the node fetches a message of origin from the peer on link j.
+// When the link its payloads came over is gone, that peer becomes the
+// origin's source for this node (a Graft for the origin), so that the
+// origin's tree heals with the first message it lost.
+func (tr *treeState) newSource(e *Engine, j int, origin NodeID) {
+	o := tr.origins.get(origin)
+	if j >= 64 || (o.from != 0 && e.peerLink(o.from) >= 0) {
+		return
+	}
+	o.from = e.links[j].peer
+	o.cut &^= linkBit(j)
+	e.stats.Grafts++
+	e.send(j, Frame{Type: FrameGraft, IDs: []MsgID{{Origin: origin}}})
+}
+
+// notDeeper reports whether the peer on link j, in this node's tree, is no
+// deeper in it than this node.
+func (tr *treeState) notDeeper(j int) bool {
+	p := tr.links[j].pos
+	return p.Root != 0 && p.Root == tr.shape.pos.Root && p.Rank <= tr.shape.pos.Rank
+}

@@ -1,0 +1,114 @@
+package mesh_test
+
+import (
+	"testing"
+
+	"p2pmesh/mesh"
+)
+
+// sends lists the frames of type ft in outs by link.
+func sends(outs []mesh.Output, ft mesh.FrameType) map[mesh.LinkID][]mesh.Frame {
+	m := map[mesh.LinkID][]mesh.Frame{}
+	for _, o := range outs {
+		if o.Kind == mesh.OutSend && o.Frame.Type == ft {
+			m[o.Link] = append(m[o.Link], o.Frame)
+		}
+	}
+	return m
+}
+
+// originFrame reports whether f names origin (sequence 0) alone.
+func originFrame(f []mesh.Frame, origin mesh.NodeID) bool {
+	return len(f) == 1 && len(f[0].IDs) == 1 && f[0].IDs[0] == mesh.MsgID{Origin: origin}
+}
+
+// data delivers message seq of origin over link peer with the given hops.
+func (n *treeNode) data(now mesh.Time, peer, origin mesh.NodeID, seq uint64, hops uint16) []mesh.Output {
+	m := mesh.Message{ID: mesh.MsgID{Origin: origin, Seq: seq}, Hops: hops, Payload: []byte("m")}
+	return copyOuts(n.e.HandleFrame(now, mesh.LinkID(peer), &mesh.Frame{Type: mesh.FrameData, Msg: m}))
+}
+
+// ihave announces message seq of origin over link peer with the given hops.
+func (n *treeNode) ihave(now mesh.Time, peer, origin mesh.NodeID, seq uint64, hops uint16) []mesh.Output {
+	a := mesh.Announcement{ID: mesh.MsgID{Origin: origin, Seq: seq}, Hops: hops}
+	return copyOuts(n.e.HandleFrame(now, mesh.LinkID(peer), &mesh.Frame{Type: mesh.FrameIHave, IHave: []mesh.Announcement{a}}))
+}
+
+// An announcement of a message already received, with at least one hop
+// fewer than the copy took, makes the announcer the source of that origin's
+// payloads (a Graft naming the origin) and prunes the peer the copy came
+// from, which then gets no more of them from this node either. One as long
+// changes nothing.
+func TestOriginShortcutGraftsAnnouncer(t *testing.T) {
+	n := newTreeNode(t, 10, 2, 3, 4)
+	n.position(2, 2, 2, 1, 0) // 2 is the root: this node's parent
+	n.data(3, 2, 9, 1, 4)
+	if outs := n.ihave(4, 3, 9, 1, 4); len(sends(outs, mesh.FrameGraft)) != 0 {
+		t.Fatalf("an announcement as long as the copy grafted: %v", outs)
+	}
+	outs := n.ihave(5, 4, 9, 1, 2)
+	if g := sends(outs, mesh.FrameGraft); len(g) != 1 || !originFrame(g[4], 9) {
+		t.Fatalf("want a graft of origin 9 to link 4, got %v", g)
+	}
+	if p := sends(outs, mesh.FramePrune); !originFrame(p[2], 9) {
+		t.Fatalf("want the old source (link 2) pruned for origin 9, got %v", p)
+	}
+	// The next message comes from 4: nothing of it goes back to 2.
+	outs = n.data(2000, 4, 9, 2, 2)
+	if d := sends(outs, mesh.FrameData); len(d[2]) != 0 {
+		t.Fatalf("origin 9's payload went to its old source: %v", d)
+	}
+}
+
+// A node's own message goes over the tree and straight to the neighbours
+// no deeper in it than the node (which saves them the climb without making
+// any path longer than the tree's); deeper ones get an announcement.
+func TestOwnMessageToNeighboursNoDeeper(t *testing.T) {
+	n := newTreeNode(t, 10, 2, 3, 4)
+	n.position(2, 2, 2, 1, 0) // the root, and this node's parent (rank 1)
+	n.position(2, 3, 2, 1, 1) // as deep as this node
+	n.position(2, 4, 2, 1, 2) // deeper
+	n.expect(2, 1, 1, 2)
+	_, outs, err := n.e.Broadcast(3, []byte("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := sends(outs, mesh.FrameData)
+	if len(d[2]) != 1 || len(d[3]) != 1 || len(d[4]) != 0 {
+		t.Fatalf("own message: want data to links 2 and 3 only, got %v", d)
+	}
+}
+
+// Once a node has received an origin's message, an announcement of that
+// origin's next one means its copy is late (the origin's tree broke
+// upstream): it asks after IHaveDelay/2, not GraftTimeout. When the link
+// its copies came over closes, it asks the announcer of the last message
+// with the fewest hops (not more than its own plus one) to push them.
+func TestOriginRepairs(t *testing.T) {
+	cfg := treeConfig()
+	n := newTreeNode(t, 10, 2, 3, 4)
+	n.data(3, 2, 9, 1, 3)
+	outs := n.ihave(4, 3, 9, 2, 3)
+	var at mesh.Time
+	for _, o := range outs {
+		if o.Kind == mesh.OutTimer && o.Timer == mesh.TimerGraft {
+			at = o.At
+		}
+	}
+	if at != 4+cfg.IHaveDelay/2 {
+		t.Fatalf("graft timer at %v, want %v", at, 4+cfg.IHaveDelay/2)
+	}
+	g := sends(n.e.HandleTimer(at, mesh.TimerGraft), mesh.FrameGraft)
+	if len(g[3]) != 1 || g[3][0].IDs[0] != (mesh.MsgID{Origin: 9, Seq: 2}) {
+		t.Fatalf("want a fetch of 9#2 from link 3 (the source, link 2, still up), got %v", g)
+	}
+
+	// A new message from 2; 4 announces it as long, 3 longer.
+	n.data(1000, 2, 9, 3, 3)
+	n.ihave(1001, 3, 9, 3, 5)
+	n.ihave(1002, 4, 9, 3, 4)
+	g = sends(n.e.HandleLinkClosed(1003, 2), mesh.FrameGraft)
+	if len(g) != 1 || !originFrame(g[4], 9) {
+		t.Fatalf("source lost: want a graft of origin 9 to link 4, got %v", g)
+	}
+}
