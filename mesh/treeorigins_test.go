@@ -61,14 +61,14 @@ func TestOriginShortcutGraftsAnnouncer(t *testing.T) {
 }
 
 // A node's own message goes over the tree and straight to the neighbours
-// no deeper in it than the node (which saves them the climb without making
-// any path longer than the tree's); deeper ones get an announcement.
-func TestOwnMessageToNeighboursNoDeeper(t *testing.T) {
+// closer to the root than the node (which saves them the climb without
+// making any path longer than the tree's); the others get an announcement.
+func TestOwnMessageToShallowerNeighbours(t *testing.T) {
 	n := newTreeNode(t, 10, 2, 3, 4)
-	n.position(2, 2, 2, 1, 0) // the root, and this node's parent (rank 1)
-	n.position(2, 3, 2, 1, 1) // as deep as this node
-	n.position(2, 4, 2, 1, 2) // deeper
-	n.expect(2, 1, 1, 2)
+	n.position(2, 2, 5, 1, 1) // this node's parent: it is at rank 2
+	n.position(2, 3, 5, 1, 1) // shallower
+	n.position(2, 4, 5, 1, 2) // as deep
+	n.expect(5, 1, 2, 2)
 	_, outs, err := n.e.Broadcast(3, []byte("a"))
 	if err != nil {
 		t.Fatal(err)
