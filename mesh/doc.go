@@ -52,7 +52,7 @@
 //   - treeorigins.go: per-origin trees (Plumtree's optimisation): after
 //     an origin's first message, its payloads follow a tree of its own,
 //     pruned by duplicates and grafted onto shorter paths that
-//     announcements show, so a sender's messages take shortest paths.
+//     announcements show, so a sender's later messages take shortest paths.
 //   - treerelays.go: only relays are tree parents: free riders never, and a
 //     parent that leaves messages to others is replaced.
 //   - unsent.go: a broadcast made while the node has no link waits

@@ -10,8 +10,9 @@ package mesh
 //
 //   - First message. A node that has not received an origin's message yet
 //     pushes it over the shared tree's links. A node's own messages also go
-//     straight to its neighbours no deeper in the shared tree than itself:
-//     one hop, and no path longer than the tree's. Every link a node pushes
+//     straight to its neighbours closer to the shared tree's root than
+//     itself: they skip a hop of the climb, and no path gets longer than
+//     the tree's. Every link a node pushes
 //     an origin's payload over keeps carrying that origin's payloads (the
 //     tree may move; these links stay) until its peer prunes it.
 //   - Prune a duplicate. A copy of a message seen already shows that another
