@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/spatial/r2"
+
 	"p2pmesh/sim/report"
 	"p2pmesh/sim/runner"
 	"p2pmesh/sim/scenario"
@@ -226,23 +228,36 @@ func TestLANView(t *testing.T) {
 func TestLANViewColours(t *testing.T) {
 	t.Parallel()
 	top := lansTopology(3, 8)
-	lanColour := func(top *report.Topology, j int) color.RGBA {
+	// lanColours renders the LAN picture once and reads each disc's colour.
+	lanColours := func(top *report.Topology) []color.RGBA {
 		img, pos := lansImage(top, 0)
 		var buf bytes.Buffer
 		if err := writePNG(&buf, img); err != nil {
 			t.Fatal(err)
 		}
 		decoded := decodePNG(t, buf.Bytes())
-		for _, c := range groupPalette {
-			if hasColour(decoded, pos[j], 3, c) {
-				return c
+		out := make([]color.RGBA, len(pos))
+		for j := range pos {
+			out[j] = white
+			for _, c := range groupPalette {
+				if hasColour(decoded, pos[j], 3, c) {
+					out[j] = c
+					break
+				}
 			}
 		}
-		return white
+		return out
 	}
-	nodes := newSnapshotView(top, NewLayout(top), 0).colour
+	all := make([]bool, len(top.Nodes))
+	for i := range all {
+		all[i] = true
+	}
+	nodes := newSnapshotView(top, &Layout{Drawn: all, Pos: make([]r2.Vec, len(all)), Count: len(all)}, 0).colour
+	// One picture is read below (the discs are drawn in v.colour either
+	// way); here the colours it would draw.
+	drawn := newLANView(top, 0).colour
 	for j := range 3 {
-		if got, want := lanColour(top, j), nodes.colour(j*8); got != want || want != groupPalette[j] {
+		if got, want := drawn[j], nodes.colour(j*8); got != want || want != groupPalette[j] {
 			t.Errorf("LAN %d drawn %v, its nodes %v: want the LAN's colour %v", j, got, want, groupPalette[j])
 		}
 	}
@@ -253,8 +268,9 @@ func TestLANViewColours(t *testing.T) {
 	if v.heading != "Colour: connected component" || len(v.key) != 2 || v.key[0].lans != 2 || v.key[1].lans != 1 {
 		t.Errorf("key %q %+v: want component 1 with 2 LANs, component 2 with 1", v.heading, v.key)
 	}
+	drawn = lanColours(top)
 	for j, want := range []color.RGBA{groupPalette[0], groupPalette[0], groupPalette[1]} {
-		if got := lanColour(top, j); got != want {
+		if got := drawn[j]; got != want {
 			t.Errorf("LAN %d drawn %v, want its component's %v", j, got, want)
 		}
 	}
