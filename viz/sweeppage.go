@@ -17,9 +17,10 @@ import (
 // table of every measure per combination of parameters, the failed points
 // and the pictures.
 
-// SweepPicture is one picture of a sweep.
+// SweepPicture is one picture of a sweep: Param is the parameter's path,
+// Label how the picture names it (sweep.Result.ColumnLabel).
 type SweepPicture struct {
-	File, Measure, Param string
+	File, Measure, Param, Label string
 }
 
 // RenderSweep draws the pictures of a sweep into dir (each chosen measure
@@ -54,7 +55,7 @@ func RenderSweep(dir string, r *sweep.Result) ([]SweepPicture, error) {
 				if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
 					return nil, err
 				}
-				pics = append(pics, SweepPicture{File: name, Measure: m, Param: r.Columns[x]})
+				pics = append(pics, SweepPicture{File: name, Measure: m, Param: r.Columns[x], Label: r.ColumnLabel(x)})
 			}
 		}
 	}
@@ -184,7 +185,7 @@ Data: <a href="sweep.csv">sweep.csv</a>, <a href="sweep.json">sweep.json</a>; ea
 <p>Mean over the seeds, and (min–max) where they differ.{{with .Constant}} The same in every run: {{range $i, $c := .}}{{if $i}}, {{end}}{{$c}}{{end}}.{{end}}</p>
 <table>{{range $i, $row := .Table}}<tr>{{range $row}}{{if eq $i 0}}<th>{{.}}</th>{{else}}<td>{{.}}</td>{{end}}{{end}}</tr>
 {{end}}</table>
-{{range .Pictures}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Measure}} against {{.Param}}"></a></figure>
+{{range .Pictures}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Measure}} against {{.Label}}"></a></figure>
 {{end}}
 </body>
 </html>
