@@ -160,7 +160,7 @@
     treeShown = new Uint8Array(b.node.length);
     for (let j = 0; j < b.node.length; j++) {
       treeKey.push(b.from[j] >= 0 ? "T" + b.node[j] : "");
-      if (b.from[j] >= 0) graph.addEdgeWithKey(treeKey[j], nodeKey[b.from[j]], nodeKey[b.node[j]], { i: j, color: TREE, size: 2, zIndex: 1 });
+      if (b.from[j] >= 0) graph.addEdgeWithKey(treeKey[j], nodeKey[b.from[j]], nodeKey[b.node[j]], { i: j, color: TREE, size: 2, zIndex: 1, type: treeType });
     }
   }
   // hopsAt fills h with the selected broadcast's hops at t (-1: not yet)
@@ -333,15 +333,17 @@
   }
 
   // ---- sigma ----
-  // Beyond 2,000 nodes nodes are drawn as points and links as lines: one
-  // vertex or two each, where sigma's default discs and rectangles are
-  // instanced, which software WebGL (SwiftShader, a browser without a GPU)
-  // draws about ten times slower (10,000 nodes: 1.6-1.9 s a frame against
-  // 0.16-0.23 s, on the shared 2-core machine of BENCHMARKS.md).
-  const lean = n > 2000 ? {
+  // Beyond 300 nodes (where nodes have no labels) nodes are drawn as points
+  // and links as lines: one vertex or two each, where sigma's default discs
+  // and rectangles are instanced, which software WebGL (SwiftShader: a
+  // browser without a GPU) draws about ten times slower (scale-10k: a frame
+  // 1.6-2.0 s against 0.12-0.27 s on the shared 2-core machine of
+  // BENCHMARKS.md). A broadcast's tree stays thick up to 2,000 nodes.
+  const lean = n > 300 ? {
     nodeProgramClasses: { circle: Sigma.rendering.NodePointProgram },
-    edgeProgramClasses: { line: Sigma.rendering.EdgeLineProgram },
-  } : {};
+    edgeProgramClasses: { line: Sigma.rendering.EdgeLineProgram, thick: Sigma.rendering.EdgeRectangleProgram },
+  } : { edgeProgramClasses: { thick: Sigma.rendering.EdgeRectangleProgram } };
+  const treeType = n > 2000 ? "line" : "thick";
   function makeRenderer() {
     const r = new Sigma(graph, $("graph"), {
       ...lean,
@@ -448,25 +450,5 @@
     redraw() { rebuild(() => {}); },
     // Milliseconds from the start of navigation until the page was drawn.
     readyMs: performance.now(),
-    // frameMs moves the slider in steps over the whole run and returns the
-    // mean milliseconds of a step: the page's script, sigma's work on what
-    // changed and its drawing calls (the GPU finishes the picture after).
-    frameMs(steps) {
-      const t0 = performance.now();
-      for (let k = 0; k <= steps; k++) { setTime(D.duration_ms * k / steps); renderer.render(); }
-      return (performance.now() - t0) / (steps + 1);
-    },
-    // shownMs (a promise) makes the same steps and times each until the
-    // browser starts the frame after the one that shows it.
-    async shownMs(steps) {
-      let sum = 0;
-      for (let k = 0; k <= steps; k++) {
-        const t0 = performance.now();
-        setTime(D.duration_ms * k / steps);
-        await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-        sum += performance.now() - t0;
-      }
-      return sum / (steps + 1);
-    },
   };
 })();
