@@ -206,7 +206,7 @@
       const up = treeUp(j);
       if (up !== treeShown[j]) { treeShown[j] = up; changedEdges.push(treeKey[j]); }
     }
-    if (changedNodes.length + changedEdges.length === 0) return;
+    if (!renderer || changedNodes.length + changedEdges.length === 0) return;
     renderer.refresh({ partialGraph: { nodes: changedNodes, edges: changedEdges }, skipIndexation: !(resized && n <= 300), schedule: true });
   }
 
@@ -363,7 +363,6 @@
     r.on("clickNode", (e) => showInfo(e.node));
     return r;
   }
-  renderer = makeRenderer();
 
   // ---- controls ----
   D.broadcasts.forEach((b, k) => {
@@ -396,7 +395,9 @@
   });
 
   legend();
+  // The end of the run set up first, then drawn once by a new renderer.
   setTime(D.duration_ms);
+  renderer = makeRenderer();
   // The state at the slider's instant rebuilt from the start of the logs,
   // going forward only (no cursor moved back and forth, nothing undone).
   function fromScratch() {
