@@ -120,7 +120,8 @@
     rebuild(() => showSnapshotEdges(k));
   }
   function showSnapshotEdges(k) {
-    graph.clearEdges();
+    // The selected broadcast's tree ("T" edges) stays.
+    graph.filterEdges((e) => e[0] !== "T").forEach((e) => graph.dropEdge(e));
     if (k < 0) { alive.fill(0); return; }
     const s = D.snapshots[k];
     if (D.mode === "lans") {
