@@ -14,13 +14,14 @@ type Beacon struct {
 	Port     uint16 // the TCP port the sender accepts links on
 	Load     Load
 	Flags    HelloFlags // HelloNeedy while the sender is below its minimum degree
+	LAN      LANTag     // the sender's LAN (lan.go), 0 while it knows none
 }
 
 // The wire format of a beacon, one UDP datagram of exactly MaxBeaconSize
 // bytes, integers big-endian:
 //
 //	magic "P2PB", version u8, ID u64, Instance u64, Port u16,
-//	Load (In u8, Out u8, FreeIn u8), Flags u8
+//	Load (In u8, Out u8, FreeIn u8), Flags u8, LAN u32
 
 const (
 	// BeaconMagic starts every beacon, so that other traffic on the
@@ -29,7 +30,7 @@ const (
 	// MaxBeaconSize is the size of a beacon: every beacon has exactly this
 	// many bytes, so a receive buffer of this size (plus one, to notice
 	// longer datagrams) suffices.
-	MaxBeaconSize = len(BeaconMagic) + 1 + 8 + 8 + 2 + loadSize + 1
+	MaxBeaconSize = len(BeaconMagic) + 1 + 8 + 8 + 2 + loadSize + 1 + 4
 )
 
 // AppendBeacon appends the encoding of b to dst and returns the extended
@@ -43,7 +44,8 @@ func AppendBeacon(dst []byte, b *Beacon) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, b.Instance)
 	dst = binary.BigEndian.AppendUint16(dst, b.Port)
 	dst = appendLoad(dst, b.Load)
-	return append(dst, byte(b.Flags))
+	dst = append(dst, byte(b.Flags))
+	return binary.BigEndian.AppendUint32(dst, uint32(b.LAN))
 }
 
 // DecodeBeacon decodes one beacon datagram. Errors wrap ErrMagic (not a
@@ -70,6 +72,7 @@ func DecodeBeacon(p []byte) (Beacon, error) {
 		Port:     binary.BigEndian.Uint16(q[16:]),
 		Load:     decodeLoad(q[18:]),
 		Flags:    HelloFlags(q[21]),
+		LAN:      LANTag(binary.BigEndian.Uint32(q[22:])),
 	}
 	if b.ID == 0 {
 		return Beacon{}, errorf(ErrMalformed, "mesh: beacon with zero node id")

@@ -35,13 +35,13 @@ func TestBeaconRoundTrip(t *testing.T) {
 }
 
 func TestBeaconGolden(t *testing.T) {
-	b := Beacon{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 0x1f0a, Load: Load{3, 5, 2}, Flags: HelloNeedy}
-	want := "50325042" + "01" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01"
+	b := Beacon{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 0x1f0a, Load: Load{3, 5, 2}, Flags: HelloNeedy, LAN: 0x0a0b0c0d}
+	want := "50325042" + "01" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01" + "0a0b0c0d"
 	if got := hex.EncodeToString(AppendBeacon(nil, &b)); got != want {
 		t.Errorf("beacon:\n got %s\nwant %s", got, want)
 	}
-	if MaxBeaconSize != 27 {
-		t.Errorf("MaxBeaconSize = %d, want 27", MaxBeaconSize)
+	if MaxBeaconSize != 31 {
+		t.Errorf("MaxBeaconSize = %d, want 31", MaxBeaconSize)
 	}
 }
 
@@ -70,7 +70,7 @@ func TestDecodeBeaconMalformed(t *testing.T) {
 		err  error
 		msg  string
 	}{
-		{"empty", nil, ErrMalformed, "beacon of 0 bytes, want 27"},
+		{"empty", nil, ErrMalformed, "beacon of 0 bytes, want 31"},
 		{"magic-only", []byte(BeaconMagic), ErrMalformed, "beacon of 4 bytes"},
 		{"short-foreign", []byte("hi"), ErrMalformed, "beacon of 2 bytes"},
 		{"wrong-magic", with(0, 'X'), ErrMagic, `"X2PB"`},
@@ -79,9 +79,9 @@ func TestDecodeBeaconMalformed(t *testing.T) {
 		{"version-0", with(4, 0), ErrVersion, "protocol version 0, want 1"},
 		{"version-2", with(4, 2), ErrVersion, "version 2"},
 		{"version-2-longer", append(with(4, 2), 1, 2, 3), ErrVersion, "version 2"},
-		{"one-short", valid[:MaxBeaconSize-1], ErrMalformed, "beacon of 26 bytes, want 27"},
+		{"one-short", valid[:MaxBeaconSize-1], ErrMalformed, "beacon of 30 bytes, want 31"},
 		{"header-only", valid[:5], ErrMalformed, "beacon of 5 bytes"},
-		{"one-long", append(bytes.Clone(valid), 0), ErrMalformed, "beacon of 28 bytes, want 27"},
+		{"one-long", append(bytes.Clone(valid), 0), ErrMalformed, "beacon of 32 bytes, want 31"},
 		{"zero-id", with(5, 0, 0, 0, 0, 0, 0, 0, 0), ErrMalformed, "zero node id"},
 		{"zero-port", with(21, 0, 0), ErrMalformed, "zero port"},
 	}

@@ -109,8 +109,10 @@ func (e *Engine) neighbourAt(a Addr) bool {
 // claimFailed records a dial of a claimed peer that failed: nothing
 // answered, or something else than a node with the claimed id.
 func (e *Engine) claimFailed() {
-	e.dialFails++
-	if over := e.dialFails - e.cfg.PassiveSize; over > 0 {
+	if e.dialFails < 1<<30 {
+		e.dialFails++
+	}
+	if over := int(e.dialFails) - e.cfg.PassiveSize; over > 0 {
 		e.stats.DialPauses++
 		e.dialPauseUntil = e.now + backoff(e.cfg.DialBackoff, uint8(min(over, 7)))
 	}
@@ -127,7 +129,7 @@ func (e *Engine) dialsPaused() bool { return e.now < e.dialPauseUntil }
 // pickPeer chooses a known peer to dial (knownPeers.pick); while dials keep
 // failing, a peer a Welcome confirmed comes first.
 func (e *Engine) pickPeer() int {
-	if e.dialFails > e.cfg.PassiveSize {
+	if int(e.dialFails) > e.cfg.PassiveSize {
 		if k := e.pickKnownWhere(e.mayDialFull(), (*knownPeer).isConfirmed); k >= 0 {
 			return k
 		}

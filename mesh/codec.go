@@ -14,12 +14,12 @@ import (
 // with all integers big-endian and fixed width. Bodies by type:
 //
 //	Hello, Welcome  magic "P2PM", ID u64, Instance u64, Port u16,
-//	                Load (In u8, Out u8, FreeIn u8), Flags u8
+//	                Load (In u8, Out u8, FreeIn u8), Flags u8, LAN u32
 //	Reject, Leave   Reason u8
 //	Ping            Load (In u8, Out u8, FreeIn u8)
 //	Data            Origin u64, Seq u64, Hops u16, payload length u32, payload
-//	Peers           count u8, then per entry ID u64, IP [16]byte, Port u16,
-//	                FreeIn u8
+//	Peers           LAN u32, count u8, then per entry ID u64, IP [16]byte,
+//	                Port u16, FreeIn u8, Place u8
 //	IHave           count u16, then per entry Origin u64, Seq u64, Hops u16
 //	Graft           count u8 (0 or 1), then Origin u64, Seq u64 per id
 //	Prune           empty, or Origin u64 (that origin's payloads only)
@@ -77,13 +77,14 @@ func errorf(kind error, format string, args ...any) error {
 const (
 	lenPrefixSize = 4
 	headerSize    = 2 // version and type
-	helloBodySize = len(HandshakeMagic) + 8 + 8 + 2 + loadSize + 1
+	helloBodySize = len(HandshakeMagic) + 8 + 8 + 2 + loadSize + 1 + 4
 	loadSize      = 3
 	msgIDSize     = 16
 	originSize    = 8 // a node id: Prune's origin
 	annSize       = msgIDSize + 2
 	dataHeadSize  = msgIDSize + 2 + 4
-	peerEntrySize = 8 + 16 + 2 + 1
+	peerEntrySize = 8 + 16 + 2 + 1 + 1
+	peersHeadSize = 4 + 1 // LAN, count
 	positionSize  = 8 + 4 + 2 + loadSize
 	roundReqSize  = 8 + 4
 	maxPeers      = 255
@@ -102,7 +103,7 @@ func bodySize(f *Frame) int {
 	case FrameData:
 		return dataHeadSize + len(f.Msg.Payload)
 	case FramePeers:
-		return 1 + peerEntrySize*len(f.Peers)
+		return peersHeadSize + peerEntrySize*len(f.Peers)
 	case FrameIHave:
 		return 2 + annSize*len(f.IHave)
 	case FrameGraft:
@@ -147,6 +148,9 @@ func checkEncodable(f *Frame) error {
 		for i := range f.Peers {
 			if f.Peers[i].ID == 0 {
 				return errorf(ErrInvalidFrame, "mesh: peers frame entry %d has zero node id", i)
+			}
+			if f.Peers[i].Place > PlaceOtherLAN {
+				return errorf(ErrInvalidFrame, "mesh: peers frame entry %d has place %d", i, f.Peers[i].Place)
 			}
 		}
 	case FrameIHave:
@@ -200,13 +204,14 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(f.Msg.Payload)))
 		b = append(b, f.Msg.Payload...)
 	case FramePeers:
+		b = binary.BigEndian.AppendUint32(b, uint32(f.LAN))
 		b = append(b, byte(len(f.Peers)))
 		for i := range f.Peers {
 			p := &f.Peers[i]
 			b = binary.BigEndian.AppendUint64(b, uint64(p.ID))
 			b = append(b, p.Addr.IP[:]...)
 			b = binary.BigEndian.AppendUint16(b, p.Addr.Port)
-			b = append(b, p.FreeIn)
+			b = append(b, p.FreeIn, byte(p.Place))
 		}
 	case FrameIHave:
 		b = binary.BigEndian.AppendUint16(b, uint16(len(f.IHave)))
@@ -241,7 +246,8 @@ func appendHello(b []byte, h *Hello) []byte {
 	b = binary.BigEndian.AppendUint64(b, h.Instance)
 	b = binary.BigEndian.AppendUint16(b, h.Port)
 	b = appendLoad(b, h.Load)
-	return append(b, byte(h.Flags))
+	b = append(b, byte(h.Flags))
+	return binary.BigEndian.AppendUint32(b, uint32(h.LAN))
 }
 
 func appendLoad(b []byte, l Load) []byte { return append(b, l.In, l.Out, l.FreeIn) }
@@ -297,6 +303,7 @@ func decodeFrameBody(b []byte) (Frame, error) {
 			Port:     binary.BigEndian.Uint16(body[16:]),
 			Load:     decodeLoad(body[18:]),
 			Flags:    HelloFlags(body[21]),
+			LAN:      LANTag(binary.BigEndian.Uint32(body[22:])),
 		}
 		if f.Hello.ID == 0 {
 			return Frame{}, errorf(ErrMalformed, "mesh: %v frame with zero node id", f.Type)
@@ -329,24 +336,29 @@ func decodeFrameBody(b []byte) (Frame, error) {
 			f.Msg.Payload = slices.Clone(payload)
 		}
 	case FramePeers:
-		if len(body) < 1 {
-			return Frame{}, truncated(f.Type, len(body), 1)
+		if len(body) < peersHeadSize {
+			return Frame{}, truncated(f.Type, len(body), peersHeadSize)
 		}
-		count := int(body[0])
-		if err := countedBody(f.Type, body[1:], count, peerEntrySize, "entries"); err != nil {
+		f.LAN = LANTag(binary.BigEndian.Uint32(body))
+		count := int(body[4])
+		if err := countedBody(f.Type, body[peersHeadSize:], count, peerEntrySize, "entries"); err != nil {
 			return Frame{}, err
 		}
 		if count > 0 {
 			f.Peers = make([]PeerInfo, count)
 		}
-		for i, e := 0, body[1:]; i < count; i, e = i+1, e[peerEntrySize:] {
+		for i, e := 0, body[peersHeadSize:]; i < count; i, e = i+1, e[peerEntrySize:] {
 			p := &f.Peers[i]
 			p.ID = NodeID(binary.BigEndian.Uint64(e))
 			copy(p.Addr.IP[:], e[8:24])
 			p.Addr.Port = binary.BigEndian.Uint16(e[24:])
 			p.FreeIn = e[26]
+			p.Place = Place(e[27])
 			if p.ID == 0 {
 				return Frame{}, errorf(ErrMalformed, "mesh: peers frame entry %d has zero node id", i)
+			}
+			if p.Place > PlaceOtherLAN {
+				return Frame{}, errorf(ErrMalformed, "mesh: peers frame entry %d has place %d", i, p.Place)
 			}
 		}
 	case FrameIHave:

@@ -123,16 +123,16 @@ func TestFrameGolden(t *testing.T) {
 		f    Frame
 		want string
 	}{
-		{Frame{Type: FrameHello, Hello: Hello{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 0x1f0a, Load: Load{3, 5, 2}, Flags: HelloNeedy}},
-			"0000001c" + "01" + "01" + "5032504d" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01"},
+		{Frame{Type: FrameHello, Hello: Hello{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 0x1f0a, Load: Load{3, 5, 2}, Flags: HelloNeedy, LAN: 0x0a0b0c0d}},
+			"00000020" + "01" + "01" + "5032504d" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01" + "0a0b0c0d"},
 		{Frame{Type: FrameWelcome, Hello: Hello{ID: 1}},
-			"0000001c" + "01" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00"},
+			"00000020" + "01" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00" + "00000000"},
 		{Frame{Type: FrameReject, Reason: ReasonDuplicate}, "00000003" + "01" + "03" + "02"},
 		{Frame{Type: FramePing, Load: Load{1, 2, 3}}, "00000005" + "01" + "04" + "010203"},
 		{Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 0xAB, Seq: 0xCD}, Hops: 0x0102, Payload: []byte("hi")}},
 			"0000001a" + "01" + "05" + "00000000000000ab" + "00000000000000cd" + "0102" + "00000002" + "6869"},
-		{Frame{Type: FramePeers, Peers: []PeerInfo{{ID: 2, Addr: v4, FreeIn: 4}}},
-			"0000001e" + "01" + "06" + "01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04"},
+		{Frame{Type: FramePeers, LAN: 0x01020304, Peers: []PeerInfo{{ID: 2, Addr: v4, FreeIn: 4, Place: PlaceOtherLAN}}},
+			"00000023" + "01" + "06" + "01020304" + "01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04" + "02"},
 		{Frame{Type: FrameLeave, Reason: ReasonLeaving}, "00000003" + "01" + "07" + "04"},
 		{Frame{Type: FrameIHave, IHave: []Announcement{{ID: MsgID{1, 2}, Hops: 1}}},
 			"00000016" + "01" + "08" + "0001" + "0000000000000001" + "0000000000000002" + "0001"},
@@ -231,10 +231,10 @@ func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 func TestDecodeFrameMalformed(t *testing.T) {
 	helloBody := func(magic string, id uint64) []byte {
-		return bytes.Join([][]byte{[]byte(magic), be64(id), be64(9), be16(80), {1, 2, 3}, {0}}, nil)
+		return bytes.Join([][]byte{[]byte(magic), be64(id), be64(9), be16(80), {1, 2, 3}, {0}, be32(5)}, nil)
 	}
 	entry := func(id uint64) []byte {
-		return bytes.Join([][]byte{be64(id), make([]byte, 16), be16(1), {0}}, nil)
+		return bytes.Join([][]byte{be64(id), make([]byte, 16), be16(1), {0}, {byte(PlaceSameLAN)}}, nil)
 	}
 	mid := func(o, s uint64) []byte { return append(be64(o), be64(s)...) }
 	dataHead := func(n uint32) []byte { return bytes.Join([][]byte{mid(1, 1), be16(0), be32(n)}, nil) }
@@ -284,11 +284,11 @@ func TestDecodeFrameMalformed(t *testing.T) {
 		{"data-length-over-max", rawFrame(1, FrameData, dataHead(MaxFrameSize+1), []byte("x")), ErrFrameTooLarge, "payload of 1048577 bytes"},
 		{"data-length-4g", rawFrame(1, FrameData, dataHead(0xFFFFFFFF)), ErrFrameTooLarge, "payload"},
 		{"peers-empty-body", rawFrame(1, FramePeers), ErrMalformed, "truncated peers"},
-		{"peers-count-beyond-frame", rawFrame(1, FramePeers, []byte{2}, entry(1)), ErrMalformed, "truncated peers"},
-		{"peers-255-claimed-none-sent", rawFrame(1, FramePeers, []byte{255}), ErrMalformed, "truncated peers"},
-		{"peers-partial-entry", rawFrame(1, FramePeers, []byte{1}, entry(1)[:peerEntrySize-1]), ErrMalformed, "truncated"},
-		{"peers-trailing", rawFrame(1, FramePeers, []byte{1}, entry(1), []byte{0}), ErrMalformed, "trailing"},
-		{"peers-zero-id", rawFrame(1, FramePeers, []byte{2}, entry(1), entry(0)), ErrMalformed, "entry 1 has zero node id"},
+		{"peers-count-beyond-frame", rawFrame(1, FramePeers, be32(7), []byte{2}, entry(1)), ErrMalformed, "truncated peers"},
+		{"peers-255-claimed-none-sent", rawFrame(1, FramePeers, be32(7), []byte{255}), ErrMalformed, "truncated peers"},
+		{"peers-partial-entry", rawFrame(1, FramePeers, be32(7), []byte{1}, entry(1)[:peerEntrySize-1]), ErrMalformed, "truncated"},
+		{"peers-trailing", rawFrame(1, FramePeers, be32(7), []byte{1}, entry(1), []byte{0}), ErrMalformed, "trailing"},
+		{"peers-zero-id", rawFrame(1, FramePeers, be32(7), []byte{2}, entry(1), entry(0)), ErrMalformed, "entry 1 has zero node id"},
 		{"ihave-empty-body", rawFrame(1, FrameIHave), ErrMalformed, "truncated ihave"},
 		{"ihave-half-count", rawFrame(1, FrameIHave, []byte{0}), ErrMalformed, "truncated ihave"},
 		{"ihave-count-beyond-frame", rawFrame(1, FrameIHave, be16(2), mid(1, 1)), ErrMalformed, "truncated"},

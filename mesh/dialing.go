@@ -162,6 +162,7 @@ func (e *Engine) fillLinks() {
 		}
 		e.startDial(e.known.dial(k))
 	}
+	e.reachElsewhere() // beside those, not in their stead
 }
 
 // startDial records dial d as pending and asks the driver to open it.

@@ -115,7 +115,7 @@ func (e *Engine) beaconTimer() {
 	begging := needy && (t.joined || !e.heardOffer())
 	if e.offering() && (begging || !needy && int(t.heard) < e.cfg.BeaconRedundancy) {
 		h := e.hello()
-		e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags}})
+		e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags, LAN: e.beaconLANTag()}})
 	}
 	e.setTimer(TimerBeacon, t.end())
 }
@@ -148,6 +148,7 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 		e.stats.BeaconConflicts++
 		return e.box.out // a replay, or a stranger using the peer's id (claims.go)
 	}
+	e.heardLANTag(b.LAN)
 	if b.Flags&HelloNeedy != 0 && !e.linkedOrPending(b.ID) {
 		// A node below its minimum degree (a newcomer, a restarted node, a
 		// node that lost its links) is looking for peers: answer soon, even

@@ -83,7 +83,8 @@ type Engine struct {
 
 	hunt           hunt            // backoff of dials for links beyond the minimum
 	waiting        *waitingDialers // dialers refused lately that have room (exchange.go)
-	dialFails      int             // dials of claimed peers failed in a row (claims.go)
+	dialFails      int32           // dials of claimed peers failed in a row (claims.go)
+	lan            LANTag          // the name of this node's LAN, 0 while it has none (lan.go)
 	dialPauseUntil Time            // no dial of a claimed peer before this
 	selfAddrs      []Addr          // where dials reached this node itself (claims.go)
 	strangers      [2]int32        // nodes first heard of by beacon in this and the last maintenance period (claims.go)
@@ -318,7 +319,7 @@ func (e *Engine) armTimer(kind TimerKind, at Time) {
 }
 
 func (e *Engine) hello() Hello {
-	h := Hello{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: e.Load()}
+	h := Hello{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: e.Load(), LAN: e.lanTag()}
 	if e.needy() {
 		h.Flags |= HelloNeedy
 	}

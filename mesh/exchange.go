@@ -9,23 +9,38 @@ package mesh
 // slots and to the dialers it refused just before that have free slots
 // themselves (refer).
 
-func (e *Engine) sendPeers(i int) {
+func (e *Engine) sendPeers(i int) { e.exchange(i, false) }
+
+// exchange sends a sample of known peers on link i; tellTag sends the frame
+// even with no peer in it, for the LAN tag it carries (lan.go).
+func (e *Engine) exchange(i int, tellTag bool) {
 	if e.cfg.adversary.Siphon() || e.cfg.ExchangeSize == 0 {
 		return
 	}
 	peers := e.samplePeers(e.box.peerList(e.cfg.ExchangeSize), e.links[i].peer, false)
-	if len(peers) == 0 {
+	if len(peers) == 0 && !tellTag {
 		return
 	}
-	e.send(i, Frame{Type: FramePeers, Peers: peers})
+	e.send(i, Frame{Type: FramePeers, Peers: peers, LAN: e.lanTag()})
 }
 
 // samplePeers fills res up to its capacity with peers other than exclude,
 // uniformly by reservoir sampling (the entries res already holds stay): the
 // neighbours (full ones too: a needy receiver may ask them to make room) and
-// the known peers with free slots; for a referral, only the neighbours with
-// free slots.
+// the known peers with free slots, and those known to be on another LAN
+// even when full; for a referral, only the neighbours with free slots. An
+// exchange names one peer known to be elsewhere first, if the node knows
+// one: so every node of a LAN soon knows a few peers elsewhere, its way out
+// should the LAN's bridges die (lan.go, bridging.go).
 func (e *Engine) samplePeers(res []PeerInfo, exclude NodeID, referral bool) []PeerInfo {
+	far := NodeID(0)
+	if !referral && len(res) < cap(res) {
+		if k := e.pickKnownWhere(true, (*knownPeer).elsewhere); k >= 0 && e.known.ids[k] != exclude {
+			p := &e.known.list[k]
+			far = e.known.ids[k]
+			res = append(res, PeerInfo{ID: far, Addr: p.addr, FreeIn: p.freeIn, Place: p.place})
+		}
+	}
 	fixed, seen := len(res), 0
 	offer := func(p PeerInfo) {
 		if len(res) < cap(res) {
@@ -38,7 +53,7 @@ func (e *Engine) samplePeers(res []PeerInfo, exclude NodeID, referral bool) []Pe
 	for i := range e.links {
 		l := &e.links[i]
 		if l.state == linkEstablished && l.peer != exclude && l.addr.Port != 0 && (!referral || l.peerLoad.FreeIn > 0) {
-			offer(PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: l.peerLoad.FreeIn})
+			offer(PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: l.peerLoad.FreeIn, Place: l.place()})
 		}
 	}
 	if referral {
@@ -46,8 +61,8 @@ func (e *Engine) samplePeers(res []PeerInfo, exclude NodeID, referral bool) []Pe
 	}
 	for i := range e.known.list {
 		p, id := &e.known.list[i], e.known.ids[i]
-		if id != exclude && p.freeIn > 0 && !e.linkedOrPending(id) {
-			offer(PeerInfo{ID: id, Addr: p.addr, FreeIn: p.freeIn})
+		if id != exclude && id != far && (p.freeIn > 0 || p.elsewhere()) && !e.linkedOrPending(id) {
+			offer(PeerInfo{ID: id, Addr: p.addr, FreeIn: p.freeIn, Place: p.place})
 		}
 	}
 	return res
@@ -72,7 +87,7 @@ func (e *Engine) refer(i int) {
 		peers = e.waiting.name(e, peers, l.peer)
 	}
 	if peers = e.samplePeers(peers, l.peer, true); len(peers) > 0 {
-		e.send(i, Frame{Type: FramePeers, Peers: peers})
+		e.send(i, Frame{Type: FramePeers, Peers: peers, LAN: e.lanTag()})
 	}
 	if l.peerLoad.FreeIn > 0 && l.addr.Port != 0 {
 		if e.waiting == nil {
@@ -81,7 +96,7 @@ func (e *Engine) refer(i int) {
 		// A Hello's load is a claim: nobody is named more often than a
 		// node of ours could have free slots.
 		free := min(l.peerLoad.FreeIn, clamp8(e.cfg.MaxIn))
-		e.waiting.add(e, PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: free})
+		e.waiting.add(e, PeerInfo{ID: l.peer, Addr: l.addr, FreeIn: free, Place: l.place()})
 	}
 }
 
@@ -157,13 +172,17 @@ func (e *Engine) exchangeWithRandomNeighbour() {
 	}
 }
 
-// onPeers merges a received sample into the passive list.
-func (e *Engine) onPeers(i int, peers []PeerInfo) {
-	for _, p := range peers {
+// onPeers merges a received sample (Peers frame f on link i) into the
+// passive list, with where each peer is as far as the sender's place and
+// its own tell (lan.go).
+func (e *Engine) onPeers(i int, f *Frame) {
+	e.locatePeer(i, f.LAN)
+	sender := e.links[i].place()
+	for _, p := range f.Peers {
 		if p.ID == e.id || e.isBanned(p.ID) {
 			continue
 		}
-		e.heardOf(p.ID, p.Addr, 0, Load{FreeIn: p.FreeIn}, newsExchange)
+		e.heardOfAt(p.ID, p.Addr, 0, Load{FreeIn: p.FreeIn}, newsExchange, relayed(p.Place, sender))
 	}
 	if e.wantOut() > 0 {
 		e.scheduleDial()

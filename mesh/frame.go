@@ -147,6 +147,7 @@ type Hello struct {
 	Port     uint16 // the port the node accepts links on
 	Load     Load
 	Flags    HelloFlags
+	LAN      LANTag // the sender's LAN (lan.go), 0 while it knows none
 }
 
 // PeerInfo is one entry of a peer exchange.
@@ -154,6 +155,7 @@ type PeerInfo struct {
 	ID     NodeID
 	Addr   Addr
 	FreeIn uint8
+	Place  Place // where the peer is, as the sender knows it (lan.go)
 }
 
 // Message is a broadcast message as carried by a Data frame.
@@ -193,6 +195,7 @@ type Frame struct {
 	Load   Load           // Ping, Position
 	Msg    Message        // Data
 	Peers  []PeerInfo     // Peers
+	LAN    LANTag         // Peers: the sender's LAN (lan.go), 0 while it knows none
 	IHave  []Announcement // IHave
 	IDs    []MsgID        // Graft: the message wanted (sequence 0: its origin's payloads), or none to join the tree only; Prune: an origin (sequence 0), or none to leave the tree
 	Pos    Position       // Position; RoundRequest: the root and the round wanted

@@ -29,7 +29,8 @@ func (e *Engine) onHello(i int, h *Hello) {
 	if h.Port != 0 {
 		l.addr = l.addr.WithPort(h.Port)
 	}
-	e.heardOf(h.ID, l.addr, h.Instance, h.Load, newsHello)
+	e.heardOfAt(h.ID, l.addr, h.Instance, h.Load, newsHello, e.placeOf(h.LAN))
+	e.placeLink(i, e.placeOf(h.LAN))
 
 	// Another link or dial to the same node? The tie-break: both ends keep
 	// the connection the smaller id dialed.
@@ -114,7 +115,8 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 			}
 		}
 	}
-	e.heardOf(h.ID, l.addr, h.Instance, h.Load, newsWelcome)
+	e.heardOfAt(h.ID, l.addr, h.Instance, h.Load, newsWelcome, e.placeOf(h.LAN))
+	e.placeLink(i, e.placeOf(h.LAN))
 	e.known.succeeded(h.ID)
 	e.claimHeld()
 	// A static dial learns the peer's id only now: if another link to the
@@ -180,7 +182,9 @@ func (e *Engine) establish(i int) {
 	} else {
 		e.nOut++
 	}
-	l.set(linkLAN, e.known.onLAN(l.peer))
+	if e.known.onLAN(l.peer) {
+		e.placeLink(i, PlaceSameLAN) // heard by beacon: proof
+	}
 	l.since = e.now
 	if l.dir == Outgoing {
 		e.hunt = hunt{}

@@ -17,8 +17,8 @@ type knownPeer struct {
 	addr     Addr
 	freeIn   uint8
 	fails    uint8
-	lan      bool // heard by beacon: on our LAN
-	refused  bool // it refused us for lack of room, and has not spoken to us since
+	place    Place // on our LAN (heard by beacon, or told so), on another, or unknown (lan.go)
+	refused  bool  // it refused us for lack of room, and has not spoken to us since
 	// confirmed: a handshake on a connection we dialed to addr answered
 	// with this id. Claims (beacons, peer exchange) do not move a confirmed
 	// peer (see claims.go); a failed dial takes the confirmation back.
@@ -130,19 +130,34 @@ func (k *knownPeers) index(id NodeID) int {
 	return -1
 }
 
-// heardOf records news of a peer in the passive list. Direct news
-// (beacons, handshakes) carries the instance, and a new instance clears the
-// peer's failures; exchanged news has instance 0. It reports false when it
-// ignored a claim that contradicts a confirmed address.
+// heardOf records news of a peer in the passive list, where the news does
+// not say which LAN the peer is on (but a beacon does: ours).
 func (e *Engine) heardOf(id NodeID, addr Addr, instance uint64, load Load, src news) bool {
+	return e.heardOfAt(id, addr, instance, load, src, PlaceUnknown)
+}
+
+// heardOfAt records news of a peer in the passive list, with where it is
+// (lan.go): first-hand news (a beacon, the peer's handshake) places it,
+// second-hand news only when it was not placed. Direct news (beacons,
+// handshakes) carries the instance, and a new instance clears the peer's
+// failures; exchanged news has instance 0. It reports false when it
+// ignored a claim that contradicts a confirmed address.
+func (e *Engine) heardOfAt(id NodeID, addr Addr, instance uint64, load Load, src news, place Place) bool {
 	if id == e.id || id == 0 || addr.Port == 0 {
 		return true
 	}
+	if src == newsBeacon {
+		place = PlaceSameLAN
+	}
 	k := &e.known
 	if i := k.index(id); i >= 0 {
-		return k.update(i, e.now, addr, instance, load, src)
+		if !k.update(i, e.now, addr, instance, load, src) {
+			return false
+		}
+		k.locate(id, place, src != newsExchange)
+		return true
 	}
-	entry := knownPeer{addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, lan: src == newsBeacon, confirmed: src == newsWelcome}
+	entry := knownPeer{addr: addr, instance: instance, freeIn: load.FreeIn, heard: e.now, confirmed: src == newsWelcome, place: place}
 	var retryAt Time
 	if src.claim() {
 		retryAt = k.revive(id, &entry)
@@ -179,7 +194,6 @@ func (k *knownPeers) update(i int, now Time, addr Addr, instance uint64, load Lo
 		p.freeIn = load.FreeIn
 	}
 	p.heard = now
-	p.lan = p.lan || src == newsBeacon
 	p.confirmed = p.confirmed || src == newsWelcome
 	return true
 }
@@ -226,9 +240,9 @@ func (k *knownPeers) victim(entry *knownPeer, size int) int {
 	remote, worstLAN, worstRemote := 0, -1, -1
 	for i := range k.list {
 		p := &k.list[i]
-		if !p.lan {
+		if p.place != PlaceSameLAN {
 			remote++
-			if worstRemote < 0 || worse(p, &k.list[worstRemote]) {
+			if worstRemote < 0 || worseRemote(p, &k.list[worstRemote]) {
 				worstRemote = i
 			}
 		} else if worstLAN < 0 || worse(p, &k.list[worstLAN]) {
@@ -237,10 +251,12 @@ func (k *knownPeers) victim(entry *knownPeer, size int) int {
 	}
 	worst, force := -1, false // force: even for a less useful newcomer
 	switch {
-	case !entry.lan && remote < reserve:
+	case entry.place != PlaceSameLAN && remote < reserve:
 		worst, force = worstLAN, true
-	case !entry.lan:
+	case entry.place != PlaceSameLAN:
 		worst = worstRemote
+		// A peer known to be elsewhere replaces one nobody placed.
+		force = entry.place == PlaceOtherLAN && k.list[worst].place == PlaceUnknown
 	case remote <= reserve:
 		worst = worstLAN
 	default:
@@ -268,6 +284,15 @@ func (k *knownPeers) worseOf(i, j int) int {
 		return j
 	}
 	return i
+}
+
+// worseRemote orders entries off our LAN: one nobody placed is less useful
+// than one known to be elsewhere, since only those lead off our LAN for sure.
+func worseRemote(a, b *knownPeer) bool {
+	if a.place != b.place {
+		return a.place == PlaceUnknown
+	}
+	return worse(a, b)
 }
 
 func worse(a, b *knownPeer) bool {
@@ -394,7 +419,9 @@ func (k *knownPeers) expire(now, ttl Time) {
 // dial returns the dial of peer i.
 func (k *knownPeers) dial(i int) dial { return dial{peer: k.ids[i], addr: k.list[i].addr} }
 
-func (p *knownPeer) onLAN() bool { return p.lan }
+func (p *knownPeer) onLAN() bool { return p.place == PlaceSameLAN }
+
+func (p *knownPeer) elsewhere() bool { return p.place == PlaceOtherLAN }
 
 func (p *knownPeer) isConfirmed() bool { return p.confirmed }
 
@@ -405,8 +432,27 @@ func (k *knownPeers) unconfirm(id NodeID) {
 	}
 }
 
-// onLAN reports whether peer was heard by beacon.
+// onLAN reports whether peer is known to be on our LAN.
 func (k *knownPeers) onLAN(id NodeID) bool {
 	i := k.index(id)
-	return i >= 0 && k.list[i].lan
+	return i >= 0 && k.list[i].place == PlaceSameLAN
+}
+
+// elsewhere reports whether peer is known to be on another LAN.
+func (k *knownPeers) elsewhere(id NodeID) bool {
+	i := k.index(id)
+	return i >= 0 && k.list[i].place == PlaceOtherLAN
+}
+
+// locate records where peer is, if it is in the list and p is known: news
+// first hand (its own Hello, a beacon) overrides what we knew, second-hand
+// news only fills in what we did not.
+func (k *knownPeers) locate(id NodeID, p Place, firstHand bool) {
+	i := k.index(id)
+	if i < 0 || p == PlaceUnknown {
+		return
+	}
+	if q := &k.list[i].place; firstHand || *q == PlaceUnknown {
+		*q = p
+	}
 }

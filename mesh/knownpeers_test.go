@@ -15,7 +15,7 @@ func TestPassiveListKeepsRemotePeers(t *testing.T) {
 	addr := func(i int) Addr { return Addr{IP: [16]byte{10, 0, 0, byte(i)}, Port: 7000} }
 	count := func() (lan, remote int) {
 		for _, p := range e.known.list {
-			if p.lan {
+			if p.onLAN() {
 				lan++
 			} else {
 				remote++
@@ -203,7 +203,7 @@ func TestPassiveListInsertAndUpdateAlone(t *testing.T) {
 	var k knownPeers
 	const size = 4
 	lanPeer := func(free uint8, heard Time) knownPeer {
-		return knownPeer{addr: Addr{Port: 7000}, freeIn: free, heard: heard, lan: true}
+		return knownPeer{addr: Addr{Port: 7000}, freeIn: free, heard: heard, place: PlaceSameLAN}
 	}
 	for id := NodeID(1); id <= size; id++ {
 		k.insert(id, lanPeer(uint8(id), Time(id)), 0, size)

@@ -38,12 +38,14 @@ type linkFlags uint8
 const (
 	linkStatic    linkFlags = 1 << iota // dialed to a configured static peer
 	linkProtected                       // a bridge: never evicted or rotated away
-	linkLAN                             // the peer was heard by beacon: it is on our LAN
+	linkLAN                             // the peer was heard by beacon or carries our LAN tag: it is on our LAN
+	linkElsewhere                       // the peer carries another LAN tag (lan.go)
 )
 
 func (l *link) static() bool    { return l.flags&linkStatic != 0 }
 func (l *link) protected() bool { return l.flags&linkProtected != 0 }
 func (l *link) lan() bool       { return l.flags&linkLAN != 0 }
+func (l *link) elsewhere() bool { return l.flags&linkElsewhere != 0 }
 
 // set turns flag f on or off.
 func (l *link) set(f linkFlags, on bool) {
@@ -135,7 +137,7 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 			e.onReject(i, f.Reason)
 		case l.dir == Outgoing && f.Type == FramePeers:
 			// A referral: the peer is full and names others (see refer).
-			e.onPeers(i, f.Peers)
+			e.onPeers(i, f)
 		default:
 			e.protocolError(i)
 		}
@@ -148,7 +150,7 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 	case FrameData:
 		e.onData(i, &f.Msg)
 	case FramePeers:
-		e.onPeers(i, f.Peers)
+		e.onPeers(i, f)
 	case FrameLeave:
 		e.onLeave(i, f.Reason)
 	case FrameIHave, FrameGraft, FramePrune, FrameRoundRequest:

@@ -1,0 +1,106 @@
+package mesh
+
+import (
+	"testing"
+	"time"
+)
+
+// A LAN is named by the smallest tag heard by beacon; a node that speaks
+// before hearing any names it after itself, and takes a smaller name when
+// it hears one.
+func TestLANTagSmallestHeardWins(t *testing.T) {
+	e := loneEngine(t, nil)
+	now := Time(0)
+	e.Start(now)
+	if e.lanTag() != 0 {
+		t.Fatalf("a new node has LAN tag %d, want none", e.lanTag())
+	}
+	hear := func(id NodeID, tag LANTag) {
+		now += time.Millisecond
+		b := Beacon{ID: id, Instance: uint64(id), Port: 7000, LAN: tag}
+		e.HandleBeacon(now, &b, Addr{IP: [16]byte{10, 0, 0, byte(id)}})
+	}
+	hear(2, 0) // a node without a name names nothing
+	if e.lanTag() != 0 {
+		t.Fatalf("tag %d after a beacon without one", e.lanTag())
+	}
+	hear(3, 500)
+	hear(4, 700)
+	if e.lanTag() != 500 {
+		t.Fatalf("tag %d after hearing 500 and 700, want 500", e.lanTag())
+	}
+	hear(5, 300)
+	if e.lanTag() != 300 {
+		t.Fatalf("tag %d after hearing 300, want the smaller 300", e.lanTag())
+	}
+
+	lone := loneEngine(t, nil)
+	lone.Start(0)
+	if tag := lone.beaconLANTag(); tag != tagOf(lone.id) || tag == 0 {
+		t.Fatalf("a node speaking first names its LAN %d, want %d", tag, tagOf(lone.id))
+	}
+}
+
+// Where a peer named in an exchange is, for the receiver: a peer on the
+// LAN of a neighbour elsewhere is elsewhere, and so is a peer a neighbour
+// on our LAN knows to be elsewhere; the rest stays unplaced.
+func TestRelayedPlaces(t *testing.T) {
+	tests := []struct{ told, neighbour, want Place }{
+		{PlaceSameLAN, PlaceOtherLAN, PlaceOtherLAN},
+		{PlaceOtherLAN, PlaceSameLAN, PlaceOtherLAN},
+		{PlaceOtherLAN, PlaceOtherLAN, PlaceUnknown}, // could be ours
+		{PlaceSameLAN, PlaceSameLAN, PlaceUnknown},   // second hand: kept among the unplaced
+		{PlaceUnknown, PlaceSameLAN, PlaceUnknown},
+		{PlaceSameLAN, PlaceUnknown, PlaceUnknown},
+		{PlaceOtherLAN, PlaceUnknown, PlaceUnknown},
+	}
+	for _, tc := range tests {
+		if got := relayed(tc.told, tc.neighbour); got != tc.want {
+			t.Errorf("relayed(%d, from %d) = %d, want %d", tc.told, tc.neighbour, got, tc.want)
+		}
+	}
+}
+
+// Peers known to be elsewhere take the share of the passive list kept for
+// peers off our LAN from unplaced ones, even with fewer free slots, and a
+// LAN's beacons do not push them out.
+func TestPassiveListPrefersPeersElsewhere(t *testing.T) {
+	e := loneEngine(t, func(c *Config) { c.PassiveSize = 8 }) // 2 kept for peers off our LAN
+	addr := func(i int) Addr { return Addr{IP: [16]byte{10, 0, 0, byte(i)}, Port: 7000} }
+	count := func() (lan, unknown, elsewhere int) {
+		for _, p := range e.known.list {
+			switch p.place {
+			case PlaceSameLAN:
+				lan++
+			case PlaceOtherLAN:
+				elsewhere++
+			default:
+				unknown++
+			}
+		}
+		return
+	}
+	for i := 2; i < 8; i++ {
+		e.now = Time(i) * time.Millisecond
+		e.heardOf(NodeID(i), addr(i), 1, Load{FreeIn: 3}, newsBeacon)
+	}
+	for i := 100; i < 102; i++ { // unplaced second-hand news, with room
+		e.heardOf(NodeID(i), addr(i), 0, Load{FreeIn: 5}, newsExchange)
+	}
+	if lan, unknown, elsewhere := count(); lan != 6 || unknown != 2 || elsewhere != 0 {
+		t.Fatalf("before: %d LAN, %d unplaced, %d elsewhere", lan, unknown, elsewhere)
+	}
+	for i := 200; i < 203; i++ { // full peers known to be elsewhere
+		e.heardOfAt(NodeID(i), addr(i), 0, Load{}, newsExchange, PlaceOtherLAN)
+	}
+	if lan, unknown, elsewhere := count(); elsewhere != 2 || lan+unknown+elsewhere != 8 {
+		t.Fatalf("after peers elsewhere: %d LAN, %d unplaced, %d elsewhere; want 2 elsewhere", lan, unknown, elsewhere)
+	}
+	for i := 10; i < 30; i++ {
+		e.now = Time(i) * time.Millisecond
+		e.heardOf(NodeID(i), addr(i), 1, Load{FreeIn: 5}, newsBeacon)
+	}
+	if _, _, elsewhere := count(); elsewhere != 2 {
+		t.Fatalf("after more LAN news: %d peers elsewhere, want 2", elsewhere)
+	}
+}

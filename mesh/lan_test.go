@@ -1,0 +1,126 @@
+package mesh_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"p2pmesh/mesh"
+	"p2pmesh/sim"
+)
+
+// LANs whose bridges all die link up again: four LANs of 50, each bridged
+// to the previous one by a static peer, lose every bridge, 80% of their
+// other nodes and every link between LANs at once. The survivors know which of their peers are on other LANs
+// (LAN tags), and those left short dial one of them beside their LAN
+// peers: within 10 s of virtual time they are one mesh again, as one LAN
+// would be.
+func TestLANsWithDeadBridgesLinkUpAgain(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { lansLoseTheirBridges(t, seed) })
+	}
+}
+
+func lansLoseTheirBridges(t *testing.T, seed uint64) {
+	const lans, perLAN = 4, 100
+	net := sim.DefaultNetwork()
+	net.Latency = sim.Latency{Dist: sim.Uniform, Min: time.Millisecond, Max: 5 * time.Millisecond}
+	net.CrossLatency = sim.Latency{Dist: sim.Uniform, Min: 10 * time.Millisecond, Max: 30 * time.Millisecond}
+	s := newSimOrFail(t, seed, net)
+	rng := rand.New(rand.NewPCG(seed, 99))
+	var bridges, others []sim.NodeIndex
+	for g := 0; g < lans; g++ {
+		seg := s.AddSegment(fmt.Sprintf("lan%d", g))
+		for i := 0; i < perLAN; i++ {
+			cfg := mesh.DefaultConfig()
+			if i == 0 && g > 0 {
+				cfg.StaticPeers = []mesh.Addr{s.Node(bridges[g-1]).Addr}
+			}
+			idx, err := s.AddNode(fmt.Sprintf("l%dn%d", g, i), "", cfg, seg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				bridges = append(bridges, idx)
+				s.Start(idx, 0)
+			} else {
+				others = append(others, idx)
+				s.Start(idx, time.Duration(rng.Int64N(int64(5*time.Second))))
+			}
+		}
+	}
+	runChecked(t, s, 30*time.Second, time.Second)
+	if c := components(s); c != 1 {
+		t.Fatalf("%d components before the failure", c)
+	}
+	// Every bridge dies and 80% of the other nodes, then one end of every
+	// link between LANs that is left: none is.
+	dead := map[sim.NodeIndex]bool{}
+	for _, i := range bridges {
+		dead[i] = true
+	}
+	rng.Shuffle(len(others), func(a, b int) { others[a], others[b] = others[b], others[a] })
+	for _, i := range others[:len(others)*7/10] {
+		dead[i] = true
+	}
+	for _, e := range s.Topology().Edges {
+		if s.Node(e[0]).Segment != s.Node(e[1]).Segment && !dead[e[0]] && !dead[e[1]] {
+			dead[e[0]] = true
+		}
+	}
+	for i := range dead {
+		s.Kill(i, false)
+	}
+	survivors := map[string]int{}
+	for _, i := range s.Topology().Nodes {
+		survivors[s.Node(i).Segment]++
+	}
+	t.Logf("survivors by LAN: %v", survivors)
+	if len(survivors) != lans {
+		t.Fatalf("a LAN lost every node: %v", survivors)
+	}
+	runChecked(t, s, 10*time.Second, 500*time.Millisecond)
+	if c := components(s); c != 1 {
+		t.Fatalf("%d components 10 s after the failure, want 1", c)
+	}
+}
+
+// A short node without a link to another LAN dials a peer it knows to be
+// elsewhere, beside its other dials and even if that peer is full; once it
+// has such a link it dials no other.
+func TestShortNodeReachesElsewhere(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	const ours, theirs mesh.LANTag = 77, 99
+	hear := func(id mesh.NodeID) {
+		h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: mesh.Load{FreeIn: 5}, LAN: ours}, peerAddr(id)))
+	}
+	hear(2)
+	hear(3)
+	for _, p := range h.linkDials(2, mesh.Load{In: 1, FreeIn: 4}) {
+		h.take(h.e.HandleFrame(h.now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePeers, LAN: ours}))
+	}
+	// Link 2, on our LAN, names a full peer it knows to be elsewhere and
+	// LAN peers with room.
+	tell := func(far mesh.NodeID) []mesh.Output {
+		peers := []mesh.PeerInfo{{ID: far, Addr: peerAddr(far), Place: mesh.PlaceOtherLAN}}
+		for p := mesh.NodeID(600); p < 604; p++ {
+			peers = append(peers, mesh.PeerInfo{ID: p, Addr: peerAddr(p), FreeIn: 5})
+		}
+		return h.take(h.e.HandleFrame(h.now, 2, &mesh.Frame{Type: mesh.FramePeers, LAN: ours, Peers: peers}))
+	}
+	outs := append(tell(500), h.alive(h.now+time.Second, 2, 3)...)
+	if !slices.Contains(dials(outs), 500) {
+		t.Fatalf("a short node dialed %v, not the peer elsewhere (500)", dials(outs))
+	}
+	sendOf(t, h.take(h.e.HandleLinkOpened(h.now, 500, mesh.Outgoing, 500, peerAddr(500))), mesh.FrameHello)
+	welcome := mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: 500, Instance: 50000, Port: 9000, Load: mesh.Load{In: 5}, LAN: theirs}}
+	h.take(h.e.HandleFrame(h.now, 500, &welcome))
+	outs = append(tell(501), h.alive(h.now+3*time.Second, 2, 3, 500)...)
+	if slices.Contains(dials(outs), 501) {
+		t.Fatalf("a node linked to another LAN dialed another peer elsewhere: %v", dials(outs))
+	}
+}
