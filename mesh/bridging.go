@@ -42,16 +42,17 @@ func (e *Engine) bridgeLAN() {
 }
 
 // reachElsewhere keeps LANs from becoming islands when their bridges die:
-// a short node (fewer links than MaxOut: joining, or left short by
-// failures) without a link off its LAN dials a peer it knows to be on
-// another LAN, one at a time, while it has room for another outgoing link.
-// After a mass failure every survivor is short, so each LAN's survivors
-// try the far peers they know until some answer, and a LAN whose bridges
-// all died links to the others again (lan.go says how nodes know where
-// peers are). On one LAN nobody knows a peer elsewhere, and nothing
-// changes.
+// a node that has lost a link to a crash (a dead link), is short (fewer
+// links than MaxOut) and has no link off its LAN dials a peer it knows to
+// be on another LAN, one at a time, while it has room for another outgoing
+// link. After a mass failure every survivor is short, so each LAN's
+// survivors try the far peers they know until some answer, and a LAN whose
+// bridges all died links to the others again (lan.go says how nodes know
+// where peers are). Nodes that never saw a crash do not, so that a LAN
+// joining does not link every newcomer across a WAN. On one LAN nobody
+// knows a peer elsewhere, and nothing changes.
 func (e *Engine) reachElsewhere() {
-	if !e.short() || e.wantOut() <= 0 {
+	if e.stats.DeadLinks == 0 || !e.short() || e.wantOut() <= 0 {
 		return
 	}
 	for i := range e.links {

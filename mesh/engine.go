@@ -68,6 +68,7 @@ type Engine struct {
 	shaking [3]uint8
 	started bool
 	left    bool
+	lanSure bool // another node's beacon carried e.lan (lan.go)
 
 	instance uint64
 	rng      *rand.Rand

@@ -423,6 +423,8 @@ func (p *knownPeer) onLAN() bool { return p.place == PlaceSameLAN }
 
 func (p *knownPeer) elsewhere() bool { return p.place == PlaceOtherLAN }
 
+func (p *knownPeer) notElsewhere() bool { return p.place != PlaceOtherLAN }
+
 func (p *knownPeer) isConfirmed() bool { return p.confirmed }
 
 // unconfirm lets claims move peer again (it restarted, perhaps elsewhere).

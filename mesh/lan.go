@@ -5,8 +5,8 @@ package mesh
 // silent, so most LAN peers are known only second hand, and second-hand
 // news alone cannot tell them from peers on other LANs. So every node
 // carries its LAN's name, a tag agreed by beacons: a node takes the
-// smallest tag it hears by beacon, and one that beacons before it has
-// heard any names the LAN after itself. Beacons, Hellos and peer exchanges
+// smallest tag it hears by beacon, and one that has joined and beacons
+// before it has heard any names the LAN after itself. Beacons, Hellos and peer exchanges
 // carry the sender's tag, so both ends of a link know whether it crosses
 // LANs (a node that takes a new tag tells its neighbours at once), and
 // every exchanged peer comes with its place as the sender knows it: on the
@@ -49,36 +49,57 @@ func tagOf(id NodeID) LANTag {
 	return 1
 }
 
-// lanTag is the node's LAN tag, 0 while it has none.
-func (e *Engine) lanTag() LANTag { return e.lan }
-
-// beaconLANTag is the tag a beacon carries: a node that has heard no name
-// for its LAN names it after itself as it speaks. Every node on the LAN
-// hears the beacon, so every name in use has been heard LAN-wide, and the
-// smallest wins everywhere (a node that names its LAN before hearing an
-// older name takes that name when it hears it; if its own is smaller, the
-// whole LAN takes its name at once, which changes nothing it knows about
-// who is where).
-func (e *Engine) beaconLANTag() LANTag {
-	if e.lan == 0 {
-		e.setLANTag(tagOf(e.id))
+// lanTag is the LAN tag the node tells in handshakes and exchanges: its
+// tag once another node's beacon has carried it, 0 before. A node that
+// named its LAN itself may have done so on a LAN whose name it has not
+// heard yet: until its name is confirmed it places no peer by it, and
+// tells nobody, so that no link between two nodes of one LAN is taken for
+// one between LANs and no such mistake spreads by exchange.
+func (e *Engine) lanTag() LANTag {
+	if !e.lanSure {
+		return 0
 	}
 	return e.lan
 }
 
-// heardLANTag takes the tag of a beacon heard on our LAN if it is smaller.
+// beaconLANTag is the tag a beacon carries: a node that has joined (is at
+// its minimum degree) and has heard no name for its LAN names it after
+// itself as it speaks. Every node on the LAN hears the beacon, so every
+// name in use has been heard LAN-wide, and the smallest wins everywhere.
+// A needy node's beacons carry no name: they are a newcomer's (or a
+// survivor's) call for links, which the LAN answers with beacons that
+// carry its name.
+func (e *Engine) beaconLANTag() LANTag {
+	if e.lan == 0 && !e.needy() {
+		e.lan = tagOf(e.id)
+	}
+	return e.lan
+}
+
+// heardLANTag takes the tag of a beacon heard on our LAN if it is smaller,
+// and is sure of its own when a beacon carries it. A larger one is a node
+// that named the LAN before hearing its name (a newcomer that joined
+// without a beacon of ours reaching it): Trickle's answer to an
+// inconsistency, beacons soon, tells it the name.
 func (e *Engine) heardLANTag(t LANTag) {
-	if t != 0 && (e.lan == 0 || t < e.lan) {
-		e.setLANTag(t)
+	switch {
+	case t == 0:
+	case e.lan == 0 || t <= e.lan:
+		told := e.lanTag()
+		e.lan, e.lanSure = t, true
+		if e.lanTag() != told {
+			e.tellLANTag()
+		}
+	default:
+		e.resetBeacons()
 	}
 }
 
-// setLANTag takes tag t and tells every neighbour at once, with a peer
-// exchange: a link made before either end had a name (the first links of a
-// LAN, a static bridge dialed at start) learns only so whether it crosses
-// LANs.
-func (e *Engine) setLANTag(t LANTag) {
-	e.lan = t
+// tellLANTag tells every neighbour the node's LAN tag at once, with a peer
+// exchange: a link made before either end was sure of its LAN's name (the
+// first links of a LAN, a static bridge dialed at start), or while this
+// node had another, learns only so whether it crosses LANs.
+func (e *Engine) tellLANTag() {
 	for i := range e.links {
 		if e.links[i].state == linkEstablished {
 			e.exchange(i, true)
@@ -89,7 +110,7 @@ func (e *Engine) setLANTag(t LANTag) {
 // placeOf is where a node whose LAN tag is t is, relative to this node.
 func (e *Engine) placeOf(t LANTag) Place {
 	switch {
-	case t == 0 || e.lan == 0:
+	case t == 0 || e.lanTag() == 0:
 		return PlaceUnknown
 	case t == e.lan:
 		return PlaceSameLAN

@@ -36,8 +36,14 @@ func TestLANTagSmallestHeardWins(t *testing.T) {
 
 	lone := loneEngine(t, nil)
 	lone.Start(0)
+	lone.nOut = 2 // joined: at its minimum degree
 	if tag := lone.beaconLANTag(); tag != tagOf(lone.id) || tag == 0 {
 		t.Fatalf("a node speaking first names its LAN %d, want %d", tag, tagOf(lone.id))
+	}
+	needy := loneEngine(t, nil)
+	needy.Start(0)
+	if tag := needy.beaconLANTag(); tag != 0 {
+		t.Fatalf("a needy node names its LAN %d, want no name", tag)
 	}
 }
 

@@ -93,9 +93,9 @@ func lansLoseTheirBridges(t *testing.T, seed uint64) {
 	}
 }
 
-// A short node without a link to another LAN dials a peer it knows to be
-// elsewhere, beside its other dials and even if that peer is full; once it
-// has such a link it dials no other.
+// A short node that lost a link to a crash and has no link to another LAN
+// dials a peer it knows to be elsewhere, beside its other dials and even if
+// that peer is full; once it has such a link it dials no other.
 func TestShortNodeReachesElsewhere(t *testing.T) {
 	cfg := mesh.DefaultConfig()
 	cfg.RotateInterval = 0
@@ -108,6 +108,12 @@ func TestShortNodeReachesElsewhere(t *testing.T) {
 	hear(3)
 	for _, p := range h.linkDials(2, mesh.Load{In: 1, FreeIn: 4}) {
 		h.take(h.e.HandleFrame(h.now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePeers, LAN: ours}))
+	}
+	// A neighbour crashes: its link dies.
+	h.accept(4, 4, mesh.Load{Out: 1, FreeIn: 5})
+	h.alive(h.now+4*time.Second, 2, 3)
+	if n := h.e.Stats().DeadLinks; n != 1 {
+		t.Fatalf("%d dead links, want 1", n)
 	}
 	// Link 2, on our LAN, names a full peer it knows to be elsewhere and
 	// LAN peers with room.
