@@ -58,6 +58,10 @@ type broadcast interface {
 	// keepsOutgoing reports whether every outgoing link must be kept for
 	// the broadcast's sake, so that rotation gives none up.
 	keepsOutgoing(e *Engine) bool
+	// resendsRecent reports whether the node's own broadcasts of the last
+	// DeadAfter go over the links it makes meanwhile (unsent.go): where
+	// nothing fetches a message that missed the links it went out on.
+	resendsRecent() bool
 	// position returns where the node stands in the broadcast tree and its
 	// parent; zero where the strategy has no tree.
 	position() (Position, NodeID)

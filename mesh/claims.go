@@ -9,7 +9,8 @@ package mesh
 //
 //   - a beacon that gives a linked peer another instance or port closes the
 //     link only when the link has gone quiet (nothing heard for longer than
-//     halfway from KeepaliveInterval to DeadAfter): then the peer really
+//     halfway from the longest silence of a healthy peer to DeadAfter: 2 5/8
+//     keepalive intervals by default): then the peer really
 //     restarted and the link belongs to its previous life. While the link
 //     is alive the beacon is a replay or a stranger using the peer's id,
 //     and it is ignored;
@@ -43,9 +44,10 @@ package mesh
 // network key (package netkey) keeps strangers' beacons out altogether.
 
 // linkQuiet reports a link heard from less recently than a healthy link
-// ever is: halfway between the keepalive period and DeadAfter.
+// ever is: halfway between the longest silence of a healthy peer (quietGap,
+// healing.go) and DeadAfter.
 func (e *Engine) linkQuiet(l *link) bool {
-	return e.now-l.lastRecv > (e.cfg.KeepaliveInterval+e.cfg.DeadAfter)/2
+	return e.now-l.lastRecv > (e.quietGap()+e.cfg.DeadAfter)/2
 }
 
 // beaconContradictsLink checks a beacon against the links to its sender. It

@@ -80,10 +80,17 @@ func TestBeaconsCannotCloseALiveLink(t *testing.T) {
 		t.Errorf("the peer's own beacon counted as a conflict")
 	}
 
-	// Once the link has gone quiet (nothing heard for more than 2 s, halfway
-	// from the 1 s keepalive to the 3 s DeadAfter), a new life is believed:
-	// the peer restarted, on another port, and is dialed there.
-	now = time.Second + 2100*time.Millisecond
+	// A healthy peer may stay silent for up to 2 1/4 s (it pings an idle
+	// link every other round): a new life claimed at 2.2 s is not believed.
+	silent := copyOuts(e.HandleBeacon(time.Second+2200*time.Millisecond, &mesh.Beacon{ID: 2, Instance: 201, Port: 9001}, hostAddr(2, 0)))
+	if countKind(silent, mesh.OutClose) > 0 || !linked(e, 2) {
+		t.Fatalf("a beacon closed a link silent for no longer than a healthy peer's pings allow: %v", silent)
+	}
+	// Once the link has gone quiet (nothing heard for more than 2 5/8 s,
+	// halfway from the longest silence of a healthy peer, 2 1/4 s, to the
+	// 3 s DeadAfter), a new life is believed: the peer restarted, on
+	// another port, and is dialed there.
+	now = time.Second + 2700*time.Millisecond
 	outs := copyOuts(e.HandleBeacon(now, &mesh.Beacon{ID: 2, Instance: 201, Port: 9001, Load: mesh.Load{FreeIn: 5}}, hostAddr(2, 0)))
 	if countKind(outs, mesh.OutClose) != 1 || linked(e, 2) {
 		t.Fatalf("the quiet link to a restarted peer was kept: %v", outs)

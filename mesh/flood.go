@@ -30,10 +30,10 @@ func (flooding) linkUp(*Engine, int) {}
 
 func (flooding) linkDown(*Engine, NodeID) {}
 
-// keepalive pings a link this node has sent nothing on for half a
-// KeepaliveInterval.
+// keepalive pings a link on which the peer would otherwise not hear from
+// this node in time (healing.go's keepaliveDue).
 func (flooding) keepalive(e *Engine, i int) {
-	if e.now-e.links[i].lastSent >= e.cfg.KeepaliveInterval/2 {
+	if e.keepaliveDue(i) {
 		e.send(i, Frame{Type: FramePing, Load: e.Load()})
 	}
 }
@@ -50,6 +50,10 @@ func (flooding) lazy(int) bool { return false }
 func (flooding) onTree(int) bool { return false }
 
 func (flooding) keepsOutgoing(*Engine) bool { return false }
+
+// resendsRecent: a flooded message that went out only over links to peers
+// that had just crashed is lost, as nothing fetches it later.
+func (flooding) resendsRecent() bool { return true }
 
 func (flooding) position() (Position, NodeID) { return Position{}, 0 }
 

@@ -199,3 +199,43 @@ func TestEvictionSparesANodeThatJustLostItsLinks(t *testing.T) {
 		t.Fatal("node 20 evicted node 10, its last link")
 	}
 }
+
+// An idle link is pinged only as often as DeadAfter needs: with the
+// default DeadAfter of three keepalive intervals, every other maintenance
+// round, so that the peer hears from the node at least every two and a
+// quarter intervals; with a DeadAfter under three intervals, every round.
+func TestIdleLinkIsPingedAsOftenAsDeadAfterNeeds(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		deadAfter time.Duration
+		pings     int // in 20 s
+		maxGap    time.Duration
+	}{
+		{"default", 3 * time.Second, 10, 2 * time.Second},
+		{"short dead_after", 2500 * time.Millisecond, 20, time.Second},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := mesh.DefaultConfig()
+			cfg.DeadAfter = c.deadAfter
+			cfg.RotateInterval = 0
+			h := newHand(t, 1, cfg)
+			h.accept(7, 7, mesh.Load{Out: 1, FreeIn: 5})
+			var sent []time.Duration
+			for h.now < 20*time.Second {
+				for _, o := range h.alive(h.now+100*time.Millisecond, 7) {
+					if o.Kind == mesh.OutSend && o.Link == 7 && o.Frame.Type == mesh.FramePing {
+						sent = append(sent, h.now)
+					}
+				}
+			}
+			if len(sent) < c.pings-1 || len(sent) > c.pings+1 {
+				t.Fatalf("%d pings in 20 s of an idle link, at %v; want about %d", len(sent), sent, c.pings)
+			}
+			for k := 1; k < len(sent); k++ {
+				if gap := sent[k] - sent[k-1]; gap > c.maxGap+100*time.Millisecond {
+					t.Fatalf("pings %v apart (at %v); want at most %v, DeadAfter is %v", gap, sent, c.maxGap, c.deadAfter)
+				}
+			}
+		})
+	}
+}

@@ -56,6 +56,10 @@ func (tr *treeState) onTree(i int) bool { return !tr.links[i].lazy }
 
 // keepsOutgoing: rotation gives up only a link off the tree, so while every
 // unprotected outgoing link carries the tree, the node keeps them all.
+// resendsRecent: no; a message that missed the tree is fetched from an
+// announcer (Graft), and copies over new links would only be redundant.
+func (tr *treeState) resendsRecent() bool { return false }
+
 func (tr *treeState) keepsOutgoing(e *Engine) bool {
 	for i := range e.links {
 		if l := &e.links[i]; l.state == linkEstablished && l.dir == Outgoing && !l.protected() && tr.links[i].lazy {

@@ -136,3 +136,53 @@ func TestRestartedNodeBroadcastsReachEverybody(t *testing.T) {
 		})
 	}
 }
+
+// A broadcast goes out over the links the node has, and is kept for the
+// links it makes in the next DeadAfter (its neighbours may have crashed a
+// moment ago, or be restarted nodes linked only among themselves) and for
+// as long as it stays below MinLinks: a node with one link, whose peer may
+// have no other, sends it over the next links it makes; later ones do not
+// get it.
+func TestBroadcastGoesOverTheLinksMadeSoonAfter(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	h.accept(7, 7, mesh.Load{Out: 1, FreeIn: 5})
+	id, outs, err := h.e.Broadcast(h.now, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataOn := func(outs []mesh.Output) []mesh.LinkID {
+		var links []mesh.LinkID
+		for _, o := range outs {
+			if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FrameData && o.Frame.Msg.ID == id {
+				links = append(links, o.Link)
+			}
+		}
+		return links
+	}
+	if l := dataOn(outs); len(l) != 1 || l[0] != 7 {
+		t.Fatalf("the broadcast went over links %v, want the one link 7", l)
+	}
+	if h.e.Unsent() != 0 || h.e.Stats().Unsent != 0 {
+		t.Fatalf("the broadcast counts as unsent (%d, stats %+v): it went out", h.e.Unsent(), h.e.Stats())
+	}
+	// Below MinLinks, however long it takes.
+	h.alive(h.now+5*time.Second, 7)
+	if l := dataOn(h.accept(8, 8, mesh.Load{Out: 1, FreeIn: 5})); len(l) != 1 || l[0] != 8 {
+		t.Fatalf("the second link, 5 s later, got the broadcast over %v, want link 8", l)
+	}
+	// With MinLinks links, for DeadAfter after the broadcast.
+	id, _, _ = h.e.Broadcast(h.now, []byte("y"))
+	h.alive(h.now+2*time.Second, 7, 8)
+	if l := dataOn(h.accept(9, 9, mesh.Load{Out: 1, FreeIn: 5})); len(l) != 1 || l[0] != 9 {
+		t.Fatalf("a link made 2 s after the broadcast got it over %v, want link 9", l)
+	}
+	h.alive(h.now+2*time.Second, 7, 8, 9)
+	if l := dataOn(h.accept(10, 10, mesh.Load{Out: 1, FreeIn: 5})); len(l) != 0 {
+		t.Fatalf("a link made 4 s after the broadcast got it over %v; DeadAfter is 3 s", l)
+	}
+	if h.e.Unsent() != 0 {
+		t.Fatalf("%d broadcasts wait", h.e.Unsent())
+	}
+}

@@ -211,3 +211,40 @@ func TestWANSharedBandwidth(t *testing.T) {
 		t.Errorf("frames %v at %v: want 0 at %v and 1 at %v (behind it on the WAN)", seqs, at, 40*time.Millisecond+ser, 40*time.Millisecond+2*ser)
 	}
 }
+
+// When both ends of a connection close before either hears of the other's
+// close (a refused dial: the acceptor closes after its Reject, the dialer on
+// reading it), the second close tells nobody, and the first one's FIN, which
+// finds the other end closed, is no input to an engine: neither is an
+// engine event.
+func TestCrossingClosesAreNoEngineEvents(t *testing.T) {
+	s := lan(t, 1, 2, mesh.DefaultConfig())
+	s.RunFor(3 * time.Second)
+	id, c := mesh.LinkID(0), (*conn)(nil)
+	for slot := range s.conns {
+		if k := &s.conns[slot]; k.openA && k.openB {
+			id, c = mesh.LinkID(uint64(k.gen)<<32|uint64(slot+1)), k
+		}
+	}
+	if c == nil {
+		t.Fatal("setup: the two nodes did not link")
+	}
+	pending, events := s.Pending(), s.EngineEvents
+	s.close(c.a, id)
+	if s.Pending() != pending+1 {
+		t.Fatalf("the first close scheduled %d events, want its FIN", s.Pending()-pending)
+	}
+	s.close(c.b, id)
+	if s.Pending() != pending+1 {
+		t.Fatalf("the second close scheduled %d more events, want none: nobody is left to tell", s.Pending()-pending-1)
+	}
+	for s.events.len() > 0 {
+		if ev := s.events.pop(); ev.kind == evClosed && ev.link == id {
+			s.now = ev.at
+			s.dispatch(&ev) // the FIN arrives
+		}
+	}
+	if s.EngineEvents != events {
+		t.Fatalf("the FIN to a closed end counted as %d engine events, want 0", s.EngineEvents-events)
+	}
+}

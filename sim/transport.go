@@ -206,6 +206,15 @@ func (s *Sim) close(from NodeIndex, id mesh.LinkID) {
 		s.release(id, c)
 		return // the FIN is lost; the peer notices by keepalive
 	}
+	if !s.open(c, to) {
+		// The other end closed first (a refused dial: the acceptor closes
+		// after its Reject, the dialer on reading it): nobody is left to
+		// tell. The FIN's latency is drawn all the same, so that every
+		// later draw, and so every run, stays what it was.
+		s.latency(from, to)
+		s.release(id, c)
+		return
+	}
 	at := s.now + s.latency(from, to)
 	if at < *last {
 		at = *last
@@ -259,18 +268,21 @@ func (s *Sim) dispatch(ev *event) {
 	s.trace.record(s.now, ev.kind, ev.node, ev.link, traceDetail(ev))
 	eng := n.eng
 	var outs []mesh.Output
+	handed := true // the event reaches the engine (EngineEvents)
 	switch ev.kind {
 	case evTimer:
 		outs = eng.HandleTimer(s.now, ev.timer)
 	case evFrame:
 		c := s.conn(ev.link)
 		if !s.open(c, ev.node) {
+			handed = false // the receiver closed its end meanwhile
 			break
 		}
 		if c.cut {
 			if s.held(ev, c) {
 				return // retransmitted later, when the partition may have healed
 			}
+			handed = false
 			break
 		}
 		if ev.pkt.frame.Type == mesh.FrameData {
@@ -305,6 +317,7 @@ func (s *Sim) dispatch(ev *event) {
 	case evClosed:
 		c := s.conn(ev.link)
 		if !s.open(c, ev.node) {
+			handed = false // both ends closed at once
 			break
 		}
 		if ev.node == c.a {
@@ -318,7 +331,9 @@ func (s *Sim) dispatch(ev *event) {
 	if ev.pkt != nil && ev.kind != evFrame {
 		s.recycle(ev.pkt)
 	}
-	s.EngineEvents++
+	if handed {
+		s.EngineEvents++
+	}
 	s.apply(ev.node, outs)
 	if s.olog != nil && (ev.kind != evFrame || linkFrame(ev.pkt.frame.Type)) {
 		s.relist(ev.node)
