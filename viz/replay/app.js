@@ -9,6 +9,10 @@
   const PART = ["#1f77b4", "#d62728", "#ff7f0e", "#9467bd"];
   const HOP = ["#000000", "#08306b", "#2171b5", "#4292c6", "#41ab5d", "#a1d99b", "#fdae6b", "#f16913", "#d94801", "#7f2704"];
   const SIPHON = "#ff7f0e", STOPPED = "#c8c8c8", WAITING = "#ececec", UNREACHED = "#bdbdbd";
+  // A broadcast's nodes as the PNG pictures mark them (viz/broadcast.go):
+  // owed it and never got it; not owed it (down or restarted since the
+  // send, started after it, siphoners, another network key).
+  const MISSED = "#d55e00", NOTOWED = "#e4e4e4";
   const EDGE = "#b8c4d0", CROSS = "#e7969c", TREE = "#d62728";
   const sec = (ms) => (ms / 1000).toFixed(ms < 10000 ? 3 : 1) + " s";
 
@@ -152,8 +156,19 @@
   // shown once the node has it.
   // treeKey[j]: the edge of arrival j ("" for none); treeShown[j]: drawn.
   let treeKey = [], treeShown = new Uint8Array(0);
+  // Per node, of the selected broadcast when spread.json recorded the nodes
+  // owed it: 1 missed it (owed, never delivered), 2 not owed it; 0 else.
+  const owing = new Uint8Array(n);
   function prepareTree() {
     graph.forEachEdge((e) => { if (e[0] === "T") graph.dropEdge(e); });
+    owing.fill(0);
+    if (bcast >= 0 && D.broadcasts[bcast].owed_known) {
+      const b = D.broadcasts[bcast];
+      owing.fill(2);
+      if (b.origin >= 0) owing[b.origin] = 0;
+      (b.node || []).forEach((i) => { owing[i] = 0; });
+      (b.missed || []).forEach((i) => { owing[i] = 1; });
+    }
     treeKey = [];
     treeShown = new Uint8Array(0);
     if (bcast < 0 || !D.broadcasts[bcast].node) return;
@@ -215,7 +230,7 @@
   // Of node i in the state st (alive, part, hop, started: one entry a node).
   function colourOf(i, st) {
     if (!st.alive[i]) return nodes && st.started[i] > 0 ? STOPPED : WAITING;
-    if (bcast >= 0) return st.hop[i] >= 0 ? HOP[Math.min(st.hop[i], HOP.length - 1)] : UNREACHED;
+    if (bcast >= 0) return st.hop[i] >= 0 ? HOP[Math.min(st.hop[i], HOP.length - 1)] : [UNREACHED, MISSED, NOTOWED][owing[i]];
     if (st.part[i] > 0) return PART[st.part[i] % PART.length];
     if (nodes.siphon[i]) return SIPHON;
     if (D.segments.length > 1) return LAN[nodes.seg[i] % LAN.length];
@@ -228,7 +243,12 @@
       items.push(["#1f77b4", "one mark per LAN"], [CROSS, "links between LANs"]);
     } else if (bcast >= 0) {
       for (let h = 0; h < 6; h++) items.push([HOP[h], h === 0 ? "origin" : "hop " + h]);
-      items.push([HOP[6], "hop 6+"], [UNREACHED, "not reached (yet)"], [TREE, "first-arrival tree"]);
+      if (D.broadcasts[bcast].owed_known) {
+        items.push([HOP[6], "hop 6+"], [UNREACHED, "not reached yet"], [MISSED, "missed (owed it, never got it)"],
+          [NOTOWED, "not owed it (down or restarted since, other)"], [STOPPED, "stopped"], [TREE, "first-arrival tree"]);
+      } else {
+        items.push([HOP[6], "hop 6+"], [UNREACHED, "not reached (yet)"], [TREE, "first-arrival tree"]);
+      }
     } else {
       if (D.segments.length > 1) D.segments.slice(0, LAN.length).forEach((s, k) => items.push([LAN[k], "LAN " + s]));
       else items.push([PART[0], "running"]);
@@ -300,7 +320,7 @@
         const b = D.broadcasts[bcast], j = b.node ? b.node.indexOf(i) : -1;
         if (i === b.origin) rows.push(["broadcast", "origin"]);
         else if (j >= 0) rows.push(["arrived", sec(b.at[j]) + ", hop " + b.hop[j] + (b.from[j] >= 0 ? ", from " + nodes.name[b.from[j]] : "")]);
-        else rows.push(["arrived", "never"]);
+        else rows.push(["arrived", ["never", "never: missed (owed it)", "never (not owed it)"][owing[i]]]);
       }
     }
     const table = document.createElement("table");

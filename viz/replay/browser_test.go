@@ -203,6 +203,8 @@ const (
 	stoppedColour = "#c8c8c8"
 	originColour  = "#000000"
 	hop1Colour    = "#08306b"
+	missedColour  = "#d55e00"
+	notOwedColour = "#e4e4e4"
 )
 
 // The replay of mass-failure from file://: before the kill 200 nodes run,
@@ -276,6 +278,27 @@ func TestReplayInChromium(t *testing.T) {
 	b.pickBroadcast(t, -1)
 	b.slide(t, killAt+500)
 	b.screenshot(t, "replay-mass-failure.png")
+	b.check(t)
+
+	// sim/runner/testdata/owed.yaml: n5 (partitioned off before the send)
+	// was owed the broadcast and missed it, n4 (killed a millisecond after
+	// the send) and n6 (started after it) were not owed it: drawn as the
+	// PNG pictures mark them, and said so in the info panel.
+	dir, res = runScenario(t, "../sim/runner/testdata/owed.yaml")
+	b.open(t, dir)
+	b.pickBroadcast(t, 0)
+	ob := res.Report.Broadcasts[0]
+	owed := b.slide(t, res.Report.DurationMS) // n6 started
+	t.Logf("owed.yaml, broadcast %s: %+v", ob.ID, owed)
+	if owed.Reached != ob.Delivered || owed.Colours[missedColour] != 1 || owed.Colours[notOwedColour] != 1 || owed.Colours[stoppedColour] != 1 {
+		t.Fatalf("owed.yaml: want n5 missed, n6 not owed, n4 stopped; drawn %+v", owed)
+	}
+	for name, want := range map[string]string{"n5": "never: missed (owed it)", "n6": "never (not owed it)"} {
+		if got := b.nodeInfo(t, name, "arrived"); got != want {
+			t.Errorf("owed.yaml: %s arrived %q, want %q", name, got, want)
+		}
+	}
+	b.screenshot(t, "replay-owed.png")
 	b.check(t)
 }
 

@@ -81,6 +81,13 @@ type broadcast struct {
 	From        []int32   `json:"from,omitempty"`
 	Hop         []uint16  `json:"hop,omitempty"`
 	At          []float64 `json:"at,omitempty"`
+	// OwedKnown says spread.json recorded the nodes owed the broadcast
+	// (report.BroadcastSpread.Owed); Missed then lists those of them that
+	// never delivered it, and a node neither reached nor missed was not
+	// owed it (down or restarted since the send, started after it, a
+	// siphoner, another network key), as the PNG pictures mark them.
+	OwedKnown bool    `json:"owed_known,omitempty"`
+	Missed    []int32 `json:"missed,omitempty"`
 }
 
 type series struct {
@@ -226,6 +233,14 @@ func (bc *broadcast) arrivals(s *report.BroadcastSpread) {
 		}
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(s.ArrivalMS[a], s.ArrivalMS[b]) })
+	if len(s.Owed) > 0 {
+		bc.OwedKnown = true
+		for i, owed := range s.Owed {
+			if owed && (i >= len(s.ArrivalMS) || s.ArrivalMS[i] < 0) {
+				bc.Missed = append(bc.Missed, int32(i))
+			}
+		}
+	}
 	for _, i := range order {
 		bc.Node = append(bc.Node, i)
 		bc.From = append(bc.From, s.Parent[i])

@@ -149,3 +149,30 @@ func TestReplayClickNodesInChromium(t *testing.T) {
 	}
 	b.check(t)
 }
+
+// nodeInfo moves the mouse onto the named node and returns the row of the
+// info panel whose first cell is row.
+func (b *browser) nodeInfo(t testing.TB, name, row string) string {
+	t.Helper()
+	all, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]onScreen](nodesOnScreenJS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range all {
+		if o.Name != name {
+			continue
+		}
+		if err := chromedp.Do(b.ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, o.X, o.Y)); err != nil {
+			t.Fatal(err)
+		}
+		js := fmt.Sprintf(`(() => { for (const tr of document.querySelectorAll("#info tr")) if (tr.cells[0].textContent === %q) return tr.cells[1].textContent; return ""; })()`, row)
+		v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	t.Fatalf("node %s is not drawn", name)
+	return ""
+}

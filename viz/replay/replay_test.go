@@ -100,3 +100,34 @@ func TestReplayOfALargeRunShowsLANs(t *testing.T) {
 		t.Fatalf("links between LANs %s, want %s", got, want)
 	}
 }
+
+// sim/runner/testdata/owed.yaml: n5, cut off by a partition before the
+// send, was owed the broadcast and missed it; n4 (killed just after the
+// send) and n6 (started after it) were not owed it. The page's data lists
+// n5 alone as missed.
+func TestReplayListsTheNodesThatMissedABroadcast(t *testing.T) {
+	sc, err := scenario.Load("../../sim/runner/testdata/owed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runner.Run(sc, runner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := build(res.Report, res.Topology, res.Overlay, res.Spread)
+	b := d.Broadcasts[0]
+	var missed []string
+	for _, i := range b.Missed {
+		missed = append(missed, d.Nodes.Name[i])
+	}
+	if !b.OwedKnown || fmt.Sprint(missed) != "[n5]" {
+		t.Fatalf("owed known %v, missed %v; want n5 alone", b.OwedKnown, missed)
+	}
+	// Written before spread.json recorded the nodes owed: as before.
+	sp := *res.Spread
+	sp.Broadcasts = append([]report.BroadcastSpread(nil), sp.Broadcasts...)
+	sp.Broadcasts[0].Owed = nil
+	if b := build(res.Report, res.Topology, res.Overlay, &sp).Broadcasts[0]; b.OwedKnown || len(b.Missed) != 0 {
+		t.Fatalf("without owed: owed known %v, missed %v", b.OwedKnown, b.Missed)
+	}
+}
