@@ -31,8 +31,9 @@ import (
 
 const (
 	// ProtocolVersion is the version byte of frames and beacons. Peers that
-	// speak another version are rejected.
-	ProtocolVersion = 1
+	// speak another version are rejected. Version 2 added LAN tags to
+	// beacons, Hellos and peer exchanges and an optional sender to Prune.
+	ProtocolVersion = 2
 	// MaxFrameSize bounds the length prefix of a frame: the bytes after the
 	// prefix (version, type and body), never more than 1 MiB.
 	MaxFrameSize = 1 << 20

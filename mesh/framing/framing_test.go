@@ -272,8 +272,8 @@ func TestReaderReadError(t *testing.T) {
 func TestReaderSkipsMalformedFrame(t *testing.T) {
 	prune := mesh.Frame{Type: mesh.FramePrune}
 	var stream []byte
-	stream = append(stream, rawFrame(2, mesh.FramePing, []byte{1, 2, 3})...) // wrong version
-	stream = append(stream, rawFrame(1, 42)...)                              // unknown type
+	stream = append(stream, rawFrame(mesh.ProtocolVersion+1, mesh.FramePing, []byte{1, 2, 3})...) // wrong version
+	stream = append(stream, rawFrame(mesh.ProtocolVersion, 42)...)                                // unknown type
 	stream = append(stream, concatFrames(t, prune)...)
 	fr := NewReader(bytes.NewReader(stream), 0)
 	if _, err := fr.Next(); !errors.Is(err, mesh.ErrVersion) {
@@ -428,7 +428,7 @@ func FuzzReader(f *testing.F) {
 	}
 	ping := mustAppendFrame(f, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 1, Out: 2, FreeIn: 3}})
 	data := mustAppendFrame(f, &mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{ID: mesh.MsgID{Origin: 1, Seq: 2}, Payload: []byte("payload")}})
-	stream := bytes.Join([][]byte{ping, data, rawFrame(2, mesh.FramePrune), ping}, nil)
+	stream := bytes.Join([][]byte{ping, data, rawFrame(mesh.ProtocolVersion+1, mesh.FramePrune), ping}, nil)
 	f.Add(stream, uint16(64), false)
 	f.Add(stream, uint16(64), true)
 	f.Add(stream[:len(stream)-2], uint16(64), true)
