@@ -7,22 +7,26 @@ package mesh
 // reachElsewhere links LANs again when their bridges die.
 
 // bridgeLAN keeps bridges linked into their own LAN. A node with static
-// peers or a link to another LAN (lan.go) whose links all lead elsewhere
-// (a bridge, which peer exchange fills with far peers; the first node of a
-// LAN, which the first nodes of the others dial) while it knows peers on
-// its LAN dials one of them with priority, dropping an outgoing link if it
-// has no room. This keeps LANs from becoming islands, and what the bridge
-// learns of other LANs flows into its own.
+// peers or a link to another LAN (lan.go) without a link to a peer of its
+// LAN that is no bridge itself (a bridge, which peer exchange fills with far
+// peers; the first node of a LAN, which the first nodes of the others dial)
+// while it knows peers on its LAN dials one of them with priority, dropping
+// an outgoing link if it has no room. This keeps LANs from becoming
+// islands, and what the bridge learns of other LANs flows into its own.
+// Links to other bridges do not count: the bridges of a LAN start alike,
+// hear each other's beacons and link to each other, and with those counted
+// every bridge was "in its LAN" while the rest of the LAN, which never heard
+// their beacons, stayed an island (wan.yaml at seed 11, and 14 at fb88488:
+// east and west apart from the start).
 func (e *Engine) bridgeLAN() {
-	bridge := len(e.statics) > 0
+	if !e.bridging() {
+		return
+	}
 	for i := range e.links {
-		if e.links[i].lan() || (e.links[i].peer != 0 && e.known.onLAN(e.links[i].peer)) {
+		l := &e.links[i]
+		if (l.lan() || l.peer != 0 && e.known.onLAN(l.peer)) && !l.toBridge() {
 			return
 		}
-		bridge = bridge || e.links[i].elsewhere()
-	}
-	if !bridge {
-		return
 	}
 	for i := range e.dials {
 		if e.dials[i].priority || e.known.onLAN(e.dials[i].peer) {
@@ -41,22 +45,41 @@ func (e *Engine) bridgeLAN() {
 	e.startDial(d)
 }
 
-// reachElsewhere keeps LANs from becoming islands when their bridges die:
-// a node that has lost a link to a crash (a dead link), is short (fewer
-// links than MaxOut) and has no link off its LAN dials a peer it knows to
-// be on another LAN, one at a time, while it has room for another outgoing
-// link. After a mass failure every survivor is short, so each LAN's
-// survivors try the far peers they know until some answer, and a LAN whose
-// bridges all died links to the others again (lan.go says how nodes know
-// where peers are). Nodes that never saw a crash do not, so that a LAN
-// joining does not link every newcomer across a WAN. On one LAN nobody
-// knows a peer elsewhere, and nothing changes.
+// bridging reports whether the node bridges LANs: it has static peers or
+// a link to another LAN. Its handshakes say so (HelloBridge).
+func (e *Engine) bridging() bool {
+	if len(e.statics) > 0 {
+		return true
+	}
+	for i := range e.links {
+		if e.links[i].elsewhere() {
+			return true
+		}
+	}
+	return false
+}
+
+// reachElsewhere keeps LANs from becoming islands when their bridges die.
+// A node whose link off its LAN died (its peer crashed or the WAN cut it)
+// and that has no other link off its LAN dials a peer it knows to be on
+// another LAN, one at a time, dropping an outgoing link if it has no room:
+// the LAN's end of a WAN link is one link among many and never short, so
+// waiting for room would leave two LANs cut apart once their bridges
+// crashed together. After a mass failure every survivor is short, and a
+// short node that lost any link to a crash does the same while it has
+// room, so that a LAN whose bridges all died links to the others again
+// (lan.go says how nodes know where peers are). Nodes that never saw a
+// link die do not, so that a LAN joining does not link every newcomer
+// across a WAN. On one LAN nobody knows a peer elsewhere, and nothing
+// changes.
 func (e *Engine) reachElsewhere() {
-	if e.stats.DeadLinks == 0 || !e.short() || e.wantOut() <= 0 {
+	afterFailure := e.stats.DeadLinks > 0 && e.short() && e.wantOut() > 0
+	if !e.lanFacts.has(lostElsewhere) && !afterFailure {
 		return
 	}
 	for i := range e.links {
 		if e.links[i].elsewhere() {
+			e.lanFacts.set(lostElsewhere, false)
 			return
 		}
 	}
@@ -65,7 +88,9 @@ func (e *Engine) reachElsewhere() {
 			return
 		}
 	}
-	if k := e.pickKnownWhere(true, (*knownPeer).elsewhere); k >= 0 {
-		e.startDial(e.known.dial(k))
+	k := e.pickKnownWhere(true, (*knownPeer).elsewhere)
+	if k < 0 || e.wantOut() <= 0 && !e.dropOutgoing() {
+		return
 	}
+	e.startDial(e.known.dial(k))
 }

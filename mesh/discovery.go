@@ -115,7 +115,7 @@ func (e *Engine) beaconTimer() {
 	begging := needy && (t.joined || !e.heardOffer())
 	if e.offering() && (begging || !needy && int(t.heard) < e.cfg.BeaconRedundancy) {
 		h := e.hello()
-		e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags, LAN: e.beaconLANTag()}})
+		e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags &^ HelloBridge, LAN: e.beaconLANTag()}})
 	}
 	e.setTimer(TimerBeacon, t.end())
 }

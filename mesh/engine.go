@@ -65,10 +65,10 @@ type Engine struct {
 	// shaking counts the links still in their handshake, indexed by
 	// Direction: dialing decisions ask for it several times per input, and
 	// counting would read the whole link table.
-	shaking [3]uint8
-	started bool
-	left    bool
-	lanSure bool // another node's beacon carried e.lan (lan.go)
+	shaking  [3]uint8
+	started  bool
+	left     bool
+	lanFacts lanFacts // lanSure, lostElsewhere (lan.go)
 
 	instance uint64
 	rng      *rand.Rand
@@ -323,6 +323,9 @@ func (e *Engine) hello() Hello {
 	h := Hello{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: e.Load(), LAN: e.lanTag()}
 	if e.needy() {
 		h.Flags |= HelloNeedy
+	}
+	if e.bridging() {
+		h.Flags |= HelloBridge
 	}
 	return h
 }

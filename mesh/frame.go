@@ -138,6 +138,10 @@ const (
 	// into its own LAN. Such links bridge networks on purpose: the acceptor
 	// makes room, and neither end evicts or rotates them.
 	HelloPriority HelloFlags = 1 << 1
+	// HelloBridge marks a node with static peers or a link to another LAN:
+	// a link to it from its own LAN does not count as a bridge's link into
+	// that LAN (bridging.go).
+	HelloBridge HelloFlags = 1 << 2
 )
 
 // Hello is a node's identity card, sent in Hello and Welcome frames.

@@ -31,6 +31,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 	}
 	e.heardOfAt(h.ID, l.addr, h.Instance, h.Load, newsHello, e.placeOf(h.LAN))
 	e.placeLink(i, e.placeOf(h.LAN))
+	e.links[i].set(linkToBridge, h.Flags&HelloBridge != 0)
 
 	// Another link or dial to the same node? The tie-break: both ends keep
 	// the connection the smaller id dialed.
@@ -117,6 +118,7 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 	}
 	e.heardOfAt(h.ID, l.addr, h.Instance, h.Load, newsWelcome, e.placeOf(h.LAN))
 	e.placeLink(i, e.placeOf(h.LAN))
+	e.links[i].set(linkToBridge, h.Flags&HelloBridge != 0)
 	e.known.succeeded(h.ID)
 	e.claimHeld()
 	// A static dial learns the peer's id only now: if another link to the

@@ -48,6 +48,9 @@ func (e *Engine) checkLink(i int) bool {
 		return true
 	case l.state == linkEstablished && e.now-l.lastRecv > e.cfg.DeadAfter:
 		e.stats.DeadLinks++
+		if l.elsewhere() {
+			e.lanFacts.set(lostElsewhere, true)
+		}
 		e.closeLink(i, ReasonDead, false)
 		return true
 	case l.state == linkEstablished:

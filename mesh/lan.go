@@ -21,6 +21,25 @@ package mesh
 // in 2^32 per pair of LANs). While a LAN settles on the smallest tag its
 // nodes may briefly disagree; every exchange corrects what a link believes.
 
+// lanFacts are an engine's yes-or-no facts about its LAN, one bit each.
+type lanFacts uint8
+
+const (
+	lanSure       lanFacts = 1 << iota // another node's beacon carried e.lan
+	lostElsewhere                      // a link off our LAN died, and the node has had none since (bridging.go)
+)
+
+func (f lanFacts) has(x lanFacts) bool { return f&x != 0 }
+
+// set turns fact x on or off.
+func (f *lanFacts) set(x lanFacts, on bool) {
+	if on {
+		*f |= x
+	} else {
+		*f &^= x
+	}
+}
+
 // LANTag names a LAN; 0 is no name yet.
 type LANTag uint32
 
@@ -56,7 +75,7 @@ func tagOf(id NodeID) LANTag {
 // tells nobody, so that no link between two nodes of one LAN is taken for
 // one between LANs and no such mistake spreads by exchange.
 func (e *Engine) lanTag() LANTag {
-	if !e.lanSure {
+	if !e.lanFacts.has(lanSure) {
 		return 0
 	}
 	return e.lan
@@ -86,7 +105,8 @@ func (e *Engine) heardLANTag(t LANTag) {
 	case t == 0:
 	case e.lan == 0 || t <= e.lan:
 		told := e.lanTag()
-		e.lan, e.lanSure = t, true
+		e.lan = t
+		e.lanFacts.set(lanSure, true)
 		if e.lanTag() != told {
 			e.tellLANTag()
 		}

@@ -40,12 +40,14 @@ const (
 	linkProtected                       // a bridge: never evicted or rotated away
 	linkLAN                             // the peer was heard by beacon or carries our LAN tag: it is on our LAN
 	linkElsewhere                       // the peer carries another LAN tag (lan.go)
+	linkToBridge                        // the peer's handshake said it bridges LANs (HelloBridge)
 )
 
 func (l *link) static() bool    { return l.flags&linkStatic != 0 }
 func (l *link) protected() bool { return l.flags&linkProtected != 0 }
 func (l *link) lan() bool       { return l.flags&linkLAN != 0 }
 func (l *link) elsewhere() bool { return l.flags&linkElsewhere != 0 }
+func (l *link) toBridge() bool  { return l.flags&linkToBridge != 0 }
 
 // set turns flag f on or off.
 func (l *link) set(f linkFlags, on bool) {

@@ -37,3 +37,27 @@ timeline:
 		t.Fatalf("killed %v: want w0, w1 and the one or two east nodes they were given", dead)
 	}
 }
+
+// Two LANs whose bridges all crash stay one mesh (testdata/
+// two-lans-bridges-crash.yaml). Seed 17: the three west bridges linked only
+// to each other and to east, and the rest of west was an island before the
+// crash; seed 3: after it, the east nodes that lost their WAN links had
+// many links left and never dialed west again.
+func TestTwoLANsOutliveTheirBridges(t *testing.T) {
+	sc, err := scenario.Load("testdata/two-lans-bridges-crash.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []uint64{3, 17} {
+		sc.Seed = seed
+		res, err := Run(sc, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range res.Report.Expectations {
+			if !x.OK {
+				t.Errorf("seed %d: %s: %s", seed, x.Name, x.Detail)
+			}
+		}
+	}
+}
