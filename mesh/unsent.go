@@ -53,6 +53,10 @@ func (e *Engine) hold(m Message) bool {
 	if degree > 0 && (e.cfg.UnsentLimit == 0 || degree >= e.cfg.MinLinks && !e.bcast.resendsRecent()) {
 		return false
 	}
+	// What went out more than DeadAfter ago is let go first, so that a
+	// node that keeps broadcasting on a stable set of links holds only
+	// the last DeadAfter of them, not UnsentLimit.
+	e.expireUnsent(degree)
 	if e.unsent == nil {
 		e.unsent = new(unsentQueue)
 	}
