@@ -5,7 +5,8 @@
   "use strict";
   const D = window.P2P_REPLAY;
   const $ = (id) => document.getElementById(id);
-  const LAN = ["#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#8c564b", "#bcbd22", "#7f7f7f", "#e377c2"];
+  const LAN = ["#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#8c564b", "#bcbd22", "#7f7f7f", "#e377c2",
+    "#393b79", "#637939", "#8c6d31", "#7b4173"];
   const PART = ["#1f77b4", "#d62728", "#ff7f0e", "#9467bd"];
   const HOP = ["#000000", "#08306b", "#2171b5", "#4292c6", "#41ab5d", "#a1d99b", "#fdae6b", "#f16913", "#d94801", "#7f2704"];
   const SIPHON = "#ff7f0e", STOPPED = "#c8c8c8", WAITING = "#ececec", UNREACHED = "#bdbdbd";
@@ -252,6 +253,7 @@
     } else {
       if (D.segments.length > 1) D.segments.slice(0, LAN.length).forEach((s, k) => items.push([LAN[k], "LAN " + s]));
       else items.push([PART[0], "running"]);
+      if (D.segments.length > LAN.length) items.push(["transparent", "+" + (D.segments.length - LAN.length) + " more LANs (colours repeat)"]);
       if (nodes && nodes.siphon.some((x) => x)) items.push([SIPHON, "siphoner"]);
       if (D.events.some((e) => e.kind === "partition")) items.push([PART[1], "partitioned off"]);
       items.push([STOPPED, "stopped"]);
