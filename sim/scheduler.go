@@ -29,6 +29,7 @@ type event struct {
 	gen   uint32 // the node's incarnation the event belongs to
 	kind  eventKind
 	timer mesh.TimerKind
+	tseq  uint8 // evTimer: the timer's number among its node's timers of that kind (timers.go)
 	link  mesh.LinkID
 	pkt   *packet // frame, beacon or dial payload
 	fn    func()

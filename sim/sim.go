@@ -67,6 +67,8 @@ type node struct {
 	key   int32 // network key: 0 none, else keys[key-1]; links and beacons only within equal keys
 	alive bool
 	left  bool // the last kill was a graceful leave
+	// timerSeq numbers the timers the engine set, by kind (timers.go).
+	timerSeq timerSeqs
 
 	name      string
 	group     string

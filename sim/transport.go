@@ -99,7 +99,7 @@ func (s *Sim) apply(i NodeIndex, outs []mesh.Output) {
 			s.counters.DeliveriesApp++
 			s.metrics.Delivered(i, &o.Msg, s.now, s.nodes[i].startedAt)
 		case mesh.OutTimer:
-			s.push(event{at: o.At, kind: evTimer, node: i, gen: s.nodes[i].gen, timer: o.Timer})
+			s.setTimer(i, o)
 		case mesh.OutUnsentDropped:
 			s.metrics.event(s.now, "unsent-dropped", s.nodes[i].name)
 		}
@@ -271,6 +271,10 @@ func (s *Sim) dispatch(ev *event) {
 	handed := true // the event reaches the engine (EngineEvents)
 	switch ev.kind {
 	case evTimer:
+		if n.timerSeq.replaced(ev) {
+			handed = false
+			break
+		}
 		outs = eng.HandleTimer(s.now, ev.timer)
 	case evFrame:
 		c := s.conn(ev.link)
