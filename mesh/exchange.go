@@ -76,7 +76,9 @@ func (e *Engine) samplePeers(res []PeerInfo, exclude NodeID, referral bool) []Pe
 // there is room. When a LAN joins at once, its newcomers hear the same few
 // beacons and dial the same nodes; referrals spread them over the nodes
 // that joined just before, which have free slots. The passive list is left
-// out: its news of free slots is too old to send anybody on.
+// out: its news of free slots is too old to send anybody on. The dialer
+// takes the referral for the refusal (onReferral); the Reject still follows,
+// for a dialer that is sent no referral.
 func (e *Engine) refer(i int) {
 	if e.cfg.adversary.Siphon() || e.cfg.ExchangeSize == 0 {
 		return
@@ -187,4 +189,14 @@ func (e *Engine) onPeers(i int, f *Frame) {
 	if e.wantOut() > 0 {
 		e.scheduleDial()
 	}
+}
+
+// onReferral handles a referral (Peers frame f on link i, an outgoing
+// connection still in its handshake): the peer is full. Only a refusal for
+// lack of room comes with one, so the referral is the refusal: the node
+// learns the peers named and gives up the connection at once, as it would
+// on the Reject that follows, which then finds it closed.
+func (e *Engine) onReferral(i int, f *Frame) {
+	e.onPeers(i, f)
+	e.onReject(i, ReasonFull)
 }

@@ -158,3 +158,32 @@ func TestFullNodeRefersDialersToEachOther(t *testing.T) {
 		t.Fatalf("a dialer claiming 255 free slots was named %d times; want MaxIn (%d)", times, limit)
 	}
 }
+
+// A referral is the refusal: only a full node refusing a dialer sends one,
+// so the dialer gives up the connection on the referral itself, marks the
+// peer full and tries a peer named in it; the Reject that follows finds the
+// connection closed and changes nothing.
+func TestReferralIsTheRefusal(t *testing.T) {
+	a := newHand(t, 20, mesh.DefaultConfig())
+	a.hearOffer(1, 1)
+	if d := dials(a.until(time.Second)); len(d) != 1 || d[0] != 1 {
+		t.Fatalf("dials %v, want node 1", d)
+	}
+	sendOf(t, a.take(a.e.HandleLinkOpened(a.now, 1, mesh.Outgoing, 1, peerAddr(1))), mesh.FrameHello)
+	referral := mesh.Frame{Type: mesh.FramePeers, Peers: []mesh.PeerInfo{{ID: 10, Addr: peerAddr(10), FreeIn: 4}}}
+	closed := false
+	for _, o := range a.take(a.e.HandleFrame(a.now, 1, &referral)) {
+		closed = closed || o.Kind == mesh.OutClose && o.Link == 1
+	}
+	if !closed {
+		t.Fatal("the dialer kept the connection after the referral")
+	}
+	reject := mesh.Frame{Type: mesh.FrameReject, Reason: mesh.ReasonFull}
+	if outs := a.take(a.e.HandleFrame(a.now, 1, &reject)); len(outs) != 0 {
+		t.Fatalf("the Reject after the referral caused %v, want nothing", outs)
+	}
+	next := dials(a.until(a.now + 900*time.Millisecond))
+	if len(next) != 1 || next[0] != 10 {
+		t.Fatalf("after the referral the dialer tried %v, want 10 (named) and not 1 (full) within DialBackoff", next)
+	}
+}

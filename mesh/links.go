@@ -139,7 +139,7 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 			e.onReject(i, f.Reason)
 		case l.dir == Outgoing && f.Type == FramePeers:
 			// A referral: the peer is full and names others (see refer).
-			e.onPeers(i, f)
+			e.onReferral(i, f)
 		default:
 			e.protocolError(i)
 		}
