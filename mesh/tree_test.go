@@ -346,11 +346,12 @@ func countGrafts(outs []mesh.Output, join bool) int {
 
 // Rotation keeps replacing links under the tree (here every 5 s per node,
 // six times the default pace): positions follow, and messages keep reaching
-// everybody. A sender's first message costs a few duplicates (its own
-// copies to its shallower neighbours meet the tree's); its later ones
-// follow its own tree, which the links moving under it (here several moves
-// per node between two messages of a sender) patch with a duplicate or a
-// fetch each.
+// everybody. A sender's first message costs about a duplicate per link of
+// the sender (its own copies go over every link and meet the tree's: here
+// about 0.1 in RMR over 100 nodes; 0.022 when they went to its shallower
+// neighbours only); its later ones follow its own tree, which the links
+// moving under it (here several moves per node between two messages of a
+// sender) patch with a duplicate or a fetch each (0.15, against 0.12).
 func TestTreeFollowsRotation(t *testing.T) {
 	cfg := treeConfig()
 	cfg.RotateInterval = 5 * time.Second
@@ -388,7 +389,7 @@ func TestTreeFollowsRotation(t *testing.T) {
 		rotations += s.Engine(sim.NodeIndex(i)).Stats().Rotations
 	}
 	t.Logf("%d rotations, RMR mean %.4f over %d first broadcasts, %.4f over %d later ones", rotations, first, nFirst, later, nLater)
-	if first > 0.1 || later > 0.15 {
+	if first > 0.2 || later > 0.17 {
 		t.Fatalf("RMR mean %.3f (first broadcasts), %.3f (later ones) under rotation", first, later)
 	}
 	settledTree(t, s, 5*time.Second)

@@ -60,22 +60,60 @@ func TestOriginShortcutGraftsAnnouncer(t *testing.T) {
 	}
 }
 
-// A node's own message goes over the tree and straight to the neighbours
-// closer to the root than the node (which saves them the climb without
-// making any path longer than the tree's); the others get an announcement.
-func TestOwnMessageToShallowerNeighbours(t *testing.T) {
-	n := newTreeNode(t, 10, 2, 3, 4)
+// A node's first message goes over every link: into every branch of the
+// tree around it at once. Its later ones go over the tree, straight to the
+// neighbours closer to the root than the node (which saves them the climb
+// without making any path longer than the tree's), and over the links that
+// kept asking for its payloads; the others get an announcement.
+func TestOwnMessagesFirstToEveryNeighbourThenShallower(t *testing.T) {
+	n := newTreeNode(t, 10, 2, 3, 4, 5)
 	n.position(2, 2, 5, 1, 1) // this node's parent: it is at rank 2
 	n.position(2, 3, 5, 1, 1) // shallower
 	n.position(2, 4, 5, 1, 2) // as deep
+	n.position(2, 5, 5, 1, 3) // deeper
 	n.expect(5, 1, 2, 2)
 	_, outs, err := n.e.Broadcast(3, []byte("a"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := sends(outs, mesh.FrameData)
-	if len(d[2]) != 1 || len(d[3]) != 1 || len(d[4]) != 0 {
-		t.Fatalf("own message: want data to links 2 and 3 only, got %v", d)
+	if len(d[2]) != 1 || len(d[3]) != 1 || len(d[4]) != 1 || len(d[5]) != 1 {
+		t.Fatalf("first message: want data to every link, got %v", d)
+	}
+	// 4 had it sooner over the tree: it prunes this node for origin 10.
+	n.e.HandleFrame(4, mesh.LinkID(4), &mesh.Frame{Type: mesh.FramePrune, IDs: []mesh.MsgID{{Origin: 10}}})
+	_, outs, err = n.e.Broadcast(1000, []byte("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = sends(outs, mesh.FrameData)
+	if len(d[2]) != 1 || len(d[3]) != 1 || len(d[4]) != 0 || len(d[5]) != 1 {
+		t.Fatalf("second message: want data to links 2, 3 and 5 (not 4, which pruned it), got %v", d)
+	}
+}
+
+// A neighbour's first message that came straight from it, before the tree's
+// copy: the tree's copy is a duplicate, and the node prunes its parent for
+// that origin only. The parent stays its parent, and the tree link carries
+// every other origin's payloads.
+func TestDuplicateOfADirectCopyKeepsTheTree(t *testing.T) {
+	n := newTreeNode(t, 10, 2, 3)
+	n.position(2, 2, 5, 1, 1) // the parent
+	n.position(2, 3, 5, 1, 3) // a sender off the tree
+	n.expect(5, 1, 2, 2)
+	n.data(3, 3, 3, 1, 1) // 3's first message, straight from 3
+	outs := n.data(4, 2, 3, 1, 4)
+	p := sends(outs, mesh.FramePrune)
+	if len(p) != 1 || !originFrame(p[2], 3) {
+		t.Fatalf("want the parent pruned for origin 3 only, got %v", p)
+	}
+	if g, pr := treeMoves(outs); len(g) != 0 || len(pr) != 1 {
+		t.Fatalf("tree moves %v %v", g, pr)
+	}
+	n.expect(5, 1, 2, 2)
+	// Another origin's message from the parent still goes on as before.
+	if outs := n.data(5, 2, 7, 1, 3); len(sends(outs, mesh.FramePrune)) != 0 {
+		t.Fatalf("another origin's message was pruned: %v", outs)
 	}
 }
 

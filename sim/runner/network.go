@@ -1,10 +1,12 @@
 package runner
 
 import (
+	"fmt"
 	"time"
 
 	"p2pmesh/mesh"
 	"p2pmesh/sim"
+	"p2pmesh/sim/scenario"
 )
 
 // Network is the network a scenario is played on: the simulator (the
@@ -93,6 +95,17 @@ type PerfReporter interface {
 
 // simNetwork is the simulator as a Network.
 type simNetwork struct{ *sim.Sim }
+
+// NewSimNetwork builds the simulator network that Run plays sc on by
+// default, for the given seed, so that a caller can wrap it (Options.Network)
+// and watch the run. Its Engine(i) method reaches node i's engine.
+func NewSimNetwork(sc *scenario.Scenario, seed uint64) (Network, error) {
+	n, err := sim.New(seed, network(sc))
+	if err != nil {
+		return nil, fmt.Errorf("%s: network: %w", sc.File, err)
+	}
+	return simNetwork{n}, nil
+}
 
 func (s simNetwork) Alive(i sim.NodeIndex) bool { return s.Engine(i) != nil }
 

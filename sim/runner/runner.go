@@ -130,11 +130,11 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 		}
 		s = n
 	} else {
-		n, err := sim.New(seed, network(sc))
+		n, err := NewSimNetwork(sc, seed)
 		if err != nil {
-			return nil, fmt.Errorf("%s: network: %w", sc.File, err)
+			return nil, err
 		}
-		s = simNetwork{n}
+		s = n
 	}
 	defer s.Close()
 	r := &run{sc: sc, s: s, seed: seed, rng: rand.New(rand.NewPCG(seed, 0x7363656e6172696f)),
