@@ -74,10 +74,18 @@ func newCanvas(w, h int) *vgimg.Canvas {
 	return vgimg.NewWith(vgimg.UseWH(px(float64(w)), px(float64(h))), vgimg.UseDPI(dpi))
 }
 
+// pngCompression is how hard writePNG compresses: the default for what users
+// get. The package's tests store the pictures uncompressed (TestMain): under
+// the race detector, filtering and compressing cost more than drawing them
+// (about half of the tests' CPU time), and the pixels every check reads are
+// the same at any level.
+var pngCompression = png.DefaultCompression
+
 // writePNG encodes c as PNG to w.
 func writePNG(w io.Writer, c *vgimg.Canvas) error {
 	bw := bufio.NewWriter(w)
-	if err := png.Encode(bw, c.Image()); err != nil {
+	enc := png.Encoder{CompressionLevel: pngCompression}
+	if err := enc.Encode(bw, c.Image()); err != nil {
 		return err
 	}
 	return bw.Flush()

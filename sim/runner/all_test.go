@@ -17,6 +17,12 @@ func TestShippedScenariosHold(t *testing.T) {
 		t.Fatalf("no scenarios found: %v", err)
 	}
 	for _, f := range files {
+		// The scale files are skipped by name before loading: loading
+		// scale-1m.yaml alone builds a million nodes' settings (about 8 s
+		// under -race).
+		if strings.HasPrefix(filepath.Base(f), "scale-") {
+			continue
+		}
 		sc := load(t, f)
 		if strings.HasPrefix(sc.Name, "scale-") || len(sc.Nodes) > 1000 {
 			continue
