@@ -31,12 +31,19 @@ import "math/rand/v2"
 // point of each where the node may speak, and the beacons heard meanwhile
 // (the suppression count). It decides nothing about what a beacon says or
 // whether the node has anything to offer: the engine tells it.
+//
+// Its one timer is the speaking point: there the node speaks or not, and
+// the next interval is begun at once, to start where this one ends (its
+// speaking point drawn, its count empty). So the node does not wake up at
+// every interval's end, only to begin the next (at scale-100k that was half
+// of all beacon timers); beacons heard between the speaking point and the
+// end belong to no interval that still has a speaking point, and are not
+// counted (hear).
 type trickle struct {
 	interval Time  // current Trickle interval I
-	start    Time  // start of the current interval
+	start    Time  // start of the current interval (may lie ahead: see above)
 	fireAt   Time  // the point t in [I/2, I) where the node may speak
 	heard    int32 // beacons heard in the current interval (c)
-	fired    bool  // t has passed in this interval
 	dormant  bool  // nothing to offer: no timer armed
 	joined   bool  // the node has had its minimum degree since it started
 }
@@ -53,7 +60,6 @@ func (t *trickle) begin(now, interval Time, offering bool, rng *rand.Rand) (spea
 	t.dormant = false
 	t.start = now
 	t.heard = 0
-	t.fired = false
 	half := interval / 2
 	t.fireAt = now + half + Time(rng.Int64N(int64(interval-half)+1))
 	return t.fireAt, true
@@ -62,14 +68,11 @@ func (t *trickle) begin(now, interval Time, offering bool, rng *rand.Rand) (spea
 // fastest reports whether the timer already runs intervals of length min.
 func (t *trickle) fastest(min Time) bool { return !t.dormant && t.interval == min }
 
-// speakingPoint reports whether the timer that fired is the speaking point
-// of the interval (and marks it passed) rather than the interval's end.
-func (t *trickle) speakingPoint() bool {
-	if t.fired {
-		return false
+// hear counts a beacon heard at now, if it falls in the current interval.
+func (t *trickle) hear(now Time) {
+	if now >= t.start {
+		t.heard++
 	}
-	t.fired = true
-	return true
 }
 
 // end returns when the current interval ends.
@@ -87,8 +90,12 @@ func (e *Engine) offering() bool {
 }
 
 // beginBeacons starts a Trickle interval of length interval now.
-func (e *Engine) beginBeacons(interval Time) {
-	if at, ok := e.beacon.begin(e.now, interval, e.offering(), e.rng); ok {
+func (e *Engine) beginBeacons(interval Time) { e.beginBeaconsAt(e.now, interval) }
+
+// beginBeaconsAt starts a Trickle interval of length interval at start (now
+// or later).
+func (e *Engine) beginBeaconsAt(start, interval Time) {
+	if at, ok := e.beacon.begin(start, interval, e.offering(), e.rng); ok {
 		e.setTimer(TimerBeacon, at)
 	} else {
 		e.timers[TimerBeacon] = 0
@@ -103,21 +110,17 @@ func (e *Engine) resetBeacons() {
 	}
 }
 
-// beaconTimer handles the beacon timer: either the speaking point of the
-// interval or its end.
+// beaconTimer handles the beacon timer, the speaking point of the
+// interval, and begins the next interval where this one ends.
 func (e *Engine) beaconTimer() {
 	t := &e.beacon
-	if !t.speakingPoint() {
-		e.beginBeacons(t.next(e.cfg.BeaconMax))
-		return
-	}
 	needy := e.needy()
 	begging := needy && (t.joined || !e.heardOffer())
 	if e.offering() && (begging || !needy && int(t.heard) < e.cfg.BeaconRedundancy) {
 		h := e.hello()
 		e.emit(Output{Kind: OutBeacon, Beacon: Beacon{ID: e.id, Instance: e.instance, Port: e.cfg.Port, Load: h.Load, Flags: h.Flags &^ HelloBridge, LAN: e.beaconLANTag()}})
 	}
-	e.setTimer(TimerBeacon, t.end())
+	e.beginBeaconsAt(t.end(), t.next(e.cfg.BeaconMax))
 }
 
 // beaconsAfterLinkChange adapts the schedule to a change of links: a node
@@ -143,7 +146,7 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 	if !e.active() || b.ID == e.id || b.ID == 0 || b.Port == 0 {
 		return e.box.out
 	}
-	e.beacon.heard++
+	e.beacon.hear(now)
 	if e.beaconContradictsLink(b) || !e.heardOf(b.ID, from.WithPort(b.Port), b.Instance, b.Load, newsBeacon) {
 		e.stats.BeaconConflicts++
 		return e.box.out // a replay, or a stranger using the peer's id (claims.go)
