@@ -353,7 +353,7 @@ func countGrafts(outs []mesh.Output, join bool) int {
 // about 0.1 in RMR over 100 nodes; 0.022 when they went to its shallower
 // neighbours only); its later ones follow its own tree, which the links
 // moving under it (here several moves per node between two messages of a
-// sender) patch with a duplicate or a fetch each (0.15, against 0.12).
+// sender) patch with a duplicate or a fetch each (0.16, against 0.12).
 func TestTreeFollowsRotation(t *testing.T) {
 	cfg := treeConfig()
 	cfg.RotateInterval = 5 * time.Second

@@ -1,5 +1,7 @@
 package mesh
 
+import "slices"
+
 // Per-origin trees (tree mode): Plumtree's optimisation, per sender.
 //
 // The shared tree (treeroot.go) carries a message from any origin, but along
@@ -31,8 +33,15 @@ package mesh
 //     more) shows a shorter path: the node grafts the announcer for that
 //     origin (Graft naming the origin, sequence 0) and prunes the peer its
 //     copy came from and the shared tree's links. Hop counts along the new
-//     links fall strictly towards the origin, so no cycle forms; within a
-//     few messages an origin's tree is a shortest-path tree from it.
+//     links fall strictly towards the origin, so no cycle forms. The node
+//     also announces its shorter path at once to the neighbours that do not
+//     take the origin's payloads from it (reannounce), so that shortcuts
+//     spread within one message (a distance vector for the origin, carried
+//     by the announcements) rather than one hop a message: an origin's
+//     second message already follows a shortest-path tree from it
+//     (burst-100's second round: p99 31.6 -> 24.5 ms on seed 1, for about
+//     7% more bytes there and 13% in multi-1000, where no sender sends
+//     twice).
 //   - Later messages. A node pushes the origin's payloads over the links
 //     that carry them, and over links to tree children that came since the
 //     origin's last message (a node that joined or restarted has no source).
@@ -218,6 +227,31 @@ func (tr *treeState) shortcut(e *Engine, i int, a Announcement) {
 	o.from, o.hops = e.links[i].peer, a.Hops
 	e.stats.Grafts++
 	e.send(i, Frame{Type: FrameGraft, IDs: []MsgID{{Origin: a.ID.Origin}}})
+	tr.reannounce(e, i, o, Announcement{ID: a.ID, Hops: a.Hops + 1})
+}
+
+// reannounce tells the neighbours the shorter path this node has just taken
+// to an origin (a), so that theirs shorten within the same message rather
+// than one hop a message: all but the new source (link skip) and those that
+// take the origin's payloads from this node already (their path shortens
+// with it).
+func (tr *treeState) reannounce(e *Engine, skip int, o *originTree, a Announcement) {
+	queued := false
+	for j := range e.links {
+		if j == skip || e.links[j].state != linkEstablished || o.eager&linkBit(j) != 0 {
+			continue
+		}
+		t := &tr.links[j]
+		if k := slices.IndexFunc(t.ihave, func(q Announcement) bool { return q.ID == a.ID }); k >= 0 {
+			t.ihave[k].Hops = min(t.ihave[k].Hops, a.Hops) // not flushed yet
+			continue
+		}
+		t.ihave = append(t.ihave, a)
+		queued = true
+	}
+	if queued {
+		e.armTimer(TimerIHave, e.now+e.cfg.IHaveDelay)
+	}
 }
 
 // onOriginGraft: the peer on link i wants origin's payloads.

@@ -60,6 +60,32 @@ func TestOriginShortcutGraftsAnnouncer(t *testing.T) {
 	}
 }
 
+// A shortcut is passed on at once: the node announces its shorter path to
+// its other neighbours (one entry per message and link: an announcement of
+// the same message not sent yet takes the shorter count), so that theirs
+// shorten within the same message.
+func TestOriginShortcutIsReannounced(t *testing.T) {
+	n := newTreeNode(t, 10, 2, 3, 4)
+	n.position(2, 2, 2, 1, 0) // 2 is the root: this node's parent
+	n.data(3, 2, 9, 1, 6)     // queues announcements (7 hops) for 3 and 4
+	n.ihave(4, 3, 9, 1, 2)    // a shortcut through 3
+	outs := copyOuts(n.e.HandleTimer(3+treeConfig().IHaveDelay, mesh.TimerIHave))
+	ih := sends(outs, mesh.FrameIHave)
+	for _, l := range []mesh.LinkID{2, 4} { // the old source too: it may gain
+		if a := ih[l]; len(a) != 1 || len(a[0].IHave) != 1 || a[0].IHave[0].ID != (mesh.MsgID{Origin: 9, Seq: 1}) || a[0].IHave[0].Hops != 3 {
+			t.Fatalf("want one announcement of 9#1 with 3 hops to link %d, got %v", l, ih)
+		}
+	}
+	// Announced already: a later shortcut goes out in a new announcement,
+	// to all but the new source.
+	n.ihave(50_000_000, 4, 9, 1, 1)
+	outs = copyOuts(n.e.HandleTimer(50_000_000+treeConfig().IHaveDelay, mesh.TimerIHave))
+	ih = sends(outs, mesh.FrameIHave)
+	if a, b := ih[2], ih[3]; len(a) != 1 || a[0].IHave[0].Hops != 2 || len(b) != 1 || b[0].IHave[0].Hops != 2 || len(ih[4]) != 0 {
+		t.Fatalf("want 9#1 announced with 2 hops to links 2 and 3, got %v", ih)
+	}
+}
+
 // A node's first message goes over every link: into every branch of the
 // tree around it at once. Its later ones go over the tree, straight to the
 // neighbours closer to the root than the node (which saves them the climb
