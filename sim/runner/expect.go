@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,8 +13,23 @@ import (
 )
 
 // evaluate measures what an expectation is about, now, and compares it with
-// its bounds.
+// its bounds; at a seed its bounds are not for (`seeds:`) it only measures.
 func (r *run) evaluate(x *scenario.Expectation) report.Expectation {
+	res := r.judge(x)
+	if !x.JudgedAt(r.seed) {
+		seeds := make([]string, len(x.Seeds))
+		for i, s := range x.Seeds {
+			seeds[i] = strconv.FormatUint(s, 10)
+		}
+		res.OK = true
+		res.Detail = fmt.Sprintf("not judged at seed %d, the bound is for seed %s only: %s", r.seed, strings.Join(seeds, ", "), res.Detail)
+	}
+	return res
+}
+
+// judge measures what an expectation is about, now, and compares it with
+// its bounds.
+func (r *run) judge(x *scenario.Expectation) report.Expectation {
 	value, what, ok := r.measure(x)
 	res := report.Expectation{Name: x.Name, AtMS: ms(r.s.Now()), Value: round(value)}
 	if !ok {

@@ -83,6 +83,8 @@ func TestBadFiles(t *testing.T) {
 		{"eq with min", head + "expect:\n  - alive: {eq: 3, min: 1}\n", "5:17", `eq cannot be combined with min or max`},
 		{"min above max", head + "expect:\n  - alive: {min: 3, max: 1}\n", "5:26", `alive: max (1) is below min (3)`},
 		{"fractional count bound", head + "expect:\n  - components: {max: 1.5}\n", "5:23", `components: max must be a non-negative integer, got 1.5`},
+		{"empty seeds", head + "expect:\n  - seeds: []\n    components: {max: 1}\n", "5:12", `seeds: expected the seeds at which the bound holds, such as [4], got an empty list`},
+		{"negative seed", head + "expect:\n  - seeds: [4, -1]\n    components: {max: 1}\n", "5:16", `seeds: expected a non-negative integer below 2^64, got -1`},
 		{"window on non-broadcast measure", head + "expect:\n  - alive: {min: 1, after: 1s}\n", "5:21", `alive: after only applies to measures of broadcasts`},
 		{"window after the end", head + "expect:\n  - reliability: {min: 1, after: 1m}\n", "5:34", `after 1m0s is not before the end of the run at 5s`},
 		{"link_limits false", head + "expect:\n  - link_limits: false\n", "5:18", `link_limits: false checks nothing`},

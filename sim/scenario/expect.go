@@ -55,6 +55,10 @@ func (p *parser) expectation(n *yaml.Node, what string, end time.Duration, inChe
 			}
 			continue
 		}
+		if kv.key == "seeds" {
+			e.Seeds = p.seedList(kv.v)
+			continue
+		}
 		idx := -1
 		for i, k := range expectKinds {
 			if k.name == kv.key {
@@ -135,6 +139,30 @@ func (p *parser) expectation(n *yaml.Node, what string, end time.Duration, inChe
 		e.Name = e.label()
 	}
 	return e, true
+}
+
+// seedList decodes an expectation's `seeds:`: one seed or a list of them.
+func (p *parser) seedList(n *yaml.Node) []uint64 {
+	n = resolve(n)
+	items := []*yaml.Node{n}
+	if n != nil && n.Kind == yaml.SequenceNode {
+		items = n.Content
+		if len(items) == 0 {
+			p.errorf(n, "seeds: expected the seeds at which the bound holds, such as [4], got an empty list")
+			return nil
+		}
+	}
+	out := make([]uint64, 0, len(items))
+	for _, item := range items {
+		var seed uint64
+		before := len(p.errs)
+		p.decode("seeds", item, resolve(item), &seed)
+		if len(p.errs) > before {
+			return nil
+		}
+		out = append(out, seed)
+	}
+	return out
 }
 
 func windowedList() string {

@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -476,7 +477,17 @@ type Expectation struct {
 	// After and Before delimit the window of broadcast kinds: broadcasts
 	// sent at times in [After, Before). Before == 0 means no upper limit.
 	After, Before time.Duration
-	Pos           Pos
+	// Seeds, when set (`seeds:`), are the only seeds at which the bounds
+	// are judged: a bound that holds at the file's seed but not at every
+	// seed (the scenario's comment says why). At other seeds the value is
+	// measured and reported, and the expectation passes.
+	Seeds []uint64
+	Pos   Pos
+}
+
+// JudgedAt reports whether the bounds are judged in a run with this seed.
+func (e *Expectation) JudgedAt(seed uint64) bool {
+	return len(e.Seeds) == 0 || slices.Contains(e.Seeds, seed)
 }
 
 // Holds reports whether a measured value lies within the bounds.
