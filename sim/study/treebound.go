@@ -25,7 +25,8 @@ package study
 //     near the centre); a message travels the tree's path from its sender.
 //   - shared tree plus the sender's links: the sender also sends its copy
 //     over every link (a one-hop flood into several branches of the tree),
-//     at an RMR of about twice its links off the tree over the nodes.
+//     at an RMR of about twice its links off the tree over the nodes; plus
+//     its neighbours' links too: a two-hop flood.
 //
 // Each broadcast's p50 and p99 (nearest rank over its receivers, as the
 // ledger computes them) are averaged over Draws draws and then over the
@@ -164,6 +165,7 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 		root  rooted // the shared tree's root; nil: none
 		own   bool   // a tree of the sender's own
 		star  bool   // plus the sender's links
+		star2 bool   // plus its neighbours' links too
 		flood bool
 	}{
 		{name: "flood (model)", flood: true},
@@ -173,6 +175,7 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 		{name: "shared tree, best root for these senders", root: fixed(best)},
 		{name: "shared tree, root of the run, + sender's links", root: (*overlay).runRoot, star: true},
 		{name: "shared tree, centre root, + sender's links", root: fixed(centre), star: true},
+		{name: "shared tree, centre root, + sender's and its neighbours' links", root: fixed(centre), star: true, star2: true},
 	}
 	rows = make([]BoundRow, len(schemes))
 	for k, sc := range schemes {
@@ -188,6 +191,11 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 			}
 			if sc.star {
 				d.g = o.withStar(d.g, s.from)
+			}
+			if sc.star2 {
+				for nb := o.g.From(int64(s.from)); nb.Next(); {
+					d.g = o.withStar(d.g, sim.NodeIndex(nb.Node().ID()))
+				}
 			}
 			p50, p99, rmr, depth := m.spread(d, s.from)
 			n := float64(len(w.sends))
