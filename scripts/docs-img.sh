@@ -58,10 +58,11 @@ pictures=(
 )
 
 # screenshot in docs/img <- scenario and the page's settings (the flags of
-# viz/replay/cmd/screenshot): mass-failure just after the kill at 25 s, and
-# its last broadcast halfway through its spread.
+# viz/replay/cmd/screenshot): mass-failure half a second after its kill
+# (the time read from the run's report, so it follows the scenario), and its
+# last broadcast halfway through its spread.
 replays=(
-  "replay-mass-failure.png            mass-failure      --at 25.5s"
+  "replay-mass-failure.png            mass-failure      --at kill+500ms"
   "replay-mass-failure-broadcast.png  mass-failure      --broadcast last --spread 0.5"
 )
 

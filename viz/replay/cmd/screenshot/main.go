@@ -6,6 +6,7 @@
 // pictures with it.
 //
 //	go run ./viz/replay/cmd/screenshot --at 25.5s DIR out.png
+//	go run ./viz/replay/cmd/screenshot --at kill+500ms DIR out.png
 //	go run ./viz/replay/cmd/screenshot --broadcast last --spread 0.5 DIR out.png
 package main
 
@@ -17,16 +18,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	flag "github.com/spf13/pflag"
 
+	"p2pmesh/sim/report"
 	"p2pmesh/viz/replay"
 )
 
 func main() {
-	at := flag.Duration("at", 0, "time of the run to show (virtual time, e.g. 25.5s); with --broadcast, ignored")
+	atFlag := flag.String("at", "0s", "time of the run to show: virtual time (25.5s), or KIND+D, D after the run's first event of that kind in DIR/report.json (kill+500ms); with --broadcast, ignored")
 	bcast := flag.String("broadcast", "", `broadcast to show: its index in the page's list (0 is the first) or "last"`)
 	spread := flag.Float64("spread", 0.5, "with --broadcast: how far through its spread to show it, from 0 (sent) to 1 (its last first arrival)")
 	flag.Usage = func() {
@@ -44,10 +47,40 @@ func main() {
 		fmt.Fprintln(os.Stderr, "screenshot: --spread must be between 0 and 1")
 		os.Exit(2)
 	}
-	if err := shoot(flag.Arg(0), flag.Arg(1), *at, *bcast, *spread); err != nil {
+	at, err := moment(flag.Arg(0), *atFlag)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "screenshot: --at", err)
+		os.Exit(2)
+	}
+	if err := shoot(flag.Arg(0), flag.Arg(1), at, *bcast, *spread); err != nil {
 		fmt.Fprintln(os.Stderr, "screenshot:", err)
 		os.Exit(1)
 	}
+}
+
+// moment reads --at: a virtual time, or KIND+D, D after the first event
+// of that kind (kill, partition, heal, restart, ...) in the run's report, so
+// that a picture "just after the kill" follows the kill when the scenario
+// moves it.
+func moment(dir, at string) (time.Duration, error) {
+	kind, after, relative := strings.Cut(at, "+")
+	if !relative {
+		return time.ParseDuration(at)
+	}
+	d, err := time.ParseDuration(after)
+	if err != nil {
+		return 0, err
+	}
+	var r report.Report
+	if err := report.Read(dir, report.ReportFile, &r); err != nil {
+		return 0, err
+	}
+	for _, e := range r.Events {
+		if e.Kind == kind {
+			return time.Duration(e.AtMS*float64(time.Millisecond)) + d, nil
+		}
+	}
+	return 0, fmt.Errorf("%s: the run (%s) has no %q event", at, filepath.Join(dir, report.ReportFile), kind)
 }
 
 // chromium finds Debian's chromium (or another Chromium-based browser).
@@ -108,7 +141,9 @@ func shoot(dir, out string, at time.Duration, bcast string, spread float64) erro
 	// Two animation frames after the change, sigma and uPlot have drawn it.
 	js := `(() => { const D = window.P2P_REPLAY; ` + show + `
 		return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(0)))); })()`
-	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page),
+	// The window's 1400x1000 leaves a smaller viewport to the page (the
+	// time series' value row fell below it): the viewport itself is set.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1400, 1000), chromedp.Navigate("file://"+page),
 		chromedp.Poll[chromedp.Void]("window.p2pReplay !== undefined", chromedp.WithPollingTimeout(time.Minute))); err != nil {
 		return fmt.Errorf("opening %s: %w", page, err)
 	}
@@ -118,7 +153,7 @@ func shoot(dir, out string, at time.Duration, bcast string, spread float64) erro
 	if err := chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)); err != nil {
 		return err
 	}
-	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // the whole page, beyond the viewport if a long legend pushes it down
 	if err != nil {
 		return err
 	}
