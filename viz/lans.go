@@ -257,13 +257,56 @@ func (v *lanView) Plot(c draw.Canvas, p *plot.Plot) {
 		c.DrawGlyph(draw.GlyphStyle{Color: v.colour[j], Radius: r, Shape: draw.CircleGlyph{}}, at(j))
 	}
 	if len(v.names) <= lanLabelsUpTo {
-		sty := textStyle(sansBold, 11, okBlack)
 		for j, name := range v.names {
+			r := px(math.Max(rMax*math.Sqrt(float64(v.running[j])/float64(maxRunning)), 2) + 4)
+			sty := textStyle(sansBold, 11, okBlack)
 			pt := at(j)
-			pt.X += px(math.Max(rMax*math.Sqrt(float64(v.running[j])/float64(maxRunning)), 2) + 4)
+			switch v.labelSide(j) {
+			case 0: // right
+				pt.X += r
+			case 1: // below
+				pt.Y -= r
+				sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+			case 2: // above
+				pt.Y += r
+				sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
+			default: // left
+				pt.X -= r
+				sty.XAlign = draw.XRight
+			}
 			haloText(c, sty, pt, fmt.Sprintf("%s (%s)", name, plural(v.running[j], "node", "nodes")))
 		}
 	}
+}
+
+// labelSide says where LAN j's name goes so that no line to another LAN
+// runs through it: 0 right of its disc, 1 below, 2 above, 3 left; the
+// first of those (in that order) at least 40° from every line of j, else
+// the one farthest from its nearest line.
+func (v *lanView) labelSide(j int) int {
+	var dirs []float64 // the angles of j's lines
+	for _, pr := range v.pairs {
+		if pr[0] != j && pr[1] != j {
+			continue
+		}
+		o := pr[0] + pr[1] - j
+		dirs = append(dirs, math.Atan2(v.pos[o].Y-v.pos[j].Y, v.pos[o].X-v.pos[j].X))
+	}
+	best, bestGap := 0, -1.0
+	for side, angle := range []float64{0, -math.Pi / 2, math.Pi / 2, math.Pi} {
+		gap := math.Pi
+		for _, d := range dirs {
+			diff := math.Abs(math.Remainder(angle-d, 2*math.Pi))
+			gap = math.Min(gap, diff)
+		}
+		if gap >= 40*math.Pi/180 {
+			return side
+		}
+		if gap > bestGap {
+			best, bestGap = side, gap
+		}
+	}
+	return best
 }
 
 // LANsPNG draws snapshot k of t LAN by LAN: one disc per LAN segment, its
