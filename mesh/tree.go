@@ -147,13 +147,14 @@ type missing struct {
 	due        Time
 	announcers []NodeID // in the order they announced it
 	asked      bool     // a Graft was sent for it
+	heard      Time     // when it was first announced
 }
 
 // relay pushes m over the links that carry its origin's payloads
 // (treeorigins.go) and queues its id for the others.
 func (tr *treeState) relay(e *Engine, skip int, m Message) {
 	tr.parentDelivered(e, skip)
-	tr.cache.add(e.cfg.MessageCacheSize, m)
+	tr.cache.add(e.cfg.MessageCacheSize, m, e.now)
 	fetched := tr.clearMissing(e, m.ID)
 	o, prev := tr.firstCopy(e, skip, m, fetched)
 	queued := false
@@ -215,13 +216,17 @@ func (tr *treeState) onIHave(e *Engine, i int, anns []Announcement) {
 		}
 		k := slices.IndexFunc(tr.missing, func(m missing) bool { return m.id == id })
 		if k < 0 {
-			due := e.now + tr.graftDelay(e, a)
-			tr.missing = append(tr.missing, missing{id: id, due: due, announcers: []NodeID{peer}})
+			due := e.now + tr.graftDelay(e, i, a)
+			tr.missing = append(tr.missing, missing{id: id, due: due, announcers: []NodeID{peer}, heard: e.now})
 			e.armTimer(TimerGraft, due)
 			continue
 		}
 		if !slices.Contains(tr.missing[k].announcers, peer) {
 			tr.missing[k].announcers = append(tr.missing[k].announcers, peer)
+		}
+		if due := e.now + e.cfg.IHaveDelay/2; tr.fromParent(e, i, id.Origin) && due < tr.missing[k].due {
+			tr.missing[k].due = due // the parent announced it: it will not push it
+			e.armTimer(TimerGraft, due)
 		}
 	}
 }
@@ -242,7 +247,7 @@ func (tr *treeState) graftMissing(e *Engine) {
 			}
 			if !m.asked {
 				m.asked = true
-				if p := e.peerLink(tr.shape.parent); p >= 0 && !tr.cutOff(p, m.id.Origin) {
+				if p := e.peerLink(tr.shape.parent); p >= 0 && !tr.cutOff(p, m.id.Origin) && tr.settled(e, m.heard) {
 					missed++ // the parent should have sent it
 				}
 			}
@@ -275,6 +280,7 @@ func (tr *treeState) onGraft(e *Engine, i int, ids []MsgID) {
 	if len(ids) == 0 {
 		tr.links[i].child = true
 		tr.setLazy(e, i)
+		tr.announceRecent(e, i)
 	}
 	for _, id := range ids {
 		if id.Seq == 0 {
@@ -311,18 +317,23 @@ func (tr *treeState) clearMissing(e *Engine, id MsgID) (asked bool) {
 }
 
 // messageCache keeps the most recent messages as this node relays them (hop
-// count already raised), to answer grafts.
+// count already raised), and when, to answer grafts.
 type messageCache struct {
-	ring []Message
+	ring []cachedMessage
 	next int
 }
 
-func (c *messageCache) add(limit int, m Message) {
+type cachedMessage struct {
+	Message
+	at Time
+}
+
+func (c *messageCache) add(limit int, m Message, at Time) {
 	if len(c.ring) < limit {
-		c.ring = append(c.ring, m)
+		c.ring = append(c.ring, cachedMessage{m, at})
 		return
 	}
-	c.ring[c.next] = m
+	c.ring[c.next] = cachedMessage{m, at}
 	c.next = (c.next + 1) % len(c.ring)
 }
 
@@ -331,8 +342,20 @@ func (c *messageCache) find(id MsgID) *Message {
 	for k := 0; k < len(c.ring); k++ {
 		i := (c.next - 1 - k + 2*len(c.ring)) % len(c.ring)
 		if c.ring[i].ID == id {
-			return &c.ring[i]
+			return &c.ring[i].Message
 		}
 	}
 	return nil
+}
+
+// since calls fn for each cached message relayed at or after t, newest
+// first.
+func (c *messageCache) since(t Time, fn func(m *Message)) {
+	for k := 0; k < len(c.ring); k++ {
+		i := (c.next - 1 - k + 2*len(c.ring)) % len(c.ring)
+		if c.ring[i].at < t {
+			return
+		}
+		fn(&c.ring[i].Message)
+	}
 }

@@ -218,8 +218,8 @@ func TestTreeGraftsPrunesAndAnswers(t *testing.T) {
 		now += cfg.IHaveDelay + 1
 		m := map[mesh.LinkID]mesh.FrameType{}
 		for _, o := range outs {
-			if o.Kind == mesh.OutSend && (o.Frame.Type == mesh.FrameData || o.Frame.Type == mesh.FrameIHave) {
-				m[o.Link] = o.Frame.Type
+			if o.Kind == mesh.OutSend && (o.Frame.Type == mesh.FrameData || o.Frame.Type == mesh.FrameIHave) && m[o.Link] != mesh.FrameData {
+				m[o.Link] = o.Frame.Type // data, or else an announcement (a new child also hears of recent messages)
 			}
 		}
 		return m

@@ -47,7 +47,13 @@ import "slices"
 //     origin's last message (a node that joined or restarted has no source).
 //   - Repair. An announcement of an origin's message that has not arrived
 //     means its copy is late (the tree broke upstream): the node fetches it
-//     after IHaveDelay/2 rather than GraftTimeout (graftDelay). A node whose
+//     after IHaveDelay/2 rather than GraftTimeout (graftDelay). So does a
+//     node that hears of a message from its parent: what the parent relayed
+//     before the node's Graft reached it was announced, not pushed, and a
+//     parent announces again to a new child what it relayed within the
+//     last GraftTimeout (announceRecent, treerelays.go; in burst-100 on
+//     seed 7 a node that moved to a new parent 15 ms into the first round,
+//     over a link that had just come up, fetched 31 messages after 190 ms). A node whose
 //     source's link closed grafts the announcer of the last message with the
 //     fewest hops, if any (lostSource); one without a source makes the peer
 //     it fetches from its source (newSource).
@@ -303,15 +309,28 @@ func (tr *treeState) lostSource(e *Engine, peer NodeID) {
 	}
 }
 
-// graftDelay is how long a node waits for a message it heard of before
-// asking the announcer: GraftTimeout, or nothing when its origin's payloads
-// come no farther than the announcement's (announced after IHaveDelay, the
-// copy is overdue: the origin's tree broke upstream).
-func (tr *treeState) graftDelay(e *Engine, a Announcement) Time {
+// graftDelay is how long a node waits for a message it heard of, from the
+// peer on link i, before asking the announcer: GraftTimeout, or IHaveDelay/2
+// when its origin's payloads come no farther than the announcement's
+// (announced after IHaveDelay, the copy is overdue: the origin's tree broke
+// upstream), or when the announcer is the node's tree parent, which it did
+// not cut off for that origin: a parent announces only what it relayed
+// before it took the node as its child (the node has just moved to it), and
+// will not push it.
+func (tr *treeState) graftDelay(e *Engine, i int, a Announcement) Time {
 	if o := tr.origins.find(a.ID.Origin); o != nil && o.seq != 0 {
 		return e.cfg.IHaveDelay / 2
 	}
+	if tr.fromParent(e, i, a.ID.Origin) {
+		return e.cfg.IHaveDelay / 2
+	}
 	return e.cfg.GraftTimeout
+}
+
+// fromParent reports whether link i leads to the node's tree parent and
+// the node has not cut it off for origin's payloads.
+func (tr *treeState) fromParent(e *Engine, i int, origin NodeID) bool {
+	return e.links[i].peer == tr.shape.parent && !tr.cutOff(i, origin)
 }
 
 // newSource: the node fetches a message of origin from the peer on link j.

@@ -1,5 +1,7 @@
 package mesh
 
+import "slices"
+
 // Only relays may be tree parents (tree mode). A node waits on its tree
 // parent for every payload from outside its subtree: a parent that takes
 // payloads but passes none on leaves its whole subtree to the slow path of
@@ -17,7 +19,10 @@ package mesh
 //     delivers to its children. The link is marked as not relaying and the
 //     node takes another parent at once. A payload from the parent, even a
 //     late copy, clears the count: an honest parent whose own path broke
-//     delivers late, not never. The mark lasts as long as the link.
+//     delivers late, not never. Nor does a new parent count for what it
+//     relayed before the node's Graft reached it: messages first heard of
+//     within GraftTimeout of taking a parent are nobody's fault. The mark
+//     lasts as long as the link.
 //
 // Not caught: a peer that claims to accept links, relays nothing and is the
 // root of the tree. Its children get the messages from outside their
@@ -33,6 +38,13 @@ const parentPatience = 3
 // links and has not been caught relaying nothing.
 func (tr *treeState) relays(e *Engine, j int) bool {
 	return e.links[j].peerLoad.OffersLinks() && !tr.links[j].noRelay
+}
+
+// settled reports whether this node had its parent for GraftTimeout
+// already when it heard of a message at time heard: long enough that the
+// parent knew it as its child when it relayed that message.
+func (tr *treeState) settled(e *Engine, heard Time) bool {
+	return heard-tr.shape.parentSince >= e.cfg.GraftTimeout
 }
 
 // parentDelivered notes a payload that arrived on link i (-1: this node's
@@ -55,5 +67,25 @@ func (tr *treeState) parentMissed(e *Engine, n int) {
 	if t.owed >= parentPatience {
 		t.noRelay = true
 		tr.reselect(e)
+	}
+}
+
+// announceRecent: the peer on link i has just taken this node as its
+// parent. What this node relayed within the last GraftTimeout went to that
+// peer as an announcement at best (none while the link was not up yet),
+// and the peer waits for it over the tree: this node announces it again, so
+// that the peer fetches what it lacks at once (an announcement from the
+// parent is never followed by the payload; graftDelay).
+func (tr *treeState) announceRecent(e *Engine, i int) {
+	queued := false
+	tr.cache.since(e.now-e.cfg.GraftTimeout, func(m *Message) {
+		t := &tr.links[i]
+		if !slices.ContainsFunc(t.ihave, func(a Announcement) bool { return a.ID == m.ID }) {
+			t.ihave = append(t.ihave, Announcement{ID: m.ID, Hops: m.Hops})
+			queued = true
+		}
+	})
+	if queued {
+		e.armTimer(TimerIHave, e.now+e.cfg.IHaveDelay)
 	}
 }

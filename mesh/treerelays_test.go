@@ -68,3 +68,61 @@ func TestSiphonersAreNoTreeParents(t *testing.T) {
 		})
 	}
 }
+
+// A parent is not blamed for messages heard of within GraftTimeout of
+// taking it: it relayed them before it knew the node as its child, and
+// announces them (again: announceRecent) rather than pushing them. The
+// node fetches what its parent announces soon (IHaveDelay/2: nothing is on
+// its way over the tree) and keeps its parent; an announcement from another
+// neighbour waits GraftTimeout for the tree's copy.
+func TestNewParentIsNotBlamedForWhatItRelayedBefore(t *testing.T) {
+	cfg := treeConfig()
+	n := newTreeNode(t, 10, 2, 3, 4)
+	n.position(2, 2, 5, 1, 1)
+	n.position(2, 3, 5, 1, 2)
+	n.position(2, 4, 5, 1, 2)
+	n.expect(5, 1, 2, 2) // parent 2 since time 2
+	now := mesh.Time(3)
+	for _, origin := range []mesh.NodeID{9, 19, 29, 39} { // four origins' first messages
+		var due mesh.Time
+		for _, o := range n.ihave(now, 2, origin, 1, 3) {
+			if o.Kind == mesh.OutTimer && o.Timer == mesh.TimerGraft {
+				due = o.At
+			}
+		}
+		if due != now+cfg.IHaveDelay/2 {
+			t.Fatalf("origin %s: graft timer at %v, want %v (announced by the parent)", origin, due, now+cfg.IHaveDelay/2)
+		}
+		fetched := false
+		for _, f := range sends(n.e.HandleTimer(due, mesh.TimerGraft), mesh.FrameGraft)[2] {
+			fetched = fetched || len(f.IDs) == 1 && f.IDs[0] == mesh.MsgID{Origin: origin, Seq: 1}
+		}
+		if !fetched {
+			t.Fatalf("origin %s: no fetch from the parent", origin)
+		}
+		n.data(due+1, 2, origin, 1, 4)
+		now = due + 2
+	}
+	n.expect(5, 1, 2, 2)
+	for _, o := range n.ihave(now, 4, 8, 1, 3) {
+		if o.Kind == mesh.OutTimer && o.Timer == mesh.TimerGraft && o.At != now+cfg.GraftTimeout {
+			t.Fatalf("graft timer at %v, want %v", o.At, now+cfg.GraftTimeout)
+		}
+	}
+}
+
+// A new child hears again of what its parent relayed within the last
+// GraftTimeout (it may have missed it while it was not the child yet).
+func TestNewChildHearsOfRecentMessages(t *testing.T) {
+	cfg := treeConfig()
+	n := newTreeNode(t, 10, 2, 3)
+	n.data(3, 2, 9, 1, 2)
+	n.data(3+cfg.GraftTimeout, 2, 19, 1, 2)
+	n.e.HandleTimer(3+cfg.GraftTimeout+cfg.IHaveDelay, mesh.TimerIHave)
+	now := 3 + cfg.GraftTimeout + cfg.IHaveDelay + 1
+	n.e.HandleFrame(now, 3, &mesh.Frame{Type: mesh.FrameGraft}) // 3 takes this node as its parent
+	ih := sends(n.e.HandleTimer(now+cfg.IHaveDelay, mesh.TimerIHave), mesh.FrameIHave)[3]
+	if len(ih) != 1 || len(ih[0].IHave) != 1 || ih[0].IHave[0].ID != (mesh.MsgID{Origin: 19, Seq: 1}) {
+		t.Fatalf("want 19#1 (relayed %v ago) announced to the new child, not 9#1, got %v", cfg.IHaveDelay, ih)
+	}
+}

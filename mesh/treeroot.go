@@ -67,6 +67,8 @@ type treeShape struct {
 	deadTill Time   // ... until then ...
 	deadRnd  uint32 // ... in its rounds up to this one
 	leaving  bool
+	// parentSince is when the node took its parent (treerelays.go).
+	parentSince Time
 }
 
 // start makes a starting node the root of a tree of its own.
@@ -358,7 +360,7 @@ func (tr *treeState) setParent(e *Engine, peer NodeID) {
 	if old == peer {
 		return
 	}
-	t.parent = peer
+	t.parent, t.parentSince = peer, e.now
 	if j := e.peerLink(old); j >= 0 {
 		e.stats.Prunes++
 		e.send(j, Frame{Type: FramePrune})

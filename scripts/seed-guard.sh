@@ -39,7 +39,6 @@ fi
 # again the guard says so, and the line should go.
 known=(
   "many-lans-mass-failure:3 issue 18 point 4: 2-3 components at 40 s, a broadcast 7 s after the crash reaches 90 of 999 (since dfab2c1/85d2f85)"
-  "tree-burst-100:7 issue 18 point 3: latency p99 191 ms (bound 70 ms; flood-burst-100 about 21 ms); held at seeds 1-20 at 19cd2c2, broken at 010d886"
 )
 knownReason() {
   local k
