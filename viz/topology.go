@@ -307,14 +307,19 @@ func haloText(c draw.Canvas, sty text.Style, pt vg.Point, s string) {
 	c.FillText(sty, pt, s)
 }
 
-// labelLANs writes each LAN's name at the middle of its drawn nodes.
+// labelLANs writes each LAN's name at the middle of its drawn nodes, for
+// the LANs whose nodes the layout gathered: a LAN whose nodes are spread
+// over the picture (its RMS distance from its middle above 0.7 of that of
+// all drawn nodes from theirs, as when most of a sampled LAN is dead) would
+// put its name among the others' in the centre, naming no group.
 func (v *snapshotView) labelLANs(c draw.Canvas, at func(int) vg.Point) {
 	type sum struct {
-		x, y vg.Length
-		n    int
+		x, y, sq float64
+		n        int
 	}
 	var order []string
 	sums := map[string]*sum{}
+	var all sum
 	for i, drawn := range v.l.Drawn {
 		if !drawn {
 			continue
@@ -327,13 +332,23 @@ func (v *snapshotView) labelLANs(c draw.Canvas, at func(int) vg.Point) {
 			order = append(order, seg)
 		}
 		pt := at(i)
-		sm.x, sm.y, sm.n = sm.x+pt.X, sm.y+pt.Y, sm.n+1
+		x, y := float64(pt.X), float64(pt.Y)
+		for _, s := range []*sum{sm, &all} {
+			s.x, s.y, s.sq, s.n = s.x+x, s.y+y, s.sq+x*x+y*y, s.n+1
+		}
+	}
+	spread := func(s *sum) float64 { // RMS distance from the middle
+		n := float64(s.n)
+		return math.Sqrt(math.Max(s.sq/n-(s.x/n)*(s.x/n)-(s.y/n)*(s.y/n), 0))
 	}
 	sty := textStyle(sansBold, 11, okBlack)
 	sty.XAlign = draw.XCenter
 	for _, seg := range order {
 		sm := sums[seg]
-		haloText(c, sty, vg.Point{X: sm.x / vg.Length(sm.n), Y: sm.y / vg.Length(sm.n)}, seg)
+		if len(order) > 1 && spread(sm) > 0.7*spread(&all) {
+			continue
+		}
+		haloText(c, sty, vg.Point{X: vg.Length(sm.x / float64(sm.n)), Y: vg.Length(sm.y / float64(sm.n))}, seg)
 	}
 }
 
