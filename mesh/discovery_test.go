@@ -31,6 +31,7 @@ func TestLoneNodeOnlyListensAndAnnounces(t *testing.T) {
 // Once a LAN has joined, discovery costs a few beacons per period for the
 // whole segment, not one per node.
 func TestBeaconsQuietDownAfterJoin(t *testing.T) {
+	t.Parallel()
 	const n = 100
 	s := newLAN(t, 2, n, mesh.DefaultConfig())
 	s.RunFor(2 * time.Minute)

@@ -12,6 +12,7 @@ import (
 // In a stable mesh every broadcast reaches every node exactly once at the
 // application, and every extra copy is counted as redundant.
 func TestFloodDeliversExactlyOnce(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{2, 5, 20, 100} {
 		s := newLAN(t, uint64(n), n, mesh.DefaultConfig())
 		s.RunFor(20 * time.Second)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestLargeLANJoinsIntoOneComponent(t *testing.T) {
+	t.Parallel()
 	s := newLAN(t, 5, 200, mesh.DefaultConfig())
 	runChecked(t, s, 30*time.Second, time.Second)
 	if c := components(s); c != 1 {
@@ -24,6 +25,7 @@ func TestLargeLANJoinsIntoOneComponent(t *testing.T) {
 // re-form one component with at least two links each, and a broadcast reaches
 // every one of them.
 func TestHealsAfterMassFailure(t *testing.T) {
+	t.Parallel()
 	for _, graceful := range []bool{false, true} {
 		s := newLAN(t, 6, 100, mesh.DefaultConfig())
 		s.RunFor(20 * time.Second)
@@ -106,6 +108,7 @@ func TestNeedyNodeGetsRoomInFullMesh(t *testing.T) {
 // Two halves that healed apart during a partition merge again once it ends:
 // rotation keeps the overlay mixing, so satisfied groups do not stay islands.
 func TestPartitionHeals(t *testing.T) {
+	t.Parallel()
 	s := newLAN(t, 14, 60, mesh.DefaultConfig())
 	s.RunFor(20 * time.Second)
 	var half []sim.NodeIndex

@@ -19,6 +19,7 @@ import (
 // peers: within 10 s of virtual time they are one mesh again, as one LAN
 // would be.
 func TestLANsWithDeadBridgesLinkUpAgain(t *testing.T) {
+	t.Parallel()
 	for _, seed := range []uint64{1, 2, 3} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			if seed > 1 {

@@ -125,6 +125,7 @@ func TestShortNodeBacksOffBriefly(t *testing.T) {
 // keeps it so. (Before short nodes got room: after 120 s a few nodes still
 // had 2 to 4 links, and 15 dials per node had been refused by 10 s.)
 func TestLANGivesEveryNodeMaxOutLinks(t *testing.T) {
+	t.Parallel()
 	const n = 500
 	cfg := mesh.DefaultConfig()
 	s := newLAN(t, 1, n, cfg)

@@ -63,6 +63,7 @@ func stillLAN(t testing.TB, seed uint64, n int, over, settle time.Duration) *sim
 // one of seeds 21-34 that passes (26 fails: a last hop 6 where every node
 // is within 4). To be made robust in tree mode.
 func TestTreeBroadcastCrossesEachLinkOnce(t *testing.T) {
+	t.Parallel()
 	s := stillLAN(t, 28, 200, 5*time.Second, 20*time.Second)
 	_, depth := checkTree(t, s)
 	for _, from := range []sim.NodeIndex{0, 57, 199} {
@@ -292,6 +293,7 @@ func TestTreeGraftsPrunesAndAnswers(t *testing.T) {
 // about a quarter of a copy per node here), which prune them: its next
 // messages cross each node about once.
 func TestTreeRepairsAfterFailures(t *testing.T) {
+	t.Parallel()
 	s := staggeredLAN(t, 22, 150, treeConfig(), 3*time.Second)
 	s.RunFor(15 * time.Second)
 	for k := 0; k < 3; k++ {
@@ -355,6 +357,7 @@ func countGrafts(outs []mesh.Output, join bool) int {
 // moving under it (here several moves per node between two messages of a
 // sender) patch with a duplicate or a fetch each (0.16, against 0.12).
 func TestTreeFollowsRotation(t *testing.T) {
+	t.Parallel()
 	cfg := treeConfig()
 	cfg.RotateInterval = 5 * time.Second
 	s := staggeredLAN(t, 23, 100, cfg, 2*time.Second)

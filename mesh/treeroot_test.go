@@ -327,6 +327,7 @@ func TestTreeNewRootAfterRootDies(t *testing.T) {
 // Each side of a partition grows a tree of its own; once the partition
 // heals, the younger tree joins the older one.
 func TestTreePartitionHealsIntoOneTree(t *testing.T) {
+	t.Parallel()
 	cfg := treeConfig()
 	cfg.RotateInterval = 10 * time.Second // lets the halves link up again
 	s := staggeredLAN(t, 34, 80, cfg, 2*time.Second)

@@ -12,6 +12,7 @@ import (
 // through p2psim instead, without the race detector's slowdown). Those of
 // more than 100 nodes take seconds each under -race: long tests.
 func TestShippedScenariosHold(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("../../scenarios/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios found: %v", err)
@@ -28,6 +29,7 @@ func TestShippedScenariosHold(t *testing.T) {
 			continue
 		}
 		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel() // each run has its own simulator and engines
 			if len(sc.Nodes) > 100 {
 				longtest.Skip(t)
 			}

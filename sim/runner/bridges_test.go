@@ -44,6 +44,7 @@ timeline:
 // crash; seed 3: after it, the east nodes that lost their WAN links had
 // many links left and never dialed west again.
 func TestTwoLANsOutliveTheirBridges(t *testing.T) {
+	t.Parallel()
 	sc, err := scenario.Load("testdata/two-lans-bridges-crash.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 // The overlay log, replayed up to each snapshot, gives that snapshot's
 // links and running nodes.
 func TestOverlayLogReplaysTheSnapshots(t *testing.T) {
+	t.Parallel()
 	for _, file := range []string{"mass-failure.yaml", "partition-heal.yaml", "tree-churn.yaml", "segments.yaml"} {
 		t.Run(file, func(t *testing.T) {
 			if file == "tree-churn.yaml" {

@@ -14,6 +14,7 @@ import (
 // (Judged by the whole mesh, every kill would stay open until the churn
 // stops.)
 func TestEachKillHealsOnItsOwnDamage(t *testing.T) {
+	t.Parallel()
 	var y strings.Builder
 	y.WriteString("name: kills\nseed: 5\ntimeline:\n  - at: 0s\n    start: {count: 40, over: 2s}\n")
 	for s := 10; s < 30; s++ {

@@ -6,6 +6,7 @@ import "testing"
 // on its own sample. partition-heal is in two pieces from its partition at
 // 15 s until it heals at 75 s, and in one once it has merged again.
 func TestEachSampleGetsItsOwnComponentCount(t *testing.T) {
+	t.Parallel()
 	res, err := Run(load(t, "../../scenarios/partition-heal.yaml"), Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ func (n *recordNet) AddNode(name, group string, cfg *mesh.Config, seg int32) (si
 // static_peer: random links each bridge to a node of an earlier item in
 // another segment, chosen from the run's seed; the LANs become one mesh.
 func TestRandomStaticPeersBridgeSegments(t *testing.T) {
+	t.Parallel()
 	src := `name: bridges
 network:
   segments: {count: 8}

@@ -28,6 +28,7 @@ func TestGeneratedScenariosParse(t *testing.T) {
 // A small study: even after 90% of 200 nodes crash, the survivors re-form
 // one component and later broadcasts reach all of them.
 func TestMassFailureSurvivorsHeal(t *testing.T) {
+	t.Parallel()
 	m := DefaultMassFailure()
 	m.Nodes, m.Percent = []int{200}, []int{50, 90}
 	rows, err := m.Run()

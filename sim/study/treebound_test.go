@@ -28,6 +28,7 @@ timeline:
 // shared tree, a shared tree at the best root for the senders no slower than
 // at the centre, and the trees cost no redundant copy.
 func TestTreeBoundRanksTheSchemes(t *testing.T) {
+	t.Parallel()
 	sc, err := scenario.Parse("small-tree.yaml", []byte(smallTree))
 	if err != nil {
 		t.Fatal(err)
