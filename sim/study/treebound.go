@@ -40,7 +40,6 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/graph"
-	"gonum.org/v1/gonum/graph/network"
 	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
 
@@ -233,6 +232,13 @@ func (o *overlay) tree(root int64) *simple.UndirectedGraph {
 	if t := o.trees[root]; t != nil {
 		return t
 	}
+	t := o.buildTree(root)
+	o.trees[root] = t
+	return t
+}
+
+// buildTree builds the shortest-path tree below root, not kept.
+func (o *overlay) buildTree(root int64) *simple.UndirectedGraph {
 	sp := path.DijkstraFrom(simple.Node(root), o.g)
 	t := simple.NewUndirectedGraph()
 	nodes := o.g.Nodes()
@@ -245,7 +251,6 @@ func (o *overlay) tree(root int64) *simple.UndirectedGraph {
 			t.SetEdge(t.NewEdge(p[len(p)-2], p[len(p)-1]))
 		}
 	}
-	o.trees[root] = t
 	return t
 }
 
@@ -262,9 +267,18 @@ func (o *overlay) runRoot(s send) int64 {
 // distances to every node), least first: the first is the overlay's centre
 // by closeness.
 func (o *overlay) centres() []int64 {
-	far := network.Farness(o.g, path.DijkstraAllPaths(o.g))
-	ids := make([]int64, 0, len(far))
-	for id := range far {
+	// One shortest-path tree at a time (path.DijkstraAllPaths with
+	// network.Farness holds every pair's paths: a gigabyte here).
+	far := map[int64]float64{}
+	var ids []int64
+	for nodes := o.g.Nodes(); nodes.Next(); {
+		id := nodes.Node().ID()
+		sp := path.DijkstraFrom(nodes.Node(), o.g)
+		for all := o.g.Nodes(); all.Next(); {
+			if d := sp.WeightTo(all.Node().ID()); !math.IsInf(d, 1) {
+				far[id] += d
+			}
+		}
 		ids = append(ids, id)
 	}
 	slices.SortFunc(ids, func(a, b int64) int {
@@ -294,7 +308,7 @@ func fixedRoots(sends []send, overlays func(send) *overlay, candidates int) (cen
 				total = math.Inf(1)
 				break
 			}
-			sp := path.DijkstraFrom(simple.Node(s.from), o.tree(c))
+			sp := path.DijkstraFrom(simple.Node(s.from), o.buildTree(c))
 			all := o.g.Nodes()
 			for all.Next() {
 				total += sp.WeightTo(all.Node().ID())
