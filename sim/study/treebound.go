@@ -267,8 +267,7 @@ func (o *overlay) runRoot(s send) int64 {
 // distances to every node), least first: the first is the overlay's centre
 // by closeness.
 func (o *overlay) centres() []int64 {
-	// One shortest-path tree at a time (path.DijkstraAllPaths with
-	// network.Farness holds every pair's paths: a gigabyte here).
+	// One shortest-path tree at a time, none kept.
 	far := map[int64]float64{}
 	var ids []int64
 	for nodes := o.g.Nodes(); nodes.Next(); {
