@@ -60,8 +60,10 @@ func (e *Engine) bridging() bool {
 }
 
 // reachElsewhere keeps LANs from becoming islands when their bridges die.
-// A node whose link off its LAN died (its peer crashed or the WAN cut it)
-// and that has no other link off its LAN dials a peer it knows to be on
+// A node whose link off its LAN died (its peer crashed or the WAN cut it),
+// or whose link to a bridge died (its handshake said it bridges: the
+// bridge's LAN neighbours take over from it), and that has no link off its
+// LAN dials a peer it knows to be on
 // another LAN, one at a time, dropping an outgoing link if it has no room:
 // the LAN's end of a WAN link is one link among many and never short, so
 // waiting for room would leave two LANs cut apart once their bridges

@@ -1,5 +1,7 @@
 package mesh
 
+import "math"
+
 // Claims and evidence. What a beacon says (a node id, its instance, its
 // port and load) is a claim: anybody on the LAN can send any beacon, replay
 // a real one later or alter it, and peer exchange passes on such claims
@@ -71,7 +73,11 @@ func (e *Engine) beaconContradictsLink(b *Beacon) bool {
 }
 
 // strangerHeard counts a node first heard of by beacon.
-func (e *Engine) strangerHeard() { e.strangers[0]++ }
+func (e *Engine) strangerHeard() {
+	if e.strangers[0] < math.MaxUint16 {
+		e.strangers[0]++
+	}
+}
 
 // lanFlooded reports more strangers in this or the last maintenance period
 // than the passive list holds.

@@ -88,7 +88,8 @@ type Engine struct {
 	lan            LANTag          // the name of this node's LAN, 0 while it has none (lan.go)
 	dialPauseUntil Time            // no dial of a claimed peer before this
 	selfAddrs      []Addr          // where dials reached this node itself (claims.go)
-	strangers      [2]int32        // nodes first heard of by beacon in this and the last maintenance period (claims.go)
+	strangers      [2]uint16       // nodes first heard of by beacon in this and the last maintenance period, up to 65,535 (claims.go)
+	formerLAN      LANTag          // the name this node's LAN had before e.lan, 0 for none (lan.go)
 
 	seq          uint64
 	seen         seenCache

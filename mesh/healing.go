@@ -48,7 +48,7 @@ func (e *Engine) checkLink(i int) bool {
 		return true
 	case l.state == linkEstablished && e.now-l.lastRecv > e.cfg.DeadAfter:
 		e.stats.DeadLinks++
-		if l.elsewhere() {
+		if l.elsewhere() || l.toBridge() {
 			e.lanFacts.set(lostElsewhere, true)
 		}
 		e.closeLink(i, ReasonDead, false)

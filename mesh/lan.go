@@ -13,20 +13,23 @@ package mesh
 // sender's LAN, on another, or unknown (relayed says what that makes it
 // for the receiver). The passive list keeps a share for peers not placed
 // on our LAN, those known to be elsewhere first (knownpeers.go); exchanges
-// name one of those first, so every node of a LAN soon knows a few
-// (exchange.go); and a LAN that loses its bridges finds the others through
-// them (bridging.go).
+// give half their room to those (and, across a LAN's edge, to peers on the
+// sender's LAN), so every node of a LAN soon knows several (exchange.go);
+// and a LAN that loses its bridges finds the others through them
+// (bridging.go).
 //
 // Tags of different LANs differ unless two node ids hash alike (one chance
 // in 2^32 per pair of LANs). While a LAN settles on the smallest tag its
-// nodes may briefly disagree; every exchange corrects what a link believes.
+// nodes may briefly disagree: a node remembers the name it gave up, so a
+// neighbour still telling it is not taken for one elsewhere, and a
+// neighbour whose tell moves it to or from another LAN hears our tag back.
 
 // lanFacts are an engine's yes-or-no facts about its LAN, one bit each.
 type lanFacts uint8
 
 const (
 	lanSure       lanFacts = 1 << iota // another node's beacon carried e.lan
-	lostElsewhere                      // a link off our LAN died, and the node has had none since (bridging.go)
+	lostElsewhere                      // a link off our LAN or to a bridge died, and the node has had none off it since (bridging.go)
 )
 
 func (f lanFacts) has(x lanFacts) bool { return f&x != 0 }
@@ -95,8 +98,9 @@ func (e *Engine) beaconLANTag() LANTag {
 	return e.lan
 }
 
-// heardLANTag takes the tag of a beacon heard on our LAN if it is smaller,
-// and is sure of its own when a beacon carries it. A larger one is a node
+// heardLANTag takes the tag of a beacon heard on our LAN if it is smaller
+// (remembering the one it replaces), and is sure of its own when a beacon
+// carries it. A larger one is a node
 // that named the LAN before hearing its name (a newcomer that joined
 // without a beacon of ours reaching it): Trickle's answer to an
 // inconsistency, beacons soon, tells it the name.
@@ -105,6 +109,9 @@ func (e *Engine) heardLANTag(t LANTag) {
 	case t == 0:
 	case e.lan == 0 || t <= e.lan:
 		told := e.lanTag()
+		if e.lan != 0 && e.lan != t {
+			e.formerLAN = e.lan
+		}
 		e.lan = t
 		e.lanFacts.set(lanSure, true)
 		if e.lanTag() != told {
@@ -127,12 +134,20 @@ func (e *Engine) tellLANTag() {
 	}
 }
 
-// placeOf is where a node whose LAN tag is t is, relative to this node.
+// placeOf is where a node whose LAN tag is t is, relative to this node. A
+// node that tells the name our LAN had before its current one (formerLAN)
+// is on our LAN: it has not heard the new name yet. Taking it for a node
+// elsewhere, as when only the current name counted, made whole LANs
+// believe half their passive lists were elsewhere: a LAN renamed while it
+// joined, every node that told the old name then was placed elsewhere by
+// the nodes that had the new one, the LAN peers it named by exchange with
+// it, and every exchange passed those on (seed 6 of the ten-LAN mass
+// failure: 15 of a node's 32 known peers in lan8, and lan8 stayed apart).
 func (e *Engine) placeOf(t LANTag) Place {
 	switch {
 	case t == 0 || e.lanTag() == 0:
 		return PlaceUnknown
-	case t == e.lan:
+	case t == e.lan || t == e.formerLAN:
 		return PlaceSameLAN
 	}
 	return PlaceOtherLAN
@@ -179,6 +194,24 @@ func (e *Engine) placeLink(i int, p Place) {
 	l := &e.links[i]
 	l.set(linkLAN, p == PlaceSameLAN)
 	l.set(linkElsewhere, p == PlaceOtherLAN)
+}
+
+// answerNewPlace tells the peer of link i our tag when its own tell moved it
+// to or from another LAN (before and after are its places): its view of us
+// is likely as stale as ours of it was. A node that takes a new tag tells
+// every neighbour (tellLANTag), but each end places the other by the tags
+// it knew then: a neighbour that told its tag before we were sure of ours
+// stayed unplaced here (a static bridge dialed at start, for the whole run
+// in seed 6 of the ten-LAN mass failure), and one that had placed us
+// elsewhere under our old tag kept doing so, and passed that on by
+// exchange. The answer changes the other end's view only if it was stale,
+// and it answers only then, so the two ends agree after at most two
+// answers. A move from unplaced to our LAN is not answered: within one LAN
+// that would only add frames (churn.yaml's reliability moved with them).
+func (e *Engine) answerNewPlace(i int, before, after Place) {
+	if after != before && (after == PlaceOtherLAN || before == PlaceOtherLAN) && e.lanTag() != 0 {
+		e.exchange(i, true)
+	}
 }
 
 // locatePeer records where the peer of link i is, from the LAN tag its

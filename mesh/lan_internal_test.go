@@ -110,3 +110,25 @@ func TestPassiveListPrefersPeersElsewhere(t *testing.T) {
 		t.Fatalf("after more LAN news: %d peers elsewhere, want 2", elsewhere)
 	}
 }
+
+// A node that takes a smaller name for its LAN still places a node telling
+// the name it gave up on its LAN: that node has not heard the new name yet.
+// Other names are elsewhere.
+func TestFormerLANNameIsOurLAN(t *testing.T) {
+	e := loneEngine(t, nil)
+	e.Start(0)
+	hear := func(id NodeID, tag LANTag) {
+		b := Beacon{ID: id, Instance: uint64(id), Port: 7000, LAN: tag}
+		e.HandleBeacon(Time(id)*time.Millisecond, &b, Addr{IP: [16]byte{10, 0, 0, byte(id)}})
+	}
+	hear(2, 500)
+	hear(3, 300) // the LAN is renamed
+	for _, tc := range []struct {
+		tag  LANTag
+		want Place
+	}{{300, PlaceSameLAN}, {500, PlaceSameLAN}, {700, PlaceOtherLAN}, {0, PlaceUnknown}} {
+		if got := e.placeOf(tc.tag); got != tc.want {
+			t.Errorf("a node telling tag %d is at place %d, want %d", tc.tag, got, tc.want)
+		}
+	}
+}

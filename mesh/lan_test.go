@@ -137,3 +137,132 @@ func TestShortNodeReachesElsewhere(t *testing.T) {
 		t.Fatalf("a node linked to another LAN dialed another peer elsewhere: %v", dials(outs))
 	}
 }
+
+// A neighbour whose tag now places it differently hears ours at once: the
+// two ends of a link learn each other's tags in either order, so a link
+// made before one end was sure of its LAN's name (a static bridge dialed
+// at start) does not stay unplaced at that end, nor a link between two
+// nodes that disagreed on their LAN's name stay "elsewhere". Seed 6 of the
+// ten-LAN mass failure (p2psim study mass-failure --nodes 10000 --lan 1000
+// --kill 90): a bridge's link to the next LAN stayed unplaced for the
+// whole run, and its LAN ended apart.
+func TestNeighbourPlacedAnewHearsOurTag(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	const ours, theirs mesh.LANTag = 77, 99
+	h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 5}, LAN: ours}, peerAddr(2)))
+	// Peer 50 links to us while it has no name for its LAN (tag 0).
+	h.accept(50, 50, mesh.Load{Out: 1, FreeIn: 5})
+	peersOn := func(outs []mesh.Output, lid mesh.LinkID) []mesh.Frame {
+		var fs []mesh.Frame
+		for _, o := range outs {
+			if o.Kind == mesh.OutSend && o.Link == lid && o.Frame.Type == mesh.FramePeers {
+				fs = append(fs, o.Frame)
+			}
+		}
+		return fs
+	}
+	// It learns its LAN's name and tells us: it is elsewhere, and it had
+	// our tag from nothing it heard since its Hello went out.
+	outs := h.take(h.e.HandleFrame(h.now, 50, &mesh.Frame{Type: mesh.FramePeers, LAN: theirs}))
+	if fs := peersOn(outs, 50); len(fs) != 1 || fs[0].LAN != ours {
+		t.Fatalf("a neighbour now known to be elsewhere got %v, want one peer exchange with our tag %d", fs, ours)
+	}
+	// Told again, nothing changed: no answer, so two ends never echo.
+	outs = h.take(h.e.HandleFrame(h.now, 50, &mesh.Frame{Type: mesh.FramePeers, LAN: theirs}))
+	if fs := peersOn(outs, 50); len(fs) != 0 {
+		t.Fatalf("a neighbour whose place did not change got %d peer exchanges, want none", len(fs))
+	}
+	// It takes our name after all (it is on our LAN): it hears ours again.
+	outs = h.take(h.e.HandleFrame(h.now, 50, &mesh.Frame{Type: mesh.FramePeers, LAN: ours}))
+	if fs := peersOn(outs, 50); len(fs) != 1 || fs[0].LAN != ours {
+		t.Fatalf("a neighbour now on our LAN got %v, want one peer exchange with our tag", fs)
+	}
+}
+
+// An exchange names up to half its peers among those known to be
+// elsewhere, drawn uniformly: a LAN whose nodes each name one, weighted by
+// the free slots of stale news, soon knew the same twenty peers elsewhere
+// (seeds 6, 9 and 10 of the ten-LAN mass failure at 90%: none of them
+// survived, and the LAN stayed apart).
+func TestExchangeNamesSeveralPeersElsewhere(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	const ours mesh.LANTag = 77
+	h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 5}, LAN: ours}, peerAddr(2)))
+	h.accept(3, 3, mesh.Load{Out: 1, FreeIn: 5})
+	h.take(h.e.HandleFrame(h.now, 3, &mesh.Frame{Type: mesh.FramePeers, LAN: ours}))
+	var far []mesh.PeerInfo
+	for p := mesh.NodeID(500); p < 520; p++ {
+		far = append(far, mesh.PeerInfo{ID: p, Addr: peerAddr(p), Place: mesh.PlaceOtherLAN}) // full
+	}
+	h.take(h.e.HandleFrame(h.now, 3, &mesh.Frame{Type: mesh.FramePeers, LAN: ours, Peers: far}))
+	named := map[mesh.NodeID]int{}
+	for k := 0; k < 40; k++ {
+		outs := h.accept(mesh.LinkID(1000+k), mesh.NodeID(1000+k), mesh.Load{Out: 1, FreeIn: 5}) // a new link gets an exchange
+		h.take(h.e.HandleLinkClosed(h.now, mesh.LinkID(1000+k)))
+		n := 0
+		for _, o := range outs {
+			if o.Kind != mesh.OutSend || o.Link != mesh.LinkID(1000+k) || o.Frame.Type != mesh.FramePeers {
+				continue
+			}
+			for _, p := range o.Frame.Peers {
+				if p.Place == mesh.PlaceOtherLAN {
+					named[p.ID]++
+					n++
+				}
+			}
+		}
+		if n < cfg.ExchangeSize/2 {
+			t.Fatalf("exchange %d named %d peers elsewhere, want at least %d of the 20 known", k, n, cfg.ExchangeSize/2)
+		}
+	}
+	if len(named) < 18 {
+		t.Fatalf("40 exchanges named %d distinct peers elsewhere of 20, want nearly all", len(named))
+	}
+}
+
+// A node whose link to a bridge (its handshake said so) dies reaches across
+// like one whose own link off the LAN died, even with links to spare: the
+// bridge's LAN neighbours take over from it. A peer known to be elsewhere
+// is never dialed just because the LAN's peers are full.
+func TestBridgeNeighbourTakesOver(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	const ours mesh.LANTag = 77
+	hear := func(id mesh.NodeID) {
+		h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: mesh.Load{FreeIn: 5}, LAN: ours}, peerAddr(id)))
+	}
+	for p := mesh.NodeID(2); p < 7; p++ {
+		hear(p)
+	}
+	lids := []mesh.LinkID{}
+	for _, p := range h.linkDials(5, mesh.Load{In: 1, FreeIn: 4}) {
+		lids = append(lids, mesh.LinkID(p))
+		h.take(h.e.HandleFrame(h.now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePeers, LAN: ours}))
+	}
+	// Two LAN peers dial us; one of them bridges.
+	h.take(h.e.HandleLinkOpened(h.now, 40, mesh.Incoming, 0, peerAddr(40)))
+	hello := mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 40, Instance: 4000, Port: 9000, Load: mesh.Load{Out: 2, FreeIn: 3}, LAN: ours, Flags: mesh.HelloBridge}}
+	sendOf(t, h.take(h.e.HandleFrame(h.now, 40, &hello)), mesh.FrameWelcome)
+	h.accept(41, 41, mesh.Load{Out: 1, FreeIn: 5})
+	lids = append(lids, 41)
+	// A LAN neighbour names a peer elsewhere, with room.
+	far := []mesh.PeerInfo{{ID: 500, Addr: peerAddr(500), FreeIn: 5, Place: mesh.PlaceOtherLAN}}
+	outs := h.take(h.e.HandleFrame(h.now, lids[0], &mesh.Frame{Type: mesh.FramePeers, LAN: ours, Peers: far}))
+	outs = append(outs, h.alive(h.now+2*time.Second, append(lids, 40)...)...)
+	if slices.Contains(dials(outs), 500) {
+		t.Fatalf("a node with links on its LAN dialed a peer elsewhere: %v", dials(outs))
+	}
+	// The bridge crashes: its link dies; the node has links to spare.
+	outs = h.alive(h.now+4*time.Second, lids...)
+	if n := h.e.Stats().DeadLinks; n != 1 {
+		t.Fatalf("%d dead links, want 1", n)
+	}
+	if !slices.Contains(dials(outs), 500) {
+		t.Fatalf("the bridge's neighbour dialed %v, not the peer elsewhere (500)", dials(outs))
+	}
+}
