@@ -225,7 +225,7 @@ func TestTopologyTreeLinks(t *testing.T) {
 
 func TestTopologyPositionsStableAcrossSnapshots(t *testing.T) {
 	t.Parallel()
-	top := meshTopology(sized(80, 200), 3, 9)
+	top := meshTopology(sized(40, 200), 3, 9)
 	l := NewLayout(top)
 	_, before, _ := topologyImage(top, l, 0)
 	_, after, _ := topologyImage(top, l, 1)
@@ -245,7 +245,7 @@ func TestTopologyPositionsStableAcrossSnapshots(t *testing.T) {
 
 func TestTopologyDeterministic(t *testing.T) {
 	t.Parallel()
-	top := meshTopology(sized(80, 300), 4, 3)
+	top := meshTopology(sized(40, 300), 4, 3)
 	a := renderTopology(t, top, NewLayout(top), 1)
 	b := renderTopology(t, top, NewLayout(top), 1)
 	if !bytes.Equal(a, b) {
