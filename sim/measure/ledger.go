@@ -286,8 +286,8 @@ func (l *Ledger) Results(node func(NodeIndex) NodeState) []BroadcastResult {
 		if len(b.latency) > 0 {
 			lat := slices.Clone(b.latency)
 			slices.Sort(lat)
-			r.LatencyP50 = percentile(lat, 50)
-			r.LatencyP99 = percentile(lat, 99)
+			r.LatencyP50 = mesh.Time(NearestRank(lat, 50))
+			r.LatencyP99 = mesh.Time(NearestRank(lat, 99))
 			r.LatencyMax = mesh.Time(lat[len(lat)-1])
 		}
 		out = append(out, r)
@@ -321,16 +321,14 @@ func (l *Ledger) Owed(k int, node func(NodeIndex) NodeState) []bool {
 	return out
 }
 
-// percentile is the nearest-rank percentile of sorted values.
-func percentile(sorted []int64, p int) mesh.Time {
+// NearestRank is the nearest-rank p-th percentile of sorted values (0 for
+// none): the value at rank ceil(p/100 * len), at least the first. Every
+// latency percentile of a report is this one.
+func NearestRank[T int64 | float64](sorted []T, p int) T {
 	if len(sorted) == 0 {
 		return 0
 	}
-	rank := (p*len(sorted) + 99) / 100
-	if rank < 1 {
-		rank = 1
-	}
-	return mesh.Time(sorted[rank-1])
+	return sorted[max((p*len(sorted)+99)/100, 1)-1]
 }
 
 // BroadcastResult is the outcome of one broadcast.

@@ -45,6 +45,7 @@ import (
 
 	"p2pmesh/mesh"
 	"p2pmesh/sim"
+	"p2pmesh/sim/measure"
 	"p2pmesh/sim/runner"
 	"p2pmesh/sim/scenario"
 )
@@ -409,22 +410,14 @@ func (m *model) spread(d dissemination, from sim.NodeIndex) (p50, p99, rmr float
 			}
 		}
 		slices.Sort(lat)
-		p50 += nearestRank(lat, 50) / float64(m.draws)
-		p99 += nearestRank(lat, 99) / float64(m.draws)
+		p50 += measure.NearestRank(lat, 50) / float64(m.draws)
+		p99 += measure.NearestRank(lat, 99) / float64(m.draws)
 	}
 	// Each node sends over every edge but the one its first copy came over.
 	if r := len(lat); r > 0 {
 		rmr = float64(2*d.g.Edges().Len()-r)/float64(r) - 1
 	}
 	return p50, p99, rmr, depth
-}
-
-// nearestRank is the ledger's percentile of sorted values.
-func nearestRank(sorted []float64, p int) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[max((p*len(sorted)+99)/100, 1)-1]
 }
 
 // BoundMarkdown tabulates the rows of one scenario and seed.
