@@ -242,22 +242,26 @@ func (tr *treeState) shortcut(e *Engine, i int, a Announcement) {
 // take the origin's payloads from this node already (their path shortens
 // with it).
 func (tr *treeState) reannounce(e *Engine, skip int, o *originTree, a Announcement) {
-	queued := false
 	for j := range e.links {
 		if j == skip || e.links[j].state != linkEstablished || o.eager&linkBit(j) != 0 {
 			continue
 		}
-		t := &tr.links[j]
-		if k := slices.IndexFunc(t.ihave, func(q Announcement) bool { return q.ID == a.ID }); k >= 0 {
-			t.ihave[k].Hops = min(t.ihave[k].Hops, a.Hops) // not flushed yet
-			continue
-		}
-		t.ihave = append(t.ihave, a)
-		queued = true
+		tr.announceOnce(e, j, a)
 	}
-	if queued {
-		e.armTimer(TimerIHave, e.now+e.cfg.IHaveDelay)
+}
+
+// announceOnce queues announcement a on link j unless one of the same
+// message is queued there already (that one keeps the fewer hops), and
+// arms the flush. relay, which queues each message's first announcement,
+// appends without the search.
+func (tr *treeState) announceOnce(e *Engine, j int, a Announcement) {
+	t := &tr.links[j]
+	if k := slices.IndexFunc(t.ihave, func(q Announcement) bool { return q.ID == a.ID }); k >= 0 {
+		t.ihave[k].Hops = min(t.ihave[k].Hops, a.Hops) // not flushed yet
+		return
 	}
+	t.ihave = append(t.ihave, a)
+	e.armTimer(TimerIHave, e.now+e.cfg.IHaveDelay)
 }
 
 // onOriginGraft: the peer on link i wants origin's payloads.

@@ -1,7 +1,5 @@
 package mesh
 
-import "slices"
-
 // Only relays may be tree parents (tree mode). A node waits on its tree
 // parent for every payload from outside its subtree: a parent that takes
 // payloads but passes none on leaves its whole subtree to the slow path of
@@ -77,15 +75,7 @@ func (tr *treeState) parentMissed(e *Engine, n int) {
 // that the peer fetches what it lacks at once (an announcement from the
 // parent is never followed by the payload; graftDelay).
 func (tr *treeState) announceRecent(e *Engine, i int) {
-	queued := false
 	tr.cache.since(e.now-e.cfg.GraftTimeout, func(m *Message) {
-		t := &tr.links[i]
-		if !slices.ContainsFunc(t.ihave, func(a Announcement) bool { return a.ID == m.ID }) {
-			t.ihave = append(t.ihave, Announcement{ID: m.ID, Hops: m.Hops})
-			queued = true
-		}
+		tr.announceOnce(e, i, Announcement{ID: m.ID, Hops: m.Hops})
 	})
-	if queued {
-		e.armTimer(TimerIHave, e.now+e.cfg.IHaveDelay)
-	}
 }
