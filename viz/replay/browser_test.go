@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,21 +21,21 @@ import (
 	"p2pmesh/sim/runner"
 	"p2pmesh/sim/scenario"
 	"p2pmesh/viz/replay"
+	"p2pmesh/viz/replay/headless"
 )
 
 // chromium finds Debian's chromium: the test is skipped without it, except
 // in CI (CI=true), where .ci/run installs it and its absence is a failure.
 func chromium(t testing.TB) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
+	p, err := headless.Find()
+	if err == nil {
+		return p
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (apt-get install -y chromium); CI must run the browser test")
+		t.Fatalf("%v; CI must run the browser test", err)
 	}
-	t.Skip("chromium is not installed (apt-get install -y chromium): browser test skipped")
+	t.Skipf("%v: browser test skipped", err)
 	return ""
 }
 
@@ -83,10 +82,7 @@ type browser struct {
 }
 
 func newBrowser(t testing.TB) *browser {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)), chromedp.NoSandbox,
-		chromedp.Flag("enable-unsafe-swiftshader", true), chromedp.Flag("use-angle", "swiftshader"),
-		chromedp.WindowSize(1400, 1000))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), headless.Options(chromium(t))...)
 	ctx, cancel := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 10*time.Minute)
 	t.Cleanup(func() { cancelT(); cancel(); cancelA() })

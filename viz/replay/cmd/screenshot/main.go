@@ -12,10 +12,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,6 +24,7 @@ import (
 
 	"p2pmesh/sim/report"
 	"p2pmesh/viz/replay"
+	"p2pmesh/viz/replay/headless"
 )
 
 func main() {
@@ -83,16 +82,6 @@ func moment(dir, at string) (time.Duration, error) {
 	return 0, fmt.Errorf("%s: the run (%s) has no %q event", at, filepath.Join(dir, report.ReportFile), kind)
 }
 
-// chromium finds Debian's chromium (or another Chromium-based browser).
-func chromium() (string, error) {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("chromium is not installed (apt-get install -y chromium)")
-}
-
 // shoot opens dir's replay page, shows the moment asked for and writes the
 // picture to out.
 func shoot(dir, out string, at time.Duration, bcast string, spread float64) error {
@@ -103,15 +92,12 @@ func shoot(dir, out string, at time.Duration, bcast string, spread float64) erro
 	if _, err := os.Stat(page); err != nil {
 		return fmt.Errorf("%w (was the run made with pictures?)", err)
 	}
-	browser, err := chromium()
+	browser, err := headless.Find()
 	if err != nil {
 		return err
 	}
 	// The browser tests' window and software WebGL.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
-		chromedp.Flag("enable-unsafe-swiftshader", true), chromedp.Flag("use-angle", "swiftshader"),
-		chromedp.WindowSize(1400, 1000))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), headless.Options(browser)...)
 	defer cancelA()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
