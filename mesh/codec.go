@@ -14,7 +14,9 @@ import (
 // with all integers big-endian and fixed width. Bodies by type:
 //
 //	Hello, Welcome  magic "P2PM", ID u64, Instance u64, Port u16,
-//	                Load (In u8, Out u8, FreeIn u8), Flags u8, LAN u32
+//	                Load (In u8, Out u8, FreeIn u8), Flags u8, LAN u32,
+//	                count u8, then count peer entries as in Peers (the
+//	                sender's peer exchange, which rides on the handshake)
 //	Reject, Leave   Reason u8
 //	Ping            Load (In u8, Out u8, FreeIn u8)
 //	Data            Origin u64, Seq u64, Hops u16, payload length u32, payload
@@ -32,8 +34,9 @@ import (
 const (
 	// ProtocolVersion is the version byte of frames and beacons. Peers that
 	// speak another version are rejected. Version 2 added LAN tags to
-	// beacons, Hellos and peer exchanges and an optional sender to Prune.
-	ProtocolVersion = 2
+	// beacons, Hellos and peer exchanges and an optional sender to Prune;
+	// version 3 a peer exchange to Hello and Welcome.
+	ProtocolVersion = 3
 	// MaxFrameSize bounds the length prefix of a frame: the bytes after the
 	// prefix (version, type and body), never more than 1 MiB.
 	MaxFrameSize = 1 << 20
@@ -96,7 +99,7 @@ const (
 func bodySize(f *Frame) int {
 	switch f.Type {
 	case FrameHello, FrameWelcome:
-		return helloBodySize
+		return helloBodySize + 1 + peerEntrySize*len(f.Peers)
 	case FrameReject, FrameLeave:
 		return 1
 	case FramePing:
@@ -138,21 +141,16 @@ func checkEncodable(f *Frame) error {
 		if f.Hello.ID == 0 {
 			return errorf(ErrInvalidFrame, "mesh: %v frame with zero node id", f.Type)
 		}
+		if err := checkPeerEntries(f); err != nil {
+			return err
+		}
 	case FrameData:
 		if n := len(f.Msg.Payload); n > MaxFrameSize {
 			return errorf(ErrFrameTooLarge, "mesh: data payload of %d bytes exceeds the %d-byte limit", n, MaxFrameSize)
 		}
 	case FramePeers:
-		if len(f.Peers) > maxPeers {
-			return errorf(ErrInvalidFrame, "mesh: peers frame with %d entries, at most %d fit", len(f.Peers), maxPeers)
-		}
-		for i := range f.Peers {
-			if f.Peers[i].ID == 0 {
-				return errorf(ErrInvalidFrame, "mesh: peers frame entry %d has zero node id", i)
-			}
-			if f.Peers[i].Place > PlaceOtherLAN {
-				return errorf(ErrInvalidFrame, "mesh: peers frame entry %d has place %d", i, f.Peers[i].Place)
-			}
+		if err := checkPeerEntries(f); err != nil {
+			return err
 		}
 	case FrameIHave:
 		if len(f.IHave) > maxIHave {
@@ -180,6 +178,23 @@ func checkEncodable(f *Frame) error {
 	return nil
 }
 
+// checkPeerEntries reports why the peer entries of f (Peers, Hello,
+// Welcome) cannot be encoded, or nil.
+func checkPeerEntries(f *Frame) error {
+	if len(f.Peers) > maxPeers {
+		return errorf(ErrInvalidFrame, "mesh: %v frame with %d peer entries, at most %d fit", f.Type, len(f.Peers), maxPeers)
+	}
+	for i := range f.Peers {
+		if f.Peers[i].ID == 0 {
+			return errorf(ErrInvalidFrame, "mesh: %v frame entry %d has zero node id", f.Type, i)
+		}
+		if f.Peers[i].Place > PlaceOtherLAN {
+			return errorf(ErrInvalidFrame, "mesh: %v frame entry %d has place %d", f.Type, i, f.Peers[i].Place)
+		}
+	}
+	return nil
+}
+
 // AppendFrame appends the encoding of f, length prefix included, to dst and
 // returns the extended slice. Only the fields of f.Type are encoded. It does
 // not allocate when dst has room for EncodedSize(f) more bytes. On error dst
@@ -195,6 +210,7 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 	switch f.Type {
 	case FrameHello, FrameWelcome:
 		b = appendHello(b, &f.Hello)
+		b = appendPeerEntries(b, f.Peers)
 	case FrameReject, FrameLeave:
 		b = append(b, byte(f.Reason))
 	case FramePing:
@@ -206,14 +222,7 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 		b = append(b, f.Msg.Payload...)
 	case FramePeers:
 		b = binary.BigEndian.AppendUint32(b, uint32(f.LAN))
-		b = append(b, byte(len(f.Peers)))
-		for i := range f.Peers {
-			p := &f.Peers[i]
-			b = binary.BigEndian.AppendUint64(b, uint64(p.ID))
-			b = append(b, p.Addr.IP[:]...)
-			b = binary.BigEndian.AppendUint16(b, p.Addr.Port)
-			b = append(b, p.FreeIn, byte(p.Place))
-		}
+		b = appendPeerEntries(b, f.Peers)
 	case FrameIHave:
 		b = binary.BigEndian.AppendUint16(b, uint16(len(f.IHave)))
 		for _, a := range f.IHave {
@@ -249,6 +258,19 @@ func appendHello(b []byte, h *Hello) []byte {
 	b = appendLoad(b, h.Load)
 	b = append(b, byte(h.Flags))
 	return binary.BigEndian.AppendUint32(b, uint32(h.LAN))
+}
+
+// appendPeerEntries appends a count u8 and the entries of peers.
+func appendPeerEntries(b []byte, peers []PeerInfo) []byte {
+	b = append(b, byte(len(peers)))
+	for i := range peers {
+		p := &peers[i]
+		b = binary.BigEndian.AppendUint64(b, uint64(p.ID))
+		b = append(b, p.Addr.IP[:]...)
+		b = binary.BigEndian.AppendUint16(b, p.Addr.Port)
+		b = append(b, p.FreeIn, byte(p.Place))
+	}
+	return b
 }
 
 func appendLoad(b []byte, l Load) []byte { return append(b, l.In, l.Out, l.FreeIn) }
@@ -291,8 +313,8 @@ func decodeFrameBody(b []byte) (Frame, error) {
 	body := b[headerSize:]
 	switch f.Type {
 	case FrameHello, FrameWelcome:
-		if err := exactBody(f.Type, body, helloBodySize); err != nil {
-			return Frame{}, err
+		if len(body) < helloBodySize+1 {
+			return Frame{}, truncated(f.Type, len(body), helloBodySize+1)
 		}
 		if string(body[:len(HandshakeMagic)]) != HandshakeMagic {
 			return Frame{}, errorf(ErrMagic, "mesh: %v frame starts with %q, want %q", f.Type, body[:len(HandshakeMagic)], HandshakeMagic)
@@ -309,6 +331,11 @@ func decodeFrameBody(b []byte) (Frame, error) {
 		if f.Hello.ID == 0 {
 			return Frame{}, errorf(ErrMalformed, "mesh: %v frame with zero node id", f.Type)
 		}
+		peers, err := decodePeerEntries(f.Type, body[helloBodySize-len(HandshakeMagic):])
+		if err != nil {
+			return Frame{}, err
+		}
+		f.Peers = peers
 	case FrameReject, FrameLeave:
 		if err := exactBody(f.Type, body, 1); err != nil {
 			return Frame{}, err
@@ -341,27 +368,11 @@ func decodeFrameBody(b []byte) (Frame, error) {
 			return Frame{}, truncated(f.Type, len(body), peersHeadSize)
 		}
 		f.LAN = LANTag(binary.BigEndian.Uint32(body))
-		count := int(body[4])
-		if err := countedBody(f.Type, body[peersHeadSize:], count, peerEntrySize, "entries"); err != nil {
+		peers, err := decodePeerEntries(f.Type, body[4:])
+		if err != nil {
 			return Frame{}, err
 		}
-		if count > 0 {
-			f.Peers = make([]PeerInfo, count)
-		}
-		for i, e := 0, body[peersHeadSize:]; i < count; i, e = i+1, e[peerEntrySize:] {
-			p := &f.Peers[i]
-			p.ID = NodeID(binary.BigEndian.Uint64(e))
-			copy(p.Addr.IP[:], e[8:24])
-			p.Addr.Port = binary.BigEndian.Uint16(e[24:])
-			p.FreeIn = e[26]
-			p.Place = Place(e[27])
-			if p.ID == 0 {
-				return Frame{}, errorf(ErrMalformed, "mesh: peers frame entry %d has zero node id", i)
-			}
-			if p.Place > PlaceOtherLAN {
-				return Frame{}, errorf(ErrMalformed, "mesh: peers frame entry %d has place %d", i, p.Place)
-			}
-		}
+		f.Peers = peers
 	case FrameIHave:
 		if len(body) < 2 {
 			return Frame{}, truncated(f.Type, len(body), 2)
@@ -427,6 +438,34 @@ func decodeFrameBody(b []byte) (Frame, error) {
 		return Frame{}, errorf(ErrMalformed, "mesh: unknown frame type %d", uint8(f.Type))
 	}
 	return f, nil
+}
+
+// decodePeerEntries decodes a count u8 and exactly that many peer entries
+// (Peers, Hello, Welcome), the whole of b.
+func decodePeerEntries(t FrameType, b []byte) ([]PeerInfo, error) {
+	count := int(b[0])
+	if err := countedBody(t, b[1:], count, peerEntrySize, "entries"); err != nil {
+		return nil, err
+	}
+	if count == 0 {
+		return nil, nil
+	}
+	peers := make([]PeerInfo, count)
+	for i, e := 0, b[1:]; i < count; i, e = i+1, e[peerEntrySize:] {
+		p := &peers[i]
+		p.ID = NodeID(binary.BigEndian.Uint64(e))
+		copy(p.Addr.IP[:], e[8:24])
+		p.Addr.Port = binary.BigEndian.Uint16(e[24:])
+		p.FreeIn = e[26]
+		p.Place = Place(e[27])
+		if p.ID == 0 {
+			return nil, errorf(ErrMalformed, "mesh: %v frame entry %d has zero node id", t, i)
+		}
+		if p.Place > PlaceOtherLAN {
+			return nil, errorf(ErrMalformed, "mesh: %v frame entry %d has place %d", t, i, p.Place)
+		}
+	}
+	return peers, nil
 }
 
 // exactBody checks that b, a body or the rest of one, has exactly want bytes.

@@ -42,6 +42,8 @@ func sampleFrames() []struct {
 		{"hello-max", Frame{Type: FrameHello, Hello: maxHello}},
 		{"hello-port0", Frame{Type: FrameHello, Hello: Hello{ID: 1}}},
 		{"welcome", Frame{Type: FrameWelcome, Hello: hello}},
+		{"hello-with-peers", Frame{Type: FrameHello, Hello: hello, Peers: []PeerInfo{{ID: 7, Addr: v4, FreeIn: 4, Place: PlaceOtherLAN}}}},
+		{"welcome-with-255-peers", Frame{Type: FrameWelcome, Hello: maxHello, Peers: peers255}},
 		{"reject", Frame{Type: FrameReject, Reason: ReasonFull}},
 		{"reject-unknown-reason", Frame{Type: FrameReject, Reason: 200}},
 		{"leave", Frame{Type: FrameLeave, Reason: ReasonLeaving}},
@@ -124,26 +126,29 @@ func TestFrameGolden(t *testing.T) {
 		want string
 	}{
 		{Frame{Type: FrameHello, Hello: Hello{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 0x1f0a, Load: Load{3, 5, 2}, Flags: HelloNeedy, LAN: 0x0a0b0c0d}},
-			"00000020" + "02" + "01" + "5032504d" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01" + "0a0b0c0d"},
+			"00000021" + "03" + "01" + "5032504d" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01" + "0a0b0c0d" + "00"},
 		{Frame{Type: FrameWelcome, Hello: Hello{ID: 1}},
-			"00000020" + "02" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00" + "00000000"},
-		{Frame{Type: FrameReject, Reason: ReasonDuplicate}, "00000003" + "02" + "03" + "02"},
-		{Frame{Type: FramePing, Load: Load{1, 2, 3}}, "00000005" + "02" + "04" + "010203"},
+			"00000021" + "03" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00" + "00000000" + "00"},
+		{Frame{Type: FrameWelcome, Hello: Hello{ID: 1, LAN: 0x01020304}, Peers: []PeerInfo{{ID: 2, Addr: v4, FreeIn: 4, Place: PlaceSameLAN}}},
+			"0000003d" + "03" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00" + "01020304" +
+				"01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04" + "01"},
+		{Frame{Type: FrameReject, Reason: ReasonDuplicate}, "00000003" + "03" + "03" + "02"},
+		{Frame{Type: FramePing, Load: Load{1, 2, 3}}, "00000005" + "03" + "04" + "010203"},
 		{Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 0xAB, Seq: 0xCD}, Hops: 0x0102, Payload: []byte("hi")}},
-			"0000001a" + "02" + "05" + "00000000000000ab" + "00000000000000cd" + "0102" + "00000002" + "6869"},
+			"0000001a" + "03" + "05" + "00000000000000ab" + "00000000000000cd" + "0102" + "00000002" + "6869"},
 		{Frame{Type: FramePeers, LAN: 0x01020304, Peers: []PeerInfo{{ID: 2, Addr: v4, FreeIn: 4, Place: PlaceOtherLAN}}},
-			"00000023" + "02" + "06" + "01020304" + "01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04" + "02"},
-		{Frame{Type: FrameLeave, Reason: ReasonLeaving}, "00000003" + "02" + "07" + "04"},
+			"00000023" + "03" + "06" + "01020304" + "01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04" + "02"},
+		{Frame{Type: FrameLeave, Reason: ReasonLeaving}, "00000003" + "03" + "07" + "04"},
 		{Frame{Type: FrameIHave, IHave: []Announcement{{ID: MsgID{1, 2}, Hops: 1}}},
-			"00000016" + "02" + "08" + "0001" + "0000000000000001" + "0000000000000002" + "0001"},
+			"00000016" + "03" + "08" + "0001" + "0000000000000001" + "0000000000000002" + "0001"},
 		{Frame{Type: FrameGraft, IDs: []MsgID{{3, 4}}},
-			"00000013" + "02" + "09" + "01" + "0000000000000003" + "0000000000000004"},
-		{Frame{Type: FramePrune}, "00000002" + "02" + "0a"},
-		{Frame{Type: FramePrune, IDs: []MsgID{{Origin: 0xAB}}}, "0000000a" + "02" + "0a" + "00000000000000ab"},
+			"00000013" + "03" + "09" + "01" + "0000000000000003" + "0000000000000004"},
+		{Frame{Type: FramePrune}, "00000002" + "03" + "0a"},
+		{Frame{Type: FramePrune, IDs: []MsgID{{Origin: 0xAB}}}, "0000000a" + "03" + "0a" + "00000000000000ab"},
 		{Frame{Type: FramePosition, Pos: Position{Root: 0xAB, Round: 0x01020304, Rank: 5}, Load: Load{1, 2, 3}},
-			"00000013" + "02" + "0b" + "00000000000000ab" + "01020304" + "0005" + "010203"},
+			"00000013" + "03" + "0b" + "00000000000000ab" + "01020304" + "0005" + "010203"},
 		{Frame{Type: FrameRoundRequest, Pos: Position{Root: 0xAB, Round: 0x01020304}},
-			"0000000e" + "02" + "0c" + "00000000000000ab" + "01020304"},
+			"0000000e" + "03" + "0c" + "00000000000000ab" + "01020304"},
 	}
 	for _, tc := range tests {
 		got := hex.EncodeToString(mustAppendFrame(t, &tc.f))
@@ -231,7 +236,7 @@ func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 func TestDecodeFrameMalformed(t *testing.T) {
 	helloBody := func(magic string, id uint64) []byte {
-		return bytes.Join([][]byte{[]byte(magic), be64(id), be64(9), be16(80), {1, 2, 3}, {0}, be32(5)}, nil)
+		return bytes.Join([][]byte{[]byte(magic), be64(id), be64(9), be16(80), {1, 2, 3}, {0}, be32(5), {0}}, nil)
 	}
 	entry := func(id uint64) []byte {
 		return bytes.Join([][]byte{be64(id), make([]byte, 16), be16(1), {0}, {byte(PlaceSameLAN)}}, nil)
@@ -257,15 +262,21 @@ func TestDecodeFrameMalformed(t *testing.T) {
 		{"two-frames", append(bytes.Clone(valid), valid...), ErrMalformed, "trailing"},
 		{"zero-length", be32(0), ErrMalformed, "header"},
 		{"version-only", append(be32(1), 1), ErrMalformed, "header"},
-		{"version-0", rawFrame(0, FramePing, []byte{1, 2, 3}), ErrVersion, "protocol version 0, want 2"},
-		{"version-1", rawFrame(1, FramePrune), ErrVersion, "protocol version 1, want 2"},
-		{"version-3", rawFrame(3, FramePrune), ErrVersion, "protocol version 3"},
+		{"version-0", rawFrame(0, FramePing, []byte{1, 2, 3}), ErrVersion, "protocol version 0, want 3"},
+		{"version-1", rawFrame(1, FramePrune), ErrVersion, "protocol version 1, want 3"},
+		{"version-2", rawFrame(2, FramePrune), ErrVersion, "protocol version 2, want 3"},
+		{"version-4", rawFrame(4, FramePrune), ErrVersion, "protocol version 4"},
 		{"version-255", rawFrame(255, 0), ErrVersion, "version 255"},
 		{"type-0", rawFrame(ProtocolVersion, 0), ErrMalformed, "unknown frame type 0"},
 		{"type-13", rawFrame(ProtocolVersion, 13), ErrMalformed, "unknown frame type 13"},
 		{"type-255", rawFrame(ProtocolVersion, 255, []byte{1, 2, 3}), ErrMalformed, "unknown frame type 255"},
 		{"hello-empty", rawFrame(ProtocolVersion, FrameHello), ErrMalformed, "truncated hello"},
 		{"hello-truncated", rawFrame(ProtocolVersion, FrameHello, helloBody(HandshakeMagic, 1)[:helloBodySize-1]), ErrMalformed, "truncated hello"},
+		{"hello-without-count", rawFrame(ProtocolVersion, FrameHello, helloBody(HandshakeMagic, 1)[:helloBodySize]), ErrMalformed, "truncated hello"},
+		{"hello-count-beyond-frame", rawFrame(ProtocolVersion, FrameHello, helloBody(HandshakeMagic, 1)[:helloBodySize], []byte{2}, entry(1)), ErrMalformed, "truncated hello"},
+		{"welcome-partial-entry", rawFrame(ProtocolVersion, FrameWelcome, helloBody(HandshakeMagic, 1)[:helloBodySize], []byte{1}, entry(1)[:peerEntrySize-1]), ErrMalformed, "truncated welcome"},
+		{"welcome-trailing-after-entry", rawFrame(ProtocolVersion, FrameWelcome, helloBody(HandshakeMagic, 1)[:helloBodySize], []byte{1}, entry(1), []byte{0}), ErrMalformed, "trailing"},
+		{"welcome-entry-zero-id", rawFrame(ProtocolVersion, FrameWelcome, helloBody(HandshakeMagic, 1)[:helloBodySize], []byte{1}, entry(0)), ErrMalformed, "welcome frame entry 0 has zero node id"},
 		{"hello-trailing", rawFrame(ProtocolVersion, FrameHello, helloBody(HandshakeMagic, 1), []byte{0}), ErrMalformed, "trailing"},
 		{"hello-bad-magic", rawFrame(ProtocolVersion, FrameHello, helloBody("HTTP", 1)), ErrMagic, `"HTTP"`},
 		{"hello-beacon-magic", rawFrame(ProtocolVersion, FrameHello, helloBody(BeaconMagic, 1)), ErrMagic, "want"},

@@ -1,7 +1,8 @@
 package mesh
 
-// Peer exchange. When a link is established, and every ExchangeInterval with
-// one random neighbour, a node sends a sample of the peers it knows with
+// Peer exchange. When a link is established (the acceptor's sample rides
+// on its Welcome, the dialer's follows in a Peers frame), and every
+// ExchangeInterval with one random neighbour, a node sends a sample of the peers it knows with
 // their free slots: its neighbours (whose load it hears in every ping) and
 // its passive list. This is how knowledge of peers spreads beyond one LAN and
 // how a node finds replacements that beacons alone would not show it. A node
@@ -11,29 +12,39 @@ package mesh
 
 func (e *Engine) sendPeers(i int) { e.exchange(i, false) }
 
-// exchange sends a sample of known peers on link i; tellTag sends the frame
-// even with no peer in it, for the LAN tag it carries (lan.go). Half its
-// room goes first to what the receiver lacks most (sampleWhere): within our
-// LAN, peers known to be elsewhere, its way out should the LAN's bridges
-// die; across a LAN's edge, peers on our LAN, which are elsewhere for the
-// receiver (peers we know to be elsewhere may be on its LAN, and it could
-// not place them). So the few nodes with links off a LAN bring in many
-// peers elsewhere, and every node of the LAN soon knows several.
+// exchange sends a sample of known peers on link i (peerSample); tellTag
+// sends the frame even with no peer in it, for the LAN tag it carries
+// (lan.go).
 func (e *Engine) exchange(i int, tellTag bool) {
 	if e.cfg.adversary.Siphon() || e.cfg.ExchangeSize == 0 {
 		return
 	}
-	peers := e.box.peerList(e.cfg.ExchangeSize)
-	if e.links[i].elsewhere() {
-		peers = e.sampleWhere(peers, e.links[i].peer, (*knownPeer).onLAN)
-	} else {
-		peers = e.sampleWhere(peers, e.links[i].peer, (*knownPeer).elsewhere)
-	}
-	peers = e.samplePeers(peers, e.links[i].peer, false)
+	peers := e.peerSample(i, e.links[i].elsewhere())
 	if len(peers) == 0 && !tellTag {
 		return
 	}
 	e.send(i, Frame{Type: FramePeers, Peers: peers, LAN: e.lanTag()})
+}
+
+// peerSample is the sample of known peers an exchange on link i names
+// (none from a siphoner). Half its room goes first to what the receiver
+// lacks most (sampleWhere): within our LAN, peers known to be elsewhere,
+// its way out should the LAN's bridges die; across a LAN's edge, peers on
+// our LAN, which are elsewhere for the receiver (peers we know to be
+// elsewhere may be on its LAN, and it could not place them). So the few
+// nodes with links off a LAN bring in many peers elsewhere, and every node
+// of the LAN soon knows several.
+func (e *Engine) peerSample(i int, elsewhere bool) []PeerInfo {
+	if e.cfg.adversary.Siphon() || e.cfg.ExchangeSize == 0 {
+		return nil
+	}
+	peers := e.box.peerList(e.cfg.ExchangeSize)
+	if elsewhere {
+		peers = e.sampleWhere(peers, e.links[i].peer, (*knownPeer).onLAN)
+	} else {
+		peers = e.sampleWhere(peers, e.links[i].peer, (*knownPeer).elsewhere)
+	}
+	return e.samplePeers(peers, e.links[i].peer, false)
 }
 
 // samplePeers fills res up to its capacity with peers other than exclude,
@@ -217,9 +228,17 @@ func (e *Engine) exchangeWithRandomNeighbour() {
 func (e *Engine) onPeers(i int, f *Frame) {
 	before := e.links[i].place()
 	e.locatePeer(i, f.LAN)
+	e.answerNewPlace(i, before, e.links[i].place())
+	e.takePeers(i, f.Peers)
+}
+
+// takePeers merges the sample peers, received on link i from a peer
+// already placed (a Peers frame, or the Welcome that carries the
+// acceptor's exchange), into the passive list, and dials if the node
+// wants more links.
+func (e *Engine) takePeers(i int, peers []PeerInfo) {
 	sender := e.links[i].place()
-	e.answerNewPlace(i, before, sender)
-	for _, p := range f.Peers {
+	for _, p := range peers {
 		if p.ID == e.id || e.isBanned(p.ID) {
 			continue
 		}

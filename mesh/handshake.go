@@ -10,8 +10,9 @@ package mesh
 // dialed by the smaller node id and drop the other, so they agree without
 // another round trip: the tie-break that keeps one link per pair of nodes.
 
-// onHello decides on an incoming handshake.
-func (e *Engine) onHello(i int, h *Hello) {
+// onHello decides on an incoming handshake (Hello frame f).
+func (e *Engine) onHello(i int, f *Frame) {
+	h := &f.Hello
 	switch {
 	case h.ID == e.id:
 		e.reject(i, ReasonSelf)
@@ -54,7 +55,7 @@ func (e *Engine) onHello(i int, h *Hello) {
 			r = ReasonDuplicate
 		}
 		e.closeLink(j, r, false)
-		e.onHello(after(j, i), h)
+		e.onHello(after(j, i), f)
 		return
 	}
 	if di := e.dialIndex(h.ID, Addr{}); di >= 0 {
@@ -87,14 +88,19 @@ func (e *Engine) onHello(i int, h *Hello) {
 	e.links[i].set(linkProtected, h.Flags&HelloPriority != 0)
 	welcome := e.hello()
 	e.establish(i)
-	e.send(i, Frame{Type: FrameWelcome, Hello: welcome})
-	e.sendPeers(i)
+	// The Welcome carries our peer exchange: one frame less per link than
+	// a Peers frame after it.
+	e.send(i, Frame{Type: FrameWelcome, Hello: welcome, Peers: e.peerSample(i, e.links[i].elsewhere())})
 	e.bcast.linkUp(e, i)
 	e.sendUnsent(i)
+	e.takePeers(i, f.Peers)
 }
 
-// onWelcome completes an outgoing handshake.
-func (e *Engine) onWelcome(i int, h *Hello) {
+// onWelcome completes an outgoing handshake (Welcome frame f): the link is
+// established, the dialer sends its peer exchange and takes the acceptor's,
+// which the Welcome carries.
+func (e *Engine) onWelcome(i int, f *Frame) {
+	h := &f.Hello
 	l := &e.links[i]
 	if h.ID == 0 || (l.peer != 0 && h.ID != l.peer) {
 		// Somebody else answers at that address now (or a beacon lied).
@@ -137,9 +143,12 @@ func (e *Engine) onWelcome(i int, h *Hello) {
 		break
 	}
 	e.establish(i)
-	e.sendPeers(i)
+	if l.static() {
+		e.sendPeers(i) // its Hello carried none: see HandleLinkOpened
+	}
 	e.bcast.linkUp(e, i)
 	e.sendUnsent(i)
+	e.takePeers(i, f.Peers)
 }
 
 // onReject ends an outgoing handshake the peer refused.

@@ -201,11 +201,11 @@ func TestExchangeNamesSeveralPeersElsewhere(t *testing.T) {
 	h.take(h.e.HandleFrame(h.now, 3, &mesh.Frame{Type: mesh.FramePeers, LAN: ours, Peers: far}))
 	named := map[mesh.NodeID]int{}
 	for k := 0; k < 40; k++ {
-		outs := h.accept(mesh.LinkID(1000+k), mesh.NodeID(1000+k), mesh.Load{Out: 1, FreeIn: 5}) // a new link gets an exchange
+		outs := h.accept(mesh.LinkID(1000+k), mesh.NodeID(1000+k), mesh.Load{Out: 1, FreeIn: 5}) // a new link gets an exchange, on the Welcome
 		h.take(h.e.HandleLinkClosed(h.now, mesh.LinkID(1000+k)))
 		n := 0
 		for _, o := range outs {
-			if o.Kind != mesh.OutSend || o.Link != mesh.LinkID(1000+k) || o.Frame.Type != mesh.FramePeers {
+			if o.Kind != mesh.OutSend || o.Link != mesh.LinkID(1000+k) || o.Frame.Type != mesh.FrameWelcome {
 				continue
 			}
 			for _, p := range o.Frame.Peers {

@@ -88,7 +88,11 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 		if d.static || d.priority {
 			h.Flags |= HelloPriority
 		}
-		e.send(i, Frame{Type: FrameHello, Hello: h})
+		hello := Frame{Type: FrameHello, Hello: h}
+		if !d.static {
+			hello.Peers = e.peerSample(i, e.known.elsewhere(d.peer))
+		}
+		e.send(i, hello)
 	case Incoming:
 		if e.countHandshaking(Incoming) >= e.cfg.MaxIn+e.cfg.MaxOut+1 {
 			e.emit(Output{Kind: OutClose, Link: id, Reason: ReasonFull})
@@ -132,9 +136,9 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 	if l.state == linkHandshaking {
 		switch {
 		case l.dir == Incoming && f.Type == FrameHello:
-			e.onHello(i, &f.Hello)
+			e.onHello(i, f)
 		case l.dir == Outgoing && f.Type == FrameWelcome:
-			e.onWelcome(i, &f.Hello)
+			e.onWelcome(i, f)
 		case l.dir == Outgoing && f.Type == FrameReject:
 			e.onReject(i, f.Reason)
 		case l.dir == Outgoing && f.Type == FramePeers:
