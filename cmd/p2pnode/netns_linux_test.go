@@ -205,7 +205,7 @@ func startHostNode(t *testing.T, i int) *hostNode {
 	// The test binary runs as p2pnode when asNodeEnv is set (see TestMain);
 	// no flags: the defaults must do.
 	cmd := exec.Command("ip", "netns", "exec", fmt.Sprintf("h%d", i), os.Args[0])
-	cmd.Env = append(os.Environ(), asNodeEnv+"=1")
+	cmd.Env = netnstest.ChildEnv(asNodeEnv + "=1")
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
