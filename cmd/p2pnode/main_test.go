@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"p2pmesh/internal/realtimetest"
 )
 
 // asNodeEnv makes the test binary run as p2pnode itself.
@@ -27,8 +27,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asNodeEnv) != "" {
 		main()
 	}
-	// No goroutine may outlive the tests (go.uber.org/goleak).
-	goleak.VerifyTestMain(m)
+	// The tests on sockets wait side by side, and no goroutine may outlive
+	// the tests (go.uber.org/goleak).
+	realtimetest.Main(m, 8)
 }
 
 func TestHelpAndVersion(t *testing.T) {
@@ -77,6 +78,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestCannotListenIsExit1(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +204,7 @@ func freePort(t *testing.T) string {
 }
 
 func TestTwoNodesChatOverStaticPeers(t *testing.T) {
+	t.Parallel()
 	addr := freePort(t)
 	a := startProc(t, "--name", "alice", "--no-multicast", "--listen", addr)
 	b := startProc(t, "--name", "bob", "--no-multicast", "--listen", "127.0.0.1:0", "--peer", addr, "--json")
@@ -245,6 +248,7 @@ func TestTwoNodesChatOverStaticPeers(t *testing.T) {
 }
 
 func TestExitOnEOFSendsFirst(t *testing.T) {
+	t.Parallel()
 	addr := freePort(t)
 	a := startProc(t, "--name", "sink", "--no-multicast", "--listen", addr)
 	b := startProc(t, "--name", "pipe", "--no-multicast", "--peer", addr, "--exit-on-eof")
@@ -270,6 +274,7 @@ func TestExitOnEOFSendsFirst(t *testing.T) {
 // --exit-on-eof without any peer: the line cannot be sent, and the exit
 // status says so.
 func TestExitOnEOFWithLinesUnsentIsExit3(t *testing.T) {
+	t.Parallel()
 	var errb bytes.Buffer
 	code := realMain([]string{"--name", "lonely", "--no-multicast", "--listen", "127.0.0.1:0", "--exit-on-eof", "--eof-wait", "300ms"},
 		strings.NewReader("hello, anybody?\n"), io.Discard, &errb, nil)
@@ -319,6 +324,7 @@ func (s *syncBuffer) String() string {
 // when their link is made (peer, address, who dialed) and the survivor one
 // when it is lost (and why).
 func TestLinkMadeAndLostAreLogged(t *testing.T) {
+	t.Parallel()
 	addr := freePort(t)
 	var logA, logB syncBuffer
 	sigA, sigB := make(chan os.Signal, 1), make(chan os.Signal, 1)
@@ -368,6 +374,7 @@ func TestLinkMadeAndLostAreLogged(t *testing.T) {
 // The startup line says how the node finds peers, and does not claim
 // multicast discovery it does not have.
 func TestStartupLineTellsTheTruthAboutDiscovery(t *testing.T) {
+	t.Parallel()
 	var errb syncBuffer
 	sig := make(chan os.Signal, 1)
 	sig <- syscall.SIGTERM // leave as soon as started

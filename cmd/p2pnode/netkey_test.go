@@ -55,6 +55,7 @@ func TestBadNetworkKeyFileIsAUsageError(t *testing.T) {
 // chat; a node without it, given the same peer, links with nobody and
 // prints nothing, and its lines reach nobody.
 func TestKeyedNodesChatAndAnIntruderHearsNothing(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "mesh.key")
 	if code := realMain([]string{"--gen-network-key", path}, nil, io.Discard, io.Discard, nil); code != exitOK {
 		t.Fatal("cannot make a key")

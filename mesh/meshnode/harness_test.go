@@ -43,6 +43,7 @@ func (o *countingObserver) counts() [4]int {
 
 func TestNodesFindEachOtherOnABeaconBusAndAreObserved(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	bus, err := beaconbus.New(beaconbus.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -83,8 +84,18 @@ func TestNodesFindEachOtherOnABeaconBusAndAreObserved(t *testing.T) {
 	waitFor(t, 3*time.Second, "the broadcast at both other nodes", func() bool {
 		return nodes[1].count("via the bus") == 1 && nodes[2].count("via the bus") == 1
 	})
-	time.Sleep(100 * time.Millisecond) // let the last copies arrive
+	// Three nodes, all linked: the origin sends 2 copies, each receiver
+	// relays 1; every copy sent arrives.
+	waitFor(t, 5*time.Second, "4 copies sent and received", func() bool {
+		var sent, received int
+		for _, o := range obs {
+			c := o.counts()
+			sent, received = sent+c[1], received+c[2]
+		}
+		return sent >= 4 && received >= 4
+	})
 	var sent, received int
+	var beaconsSent uint64
 	for i, o := range obs {
 		c := o.counts()
 		sent += c[1]
@@ -96,12 +107,18 @@ func TestNodesFindEachOtherOnABeaconBusAndAreObserved(t *testing.T) {
 		if c[0] != wantOrig || c[3] != wantDeliv {
 			t.Errorf("node %d observed originated %d, delivered %d; want %d, %d", i, c[0], c[3], wantOrig, wantDeliv)
 		}
-		if s := nodes[i].Stats(); s.Discovery.Sent == 0 || s.Discovery.Received == 0 {
-			t.Errorf("node %d beacon stats %+v", i, s.Discovery)
+		// Every node took part in discovery on the bus: a newcomer that
+		// hears an offer dials it without a beacon of its own
+		// (mesh/discovery.go), so some nodes only listen.
+		s := nodes[i].Stats().Discovery
+		beaconsSent += s.Sent
+		if s.Sent == 0 && s.Received == 0 {
+			t.Errorf("node %d neither sent nor received a beacon: %+v", i, s)
 		}
 	}
-	// Three nodes, all linked: the origin sends 2 copies, each receiver
-	// relays 1; every copy sent arrives.
+	if beaconsSent == 0 {
+		t.Error("no node sent a beacon")
+	}
 	if sent != 4 || received != 4 {
 		t.Errorf("observed %d payloads sent and %d received, want 4 and 4", sent, received)
 	}
@@ -109,6 +126,7 @@ func TestNodesFindEachOtherOnABeaconBusAndAreObserved(t *testing.T) {
 
 func TestKillSendsNoLeaveAndEndsEverything(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	nodes := startChain(t, 2, nil)
 	waitLinked(t, nodes, 1, 5*time.Second)
 	before := nodes[1].Stats().FramesSent

@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"p2pmesh/internal/realtimetest"
 	"p2pmesh/mesh"
 )
 
@@ -147,9 +146,11 @@ func linkedTo(n *testNode, peer mesh.NodeID) bool {
 	return false
 }
 
-// checkNoLeaks fails the test when goroutines (of its nodes, or of the test
-// itself) outlive it (go.uber.org/goleak, which waits a little for them to
-// end). Register it first, so that it runs after the nodes' cleanups.
+// checkNoLeaks fails the test when goroutines it started (those of its
+// nodes, or its own) outlive it, also while other tests run beside it
+// (realtimetest.Check, which waits a little for them to end). Call it
+// first, so that it runs after the nodes' cleanups.
 func checkNoLeaks(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	t.Helper()
+	realtimetest.Check(t)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"p2pmesh/internal/realtimetest"
 	"p2pmesh/mesh"
 )
 
@@ -102,6 +103,7 @@ func helloBytes(id mesh.NodeID) []byte {
 
 func TestRandomBytesAreRefusedAndLoggedOnce(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	a, b, logs := hostileSetup(t, nil)
 	for i := range 5 {
 		c := dialNode(t, a)
@@ -141,23 +143,28 @@ func TestGigabyteLengthPrefixIsRefusedBeforeAllocating(t *testing.T) {
 
 func TestTrickledHandshakeHitsTheDeadline(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	a, b, logs := hostileSetup(t, func(c *Config) { c.Mesh.HandshakeTimeout = 400 * time.Millisecond })
 	c := dialNode(t, a)
 	hello := helloBytes(77)
 	done := make(chan struct{})
-	go func() { // one byte every 50 ms: the whole Hello would take seconds
+	// One byte every 200 ms, within the timeout: a deadline per read would
+	// never fire, and the whole Hello takes seconds.
+	step := 200 * time.Millisecond
+	go func() {
 		defer close(done)
 		for _, x := range hello {
 			if _, err := c.Write([]byte{x}); err != nil {
 				return
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(step)
 		}
 	}()
-	took := closedBy(t, c, 3*time.Second, "trickled handshake")
+	whole := time.Duration(len(hello)) * step
+	took := closedBy(t, c, whole, "trickled handshake")
 	<-done
-	if took > 1500*time.Millisecond {
-		t.Errorf("trickled handshake held the connection for %v, want about the 400 ms handshake timeout", took)
+	if took > whole/2 {
+		t.Errorf("trickled handshake held the connection for %v, want about the 400 ms handshake timeout (the whole Hello takes %v)", took, whole)
 	}
 	if a.Stats().Refused == 0 || !strings.Contains(logs(), "refused: no handshake within the handshake timeout") {
 		t.Errorf("the refusal was not counted and logged: refused=%d\n%s", a.Stats().Refused, logs())
@@ -167,19 +174,20 @@ func TestTrickledHandshakeHitsTheDeadline(t *testing.T) {
 
 func TestIdleConnectionFloodIsCapped(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	const limit, flood = 16, 200
 	a, b, logs := hostileSetup(t, func(c *Config) {
 		c.MaxPending = limit
 		c.Mesh.HandshakeTimeout = 500 * time.Millisecond
 	})
-	base := runtime.NumGoroutine()
+	base := realtimetest.Count(t)
 	conns := make([]net.Conn, 0, flood)
 	for range flood {
 		conns = append(conns, dialNode(t, a))
 	}
 	// All but about limit are closed at once.
 	waitFor(t, 3*time.Second, "the flood to be refused", func() bool { return a.Stats().Refused >= flood-limit })
-	if g := runtime.NumGoroutine() - base; g > 3*limit+10 {
+	if g := realtimetest.Count(t) - base; g > 3*limit+10 {
 		t.Errorf("%d goroutines more during a flood of %d idle connections (limit %d)", g, flood, limit)
 	}
 	stillDelivers(t, a, b, "during an idle flood")
@@ -200,6 +208,7 @@ func TestIdleConnectionFloodIsCapped(t *testing.T) {
 
 func TestResetAndHalfOpenConnections(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	a, b, _ := hostileSetup(t, func(c *Config) { c.Mesh.DeadAfter = 600 * time.Millisecond })
 
 	// Reset in the middle of a handshake.

@@ -139,6 +139,7 @@ func loggedOnce(t *testing.T, logs func() string, reason string) {
 }
 
 func TestGarbageOnTheBeaconPort(t *testing.T) {
+	t.Parallel()
 	v, ok := beaconVictim(t)
 	if !ok {
 		return
@@ -192,6 +193,7 @@ func TestGarbageOnTheBeaconPort(t *testing.T) {
 }
 
 func TestMutatedBeacons(t *testing.T) {
+	t.Parallel()
 	v, ok := beaconVictim(t)
 	if !ok {
 		return
@@ -229,6 +231,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestReplayedBeacons(t *testing.T) {
 	longtest.Skip(t) // seconds of real time; the quick suite keeps the garbage, mutated and spoofed-id beacon tests
+	t.Parallel()
 	if !netnstest.InFresh(t) {
 		return
 	}
@@ -335,6 +338,7 @@ func closedPort(t *testing.T) uint16 {
 }
 
 func TestSpoofedIDBeacons(t *testing.T) {
+	t.Parallel()
 	v, ok := beaconVictim(t)
 	if !ok {
 		return
@@ -367,6 +371,7 @@ func x0(t *testing.T) *beaconAttacker { return newBeaconAttacker(t, "127.0.0.1")
 
 func TestBogusPortBeacons(t *testing.T) {
 	longtest.Skip(t) // seconds of real time; the quick suite keeps the garbage, mutated and spoofed-id beacon tests
+	t.Parallel()
 	v, ok := beaconVictim(t)
 	if !ok {
 		return

@@ -13,6 +13,7 @@ import (
 )
 
 func TestNodesFindEachOtherByMulticast(t *testing.T) {
+	t.Parallel()
 	if !netnstest.InFresh(t) {
 		return
 	}
@@ -67,6 +68,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestNoMulticastInterfaceSaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	if !netnstest.InFresh(t) { // lo is the only interface there; turn MULTICAST off again
 		return
 	}

@@ -71,6 +71,7 @@ func (s *spyCodec) replay(t *testing.T, c *discovery.Conn, p []byte) {
 // heard by nobody; a captured keyed beacon reveals neither node id nor port,
 // and replaying it, or forging one from it, is refused and counted.
 func TestKeyedBeaconsOverMulticast(t *testing.T) {
+	t.Parallel()
 	if !netnstest.InFresh(t) {
 		return
 	}

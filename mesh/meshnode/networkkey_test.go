@@ -51,6 +51,7 @@ func keyedPair(t *testing.T, k *netkey.Key, tweakB func(*Config)) (a, b *testNod
 
 func TestKeyedNodesLinkAndDeliver(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	k := testKey(t, 1)
 	nodes := startChain(t, 3, func(i int, cfg *Config) {
 		cfg.NetworkKey = k
@@ -88,6 +89,7 @@ func TestKeyedNodesLinkAndDeliver(t *testing.T) {
 // forms, nothing crosses, and the refusal is logged once.
 func TestNodesWithoutTheKeyCannotJoin(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	a, b, logs := keyedPair(t, testKey(t, 1), nil)
 
 	plain := testConfig(t)
@@ -206,6 +208,7 @@ func recordDials(cfg *Config, conns *[]*recordingConn, mu *sync.Mutex, flipAt in
 // refused without a link or a delivery.
 func TestCapturedLinkTrafficCannotBeReadOrReplayed(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	var mu sync.Mutex
 	var conns []*recordingConn
 	a, b, logs := keyedPair(t, testKey(t, 1), func(cfg *Config) { recordDials(cfg, &conns, &mu, 0) })
@@ -266,6 +269,7 @@ func TestCapturedLinkTrafficCannotBeReadOrReplayed(t *testing.T) {
 // once, and the nodes link again and deliver.
 func TestInjectedBytesEndTheLink(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	var mu sync.Mutex
 	var conns []*recordingConn
 	a, b, logs := keyedPair(t, testKey(t, 1), func(cfg *Config) { recordDials(cfg, &conns, &mu, 300) })

@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"p2pmesh/internal/realtimetest"
 )
 
 func TestBroadcastReachesEveryNodeOnce(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	nodes := startChain(t, 5, nil)
 	waitLinked(t, nodes, 2, 5*time.Second)
 
@@ -58,12 +59,16 @@ func TestBroadcastReachesEveryNodeOnce(t *testing.T) {
 
 func TestGracefulCloseIsNoticedAtOnce(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	// Long keepalive timers: a peer noticing the departure before DeadAfter
-	// can only have been told by the Leave frame.
+	// (10 s) can only have been told by the Leave frame; Close waiting less
+	// than LeaveTimeout (5 s) was answered. Seconds to spare for a loaded
+	// machine either way.
 	nodes := startChain(t, 4, func(i int, cfg *Config) {
-		cfg.Mesh.KeepaliveInterval = 500 * time.Millisecond
-		cfg.Mesh.DeadAfter = 3 * time.Second
-		cfg.IdleTimeout = 5 * time.Second
+		cfg.Mesh.KeepaliveInterval = time.Second
+		cfg.Mesh.DeadAfter = 10 * time.Second
+		cfg.IdleTimeout = 15 * time.Second
+		cfg.LeaveTimeout = 5 * time.Second
 	})
 	waitLinked(t, nodes, 2, 10*time.Second)
 	leaver := nodes[1]
@@ -78,13 +83,13 @@ func TestGracefulCloseIsNoticedAtOnce(t *testing.T) {
 	}
 
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := leaver.Close(ctx); err != nil {
 		t.Errorf("Close: %v", err)
 	}
 	closeTook := time.Since(start)
-	waitFor(t, time.Second, "the peers to drop the node that left", func() bool {
+	waitFor(t, 5*time.Second, "the peers to drop the node that left", func() bool {
 		for _, p := range peers {
 			if linkedTo(p, leaver.ID()) {
 				return false
@@ -93,8 +98,8 @@ func TestGracefulCloseIsNoticedAtOnce(t *testing.T) {
 		return true
 	})
 	t.Logf("Close took %v; %d peers dropped the link after %v", closeTook, len(peers), time.Since(start))
-	if closeTook > time.Second {
-		t.Errorf("Close took %v: the peers should have acknowledged the Leave at once", closeTook)
+	if closeTook > 4*time.Second {
+		t.Errorf("Close took %v, about its LeaveTimeout: the peers should have acknowledged the Leave at once", closeTook)
 	}
 	for _, p := range peers {
 		if s := p.Stats(); s.Engine.DeadLinks != 0 {
@@ -113,6 +118,8 @@ func TestGracefulCloseIsNoticedAtOnce(t *testing.T) {
 }
 
 func TestCloseLeavesNoGoroutines(t *testing.T) {
+	checkNoLeaks(t)
+	t.Parallel()
 	nodes := startChain(t, 3, nil)
 	waitLinked(t, nodes, 2, 5*time.Second)
 	if _, err := nodes[0].Broadcast([]byte("x")); err != nil {
@@ -122,18 +129,19 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	for _, n := range nodes {
 		n.close(t)
 	}
-	// Close returns after every goroutine has called wg.Done; goleak gives
-	// them the moment they need to actually return.
-	goleak.VerifyNone(t)
+	// Close returns after every goroutine has called wg.Done; they need a
+	// moment more to actually return.
+	waitFor(t, realtimetest.LeakWait, "the nodes' goroutines to end", func() bool { return realtimetest.Count(t) == 0 })
 }
 
 func TestHandshakeDeadlineAtTheSocket(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.Mesh.HandshakeTimeout = 300 * time.Millisecond
-	cfg.Mesh.KeepaliveInterval = 2 * time.Second // the engine would notice much later
-	cfg.Mesh.DeadAfter = 5 * time.Second
-	cfg.IdleTimeout = 10 * time.Second
+	cfg.Mesh.KeepaliveInterval = 5 * time.Second // the engine would notice at its next tick, 5 s or later
+	cfg.Mesh.DeadAfter = 10 * time.Second
+	cfg.IdleTimeout = 20 * time.Second
 	n := startNode(t, cfg)
 
 	c, err := net.Dial("tcp", n.Addr().String())
@@ -142,19 +150,21 @@ func TestHandshakeDeadlineAtTheSocket(t *testing.T) {
 	}
 	defer c.Close()
 	start := time.Now()
-	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_ = c.SetReadDeadline(time.Now().Add(4 * time.Second))
 	_, err = c.Read(make([]byte, 1))
 	took := time.Since(start)
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
-		t.Fatalf("a silent connection was still open after %v", took)
+		t.Fatalf("a silent connection was still open after %v: the 300 ms handshake deadline did not close it", took)
 	}
-	if took < 250*time.Millisecond || took > 1500*time.Millisecond {
-		t.Errorf("silent connection closed after %v, want about the 300ms handshake timeout", took)
+	if took < 250*time.Millisecond {
+		t.Errorf("silent connection closed after %v, before the 300ms handshake timeout", took)
 	}
+	t.Logf("silent connection closed after %v", took)
 }
 
 func TestDeliveriesDropWhenTheApplicationStalls(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	a := startNode(t, testConfig(t))
 	cfg := testConfig(t)
 	cfg.Peers = []string{a.Addr().String()}
@@ -192,7 +202,7 @@ func TestDeliveriesDropWhenTheApplicationStalls(t *testing.T) {
 	if _, err := a.Broadcast([]byte("after")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 2*time.Second, "a delivery after the stall", func() bool {
+	waitFor(t, 5*time.Second, "a delivery after the stall", func() bool {
 		select {
 		case d := <-b.Deliveries():
 			return string(d.Payload) == "after"
@@ -203,6 +213,7 @@ func TestDeliveriesDropWhenTheApplicationStalls(t *testing.T) {
 }
 
 func TestStartRejectsBadConfigs(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.NoMulticast = false
 	cfg.Group = "10.0.0.1:49152"
@@ -228,6 +239,7 @@ func TestStartRejectsBadConfigs(t *testing.T) {
 
 func TestBroadcastTooLarge(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.Mesh.MaxPayload = 100
 	n := startNode(t, cfg)
@@ -241,6 +253,7 @@ func TestBroadcastTooLarge(t *testing.T) {
 
 func TestStaticPeerAtOwnAddressIsHarmless(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	cfg := testConfig(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -251,7 +264,11 @@ func TestStaticPeerAtOwnAddressIsHarmless(t *testing.T) {
 	cfg.Listen = addr
 	cfg.Peers = []string{addr}
 	n := startNode(t, cfg)
-	time.Sleep(300 * time.Millisecond)
+	// It dials its static peer, meets itself and refuses: then no link.
+	waitFor(t, 10*time.Second, "the dial to itself and its refusal", func() bool {
+		s := n.Stats()
+		return s.Dials >= 1 && s.Engine.Rejected >= 1
+	})
 	if l := n.Links(); len(l) != 0 {
 		t.Errorf("node linked to itself: %+v", l)
 	}

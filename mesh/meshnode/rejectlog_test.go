@@ -10,6 +10,7 @@ import (
 )
 
 func TestRejectLogIsRateLimited(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	log := slog.New(slog.NewTextHandler(&lockedBuffer{mu: &mu, b: &buf}, nil))

@@ -63,6 +63,7 @@ func dialStuckPeer(t *testing.T, addr string) *stuckPeer {
 
 func TestStuckPeerIsDroppedAndDoesNotStallOthers(t *testing.T) {
 	checkNoLeaks(t)
+	t.Parallel()
 	nodes := startChain(t, 3, func(i int, cfg *Config) {
 		cfg.SendQueue = 32
 		cfg.WriteTimeout = 30 * time.Second // only the full queue may drop the stuck peer

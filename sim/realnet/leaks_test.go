@@ -3,11 +3,12 @@ package realnet
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"p2pmesh/internal/realtimetest"
 )
 
-// TestMain fails the package's tests if any goroutine is still running
-// after they have all ended (go.uber.org/goleak).
+// TestMain runs the package's tests side by side — real nodes on the wall
+// clock, they wait far more than they compute — and fails them if any
+// goroutine is still running after they have all ended (go.uber.org/goleak).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	realtimetest.Main(m, 8)
 }

@@ -2,6 +2,7 @@ package realnet
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -17,10 +18,12 @@ import (
 // The whole path of p2psim --transport tcp: a scenario played by the runner
 // on real nodes, judged by the same code as on the simulator.
 func TestSmallScenarioOverTCP(t *testing.T) {
+	t.Parallel()
 	res := runOverTCP(t, "testdata/small.yaml")
 	for _, e := range res.Report.Expectations {
 		t.Logf("%v %s: %s", e.OK, e.Name, e.Detail)
 	}
+	logTimeline(t, res)
 	for _, e := range res.Failed {
 		t.Errorf("%s: %s", e.Name, e.Detail)
 	}
@@ -39,6 +42,26 @@ func TestSmallScenarioOverTCP(t *testing.T) {
 	}
 }
 
+// logTimeline logs when the mesh's components changed, the repairs and
+// how late the timeline ran: what a failure on a loaded machine needs
+// explained.
+func logTimeline(t *testing.T, res *runner.Result) {
+	t.Helper()
+	var changes []string
+	last := -1
+	for _, s := range res.Report.Series {
+		if s.Components != last {
+			changes = append(changes, fmt.Sprintf("%.0f ms: %d", s.AtMS, s.Components))
+			last = s.Components
+		}
+	}
+	t.Logf("components: %s", strings.Join(changes, ", "))
+	for _, r := range res.Report.Repairs {
+		t.Logf("repair of %s %s at %.0f ms: %.0f ms", r.Kind, r.Label, r.AtMS, r.RepairMS)
+	}
+	t.Logf("timeline late by %.1f ms at most, %.1f ms on average", res.Perf.LateMaxMS, res.Perf.LateMeanMS)
+}
+
 // fastConfig is a node configuration with timers ten times shorter than the
 // defaults.
 func fastConfig() mesh.Config {
@@ -53,8 +76,9 @@ func fastConfig() mesh.Config {
 	return cfg
 }
 
-// newNet returns a run of n started nodes on one segment, linked.
-func newNet(t *testing.T, n int) *Net {
+// newNet returns a run of n started nodes on one segment, linked, with
+// fastConfig's timers changed by tweak (if not nil).
+func newNet(t *testing.T, n int, tweak func(*mesh.Config)) *Net {
 	t.Helper()
 	sc := &scenario.Scenario{File: "test.yaml", Network: scenario.Network{DialTimeout: 300 * time.Millisecond}}
 	nt, err := New(sc, 1, Options{})
@@ -65,13 +89,16 @@ func newNet(t *testing.T, n int) *Net {
 	seg := nt.AddSegment("lan")
 	for k := range n {
 		cfg := fastConfig()
+		if tweak != nil {
+			tweak(&cfg)
+		}
 		i, err := nt.AddNode(string(rune('a'+k)), "", &cfg, seg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		nt.Start(i, 0)
 	}
-	runUntil(t, nt, 3*time.Second, "every node linked to every other", func() bool {
+	runUntil(t, nt, 10*time.Second, "every node linked to every other", func() bool {
 		for i := range n {
 			if nt.Node(measure.NodeIndex(i)).Load.Degree() < n-1 {
 				return false
@@ -98,31 +125,37 @@ func runUntil(t *testing.T, nt *Net, d time.Duration, what string, cond func() b
 func degree(nt *Net, i measure.NodeIndex) int { return nt.Node(i).Load.Degree() }
 
 func TestCrashIsNoticedByKeepalivesLeaveAtOnce(t *testing.T) {
-	nt := newNet(t, 2)
+	t.Parallel()
+	// dead_after 3 s: a crash cannot be noticed sooner, a leave must be,
+	// and each wait below has seconds to spare on a loaded machine.
+	const deadAfter = 3 * time.Second
+	nt := newNet(t, 2, func(cfg *mesh.Config) { cfg.DeadAfter = deadAfter })
+	killed := nt.Now()
 	nt.Kill(1, false)
 	// The link went dark: node a hears nothing, not even a FIN, until its
-	// keepalives judge the link dead (dead_after 1 s).
-	nt.Run(nt.Now() + 500*time.Millisecond)
+	// keepalives judge the link dead.
+	nt.Run(killed + deadAfter/2)
 	if degree(nt, 0) != 1 {
 		t.Fatal("a crash was noticed before dead_after: the link did not go dark")
 	}
-	took := runUntil(t, nt, 2*time.Second, "the crash noticed", func() bool { return degree(nt, 0) == 0 })
-	t.Logf("crash noticed after %v more", took)
+	runUntil(t, nt, deadAfter+5*time.Second, "the crash noticed", func() bool { return degree(nt, 0) == 0 })
+	t.Logf("crash noticed after %v", nt.Now()-killed)
 
 	nt.Start(1, nt.Now())
-	runUntil(t, nt, 3*time.Second, "the restarted node linked", func() bool { return degree(nt, 0) == 1 })
+	runUntil(t, nt, 10*time.Second, "the restarted node linked", func() bool { return degree(nt, 0) == 1 })
 	if nt.Node(1).Starts != 2 {
 		t.Fatalf("starts %d, want 2", nt.Node(1).Starts)
 	}
 	nt.Kill(1, true)
-	took = runUntil(t, nt, 500*time.Millisecond, "the leave noticed", func() bool { return degree(nt, 0) == 0 })
+	took := runUntil(t, nt, deadAfter-500*time.Millisecond, "the leave noticed before dead_after", func() bool { return degree(nt, 0) == 0 })
 	t.Logf("leave noticed after %v", took)
 }
 
 func TestPartitionCutsLinksDialsAndBeacons(t *testing.T) {
-	nt := newNet(t, 3)
+	t.Parallel()
+	nt := newNet(t, 3, nil)
 	nt.Partition("p", []measure.NodeIndex{0})
-	runUntil(t, nt, 3*time.Second, "a cut off", func() bool {
+	runUntil(t, nt, 10*time.Second, "a cut off", func() bool {
 		return nt.Components(nt.Topology()) == 2 && degree(nt, 0) == 0
 	})
 	// Dials across the cut hang until their timeout, like dials to a
@@ -148,11 +181,12 @@ func TestPartitionCutsLinksDialsAndBeacons(t *testing.T) {
 	if err := nt.Heal("p"); err != nil {
 		t.Fatal(err)
 	}
-	runUntil(t, nt, 3*time.Second, "one component again", func() bool { return nt.Components(nt.Topology()) == 1 })
+	runUntil(t, nt, 10*time.Second, "one component again", func() bool { return nt.Components(nt.Topology()) == 1 })
 }
 
 func TestDialsOnlyReachNodesOfTheRun(t *testing.T) {
-	nt := newNet(t, 1)
+	t.Parallel()
+	nt := newNet(t, 1, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +205,8 @@ func TestDialsOnlyReachNodesOfTheRun(t *testing.T) {
 // A dark link swallows writes, and its reader hears nothing, not even the
 // other end closing, until its deadline.
 func TestDarkLinkSwallowsBothWays(t *testing.T) {
-	nt := newNet(t, 2)
+	t.Parallel()
+	nt := newNet(t, 2, nil)
 	c, err := nt.dialer(0)(context.Background(), nt.nodes[1].addr)
 	if err != nil {
 		t.Fatal(err)
@@ -208,6 +243,7 @@ func TestDarkLinkSwallowsBothWays(t *testing.T) {
 }
 
 func TestFrameLossIsRefused(t *testing.T) {
+	t.Parallel()
 	sc := &scenario.Scenario{File: "lossy.yaml", Network: scenario.Network{Loss: 0.01, DialTimeout: time.Second}}
 	_, err := New(sc, 1, Options{})
 	if err == nil || !strings.Contains(err.Error(), "lossy.yaml") || !strings.Contains(err.Error(), "loss") || !strings.Contains(err.Error(), "--transport sim") {
@@ -218,6 +254,7 @@ func TestFrameLossIsRefused(t *testing.T) {
 // Network keys over TCP are the real thing: nodes with different keys meet
 // the Noise handshake and sealed beacons of the runtime, and are refused.
 func TestNetworkKeysOverTCP(t *testing.T) {
+	t.Parallel()
 	res := runOverTCP(t, "testdata/keys.yaml")
 	for _, e := range res.Failed {
 		t.Errorf("%s: %s", e.Name, e.Detail)
