@@ -48,9 +48,12 @@ func (e *Engine) bridgeLAN() {
 // bridging reports whether the node bridges LANs: it has static peers or
 // a link to another LAN. Its handshakes say so (HelloBridge).
 func (e *Engine) bridging() bool {
-	if len(e.statics) > 0 {
-		return true
-	}
+	return len(e.statics) > 0 || e.linkedElsewhere()
+}
+
+// linkedElsewhere reports whether the node has a link to a peer on
+// another LAN (lan.go).
+func (e *Engine) linkedElsewhere() bool {
 	for i := range e.links {
 		if e.links[i].elsewhere() {
 			return true
@@ -79,11 +82,9 @@ func (e *Engine) reachElsewhere() {
 	if !e.lanFacts.has(lostElsewhere) && !afterFailure {
 		return
 	}
-	for i := range e.links {
-		if e.links[i].elsewhere() {
-			e.lanFacts.set(lostElsewhere, false)
-			return
-		}
+	if e.linkedElsewhere() {
+		e.lanFacts.set(lostElsewhere, false)
+		return
 	}
 	for i := range e.dials {
 		if e.known.elsewhere(e.dials[i].peer) {

@@ -89,7 +89,7 @@ type Engine struct {
 	dialPauseUntil Time            // no dial of a claimed peer before this
 	selfAddrs      []Addr          // where dials reached this node itself (claims.go)
 	strangers      [2]uint16       // nodes first heard of by beacon in this and the last maintenance period, up to 65,535 (claims.go)
-	formerLAN      LANTag          // the name this node's LAN had before e.lan, 0 for none (lan.go)
+	otherLANName   LANTag          // another name this node's LAN goes by: the one it had before e.lan, or a larger one heard by beacon; 0 for none (lan.go)
 
 	seq          uint64
 	seen         seenCache

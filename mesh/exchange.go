@@ -199,10 +199,13 @@ func (w *waitingDialers) name(e *Engine, res []PeerInfo, exclude NodeID) []PeerI
 	return res
 }
 
-func (e *Engine) exchangeWithRandomNeighbour() {
+// exchangeWithRandomNeighbour sends a peer exchange to a neighbour drawn
+// uniformly among the established links that pass keep (nil keeps all).
+func (e *Engine) exchangeWithRandomNeighbour(keep func(*link) bool) {
+	ok := func(l *link) bool { return l.state == linkEstablished && (keep == nil || keep(l)) }
 	n := 0
 	for i := range e.links {
-		if e.links[i].state == linkEstablished {
+		if ok(&e.links[i]) {
 			n++
 		}
 	}
@@ -211,7 +214,7 @@ func (e *Engine) exchangeWithRandomNeighbour() {
 	}
 	r := e.rng.IntN(n)
 	for i := range e.links {
-		if e.links[i].state != linkEstablished {
+		if !ok(&e.links[i]) {
 			continue
 		}
 		if r == 0 {
@@ -234,15 +237,22 @@ func (e *Engine) onPeers(i int, f *Frame) {
 
 // takePeers merges the sample peers, received on link i from a peer
 // already placed (a Peers frame, or the Welcome that carries the
-// acceptor's exchange), into the passive list, and dials if the node
-// wants more links.
+// acceptor's exchange), into the passive list, notes news of peers
+// elsewhere to pass on (elsewhere.go), and dials if the node wants more
+// links.
 func (e *Engine) takePeers(i int, peers []PeerInfo) {
 	sender := e.links[i].place()
+	across := e.linkedElsewhere()
 	for _, p := range peers {
 		if p.ID == e.id || e.isBanned(p.ID) {
 			continue
 		}
-		e.heardOfAt(p.ID, p.Addr, 0, Load{FreeIn: p.FreeIn}, newsExchange, relayed(p.Place, sender))
+		place := relayed(p.Place, sender, across)
+		news := place == PlaceOtherLAN && !e.known.elsewhere(p.ID)
+		e.heardOfAt(p.ID, p.Addr, 0, Load{FreeIn: p.FreeIn}, newsExchange, place)
+		if news && e.known.elsewhere(p.ID) {
+			e.lanFacts.set(elsewhereNews, true)
+		}
 	}
 	if e.wantOut() > 0 {
 		e.scheduleDial()

@@ -26,8 +26,9 @@ func (e *Engine) maintain() {
 	e.expireBans()
 	if now >= e.nextExchange {
 		e.nextExchange = now + e.cfg.ExchangeInterval
-		e.exchangeWithRandomNeighbour()
+		e.exchangeWithRandomNeighbour(nil)
 	}
+	e.spreadElsewhere()
 	if e.cfg.RotateInterval > 0 && now >= e.nextRotate {
 		e.nextRotate = now + e.rotatePeriod()
 		e.rotate()

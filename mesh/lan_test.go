@@ -266,3 +266,100 @@ func TestBridgeNeighbourTakesOver(t *testing.T) {
 		t.Fatalf("the bridge's neighbour dialed %v, not the peer elsewhere (500)", dials(outs))
 	}
 }
+
+// lanHand returns a hand-driven node 1 (rotation off) on LAN 77, with
+// links from LAN peers 3 and 4 and, if elsewhere, from peer 50 on LAN 99,
+// each placed by a peer exchange telling its tag.
+func lanHand(t *testing.T, elsewhere bool) *hand {
+	t.Helper()
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	const ours, theirs mesh.LANTag = 77, 99
+	h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 5}, LAN: ours}, peerAddr(2)))
+	peers := []mesh.NodeID{3, 4}
+	if elsewhere {
+		peers = append(peers, 50)
+	}
+	for _, p := range peers {
+		h.accept(mesh.LinkID(p), p, mesh.Load{Out: 1, FreeIn: 5})
+		tag := ours
+		if p == 50 {
+			tag = theirs
+		}
+		h.take(h.e.HandleFrame(h.now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePeers, LAN: tag}))
+	}
+	return h
+}
+
+// peerFrames returns the peer exchanges sent on link lid in outs.
+func peerFrames(outs []mesh.Output, lid mesh.LinkID) []mesh.Frame {
+	var fs []mesh.Frame
+	for _, o := range outs {
+		if o.Kind == mesh.OutSend && o.Link == lid && o.Frame.Type == mesh.FramePeers {
+			fs = append(fs, o.Frame)
+		}
+	}
+	return fs
+}
+
+// namedIn counts how often the peer exchanges fs name each peer from lo up
+// to hi at place p.
+func namedIn(fs []mesh.Frame, lo, hi mesh.NodeID, p mesh.Place) map[mesh.NodeID]int {
+	named := map[mesh.NodeID]int{}
+	for _, f := range fs {
+		for _, q := range f.Peers {
+			if q.ID >= lo && q.ID < hi && q.Place == p {
+				named[q.ID]++
+			}
+		}
+	}
+	return named
+}
+
+// A node linked to a peer on another LAN sends it a peer exchange at every
+// maintenance round, not one to a random neighbour every ExchangeInterval:
+// what a LAN with one bridge learnt of the others entered a few peers
+// every ten seconds (mesh/elsewhere.go). And the LAN peers its LAN
+// neighbours name are what it names across as peers on its LAN.
+func TestExchangesAcrossEveryRound(t *testing.T) {
+	h := lanHand(t, true)
+	var lan []mesh.PeerInfo
+	for p := mesh.NodeID(600); p < 620; p++ {
+		lan = append(lan, mesh.PeerInfo{ID: p, Addr: peerAddr(p), FreeIn: 2, Place: mesh.PlaceSameLAN})
+	}
+	h.take(h.e.HandleFrame(h.now, 3, &mesh.Frame{Type: mesh.FramePeers, LAN: 77, Peers: lan}))
+	outs := h.alive(h.now+5*time.Second, 3, 4, 50)
+	fs := peerFrames(outs, 50)
+	if len(fs) < 4 {
+		t.Fatalf("%d peer exchanges across in 5 s, want one a maintenance round", len(fs))
+	}
+	if named := namedIn(fs, 600, 620, mesh.PlaceSameLAN); len(named) < 5 {
+		t.Fatalf("the exchanges across named %d of the 20 LAN peers a neighbour told of as on our LAN, want most", len(named))
+	}
+}
+
+// News of peers elsewhere is passed on as a rumour: a node that an exchange
+// told of peers elsewhere it did not know sends a LAN neighbour an exchange
+// naming peers elsewhere at its next maintenance round, and nothing more
+// while no news comes.
+func TestNewsOfPeersElsewhereIsPassedOn(t *testing.T) {
+	h := lanHand(t, false)
+	const ours mesh.LANTag = 77
+	h.alive(h.now+2*time.Second, 3, 4)
+	var far []mesh.PeerInfo
+	for p := mesh.NodeID(500); p < 510; p++ {
+		far = append(far, mesh.PeerInfo{ID: p, Addr: peerAddr(p), Place: mesh.PlaceOtherLAN})
+	}
+	h.take(h.e.HandleFrame(h.now, 3, &mesh.Frame{Type: mesh.FramePeers, LAN: ours, Peers: far}))
+	outs := h.alive(h.now+1100*time.Millisecond, 3, 4)
+	if passed := namedIn(append(peerFrames(outs, 3), peerFrames(outs, 4)...), 500, 510, mesh.PlaceOtherLAN); len(passed) == 0 {
+		t.Fatalf("news of 10 peers elsewhere was not passed on within a maintenance round")
+	}
+	// The same news again is no news.
+	h.take(h.e.HandleFrame(h.now, 4, &mesh.Frame{Type: mesh.FramePeers, LAN: ours, Peers: far}))
+	outs = h.alive(h.now+3*time.Second, 3, 4)
+	if n := len(peerFrames(outs, 3)) + len(peerFrames(outs, 4)); n != 0 {
+		t.Fatalf("%d peer exchanges without news before the next ExchangeInterval, want none", n)
+	}
+}

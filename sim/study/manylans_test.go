@@ -11,17 +11,18 @@ import (
 
 // Ten LANs of 1,000 nodes, one static bridge each, heal like one LAN after
 // 90% of the nodes crash at once: one component, and every broadcast 30 s
-// later reaches every survivor, within 10 s of virtual time. Seeds 5 and 8
-// are ones where LANs stayed apart before nodes remembered their LAN's
-// former name, exchanges named several peers elsewhere and bridges' LAN
-// neighbours took over from dead bridges (BENCHMARKS.md, "Ten LANs after a
-// mass failure"; seeds 3, 6 and 9 still end apart). About 6 CPU-seconds a
-// seed without the race detector; under it only the first seed runs.
+// later reaches every survivor, within 10 s of virtual time, at seeds 1-10.
+// Seeds 3, 6 and 9 ended apart until exchanges crossed LANs every
+// maintenance round and news of peers elsewhere spread as a rumour
+// (mesh/elsewhere.go), and a larger LAN name heard by beacon counted as
+// another name of the LAN (BENCHMARKS.md, "Ten LANs after a mass
+// failure"). About 6 CPU-seconds a seed without the race detector; under
+// it only seed 3 runs.
 func TestTenLANsHealLikeOne(t *testing.T) {
 	longtest.Skip(t)
-	seeds := []uint64{5, 8}
+	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	if raceDetector {
-		seeds = seeds[:1]
+		seeds = []uint64{3}
 	}
 	m := DefaultMassFailure()
 	for _, seed := range seeds {
