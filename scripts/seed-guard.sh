@@ -38,8 +38,6 @@ fi
 # reported (the issue named). They are printed, not failed; when one holds
 # again the guard says so, and the line should go.
 known=(
-  "many-lans-mass-failure:3 issue 18 point 4 (one mesh, reliability 1 within 10 s of a 90% crash) fails at 3 of seeds 1-10 at 76c4a4b (3, 6, 9: 2-3 components at 40 s, a broadcast 7 s after the crash reaches 9-90% of the 999 survivors; at c4980b9, before b5df28d, 5 of 10: 3, 5, 6, 8, 9; BENCHMARKS.md)"
-  "many-lans-mass-failure:2 issue 18 point 4: as seed 3 above; since the handshakes carry the peer exchanges (issue 18 point 5, third session) seeds 2, 3 and 9 of 1-10 fail and 6 heals (BENCHMARKS.md)"
   "tree-multi-1000:3 issue 18 point 3 / issue 6: one broadcast of 30 (the 11th) reaches its last node at hop 16 (bound 14) and p99 81 ms (bound 75) since the handshakes carry the peer exchanges (issue 18 point 5, third session), the others at 8-14; the bounds are at their edge: seeds 1-20 fail at 15 on main c52cde0 (ldh 15), at 3 and 17 after"
 )
 knownReason() {
