@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/spatial/r2"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -243,40 +244,85 @@ func (v *lanView) Plot(c draw.Canvas, p *plot.Plot) {
 		w := math.Max(wMax*math.Sqrt(float64(pr[2])/float64(most)), 0.6)
 		c.StrokeLine2(draw.LineStyle{Color: crossLANLink, Width: px(w)}, at(pr[0]).X, at(pr[0]).Y, at(pr[1]).X, at(pr[1]).Y)
 	}
+	radius := make([]vg.Length, len(v.names))
+	for j := range v.names {
+		radius[j] = px(math.Max(rMax*math.Sqrt(float64(v.running[j])/float64(maxRunning)), 2))
+	}
 	if len(v.pairs) <= 40 {
 		sty := textStyle(sansBold, 12, okBlack)
 		sty.XAlign = draw.XCenter
+		var placed []vg.Rectangle
 		for _, pr := range v.pairs {
-			a, b := at(pr[0]), at(pr[1])
-			haloText(c, sty, vg.Point{X: (a.X + b.X) / 2, Y: (a.Y + b.Y) / 2}, thousands(pr[2]))
+			s := thousands(pr[2])
+			pt, box := v.countPlace(sty, s, at(pr[0]), at(pr[1]), at, radius, placed)
+			placed = append(placed, box)
+			haloText(c, sty, pt, s)
 		}
 	}
 	for j := range v.names {
-		r := px(math.Max(rMax*math.Sqrt(float64(v.running[j])/float64(maxRunning)), 2))
+		r := radius[j]
 		c.DrawGlyph(draw.GlyphStyle{Color: white, Radius: r + px(1.5), Shape: draw.CircleGlyph{}}, at(j))
 		c.DrawGlyph(draw.GlyphStyle{Color: v.colour[j], Radius: r, Shape: draw.CircleGlyph{}}, at(j))
 	}
 	if len(v.names) <= lanLabelsUpTo {
 		for j, name := range v.names {
-			r := px(math.Max(rMax*math.Sqrt(float64(v.running[j])/float64(maxRunning)), 2) + 4)
+			r := radius[j] + px(4)
 			sty := textStyle(sansBold, 11, okBlack)
+			label := fmt.Sprintf("%s (%s)", name, plural(v.running[j], "node", "nodes"))
+			half := sty.Height(label) / 2 // haloText centres the text on pt
 			pt := at(j)
 			switch v.labelSide(j) {
 			case 0: // right
 				pt.X += r
 			case 1: // below
-				pt.Y -= r
-				sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+				pt.Y -= r + half
+				sty.XAlign = draw.XCenter
 			case 2: // above
-				pt.Y += r
-				sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
+				pt.Y += r + half
+				sty.XAlign = draw.XCenter
 			default: // left
 				pt.X -= r
 				sty.XAlign = draw.XRight
 			}
-			haloText(c, sty, pt, fmt.Sprintf("%s (%s)", name, plural(v.running[j], "node", "nodes")))
+			haloText(c, sty, pt, label)
 		}
 	}
+}
+
+// countPlace finds where on the line from a to b its count s goes: the
+// point nearest the middle, among points from 0.2 to 0.8 of the way, whose
+// label clears every LAN's disc and the counts already placed; the middle
+// if none does. It returns the point and the label's box.
+func (v *lanView) countPlace(sty text.Style, s string, a, b vg.Point, at func(int) vg.Point, radius []vg.Length, placed []vg.Rectangle) (vg.Point, vg.Rectangle) {
+	w, h := sty.Width(s)+px(4), sty.Height(s)+px(2)
+	boxAt := func(pt vg.Point) vg.Rectangle {
+		return vg.Rectangle{Min: vg.Point{X: pt.X - w/2, Y: pt.Y - h/2}, Max: vg.Point{X: pt.X + w/2, Y: pt.Y + h/2}}
+	}
+	clear := func(box vg.Rectangle) bool {
+		for j := range v.names {
+			// The nearest point of the box to the disc's centre.
+			o := at(j)
+			nx := max(box.Min.X, min(o.X, box.Max.X))
+			ny := max(box.Min.Y, min(o.Y, box.Max.Y))
+			if math.Hypot(float64(nx-o.X), float64(ny-o.Y)) < float64(radius[j]+px(3)) {
+				return false
+			}
+		}
+		for _, p := range placed {
+			if box.Min.X < p.Max.X && p.Min.X < box.Max.X && box.Min.Y < p.Max.Y && p.Min.Y < box.Max.Y {
+				return false
+			}
+		}
+		return true
+	}
+	for _, f := range []float64{0.5, 0.44, 0.56, 0.38, 0.62, 0.32, 0.68, 0.26, 0.74, 0.2, 0.8} {
+		pt := vg.Point{X: a.X + vg.Length(f)*(b.X-a.X), Y: a.Y + vg.Length(f)*(b.Y-a.Y)}
+		if box := boxAt(pt); clear(box) {
+			return pt, box
+		}
+	}
+	mid := vg.Point{X: (a.X + b.X) / 2, Y: (a.Y + b.Y) / 2}
+	return mid, boxAt(mid)
 }
 
 // labelSide says where LAN j's name goes so that no line to another LAN

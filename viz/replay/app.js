@@ -298,7 +298,7 @@
     if (D.truncated_at_ms && now > D.truncated_at_ms) label += " — beyond the overlay log";
     $("time").textContent = label;
     $("slider").value = String(Math.round(now));
-    if (plot) plot.redraw(false);
+    if (plot) { plot.redraw(false); showSeriesAtNow(); }
   }
 
   // ---- node details ----
@@ -351,8 +351,23 @@
         { label: "running", stroke: "#1f77b4", paths: uPlot.paths.stepped({ align: 1 }) },
         { label: "links", stroke: "#2ca02c", paths: uPlot.paths.stepped({ align: 1 }) },
         { label: "components", stroke: "#9467bd", scale: "c", paths: uPlot.paths.stepped({ align: 1 }) }],
-      hooks: { draw: [cursorLine] },
+      hooks: {
+        draw: [cursorLine],
+        // Without the pointer over the chart its legend shows the values
+        // at the replay's time (the red line), not "--".
+        setCursor: [(u) => { if (u.cursor.idx == null) showSeriesAtNow(); }],
+      },
     }, [xs, D.series.alive, D.series.links, D.series.components], $("series"));
+  }
+  // showSeriesAtNow puts the last sample at or before the replay's time in
+  // the chart's legend.
+  function showSeriesAtNow() {
+    if (!plot || plot.cursor.idx != null) return;
+    const at = D.series.at;
+    let lo = 0, hi = at.length - 1;
+    if (at[0] > now) return;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (at[mid] <= now) lo = mid; else hi = mid - 1; }
+    plot.setLegend({ idx: lo });
   }
 
   // ---- sigma ----

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -256,6 +257,15 @@ func TestReplayInChromium(t *testing.T) {
 	}
 	if after.Links >= before.Links {
 		t.Fatalf("links before and after the kill: %d, %d", before.Links, after.Links)
+	}
+	// Without the pointer over it, the chart's legend gives the values at
+	// the replay's time, not "--".
+	legend, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#series .u-legend .u-value")].map((e) => e.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(legend) != 4 || slices.Contains(legend, "--") {
+		t.Fatalf("the series legend after the kill reads %q, want the values at %.0f ms", legend, killAt+500)
 	}
 	last := len(res.Report.Broadcasts) - 1
 	b.pickBroadcast(t, last)
