@@ -58,6 +58,10 @@ type broadcast interface {
 	// keepsOutgoing reports whether every outgoing link must be kept for
 	// the broadcast's sake, so that rotation gives none up.
 	keepsOutgoing(e *Engine) bool
+	// relaying reports whether messages are passing through the node now,
+	// so that rotation waits for a quiet moment (a link closed under a
+	// message loses the frames in flight on it).
+	relaying(e *Engine) bool
 	// resendsRecent reports whether the node's own broadcasts of the last
 	// DeadAfter go over the links it makes meanwhile (unsent.go): where
 	// nothing fetches a message that missed the links it went out on.

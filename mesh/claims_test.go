@@ -139,6 +139,43 @@ func TestClaimsDoNotMoveAConfirmedPeer(t *testing.T) {
 	}
 }
 
+// oneLinkOutOneIn starts an engine that may link once out and once in,
+// links it out to node 2 and in from node 3 (link inLink), and returns its
+// driver and a step function by which both neighbours ping it every 500
+// ms: a node whose outgoing links are all in use, so that rotation may act.
+func oneLinkOutOneIn(t *testing.T, cfg mesh.Config) (*engineDriver, func(now time.Duration)) {
+	t.Helper()
+	cfg.Port = 9000
+	cfg.MaxIn, cfg.MaxOut, cfg.MinLinks = 1, 1, 1
+	e, err := mesh.New(cfg, 1, 100, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
+	d.apply(e.Start(0))
+	b := hostAddr(2, 9000)
+	d.answerAt(b, func(now time.Duration, o mesh.Output) {
+		d.link++
+		d.apply(e.HandleLinkOpened(now, d.link, mesh.Outgoing, o.Peer, o.Addr))
+		d.apply(e.HandleFrame(now, d.link, &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{In: 1, FreeIn: 4}}}))
+	})
+	d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 5}}, b))
+	d.apply(e.HandleLinkOpened(0, inLink, mesh.Incoming, 0, hostAddr(3, 0)))
+	d.apply(e.HandleFrame(0, inLink, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 3, Instance: 300, Port: 9000, Load: mesh.Load{Out: 1, FreeIn: 4}}}))
+	keepAlive := func(now time.Duration) {
+		if now%(500*time.Millisecond) == 0 {
+			if linked(e, 2) {
+				d.apply(e.HandleFrame(now, d.link, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 1, FreeIn: 4}}))
+			}
+			d.apply(e.HandleFrame(now, inLink, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{Out: 1, FreeIn: 4}}))
+		}
+	}
+	return d, keepAlive
+}
+
+// inLink is the incoming link of oneLinkOutOneIn's engine.
+const inLink = mesh.LinkID(1000)
+
 // engineDriver runs one engine in virtual time: it keeps its timers, fires
 // them when due, and answers its dials with answer.
 type engineDriver struct {
@@ -238,34 +275,9 @@ func TestBogusBeaconFloodPausesDials(t *testing.T) {
 // link for a bogus one. Once the flood is over it rotates again.
 func TestNoRotationDuringABeaconFlood(t *testing.T) {
 	cfg := mesh.DefaultConfig()
-	cfg.Port = 9000
-	cfg.MaxIn, cfg.MaxOut, cfg.MinLinks = 1, 1, 1 // one link out, one in: rotation may act
 	cfg.RotateInterval = 2 * time.Second
-	e, err := mesh.New(cfg, 1, 100, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
-	d.apply(e.Start(0))
-	b := hostAddr(2, 9000)
-	d.answerAt(b, func(now time.Duration, o mesh.Output) {
-		d.link++
-		d.apply(e.HandleLinkOpened(now, d.link, mesh.Outgoing, o.Peer, o.Addr))
-		d.apply(e.HandleFrame(now, d.link, &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{In: 1, FreeIn: 4}}}))
-	})
-	d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 5}}, b))
-	// Node 3 links in.
-	const in = mesh.LinkID(1000)
-	d.apply(e.HandleLinkOpened(0, in, mesh.Incoming, 0, hostAddr(3, 0)))
-	d.apply(e.HandleFrame(0, in, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 3, Instance: 300, Port: 9000, Load: mesh.Load{Out: 1, FreeIn: 4}}}))
-	keepAlive := func(now time.Duration) { // nodes 2 and 3 ping every 500 ms
-		if now%(500*time.Millisecond) == 0 {
-			if linked(e, 2) {
-				d.apply(e.HandleFrame(now, d.link, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{In: 1, FreeIn: 4}}))
-			}
-			d.apply(e.HandleFrame(now, in, &mesh.Frame{Type: mesh.FramePing, Load: mesh.Load{Out: 1, FreeIn: 4}}))
-		}
-	}
+	d, keepAlive := oneLinkOutOneIn(t, cfg)
+	e := d.e
 	d.advance(time.Second, time.Millisecond, keepAlive)
 	if !linked(e, 2) || !linked(e, 3) {
 		t.Fatal("setup: not linked to nodes 2 and 3")

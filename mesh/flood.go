@@ -51,6 +51,10 @@ func (flooding) onTree(int) bool { return false }
 
 func (flooding) keepsOutgoing(*Engine) bool { return false }
 
+// relaying: a flooded message reaches each node over many links, so a link
+// closed under it costs nothing.
+func (flooding) relaying(*Engine) bool { return false }
+
 // resendsRecent: a flooded message that went out only over links to peers
 // that had just crashed is lost, as nothing fetches it later.
 func (flooding) resendsRecent() bool { return true }

@@ -29,7 +29,7 @@ func (e *Engine) maintain() {
 		e.exchangeWithRandomNeighbour(nil)
 	}
 	e.spreadElsewhere()
-	if e.cfg.RotateInterval > 0 && now >= e.nextRotate {
+	if e.cfg.RotateInterval > 0 && now >= e.nextRotate && !e.rotationWaits() {
 		e.nextRotate = now + e.rotatePeriod()
 		e.rotate()
 	}
@@ -115,6 +115,13 @@ func (e *Engine) rotatePeriod() Time {
 	}
 	q := e.cfg.RotateInterval / 4
 	return e.cfg.RotateInterval - q + Time(e.rng.Int64N(int64(2*q)+1))
+}
+
+// rotationWaits reports whether a due rotation waits for the next
+// maintenance: while messages pass through the node (tree mode), for at
+// most a quarter of RotateInterval, so that rotation never stops.
+func (e *Engine) rotationWaits() bool {
+	return e.now-e.nextRotate < e.cfg.RotateInterval/4 && e.bcast.relaying(e)
 }
 
 // rotate drops one random outgoing link (never a bridge, and in tree mode

@@ -69,6 +69,14 @@ func (tr *treeState) keepsOutgoing(e *Engine) bool {
 	return true
 }
 
+// relaying: the node relayed a message within the last GraftTimeout. A
+// link closed then loses the payloads in flight on it, and its peer
+// fetches them from announcers (tens of ms late).
+func (tr *treeState) relaying(e *Engine) bool {
+	at, ok := tr.cache.newest()
+	return ok && e.now-at < e.cfg.GraftTimeout
+}
+
 func (tr *treeState) position() (Position, NodeID) { return tr.shape.pos, tr.shape.parent }
 
 func (tr *treeState) frame(e *Engine, i int, f *Frame) {
@@ -335,6 +343,14 @@ func (c *messageCache) add(limit int, m Message, at Time) {
 	}
 	c.ring[c.next] = cachedMessage{m, at}
 	c.next = (c.next + 1) % len(c.ring)
+}
+
+// newest returns when the latest message was cached.
+func (c *messageCache) newest() (Time, bool) {
+	if len(c.ring) == 0 {
+		return 0, false
+	}
+	return c.ring[(c.next-1+len(c.ring))%len(c.ring)].at, true
 }
 
 // find returns the cached message with the given id, newest first.

@@ -64,9 +64,11 @@ func TestTreeBoundRanksTheSchemes(t *testing.T) {
 // The bound of issue 18, point 3, on the shipped scenarios: what single-copy
 // schemes could reach on the overlay of tree-multi-1000 and tree-burst-100
 // at each send, beside the measured tree and flood twins. Seeds from
-// P2P_BOUND_SEEDS (default "1"), e.g.
+// P2P_BOUND_SEEDS (default "1"), scenarios from P2P_BOUND_SCENARIOS (default
+// "multi-1000,burst-100"), e.g.
 //
 //	P2P_LONG=1 P2P_BOUND_SEEDS=1,2,3 go test ./sim/study -run TestTreeBoundOfTheShippedScenarios -v -timeout 30m
+//	P2P_LONG=1 P2P_BOUND_SCENARIOS=burst-100 P2P_BOUND_SEEDS=1,2,3,4,5 go test ./sim/study -run TestTreeBoundOfTheShippedScenarios -v
 func TestTreeBoundOfTheShippedScenarios(t *testing.T) {
 	longtest.Skip(t)
 	seeds := []uint64{1}
@@ -80,7 +82,11 @@ func TestTreeBoundOfTheShippedScenarios(t *testing.T) {
 			seeds = append(seeds, s)
 		}
 	}
-	for _, name := range []string{"multi-1000", "burst-100"} {
+	names := []string{"multi-1000", "burst-100"}
+	if v := os.Getenv("P2P_BOUND_SCENARIOS"); v != "" {
+		names = strings.Split(v, ",")
+	}
+	for _, name := range names {
 		for _, seed := range seeds {
 			tree, err := scenario.Load(filepath.Join("..", "..", "scenarios", "tree-"+name+".yaml"))
 			if err != nil {
