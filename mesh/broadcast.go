@@ -52,6 +52,10 @@ type broadcast interface {
 	// lazy reports whether link i carries announcements rather than
 	// payloads: such links are the first to give up (dropOutgoing).
 	lazy(i int) bool
+	// carried is how many senders' payloads link i carries in either
+	// direction although it is lazy (per-sender trees): of the lazy links,
+	// those that carry fewest are given up first.
+	carried(e *Engine, i int) int
 	// onTree reports whether link i is on this node's broadcast tree
 	// (LinkInfo.Tree); false where the strategy has no tree.
 	onTree(i int) bool

@@ -47,6 +47,8 @@ func (flooding) leave() {}
 // lazy: every link carries every payload.
 func (flooding) lazy(int) bool { return false }
 
+func (flooding) carried(*Engine, int) int { return 0 }
+
 func (flooding) onTree(int) bool { return false }
 
 func (flooding) keepsOutgoing(*Engine) bool { return false }

@@ -49,17 +49,26 @@ func (e *Engine) roomFloor(h *Hello) (floor int, ok bool) {
 }
 
 // dropOutgoing closes a random unprotected outgoing link to make room,
-// preferring links off the broadcast tree (tree mode).
+// preferring links off the broadcast tree (tree mode), and of those the
+// ones that carry the fewest senders' payloads: a link closed under a
+// sender's tree leaves the nodes below it to repair it, and the sender's
+// next message reaches them late (tree-burst-100).
 func (e *Engine) dropOutgoing() bool {
 	droppable := func(i int, lazyOnly bool) bool {
 		l := &e.links[i]
 		return l.state == linkEstablished && l.dir == Outgoing && !l.protected() && (e.bcast.lazy(i) || !lazyOnly)
 	}
-	n, lazyOnly := 0, false
+	n, lazyOnly, least := 0, false, 0
 	for pass := 0; pass < 2 && n == 0; pass++ {
 		lazyOnly = pass == 0
 		for i := range e.links {
-			if droppable(i, lazyOnly) {
+			if !droppable(i, lazyOnly) {
+				continue
+			}
+			switch c := e.bcast.carried(e, i); {
+			case n == 0 || c < least:
+				n, least = 1, c
+			case c == least:
 				n++
 			}
 		}
@@ -69,7 +78,7 @@ func (e *Engine) dropOutgoing() bool {
 	}
 	r := e.rng.IntN(n)
 	for i := range e.links {
-		if !droppable(i, lazyOnly) {
+		if !droppable(i, lazyOnly) || e.bcast.carried(e, i) != least {
 			continue
 		}
 		if r == 0 {

@@ -52,6 +52,18 @@ type treeLink struct {
 // lazy reports whether link i is off the broadcast tree.
 func (tr *treeState) lazy(i int) bool { return tr.links[i].lazy }
 
+// carried counts the origins whose payloads link i carries: to the peer,
+// or from it as this node's source.
+func (tr *treeState) carried(e *Engine, i int) int {
+	b, peer, n := linkBit(i), e.links[i].peer, 0
+	for k := range tr.origins.list {
+		if o := &tr.origins.list[k]; o.eager&b != 0 || o.from == peer {
+			n++
+		}
+	}
+	return n
+}
+
 func (tr *treeState) onTree(i int) bool { return !tr.links[i].lazy }
 
 // keepsOutgoing: rotation gives up only a link off the tree, so while every

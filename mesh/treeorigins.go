@@ -290,9 +290,14 @@ func (tr *treeState) cutOff(j int, origin NodeID) bool {
 
 // lostSource: the link to peer closed. Each origin whose payloads came
 // from it takes them from the announcer of its latest message with the
-// fewest hops (not through this node). With none, the next message of that
-// origin comes by announcement, soon (graftDelay), and its fetch makes the
-// announcer push the origin's payloads again.
+// fewest hops (not through this node), or else from the tree parent, unless
+// the parent takes that origin's payloads from this node: grafting it would
+// close a cycle that no payload enters (tree-burst-100, seed 1: a node whose
+// link to an origin rotated away grafted its parent, which got the origin's
+// next message 44 ms late, by a fetch, and so did the node and its whole
+// subtree). With none, the next message of that origin comes by
+// announcement, soon (graftDelay), and its fetch makes the announcer push the
+// origin's payloads again.
 func (tr *treeState) lostSource(e *Engine, peer NodeID) {
 	for k := range tr.origins.list {
 		o := &tr.origins.list[k]
@@ -304,7 +309,7 @@ func (tr *treeState) lostSource(e *Engine, peer NodeID) {
 		if e.peerLink(src) < 0 {
 			src, hops = tr.shape.parent, o.hops+1
 		}
-		if j := e.peerLink(src); j >= 0 && j < 64 {
+		if j := e.peerLink(src); j >= 0 && j < 64 && o.eager&linkBit(j) == 0 {
 			o.cut &^= linkBit(j)
 			o.from, o.hops, o.alt = src, hops, 0
 			e.stats.Grafts++

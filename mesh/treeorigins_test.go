@@ -176,3 +176,26 @@ func TestOriginRepairs(t *testing.T) {
 		t.Fatalf("source lost: want a graft of origin 9 to link 4, got %v", g)
 	}
 }
+
+// A node that loses its source of an origin, and heard of no other path as
+// short, takes the origin's payloads from its tree parent — but not from a
+// parent that takes them from this node: that Graft would close a cycle
+// that no payload enters, and the parent, the node and all below them would
+// fetch the origin's next message late.
+func TestLostSourceSparesAParentBelowIt(t *testing.T) {
+	for _, parentPruned := range []bool{false, true} {
+		n := newTreeNode(t, 10, 2, 3)
+		n.position(2, 3, 3, 1, 0) // 3 is the root: this node's parent
+		n.expect(3, 1, 1, 3)
+		if d := sends(n.data(3, 2, 9, 1, 2), mesh.FrameData); len(d[3]) != 1 {
+			t.Fatalf("origin 9's first message not pushed to the parent: %v", d)
+		}
+		if parentPruned { // the parent had it from elsewhere first
+			n.e.HandleFrame(4, 3, &mesh.Frame{Type: mesh.FramePrune, IDs: []mesh.MsgID{{Origin: 9}}})
+		}
+		g := sends(n.e.HandleLinkClosed(5, 2), mesh.FrameGraft)
+		if got := originFrame(g[3], 9); got != parentPruned {
+			t.Errorf("parent pruned origin 9: %v; source lost: graft of origin 9 to the parent %v, want %v (%v)", parentPruned, got, parentPruned, g)
+		}
+	}
+}

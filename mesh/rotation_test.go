@@ -1,0 +1,124 @@
+package mesh_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"p2pmesh/mesh"
+)
+
+// In tree mode a due rotation waits while messages pass through the node:
+// the link it closes would lose the payloads in flight on it, and its peer
+// would fetch them from announcers tens of ms late (tree-burst-100, seed 1:
+// a link closed 14 ms into a round made ten of that round's broadcasts
+// reach their last node 45-50 ms after the send). It rotates at the first
+// quiet maintenance, and at the latest a quarter of RotateInterval late.
+func TestRotationWaitsForAQuietMoment(t *testing.T) {
+	const interval = 4 * time.Second
+	// firstRotation runs a tree-mode node with one link out (to node 2) and
+	// one in (from node 3), which sends it a new message every 10 ms while
+	// busy(now), and returns when it first rotated.
+	firstRotation := func(busy func(now time.Duration) bool) time.Duration {
+		cfg := mesh.DefaultConfig()
+		cfg.Mode = mesh.ModeTree
+		cfg.RotateInterval = interval
+		d, keepAlive := oneLinkOutOneIn(t, cfg)
+		e := d.e
+		// Node 4 has room: rotation has somewhere to go.
+		d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: 4, Instance: 400, Port: 9000, Load: mesh.Load{FreeIn: 5}}, hostAddr(4, 9000)))
+		seq := uint64(0)
+		at := time.Duration(-1)
+		d.advance(3*interval, time.Millisecond, func(now time.Duration) {
+			keepAlive(now)
+			if busy(now) && now%(10*time.Millisecond) == 0 {
+				seq++
+				m := mesh.Message{ID: mesh.MsgID{Origin: 7, Seq: seq}, Hops: 1, Payload: []byte{1}}
+				d.apply(e.HandleFrame(now, inLink, &mesh.Frame{Type: mesh.FrameData, Msg: m}))
+			}
+			if at < 0 && e.Stats().Rotations > 0 {
+				at = now
+			}
+		})
+		if at < 0 {
+			t.Fatal("no rotation at all")
+		}
+		return at
+	}
+	quiet := firstRotation(func(time.Duration) bool { return false })
+	// Messages pass through the node around the moment it would rotate: it
+	// rotates at its next maintenance, a KeepaliveInterval later.
+	around := firstRotation(func(now time.Duration) bool {
+		return now > quiet-100*time.Millisecond && now < quiet+20*time.Millisecond
+	})
+	if keep := mesh.DefaultConfig().KeepaliveInterval; around != quiet+keep {
+		t.Errorf("busy around %v: rotated at %v, want %v (the next maintenance)", quiet, around, quiet+keep)
+	}
+	// Messages pass through it all the time: it rotates all the same, at
+	// most a quarter of an interval late (and the next maintenance).
+	always := firstRotation(func(time.Duration) bool { return true })
+	if late := always - quiet; late <= 0 || late > interval/4+mesh.DefaultConfig().KeepaliveInterval {
+		t.Errorf("always busy: rotated at %v, %v after the quiet node", always, late)
+	}
+}
+
+// Rotation gives up, of the lazy outgoing links, one that carries the
+// fewest senders' payloads: one closed under a sender's tree leaves the
+// nodes below it to repair it, and that sender's next message reaches them
+// late.
+func TestRotationSparesLinksThatCarryPayloads(t *testing.T) {
+	for seed := uint64(1); seed <= 16; seed++ {
+		cfg := treeConfig()
+		cfg.Port = 9000
+		cfg.MaxIn, cfg.MaxOut, cfg.MinLinks = 2, 2, 1
+		cfg.RotateInterval = 2 * time.Second
+		e, err := mesh.New(cfg, 10, 100, rand.New(rand.NewPCG(seed, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
+		d.answer = func(now time.Duration, o mesh.Output) {
+			peer := mesh.NodeID(o.Addr.Port - 9000)
+			if peer != 2 && peer != 3 {
+				d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
+				return
+			}
+			d.apply(e.HandleLinkOpened(now, mesh.LinkID(peer), mesh.Outgoing, o.Peer, o.Addr))
+			d.apply(e.HandleFrame(now, mesh.LinkID(peer), &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: peer, Instance: 1, Port: 9000 + uint16(peer), Load: mesh.Load{In: 1, FreeIn: 4}}}))
+		}
+		d.apply(e.Start(0))
+		for _, p := range []uint16{2, 3} {
+			d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: mesh.NodeID(p), Instance: 1, Port: 9000 + p, Load: mesh.Load{FreeIn: 5}}, hostAddr(byte(p), 9000+p)))
+		}
+		// Node 4, the root, links in: this node's parent; the links out to 2
+		// and 3 are lazy.
+		d.apply(e.HandleLinkOpened(0, inLink, mesh.Incoming, 0, hostAddr(4, 0)))
+		d.apply(e.HandleFrame(0, inLink, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 4, Instance: 1, Port: 9000, Load: mesh.Load{Out: 1, FreeIn: 4}}}))
+		// Node 5 has room: rotation has somewhere to go.
+		d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: 5, Instance: 1, Port: 9000, Load: mesh.Load{FreeIn: 5}}, hostAddr(5, 9000)))
+		seq, up, lost := uint64(0), false, false
+		d.advance(6*time.Second, time.Millisecond, func(now time.Duration) {
+			up = up || linked(e, 2)
+			lost = lost || up && !linked(e, 2)
+			if now%(500*time.Millisecond) != 0 {
+				return
+			}
+			d.apply(e.HandleFrame(now, inLink, &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 4, Round: uint32(now / time.Second), Rank: 0}, Load: mesh.Load{Out: 1, FreeIn: 4}}))
+			for _, p := range []mesh.NodeID{2, 3} {
+				if linked(e, p) {
+					d.apply(e.HandleFrame(now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 4, Round: uint32(now / time.Second), Rank: 2}, Load: mesh.Load{In: 1, FreeIn: 4}}))
+				}
+			}
+			if linked(e, 2) { // origin 9's payloads come over the link to 2
+				seq++
+				d.apply(e.HandleFrame(now, 2, &mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{ID: mesh.MsgID{Origin: 9, Seq: seq}, Hops: 2, Payload: []byte{1}}}))
+			}
+		})
+		if e.Stats().Rotations == 0 {
+			t.Fatalf("seed %d: no rotation: the test shows nothing", seed)
+		}
+		if lost {
+			t.Errorf("seed %d: rotation gave up the link to 2, which carries origin 9's payloads, rather than the one to 3", seed)
+		}
+	}
+}
