@@ -25,6 +25,10 @@ type broadcast interface {
 	// relay passes message m on: one this node originates (skip is -1) or
 	// one it received first, on link skip, with the hop count raised.
 	relay(e *Engine, skip int, m Message)
+	// keep: a siphoner received message m first on link i, hop count
+	// raised, and passes nothing on; the strategy notes what a receiver
+	// notes (a message that came is no longer missing).
+	keep(e *Engine, i int, m Message)
 	// duplicate: a copy of message id, already seen, arrived on link i.
 	duplicate(e *Engine, i int, id MsgID)
 	// frame handles a frame of the strategy's own (IHave, Graft, Prune,
@@ -130,12 +134,13 @@ func (e *Engine) onData(i int, m *Message) {
 	e.stats.Delivered++
 	o := e.emitNew(OutDeliver)
 	o.Peer, o.Msg = e.links[i].peer, *m
-	if e.cfg.adversary.Siphon() {
-		return // a siphoner relays nothing
-	}
 	next := *m
 	if next.Hops < ^uint16(0) {
 		next.Hops++
+	}
+	if e.cfg.adversary.Siphon() {
+		e.bcast.keep(e, i, next) // a siphoner relays nothing
+		return
 	}
 	e.bcast.relay(e, i, next)
 }

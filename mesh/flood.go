@@ -51,6 +51,8 @@ func (flooding) carried(*Engine, int) int { return 0 }
 
 func (flooding) onTree(int) bool { return false }
 
+func (flooding) keep(*Engine, int, Message) {}
+
 func (flooding) keepsOutgoing(*Engine) bool { return false }
 
 // relaying: a flooded message reaches each node over many links, so a link

@@ -1,6 +1,7 @@
 package mesh_test
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -125,4 +126,37 @@ func TestNewChildHearsOfRecentMessages(t *testing.T) {
 	if len(ih) != 1 || len(ih[0].IHave) != 1 || ih[0].IHave[0].ID != (mesh.MsgID{Origin: 19, Seq: 1}) {
 		t.Fatalf("want 19#1 (relayed %v ago) announced to the new child, not 9#1, got %v", cfg.IHaveDelay, ih)
 	}
+}
+
+// A siphoner passes nothing on, but a message it received is no longer
+// missing: it asks no announcer for it, and counts no miss against the
+// parent that delivered it. (Before, it did both, marked every neighbour as
+// relaying nothing, was left with no parent, and got every message by a
+// fetch, GraftTimeout late: tree-siphoners, seed 16, p99 196 ms.)
+func TestSiphonerForgetsWhatItReceived(t *testing.T) {
+	cfg := treeConfig()
+	cfg.Port = 9000
+	cfg.Misbehave(adversary.Siphoner())
+	e, err := mesh.New(cfg, 10, 1, rand.New(rand.NewPCG(10, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Start(0)
+	n := &treeNode{t: t, e: e}
+	n.link(1, 2)
+	n.link(1, 3)
+	n.position(2, 2, 2, 1, 0) // 2 is the root: this node's parent
+	n.position(2, 3, 2, 1, 1)
+	n.expect(2, 1, 1, 2)
+	at := mesh.Time(time.Second)
+	for seq := uint64(1); seq <= 5; seq++ {
+		n.ihave(at, 3, 9, seq, 2)                 // heard of first from 3 ...
+		n.data(at+time.Millisecond, 2, 9, seq, 1) // ... then the parent's copy
+		at += cfg.GraftTimeout + time.Millisecond
+		if g := sends(copyOuts(e.HandleTimer(at, mesh.TimerGraft)), mesh.FrameGraft); len(g) != 0 {
+			t.Fatalf("message 9#%d received, then asked for: %v", seq, g)
+		}
+		at += 10 * time.Millisecond
+	}
+	n.expect(2, 1, 1, 2)
 }
