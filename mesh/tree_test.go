@@ -1,10 +1,12 @@
 package mesh_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
 
+	"p2pmesh/internal/longtest"
 	"p2pmesh/mesh"
 	"p2pmesh/sim"
 )
@@ -52,19 +54,30 @@ func stillLAN(t testing.TB, seed uint64, n int, over, settle time.Duration) *sim
 // gets one copy (RMR 0), however many send at once, and within a few
 // messages over a shortest path from the sender.
 //
-// Seed-sensitive: links still change now and then without rotation, and
-// a later broadcast crossing a change meets a copy or two (RMR up to 0.02
-// over seeds 21-32 at e776506, 0.015 with LAN tags); at e776506 this test
-// demanded RMR 0 and passed on 2 of seeds 21-30. With RMR up to 0.02
-// allowed, seed 26 passes every assertion after the LAN tags (lan.go)
-// changed every run's course; most others fail one (a rank one above the
-// distance, a last hop one above the eccentricity). Since beacons no longer
-// wake a node at each Trickle interval's end (discovery.go), seed 28 is the
-// one of seeds 21-34 that passes (26 fails: a last hop 6 where every node
-// is within 4). To be made robust in tree mode.
+// Links still change now and then without rotation: a later broadcast
+// crossing a change meets a copy or two (RMR up to 0.02), and a link that
+// comes or goes under a broadcast changes the sender's eccentricity, so
+// the last hop is judged against the larger of the eccentricities (gonum's
+// shortest paths) before and after it. So judged, every seed of 21-44
+// passes (at e776506 2 of seeds 21-30 passed, at c52cde0 only 28 of 21-34:
+// the rest failed on a last hop one above the eccentricity after the
+// broadcast, or a rank one above the distance); the long suite runs seeds
+// 21-34.
 func TestTreeBroadcastCrossesEachLinkOnce(t *testing.T) {
 	t.Parallel()
-	s := stillLAN(t, 28, 200, 5*time.Second, 20*time.Second)
+	crossesEachLinkOnce(t, 28)
+}
+
+func TestTreeBroadcastCrossesEachLinkOnceOnManySeeds(t *testing.T) {
+	longtest.Skip(t)
+	t.Parallel()
+	for seed := uint64(21); seed <= 34; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { crossesEachLinkOnce(t, seed) })
+	}
+}
+
+func crossesEachLinkOnce(t *testing.T, seed uint64) {
+	s := stillLAN(t, seed, 200, 5*time.Second, 20*time.Second)
 	_, depth := checkTree(t, s)
 	for _, from := range []sim.NodeIndex{0, 57, 199} {
 		r := broadcastAndCheck(t, s, from)
@@ -72,13 +85,18 @@ func TestTreeBroadcastCrossesEachLinkOnce(t *testing.T) {
 			t.Fatalf("first broadcast from %d: RMR %.3f, last hop %d (tree depth %d)", from, r.RMR, r.LDH, depth)
 		}
 		for k := 0; k < 3; k++ {
+			before := s.Topology().Eccentricity(from)
 			r = broadcastAndCheck(t, s, from)
 			if r.RMR > 0.02 { // a copy or two where a link changed (see above)
 				t.Fatalf("broadcast %d from %d: RMR %.3f", k+2, from, r.RMR)
 			}
-		}
-		if ecc := eccentricity(s, from); r.LDH > ecc {
-			t.Fatalf("fourth broadcast from %d: last hop %d, but every node is within %d hops", from, r.LDH, ecc)
+			// The overlay may change under a broadcast (a link added
+			// shortens a path the tree has not learnt yet): the last hop is
+			// judged against the eccentricity before or after it, whichever
+			// is larger.
+			if ecc := max(before, s.Topology().Eccentricity(from)); k == 2 && r.LDH > ecc {
+				t.Fatalf("fourth broadcast from %d: last hop %d, but every node is within %d hops", from, r.LDH, ecc)
+			}
 		}
 	}
 	// Every node at once, twice.
@@ -106,27 +124,6 @@ func TestTreeBroadcastCrossesEachLinkOnce(t *testing.T) {
 		t.Fatalf("%d duplicate deliveries", d)
 	}
 	checkTree(t, s)
-}
-
-// eccentricity is the largest number of hops from node from to another
-// running node of the overlay.
-func eccentricity(s *sim.Sim, from sim.NodeIndex) int {
-	top := s.Topology()
-	dist := map[sim.NodeIndex]int{from: 0}
-	queue := []sim.NodeIndex{from}
-	ecc := 0
-	for len(queue) > 0 {
-		v := queue[0]
-		queue = queue[1:]
-		for _, w := range top.Neighbours(v) {
-			if _, ok := dist[w]; !ok {
-				dist[w] = dist[v] + 1
-				ecc = max(ecc, dist[w])
-				queue = append(queue, w)
-			}
-		}
-	}
-	return ecc
 }
 
 // A node that hears of a message over a lazy link but does not receive it

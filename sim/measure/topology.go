@@ -1,9 +1,11 @@
 package measure
 
 import (
+	"math"
 	"slices"
 
 	"gonum.org/v1/gonum/graph"
+	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/graph/topo"
 
@@ -97,16 +99,39 @@ func (t *Topology) Neighbours(i NodeIndex) []NodeIndex {
 	return t.adj[t.off[k]:t.off[k+1]]
 }
 
-// Components returns the connected components (gonum's algorithm over this
-// topology), each a list of node indices.
-func (t *Topology) Components() [][]NodeIndex {
-	var out [][]NodeIndex
+// Eccentricity returns the largest number of hops from node i to a running
+// node it reaches (gonum's shortest paths over this topology); 0 for a node
+// that is not running or has no link.
+func (t *Topology) Eccentricity(i NodeIndex) int {
+	if int(i) >= len(t.pos) || t.pos[i] < 0 {
+		return 0
+	}
+	t.makeNodes()
+	paths := path.DijkstraFrom(simple.Node(i), topoGraph{t})
+	ecc := 0.0
+	for _, j := range t.Nodes {
+		if w := paths.WeightTo(int64(j)); !math.IsInf(w, 1) {
+			ecc = max(ecc, w)
+		}
+	}
+	return int(ecc)
+}
+
+// makeNodes fills t.nodes for gonum's walks, once.
+func (t *Topology) makeNodes() {
 	if t.nodes == nil {
 		t.nodes = make([]graph.Node, len(t.pos))
 		for _, i := range t.Nodes {
 			t.nodes[i] = simple.Node(i)
 		}
 	}
+}
+
+// Components returns the connected components (gonum's algorithm over this
+// topology), each a list of node indices.
+func (t *Topology) Components() [][]NodeIndex {
+	var out [][]NodeIndex
+	t.makeNodes()
 	for _, c := range topo.ConnectedComponents(topoGraph{t}) {
 		ids := make([]NodeIndex, len(c))
 		for k, n := range c {
