@@ -38,7 +38,6 @@ fi
 # reported (the issue named). They are printed, not failed; when one holds
 # again the guard says so, and the line should go.
 known=(
-  "tree-multi-1000:3 issue 18 point 3 / issue 6: one broadcast of 30 (the 11th) reaches its last node at hop 16 (bound 14) and p99 81 ms (bound 75) since the handshakes carry the peer exchanges (issue 18 point 5, third session), the others at 8-14; the bounds are at their edge: seeds 1-20 fail at 15 on main c52cde0 (ldh 15), at 3 and 17 after"
 )
 knownReason() {
   local k
