@@ -18,7 +18,10 @@ import "slices"
 //     ms, RMR 0.003 -> 0.013; burst-100 18.5 -> 15.3 ms, see BENCHMARKS.md).
 //     Its later messages also go straight to its neighbours closer to the
 //     shared tree's root than itself: they skip a hop of the climb, and no
-//     path gets longer than the tree's. Every link a node pushes an
+//     path gets longer than the tree's; and to neighbours linked since its
+//     previous message, which have no path from it yet (a neighbour that
+//     rotation had linked again got the sender's next two messages by
+//     announcement and fetch, 40 ms each, in burst-100). Every link a node pushes an
 //     origin's payload over keeps carrying that origin's payloads (the
 //     tree may move; these links stay) until its peer prunes it: a
 //     neighbour the sender's own copy reached first prunes the tree's copy
@@ -168,7 +171,7 @@ func (tr *treeState) pushes(e *Engine, o *originTree, j int, own bool, prev Time
 	case o.eager&b != 0:
 		return true
 	case tr.links[j].lazy:
-		return own && (prev < 0 || tr.shallower(j))
+		return own && (prev < 0 || tr.shallower(j) || e.links[j].since > prev)
 	}
 	return prev < 0 || tr.links[j].child && e.links[j].since > prev
 }

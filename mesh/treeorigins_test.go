@@ -89,8 +89,9 @@ func TestOriginShortcutIsReannounced(t *testing.T) {
 // A node's first message goes over every link: into every branch of the
 // tree around it at once. Its later ones go over the tree, straight to the
 // neighbours closer to the root than the node (which saves them the climb
-// without making any path longer than the tree's), and over the links that
-// kept asking for its payloads; the others get an announcement.
+// without making any path longer than the tree's), over links that came
+// since its previous message, and over the links that kept asking for its
+// payloads; the others get an announcement.
 func TestOwnMessagesFirstToEveryNeighbourThenShallower(t *testing.T) {
 	n := newTreeNode(t, 10, 2, 3, 4, 5)
 	n.position(2, 2, 5, 1, 1) // this node's parent: it is at rank 2
@@ -115,6 +116,24 @@ func TestOwnMessagesFirstToEveryNeighbourThenShallower(t *testing.T) {
 	d = sends(outs, mesh.FrameData)
 	if len(d[2]) != 1 || len(d[3]) != 1 || len(d[4]) != 0 || len(d[5]) != 1 {
 		t.Fatalf("second message: want data to links 2, 3 and 5 (not 4, which pruned it), got %v", d)
+	}
+	// Node 6 links (a rotation elsewhere), deeper than this node: it has no
+	// path from this node yet, so the next message goes to it directly too,
+	// and the one after only where the neighbours want it.
+	n.link(1500, 6)
+	n.position(1500, 6, 5, 1, 3)
+	if _, outs, err = n.e.Broadcast(2000, []byte("c")); err != nil {
+		t.Fatal(err)
+	}
+	if d = sends(outs, mesh.FrameData); len(d[6]) != 1 {
+		t.Fatalf("third message: want data to the new link 6, got %v", d)
+	}
+	n.e.HandleFrame(2001, mesh.LinkID(6), &mesh.Frame{Type: mesh.FramePrune, IDs: []mesh.MsgID{{Origin: 10}}})
+	if _, outs, err = n.e.Broadcast(3000, []byte("d")); err != nil {
+		t.Fatal(err)
+	}
+	if d = sends(outs, mesh.FrameData); len(d[6]) != 0 {
+		t.Fatalf("fourth message: link 6 pruned origin 10, got data %v", d)
 	}
 }
 
