@@ -17,6 +17,13 @@ type Beacon struct {
 	LAN      LANTag     // the sender's LAN (lan.go), 0 while it knows none
 }
 
+// Offer reports whether the beacon offers free slots: it comes from a node
+// with free incoming slots that is not below its minimum degree. Every
+// other beacon is a call: a needy node's call for links, or a full node's
+// answer to one (it makes room). A node whose slots are all in use hears
+// only calls (OutHearOffers, discovery.go).
+func (b *Beacon) Offer() bool { return b.Flags&HelloNeedy == 0 && b.Load.FreeIn > 0 }
+
 // The wire format of a beacon, one UDP datagram of exactly MaxBeaconSize
 // bytes, integers big-endian:
 //

@@ -26,6 +26,21 @@ import "math/rand/v2"
 // crashed) begs at every interval whatever it knows: what it knows may have
 // died with its links, and beacons from the living are what heals a mesh
 // after a mass failure quickly.
+//
+// Offers and calls. A beacon with free slots from a node that is not needy
+// is an offer (Beacon.Offer); a needy node's beg and a full node's answer
+// to one are calls. A node whose every slot is in use (MaxIn incoming and
+// MaxOut outgoing links) has no use for offers: it can neither dial them
+// nor offer anything itself, and every offer of its LAN would still be an
+// input to it (at scale-100k 16 of the 40 beacons a node heard went to
+// such nodes). So it tells its driver to stop handing it offers
+// (OutHearOffers: the simulator skips it, a socket driver drops them
+// before the engine) until a link goes, and ignores any it is handed. It
+// still hears calls: a newcomer's beg reaches it and it makes room, and a
+// restarted neighbour's beg (it is needy) tells it of the new life. What
+// it misses meanwhile is news of free slots it has no use for, and a
+// rename of its LAN told only by offers: its next lost link (a rotation,
+// an eviction) makes it hear them again.
 
 // trickle is the Trickle timer of the node's beacons: its intervals, the
 // point of each where the node may speak, and the beacons heard meanwhile
@@ -46,6 +61,10 @@ type trickle struct {
 	heard    int32 // beacons heard in the current interval (c)
 	dormant  bool  // nothing to offer: no timer armed
 	joined   bool  // the node has had its minimum degree since it started
+	// deaf: every slot of the node is in use, and it hears no offers
+	// (hearOffers). It lives here, in the padding of the Trickle state,
+	// rather than in the engine, which would grow by a word.
+	deaf bool
 }
 
 // begin starts an interval of length interval at now and returns the point
@@ -139,11 +158,23 @@ func (e *Engine) beaconsAfterLinkChange() {
 	}
 }
 
+// hearOffers tells the driver, when it changes, whether the node wants
+// offers: not while every slot is in use (see Offers and calls above).
+func (e *Engine) hearOffers() {
+	deaf := int(e.nIn) >= e.cfg.MaxIn && int(e.nOut) >= e.cfg.MaxOut
+	if deaf == e.beacon.deaf {
+		return
+	}
+	e.beacon.deaf = deaf
+	e.emitNew(OutHearOffers).Hear = !deaf
+}
+
 // HandleBeacon handles a beacon heard on the LAN from the host at from (the
-// packet's source address; its port is ignored).
+// packet's source address; its port is ignored). An offer is ignored
+// while the node said it hears none (OutHearOffers).
 func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 	e.begin(now)
-	if !e.active() || b.ID == e.id || b.ID == 0 || b.Port == 0 {
+	if !e.active() || b.ID == e.id || b.ID == 0 || b.Port == 0 || e.beacon.deaf && b.Offer() {
 		return e.box.out
 	}
 	e.beacon.hear(now)

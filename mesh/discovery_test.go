@@ -213,3 +213,66 @@ func TestNodeThatLostItsLinksBegs(t *testing.T) {
 		t.Fatal("a node that lost its links did not beg within BeaconMin")
 	}
 }
+
+// hearOffersOf returns the OutHearOffers outputs in outs: what each said.
+func hearOffersOf(outs []mesh.Output) []bool {
+	var said []bool
+	for _, o := range outs {
+		if o.Kind == mesh.OutHearOffers {
+			said = append(said, o.Hear)
+		}
+	}
+	return said
+}
+
+// A node whose every slot is in use says it hears no offers, and ignores
+// one it is handed all the same; it still answers a needy node's call
+// (it makes room); once a link goes it hears offers again.
+func TestFullNodeHearsOnlyCalls(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	for p := mesh.NodeID(2); p < 7; p++ {
+		h.hearOffer(p, 5)
+	}
+	var lids []mesh.LinkID
+	for _, p := range h.linkDials(cfg.MaxOut, mesh.Load{In: 1, Out: 1, FreeIn: 4}) {
+		lids = append(lids, mesh.LinkID(p))
+	}
+	var said []bool
+	for p := mesh.NodeID(10); p < 10+mesh.NodeID(cfg.MaxIn); p++ {
+		said = append(said, hearOffersOf(h.accept(mesh.LinkID(p), p, mesh.Load{In: 1, Out: 3, FreeIn: 4}))...)
+		lids = append(lids, mesh.LinkID(p))
+	}
+	if len(said) != 1 || said[0] {
+		t.Fatalf("filling every slot said %v, want one \"hear no offers\"", said)
+	}
+
+	known := h.e.KnownPeers()
+	if outs := h.hearOffer(50, 5); len(outs) != 0 || h.e.KnownPeers() != known {
+		t.Fatalf("an offer to a full node gave %v and %d known peers (%d before), want it ignored", outs, h.e.KnownPeers(), known)
+	}
+	call := mesh.Beacon{ID: 60, Instance: 6000, Port: 9000, Flags: mesh.HelloNeedy}
+	if call.Offer() {
+		t.Fatal("a needy node's beacon is an offer, want a call")
+	}
+	h.alive(h.now+10*time.Second, lids...) // the offers' Trickle interval is long over
+	h.take(h.e.HandleBeacon(h.now, &call, peerAddr(60)))
+	var answered bool
+	for _, o := range h.until(h.now + 2*cfg.BeaconMin) {
+		answered = answered || o.Kind == mesh.OutBeacon
+	}
+	if !answered {
+		t.Fatal("a full node did not answer a needy node's call within 2 BeaconMin")
+	}
+
+	outs := h.take(h.e.HandleLinkClosed(h.now, 10))
+	if said := hearOffersOf(outs); len(said) != 1 || !said[0] {
+		t.Fatalf("losing a link said %v, want one \"hear offers\"", said)
+	}
+	known = h.e.KnownPeers()
+	h.hearOffer(50, 5)
+	if h.e.KnownPeers() != known+1 {
+		t.Fatalf("knows %d peers after an offer, want %d: a node with a free slot hears offers", h.e.KnownPeers(), known+1)
+	}
+}

@@ -235,6 +235,7 @@ func (e *Engine) dropLink(i int) {
 func (e *Engine) linkCountChanged() {
 	if e.active() {
 		e.beaconsAfterLinkChange()
+		e.hearOffers()
 	}
 }
 

@@ -29,6 +29,12 @@ const (
 	// waited for a first link, was dropped unsent: more than
 	// Config.UnsentLimit broadcasts waited (unsent.go).
 	OutUnsentDropped
+	// OutHearOffers says whether the node wants to be handed offers
+	// (Beacon.Offer) from now on: Hear is false while every slot of the
+	// node is in use, and true again once a link goes. A driver that hands
+	// it offers all the same changes nothing (the engine ignores them), but
+	// each is an input spent. Calls (every other beacon) it always wants.
+	OutHearOffers
 )
 
 func (k OutputKind) String() string {
@@ -47,6 +53,8 @@ func (k OutputKind) String() string {
 		return "timer"
 	case OutUnsentDropped:
 		return "unsent-dropped"
+	case OutHearOffers:
+		return "hear-offers"
 	}
 	return fmt.Sprintf("output(%d)", uint8(k))
 }
@@ -102,5 +110,6 @@ type Output struct {
 	Beacon Beacon    // Beacon
 	Msg    Message   // Deliver, UnsentDropped
 	Timer  TimerKind // Timer
+	Hear   bool      // HearOffers
 	At     Time      // Timer
 }

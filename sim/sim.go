@@ -67,6 +67,7 @@ type node struct {
 	key   int32 // network key: 0 none, else keys[key-1]; links and beacons only within equal keys
 	alive bool
 	left  bool // the last kill was a graceful leave
+	deaf  bool // the engine hears no offers (mesh.OutHearOffers)
 	// timerSeq numbers the timers the engine set, by kind (timers.go).
 	timerSeq timerSeqs
 
@@ -312,7 +313,7 @@ func (s *Sim) startNow(i NodeIndex) {
 	// before the next call (apply never calls an engine): they share one
 	// outbox.
 	eng.SetOutbox(&s.outbox)
-	n.eng, n.alive, n.left, n.startedAt, n.linkedAt = eng, true, false, s.now, -1
+	n.eng, n.alive, n.left, n.deaf, n.startedAt, n.linkedAt = eng, true, false, false, s.now, -1
 	s.trace.record(s.now, evStart, i, 0, 0)
 	s.EngineEvents++
 	if s.olog != nil {

@@ -63,3 +63,43 @@ func TestNodesAreFoundByAddress(t *testing.T) {
 		}
 	}
 }
+
+// The simulator hands offers only to engines that hear them
+// (mesh.OutHearOffers): a node whose every slot is in use is handed calls
+// only, and one with a free slot everything. In a LAN of small nodes (two
+// slots each way) most fill up, and an offer then reaches only the others.
+func TestOffersSkipNodesThatHearNone(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.MaxIn, cfg.MaxOut = 2, 2
+	s := lan(t, 3, 30, cfg)
+	s.RunFor(20 * time.Second)
+	deaf, sender := 0, NodeIndex(-1)
+	for i := range s.nodes {
+		full := s.Node(NodeIndex(i)).Load == mesh.Load{In: 2, Out: 2}
+		if s.nodes[i].deaf != full {
+			t.Fatalf("%s: load %+v, handed offers: %v", s.nodes[i].name, s.Node(NodeIndex(i)).Load, !s.nodes[i].deaf)
+		}
+		if full {
+			deaf++
+		} else {
+			sender = NodeIndex(i)
+		}
+	}
+	if deaf == 0 || sender < 0 {
+		t.Fatalf("%d of 30 nodes have every slot in use: the test shows nothing", deaf)
+	}
+	offer := mesh.Beacon{ID: 999, Instance: 1, Port: 7946, Load: mesh.Load{FreeIn: 1}}
+	call := mesh.Beacon{ID: 999, Instance: 1, Port: 7946, Flags: mesh.HelloNeedy}
+	for _, tc := range []struct {
+		b    mesh.Beacon
+		want int
+	}{{offer, 30 - 1 - deaf}, {call, 30 - 1}} { // sent by a node that hears offers
+		before := s.counters.BeaconReceptions
+		pkt := s.newPacket()
+		pkt.beacon = tc.b
+		s.deliverBeacon(&event{node: sender, pkt: pkt})
+		if got := int(s.counters.BeaconReceptions - before); got != tc.want {
+			t.Errorf("a beacon (offer %v) reached %d engines, want %d", tc.b.Offer(), got, tc.want)
+		}
+	}
+}

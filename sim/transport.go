@@ -102,6 +102,8 @@ func (s *Sim) apply(i NodeIndex, outs []mesh.Output) {
 			s.setTimer(i, o)
 		case mesh.OutUnsentDropped:
 			s.metrics.event(s.now, "unsent-dropped", s.nodes[i].name)
+		case mesh.OutHearOffers:
+			s.nodes[i].deaf = !o.Hear
 		}
 	}
 }
@@ -349,15 +351,17 @@ func (s *Sim) dispatch(ev *event) {
 }
 
 // deliverBeacon hands a beacon to every running member of the sender's
-// segment on the sender's side of any partition.
+// segment on the sender's side of any partition, an offer only to those
+// that hear offers (mesh.OutHearOffers).
 func (s *Sim) deliverBeacon(ev *event) {
 	from := ev.node
 	seg := &s.segs[s.nodes[from].seg]
 	part := s.nodes[from].part
+	offer := ev.pkt.beacon.Offer()
 	for j, m := range seg.members {
 		s.prefetchMember(seg.members, j)
 		n := &s.nodes[m]
-		if m == from || !n.alive || n.part != part || n.key != s.nodes[from].key {
+		if m == from || !n.alive || n.part != part || n.key != s.nodes[from].key || offer && n.deaf {
 			continue
 		}
 		if s.lost(s.net.BeaconLoss) {

@@ -151,6 +151,9 @@ func (n *Node) onEvent(ev event, now mesh.Time) {
 			n.handle(n.eng.HandleLinkClosed(now, ev.link))
 		}
 	case evBeacon:
+		if n.deafOffers && ev.beacon.Offer() {
+			return // the engine has no use for offers now (mesh.OutHearOffers)
+		}
 		conflicts := n.eng.Stats().BeaconConflicts
 		n.handle(n.eng.HandleBeacon(now, &ev.beacon, mesh.AddrFrom(netip.AddrPortFrom(ev.ip, 0))))
 		if n.eng.Stats().BeaconConflicts > conflicts {
@@ -217,6 +220,10 @@ func (n *Node) apply(outs []mesh.Output) {
 			n.timers.set(o.Timer, o.At)
 		case mesh.OutUnsentDropped:
 			n.log.Warn("a broadcast made before the first link was dropped unsent: too many waited", "msg", o.Msg.ID, "limit", n.cfg.Mesh.UnsentLimit)
+		case mesh.OutHearOffers:
+			// One multicast group carries offers and calls alike: the
+			// offers are dropped here, before the engine.
+			n.deafOffers = !o.Hear
 		}
 	}
 }

@@ -105,6 +105,7 @@ type Node struct {
 	pending     []mesh.LinkID // links to report closed once the outputs are applied
 	dataCache   encodedData
 	leaving     bool
+	deafOffers  bool // the engine hears no offers now (mesh.OutHearOffers)
 	overflowing bool
 	droppedRun  uint64 // deliveries dropped in the current overflow
 	lastDegree  int
