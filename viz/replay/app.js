@@ -257,8 +257,9 @@
       if (nodes && nodes.siphon.some((x) => x)) items.push([SIPHON, "siphoner"]);
       if (D.events.some((e) => e.kind === "partition")) items.push([PART[1], "partitioned off"]);
       items.push([STOPPED, "stopped"]);
-      if (D.segments.length > 1) items.push([CROSS, "link between LANs"]);
     }
+    // Links between LANs keep their colour while a broadcast is shown too.
+    if (D.mode !== "lans" && D.segments.length > 1) items.push([CROSS, "link between LANs"]);
     $("legend").innerHTML = "";
     for (const [c, label] of items) {
       const s = document.createElement("span"), dot = document.createElement("i");

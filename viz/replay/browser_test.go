@@ -286,6 +286,20 @@ func TestReplayInChromium(t *testing.T) {
 	b.screenshot(t, "replay-mass-failure.png")
 	b.check(t)
 
+	// On several LANs the links between them keep their colour while a
+	// broadcast is shown, and the legend names it then too.
+	dir, _ = runScenario(t, "segments.yaml")
+	b.open(t, dir)
+	b.pickBroadcast(t, 0)
+	items, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#legend span")].map((e) => e.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(items, "link between LANs") || !slices.Contains(items, "first-arrival tree") {
+		t.Fatalf("segments.yaml, a broadcast shown: legend %q, want its hops, the first-arrival tree and the links between LANs", items)
+	}
+	b.check(t)
+
 	// sim/runner/testdata/owed.yaml: n5 (partitioned off before the send)
 	// was owed the broadcast and missed it, n4 (killed a millisecond after
 	// the send) and n6 (started after it) were not owed it: drawn as the
