@@ -47,8 +47,10 @@ type Sim struct {
 	olog     *overlayLog
 	counters Counters
 
-	// EngineEvents counts inputs handed to engines.
+	// EngineEvents counts inputs handed to engines; byKind splits them by
+	// kind (eventkinds.go).
 	EngineEvents uint64
+	byKind       EventCounts
 }
 
 type segment struct {
@@ -315,7 +317,7 @@ func (s *Sim) startNow(i NodeIndex) {
 	eng.SetOutbox(&s.outbox)
 	n.eng, n.alive, n.left, n.deaf, n.startedAt, n.linkedAt = eng, true, false, false, s.now, -1
 	s.trace.record(s.now, evStart, i, 0, 0)
-	s.EngineEvents++
+	s.handed(EventStart)
 	if s.olog != nil {
 		s.started(i)
 	}
@@ -333,7 +335,7 @@ func (s *Sim) Kill(i NodeIndex, graceful bool) {
 		return
 	}
 	if graceful {
-		s.EngineEvents++
+		s.handed(EventLeave)
 		s.apply(i, n.eng.Leave(s.now))
 	}
 	if s.olog != nil {
@@ -391,7 +393,7 @@ func (s *Sim) Broadcast(i NodeIndex, size int) (mesh.MsgID, error) {
 	if err != nil {
 		return mesh.MsgID{}, err
 	}
-	s.EngineEvents++
+	s.handed(EventBroadcast)
 	s.metrics.Broadcast(id, i, s.now, s.nodeState)
 	s.apply(i, outs)
 	return id, nil

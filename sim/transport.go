@@ -270,25 +270,23 @@ func (s *Sim) dispatch(ev *event) {
 	s.trace.record(s.now, ev.kind, ev.node, ev.link, traceDetail(ev))
 	eng := n.eng
 	var outs []mesh.Output
-	handed := true // the event reaches the engine (EngineEvents)
+	kind := numEventKinds // what reaches the engine (EngineEvents); numEventKinds: nothing
 	switch ev.kind {
 	case evTimer:
 		if n.timerSeq.replaced(ev) {
-			handed = false
 			break
 		}
+		kind = EventTimer(ev.timer)
 		outs = eng.HandleTimer(s.now, ev.timer)
 	case evFrame:
 		c := s.conn(ev.link)
 		if !s.open(c, ev.node) {
-			handed = false // the receiver closed its end meanwhile
-			break
+			break // the receiver closed its end meanwhile
 		}
 		if c.cut {
 			if s.held(ev, c) {
 				return // retransmitted later, when the partition may have healed
 			}
-			handed = false
 			break
 		}
 		if ev.pkt.frame.Type == mesh.FrameData {
@@ -298,11 +296,13 @@ func (s *Sim) dispatch(ev *event) {
 			}
 			s.metrics.Received(ev.node, from, &ev.pkt.frame.Msg)
 		}
+		kind = EventFrame(ev.pkt.frame.Type)
 		outs = eng.HandleFrame(s.now, ev.link, &ev.pkt.frame)
 	case evOpenIn:
 		if n.linkedAt < 0 {
 			n.linkedAt = s.now
 		}
+		kind = EventLinkOpenedIn
 		outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Incoming, 0, ev.pkt.addr)
 	case evOpenOut:
 		c := s.conn(ev.link)
@@ -310,21 +310,23 @@ func (s *Sim) dispatch(ev *event) {
 			if n.linkedAt < 0 {
 				n.linkedAt = s.now
 			}
+			kind = EventLinkOpenedOut
 			outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Outgoing, ev.pkt.peer, ev.pkt.addr)
 		} else {
 			if c != nil {
 				c.openA, c.openB = false, false
 				s.release(ev.link, c)
 			}
+			kind = EventDialFailed
 			outs = eng.HandleDialFailed(s.now, ev.pkt.peer, ev.pkt.addr)
 		}
 	case evDialFailed:
+		kind = EventDialFailed
 		outs = eng.HandleDialFailed(s.now, ev.pkt.peer, ev.pkt.addr)
 	case evClosed:
 		c := s.conn(ev.link)
 		if !s.open(c, ev.node) {
-			handed = false // both ends closed at once
-			break
+			break // both ends closed at once
 		}
 		if ev.node == c.a {
 			c.openA = false
@@ -332,13 +334,14 @@ func (s *Sim) dispatch(ev *event) {
 			c.openB = false
 		}
 		s.release(ev.link, c)
+		kind = EventLinkClosed
 		outs = eng.HandleLinkClosed(s.now, ev.link)
 	}
 	if ev.pkt != nil && ev.kind != evFrame {
 		s.recycle(ev.pkt)
 	}
-	if handed {
-		s.EngineEvents++
+	if kind < numEventKinds {
+		s.handed(kind)
 	}
 	s.apply(ev.node, outs)
 	if s.olog != nil && (ev.kind != evFrame || linkFrame(ev.pkt.frame.Type)) {
@@ -358,6 +361,10 @@ func (s *Sim) deliverBeacon(ev *event) {
 	seg := &s.segs[s.nodes[from].seg]
 	part := s.nodes[from].part
 	offer := ev.pkt.beacon.Offer()
+	kindOfBeacon := EventBeaconCall
+	if offer {
+		kindOfBeacon = EventBeaconOffer
+	}
 	for j, m := range seg.members {
 		s.prefetchMember(seg.members, j)
 		n := &s.nodes[m]
@@ -370,7 +377,7 @@ func (s *Sim) deliverBeacon(ev *event) {
 		}
 		s.trace.record(s.now, evBeacon, m, 0, uint64(ev.pkt.beacon.ID))
 		s.counters.BeaconReceptions++
-		s.EngineEvents++
+		s.handed(kindOfBeacon)
 		s.apply(m, n.eng.HandleBeacon(s.now, &ev.pkt.beacon, ev.pkt.addr))
 	}
 	s.recycle(ev.pkt)

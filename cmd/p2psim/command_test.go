@@ -127,7 +127,8 @@ func TestQuietAndTheSpeedLine(t *testing.T) {
 		t.Errorf("--quiet: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	code, _, errs = run(t, "run", "../../scenarios/quickstart.yaml", "--no-render", "--out", t.TempDir())
-	if code != exitOK || !strings.Contains(errs, "quickstart: simulated ") || !strings.Contains(errs, "s of wall-clock time (the simulation alone)") || !strings.Contains(errs, "events/s") {
+	if code != exitOK || !strings.Contains(errs, "quickstart: simulated ") || !strings.Contains(errs, "s of wall-clock time (the simulation alone)") || !strings.Contains(errs, "events/s") ||
+		!strings.Contains(errs, "engine events per node ") || !strings.Contains(errs, "frame_data ") {
 		t.Errorf("speed line: exit %d, stderr %q", code, errs)
 	}
 	code, out, _ = run(t, "run", "testdata/failing.yaml", "--no-render", "--quiet", "--out", t.TempDir())

@@ -41,7 +41,10 @@ Flags:
 %s
 On stderr each run prints its speed: the simulated time, the wall-clock
 time of the simulation alone (reports and pictures not counted), and engine
-events per second. --quiet prints only failed expectations and errors.
+events per second; then the engine events per node and the most frequent
+kinds of them (frame_data: Data frames received, beacon_offer: offers
+heard, timer_maintain: maintenance timers...; perf.json lists every kind).
+--quiet prints only failed expectations and errors.
 
 --junit FILE writes every expectation as a JUnit XML test case (one test
 suite per scenario; a failed expectation is a failure with its measured
@@ -302,7 +305,27 @@ func printPerf(w io.Writer, name string, res *runner.Result) {
 	}
 	fmt.Fprintf(w, "%s: simulated %v in %.2f s of wall-clock time (the simulation alone): %d engine events, %.2fM events/s\n", name,
 		msDur(res.Report.DurationMS), p.WallSeconds, p.EngineEvents, p.EventsPerSecond/1e6)
+	if len(p.EngineEventsByKind) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  engine events per node %.1f:", p.EngineEventsPerNode)
+	shown := p.EngineEventsByKind[:min(len(p.EngineEventsByKind), perfKindsShown)]
+	for i, k := range shown {
+		sep := ","
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(w, "%s %s %.1f", sep, k.Kind, k.PerNode)
+	}
+	if rest := len(p.EngineEventsByKind) - len(shown); rest > 0 {
+		fmt.Fprintf(w, " (%d more kinds in perf.json)", rest)
+	}
+	fmt.Fprintln(w)
 }
+
+// perfKindsShown is how many kinds of engine event the speed line's second
+// line names, the most frequent first.
+const perfKindsShown = 8
 
 func msDur(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"p2pmesh/mesh"
@@ -157,6 +159,14 @@ func (s simNetwork) AddPerf(p *Perf) {
 			p.FramesByType[mesh.FrameType(t).String()] = n
 		}
 	}
+	byKind := s.EngineEventsByKind()
+	for k, n := range byKind {
+		if n > 0 {
+			p.EngineEventsByKind = append(p.EngineEventsByKind, EventKindCount{Kind: sim.EventKind(k).String(),
+				Events: n, PerNode: float64(n) / float64(max(p.Nodes, 1))})
+		}
+	}
+	slices.SortStableFunc(p.EngineEventsByKind, func(a, b EventKindCount) int { return cmp.Compare(b.Events, a.Events) })
 }
 
 func (s simNetwork) Trace() (uint64, string) {

@@ -82,6 +82,19 @@ type Perf struct {
 	BeaconsLost   uint64 `json:"beacons_lost,omitempty"`
 	// CPUSeconds is the process's user and system time during the run.
 	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
+	// EngineEventsPerNode is EngineEvents over Nodes. EngineEventsByKind
+	// splits EngineEvents by kind, most frequent first (simulator only).
+	EngineEventsPerNode float64          `json:"engine_events_per_node,omitempty"`
+	EngineEventsByKind  []EventKindCount `json:"engine_events_by_kind,omitempty"`
+}
+
+// EventKindCount is one kind of engine event (sim.EventKind's name:
+// "frame_data", "beacon_offer", "timer_maintain"…), how many engines
+// handled and how many per node.
+type EventKindCount struct {
+	Kind    string  `json:"kind"`
+	Events  uint64  `json:"events"`
+	PerNode float64 `json:"per_node"`
 }
 
 // run is the state of one scenario run.
@@ -176,6 +189,9 @@ func Run(sc *scenario.Scenario, opts Options) (*Result, error) {
 		Transport: s.Transport()}
 	if wall > 0 {
 		res.Perf.EventsPerSecond = float64(events) / wall
+	}
+	if res.Perf.Nodes > 0 {
+		res.Perf.EngineEventsPerNode = float64(events) / float64(res.Perf.Nodes)
 	}
 	if pr, ok := s.(PerfReporter); ok {
 		pr.AddPerf(&res.Perf)

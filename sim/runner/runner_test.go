@@ -52,3 +52,33 @@ func TestQuickstartHoldsAndIsDeterministic(t *testing.T) {
 		t.Fatal("different seeds, same report")
 	}
 }
+
+// perf.json splits the engine events by kind, most frequent first, per node
+// too, and the kinds add up to the total.
+func TestPerfSplitsEngineEventsByKind(t *testing.T) {
+	res, err := Run(load(t, "../../scenarios/quickstart.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Perf
+	var sum uint64
+	kinds := map[string]bool{}
+	for i, k := range p.EngineEventsByKind {
+		sum += k.Events
+		kinds[k.Kind] = true
+		if i > 0 && k.Events > p.EngineEventsByKind[i-1].Events {
+			t.Errorf("%s (%d) after %s (%d)", k.Kind, k.Events, p.EngineEventsByKind[i-1].Kind, p.EngineEventsByKind[i-1].Events)
+		}
+		if want := float64(k.Events) / float64(p.Nodes); k.PerNode != want {
+			t.Errorf("%s: %v per node, want %v", k.Kind, k.PerNode, want)
+		}
+	}
+	if sum != p.EngineEvents || p.EngineEventsPerNode != float64(sum)/float64(p.Nodes) {
+		t.Errorf("kinds add up to %d, engine events %d, %v per node", sum, p.EngineEvents, p.EngineEventsPerNode)
+	}
+	for _, k := range []string{"start", "beacon_offer", "frame_data", "frame_hello", "timer_maintain", "link_opened_in"} {
+		if !kinds[k] {
+			t.Errorf("no %s events in %+v", k, p.EngineEventsByKind)
+		}
+	}
+}
