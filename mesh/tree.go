@@ -318,7 +318,7 @@ func (tr *treeState) onGraft(e *Engine, i int, ids []MsgID) {
 	}
 	for _, id := range ids {
 		if id.Seq == 0 {
-			tr.onOriginGraft(i, id.Origin)
+			tr.onOriginGraft(e, i, id.Origin)
 			continue
 		}
 		if m := tr.cache.find(id); m != nil {

@@ -188,8 +188,10 @@ func (tr *treeState) firstCopy(e *Engine, skip int, m Message, fetched bool) (o 
 	}
 	o.seq, o.hops, o.alt, o.at = m.ID.Seq, m.Hops-1, 0, e.now
 	switch {
+	case fetched && skip >= 0 && e.peerLink(o.from) >= 0 && o.from != e.links[skip].peer:
+		tr.takeFetchSource(e, skip, o)
 	case fetched && e.peerLink(o.from) >= 0:
-		// The source is late, not gone: it stays the source.
+		// The source delivered what was fetched from it.
 	case fetched || skip < 0:
 		o.from = 0 // no source: the next fetch makes one (newSource)
 	default:
@@ -267,12 +269,50 @@ func (tr *treeState) announceOnce(e *Engine, j int, a Announcement) {
 	e.armTimer(TimerIHave, e.now+e.cfg.IHaveDelay)
 }
 
-// onOriginGraft: the peer on link i wants origin's payloads.
-func (tr *treeState) onOriginGraft(i int, origin NodeID) {
+// onOriginGraft: the peer on link i wants origin's payloads. When that peer
+// is this node's own source of them, it has lost its way to the origin and
+// found no other (lostSource): the node looks for its own (reroute).
+func (tr *treeState) onOriginGraft(e *Engine, i int, origin NodeID) {
 	o := tr.origins.get(origin)
 	b := linkBit(i)
 	o.eager |= b
 	o.pruned &^= b
+	if o.from != 0 && o.from == e.links[i].peer {
+		o.from = 0
+		tr.reroute(e, o, i)
+	}
+}
+
+// reroute: this node's source of origin o's payloads, on link skip, lost
+// its way to the origin. The announcer of o's latest message that is
+// closer to the origin than that source (so not below it) becomes the
+// source; with none, the node passes the news on to the peers that take
+// o's payloads from it (askBelow). Either way the old source now takes
+// them from this node.
+func (tr *treeState) reroute(e *Engine, o *originTree, skip int) {
+	if j := e.peerLink(o.alt); j >= 0 && j < 64 && o.altHop <= o.hops && o.eager&linkBit(j) == 0 {
+		o.hops, o.alt = o.altHop, 0
+		tr.graftSource(e, j, o)
+		return
+	}
+	tr.askBelow(e, o, skip)
+}
+
+// askBelow: this node has no source of origin o's payloads and found no
+// other: it asks each peer that takes them from it (but the one on link
+// skip) for them, a Graft naming the origin. Each of those finds its own
+// way to the origin (reroute), so that the subtree that hung below the
+// lost link is fed again from its edge, before the origin's next message
+// (tree-burst-100, seed 6: rotation closed the one link through which 21
+// nodes took an origin's payloads, and they fetched its next message
+// 42-73 ms late).
+func (tr *treeState) askBelow(e *Engine, o *originTree, skip int) {
+	for j := range e.links {
+		if j != skip && j < 64 && o.eager&linkBit(j) != 0 && e.links[j].state == linkEstablished {
+			e.stats.Grafts++
+			e.send(j, Frame{Type: FrameGraft, IDs: []MsgID{{Origin: o.origin}}})
+		}
+	}
 }
 
 // onOriginPrune: the peer on link i does not want origin's payloads.
@@ -313,11 +353,11 @@ func (tr *treeState) lostSource(e *Engine, peer NodeID) {
 			src, hops = tr.shape.parent, o.hops+1
 		}
 		if j := e.peerLink(src); j >= 0 && j < 64 && o.eager&linkBit(j) == 0 {
-			o.cut &^= linkBit(j)
-			o.from, o.hops, o.alt = src, hops, 0
-			e.stats.Grafts++
-			e.send(j, Frame{Type: FrameGraft, IDs: []MsgID{{Origin: o.origin}}})
+			o.hops, o.alt = hops, 0
+			tr.graftSource(e, j, o)
+			continue
 		}
+		tr.askBelow(e, o, -1)
 	}
 }
 
@@ -354,10 +394,28 @@ func (tr *treeState) newSource(e *Engine, j int, origin NodeID) {
 	if j >= 64 || (o.from != 0 && e.peerLink(o.from) >= 0) {
 		return
 	}
+	tr.graftSource(e, j, o)
+}
+
+// takeFetchSource: the first copy of an origin's message came over link
+// j, fetched, while the node's source for that origin was still linked
+// but late. The peer it was fetched from had it in time: it becomes the
+// source. (Before, the source stayed, its late copy then pruned it as a
+// duplicate, and the node had no source at all: in tree-burst-100 that
+// was a third of the fetches of rounds 2-5.)
+func (tr *treeState) takeFetchSource(e *Engine, j int, o *originTree) {
+	if j < 64 {
+		tr.graftSource(e, j, o)
+	}
+}
+
+// graftSource makes the peer on link j (below 64) the node's source of
+// origin o's payloads: a Graft naming the origin.
+func (tr *treeState) graftSource(e *Engine, j int, o *originTree) {
 	o.from = e.links[j].peer
 	o.cut &^= linkBit(j)
 	e.stats.Grafts++
-	e.send(j, Frame{Type: FrameGraft, IDs: []MsgID{{Origin: origin}}})
+	e.send(j, Frame{Type: FrameGraft, IDs: []MsgID{{Origin: o.origin}}})
 }
 
 // shallower reports whether the peer on link j, in this node's tree, is

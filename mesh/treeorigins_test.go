@@ -200,7 +200,9 @@ func TestOriginRepairs(t *testing.T) {
 // short, takes the origin's payloads from its tree parent — but not from a
 // parent that takes them from this node: that Graft would close a cycle
 // that no payload enters, and the parent, the node and all below them would
-// fetch the origin's next message late.
+// fetch the origin's next message late. Such a parent is told instead that
+// this node lost its way (askBelow): the same Graft, which the parent, whose
+// source this node is, takes for that news (TestSourceThatLostItsWay).
 func TestLostSourceSparesAParentBelowIt(t *testing.T) {
 	for _, parentPruned := range []bool{false, true} {
 		n := newTreeNode(t, 10, 2, 3)
@@ -213,8 +215,98 @@ func TestLostSourceSparesAParentBelowIt(t *testing.T) {
 			n.e.HandleFrame(4, 3, &mesh.Frame{Type: mesh.FramePrune, IDs: []mesh.MsgID{{Origin: 9}}})
 		}
 		g := sends(n.e.HandleLinkClosed(5, 2), mesh.FrameGraft)
-		if got := originFrame(g[3], 9); got != parentPruned {
-			t.Errorf("parent pruned origin 9: %v; source lost: graft of origin 9 to the parent %v, want %v (%v)", parentPruned, got, parentPruned, g)
+		if !originFrame(g[3], 9) {
+			t.Errorf("parent pruned origin 9: %v; source lost: want a graft of origin 9 to the parent, got %v", parentPruned, g)
+		}
+		// Taken for the parent's source: the next message goes to it.
+		if d := sends(n.data(1000, 3, 9, 2, 3), mesh.FrameData); len(d[3]) != 0 {
+			t.Errorf("origin 9's payload went back to the peer it came from: %v", d)
 		}
 	}
+}
+
+// A node that loses its source of an origin and finds no other (no
+// announcer as short, no parent that is not below it) tells the peers that
+// take that origin's payloads from it: a Graft naming the origin to each.
+// Before, it told nobody, and the whole subtree that hung below the lost
+// link fetched the origin's next message (tree-burst-100, seed 6: 21
+// nodes, 42-73 ms late).
+func TestLostSourceAsksBelow(t *testing.T) {
+	n := newTreeNode(t, 10, 2, 3, 4)
+	for _, c := range []mesh.NodeID{3, 4} { // they take origin 9 from this node
+		n.e.HandleFrame(2, mesh.LinkID(c), &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{{Origin: 9}}})
+	}
+	if d := sends(n.data(3, 2, 9, 1, 1), mesh.FrameData); len(d[3]) != 1 || len(d[4]) != 1 {
+		t.Fatalf("origin 9's payload not pushed to links 3 and 4: %v", d)
+	}
+	g := sends(n.e.HandleLinkClosed(5, 2), mesh.FrameGraft)
+	if len(g) != 2 || !originFrame(g[3], 9) || !originFrame(g[4], 9) {
+		t.Fatalf("source lost, none other: want a graft of origin 9 to links 3 and 4, got %v", g)
+	}
+}
+
+// A Graft naming an origin from the node's own source of it says that the
+// source lost its way to the origin (TestLostSourceAsksBelow). The node
+// grafts the announcer of the origin's latest message that was closer to
+// the origin than the source (so not below it), and pushes what comes to
+// the old source too. With no such announcer (one as far as the node
+// itself could be below the source) it passes the news on to the peers
+// that take the origin's payloads from it.
+func TestSourceThatLostItsWay(t *testing.T) {
+	for _, feasible := range []bool{true, false} {
+		n := newTreeNode(t, 10, 2, 3, 4)
+		n.e.HandleFrame(2, 4, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{{Origin: 9}}})
+		n.data(3, 2, 9, 1, 3) // from its source, 2: 3 hops
+		hops := uint16(4)     // as far as this node: a sibling, maybe
+		if feasible {
+			hops = 3 // as close as the source
+		}
+		n.ihave(4, 3, 9, 1, hops)
+		g := sends(n.e.HandleFrame(5, 2, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{{Origin: 9}}}), mesh.FrameGraft)
+		want := mesh.LinkID(4) // passed on below
+		if feasible {
+			want = 3 // the announcer
+		}
+		if len(g) != 1 || !originFrame(g[want], 9) {
+			t.Fatalf("announcer at %d hops: want a graft of origin 9 to link %d only, got %v", hops, want, g)
+		}
+		if !feasible {
+			continue
+		}
+		d := sends(n.data(1000, 3, 9, 2, 3), mesh.FrameData)
+		if len(d[2]) != 1 || len(d[4]) != 1 {
+			t.Fatalf("origin 9's next message: want it pushed to the old source (2) and below (4), got %v", d)
+		}
+	}
+}
+
+// A message fetched from an announcer while the node's source of its
+// origin is still linked: the source is late (its own path broke), the
+// announcer had it in time. The announcer becomes the source (a Graft
+// naming the origin). Before, the source stayed, its late copy then pruned
+// it as a duplicate, and the node had no source left: it fetched the
+// origin's next message too.
+func TestFetchedCopyMakesItsPeerTheSource(t *testing.T) {
+	cfg := treeConfig()
+	n := newTreeNode(t, 10, 2, 3)
+	n.data(3, 2, 9, 1, 3)                                   // from its source, 2
+	n.ihave(1000, 3, 9, 2, 3)                               // 9#2 has not come from 2
+	n.e.HandleTimer(1000+cfg.IHaveDelay/2, mesh.TimerGraft) // fetched from 3
+	g := sends(n.data(1030, 3, 9, 2, 3), mesh.FrameGraft)
+	if len(g) != 1 || !originFrame(g[3], 9) {
+		t.Fatalf("fetched copy: want a graft of origin 9 to link 3, got %v", g)
+	}
+	if p := sends(n.data(1040, 2, 9, 2, 5), mesh.FramePrune); !namesOrigin(p[2], 9) {
+		t.Fatalf("the late copy: want its sender pruned for origin 9, got %v", p)
+	}
+}
+
+// namesOrigin reports whether one of frames names origin (sequence 0) alone.
+func namesOrigin(frames []mesh.Frame, origin mesh.NodeID) bool {
+	for _, f := range frames {
+		if originFrame([]mesh.Frame{f}, origin) {
+			return true
+		}
+	}
+	return false
 }
