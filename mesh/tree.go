@@ -168,13 +168,17 @@ type missing struct {
 	announcers []NodeID // in the order they announced it
 	asked      bool     // a Graft was sent for it
 	heard      Time     // when it was first announced
+	// nearest announced it with the fewest hops (hops): a shortcut to its
+	// origin, once the message has come (heardShorter).
+	nearest NodeID
+	hops    uint16
 }
 
 // relay pushes m over the links that carry its origin's payloads
 // (treeorigins.go) and queues its id for the others.
 func (tr *treeState) relay(e *Engine, skip int, m Message) {
 	tr.cache.add(e.cfg.MessageCacheSize, m, e.now)
-	o, prev := tr.received(e, skip, m)
+	o, prev, heard := tr.received(e, skip, m)
 	queued := false
 	for j := range e.links {
 		l := &e.links[j]
@@ -193,15 +197,18 @@ func (tr *treeState) relay(e *Engine, skip int, m Message) {
 	if queued {
 		e.armTimer(TimerIHave, e.now+e.cfg.IHaveDelay)
 	}
+	tr.heardShorter(e, heard)
 }
 
 // received notes the first copy of m, from link skip (-1: the node's own):
 // the parent delivered, m is no longer missing, and where its origin's
-// payloads came from (firstCopy).
-func (tr *treeState) received(e *Engine, skip int, m Message) (o *originTree, prev Time) {
+// payloads came from (firstCopy). heard is what the node had heard of m
+// before (zero: nothing).
+func (tr *treeState) received(e *Engine, skip int, m Message) (o *originTree, prev Time, heard missing) {
 	tr.parentDelivered(e, skip)
-	fetched := tr.clearMissing(e, m.ID)
-	return tr.firstCopy(e, skip, m, fetched)
+	heard = tr.clearMissing(m.ID)
+	o, prev = tr.firstCopy(e, skip, m, heard.asked)
+	return o, prev, heard
 }
 
 // keep: a siphoner passes nothing on, but a message it received is no
@@ -251,12 +258,15 @@ func (tr *treeState) onIHave(e *Engine, i int, anns []Announcement) {
 		k := slices.IndexFunc(tr.missing, func(m missing) bool { return m.id == id })
 		if k < 0 {
 			due := e.now + tr.graftDelay(e, i, a)
-			tr.missing = append(tr.missing, missing{id: id, due: due, announcers: []NodeID{peer}, heard: e.now})
+			tr.missing = append(tr.missing, missing{id: id, due: due, announcers: []NodeID{peer}, heard: e.now, nearest: peer, hops: a.Hops})
 			e.armTimer(TimerGraft, due)
 			continue
 		}
 		if !slices.Contains(tr.missing[k].announcers, peer) {
 			tr.missing[k].announcers = append(tr.missing[k].announcers, peer)
+		}
+		if a.Hops < tr.missing[k].hops {
+			tr.missing[k].nearest, tr.missing[k].hops = peer, a.Hops
 		}
 		if due := e.now + e.cfg.IHaveDelay/2; tr.fromParent(e, i, id.Origin) && due < tr.missing[k].due {
 			tr.missing[k].due = due // the parent announced it: it will not push it
@@ -340,14 +350,14 @@ func (tr *treeState) onPrune(e *Engine, i int, ids []MsgID) {
 	tr.setLazy(e, i)
 }
 
-// clearMissing forgets message id as missing, and reports whether this
-// node had asked an announcer for it.
-func (tr *treeState) clearMissing(e *Engine, id MsgID) (asked bool) {
-	tr.missing = slices.DeleteFunc(tr.missing, func(m missing) bool {
-		asked = asked || m.id == id && m.asked
-		return m.id == id
-	})
-	return asked
+// clearMissing forgets message id as missing, and returns what the node
+// had heard of it (zero if nothing).
+func (tr *treeState) clearMissing(id MsgID) (heard missing) {
+	if k := slices.IndexFunc(tr.missing, func(m missing) bool { return m.id == id }); k >= 0 {
+		heard = tr.missing[k]
+		tr.missing = slices.Delete(tr.missing, k, k+1)
+	}
+	return heard
 }
 
 // messageCache keeps the most recent messages as this node relays them (hop

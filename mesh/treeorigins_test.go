@@ -310,3 +310,28 @@ func namesOrigin(frames []mesh.Frame, origin mesh.NodeID) bool {
 	}
 	return false
 }
+
+// An announcement that comes before the message's first copy names a path
+// to its origin too: once the copy is in, one with at least a hop fewer
+// than the copy took is a shortcut, as if it had come after it (the
+// announcer is grafted for the origin, the copy's sender pruned). Before,
+// such announcements were dropped, and in tree-burst-100 15% of the nodes
+// were a hop farther from each sender in its second round than in its
+// third.
+func TestAnnouncementBeforeTheCopyIsAShortcut(t *testing.T) {
+	n := newTreeNode(t, 10, 2, 3, 4)
+	n.ihave(3, 4, 9, 1, 4) // as long as the copy will be
+	n.ihave(4, 3, 9, 1, 2) // shorter
+	outs := n.data(5, 2, 9, 1, 4)
+	if g := sends(outs, mesh.FrameGraft); len(g) != 1 || !originFrame(g[3], 9) {
+		t.Fatalf("want a graft of origin 9 to link 3 (the shorter announcer), got %v", g)
+	}
+	if p := sends(outs, mesh.FramePrune); !namesOrigin(p[2], 9) {
+		t.Fatalf("want the copy's sender (link 2) pruned for origin 9, got %v", p)
+	}
+	// 3 is the source: the next message goes on to 2 and 4, not back.
+	d := sends(n.data(1000, 3, 9, 2, 2), mesh.FrameData)
+	if len(d[3]) != 0 {
+		t.Fatalf("origin 9's payload went back to its source: %v", d)
+	}
+}
