@@ -93,3 +93,37 @@ func TestHuntForMoreLinksBacksOff(t *testing.T) {
 		t.Fatal("no dial within 1.5 s of gaining an outgoing link: the backoff did not end")
 	}
 }
+
+// A node dials for its target of outgoing links, a fifth below its
+// incoming slots (4 of MaxOut 5 by default: dialing.go's huntTarget), not
+// for its last free outgoing slot, however many peers with free slots it
+// knows: when every node dials for MaxOut links into as many incoming
+// slots, the mesh has none to spare and most dials for the last ones are
+// refused. A link lost is dialed again, up to the target.
+func TestNodeDialsForItsTargetOfOutgoingLinks(t *testing.T) {
+	h, lids := newLinkedHand(t, mesh.Load{In: 1, FreeIn: 4}, 3)
+	accept := func(outs []mesh.Output) {
+		for _, p := range dials(outs) {
+			lid := mesh.LinkID(p)
+			h.link(lid, p, mesh.Load{In: 1, FreeIn: 4})
+			lids = append(lids, lid)
+		}
+	}
+	for h.now < 10*time.Second {
+		accept(h.alive(h.now+10*time.Millisecond, lids...))
+	}
+	if out := h.e.Load().Out; out != 4 {
+		t.Fatalf("%d outgoing links after 10 s with 30 peers offering free slots; want the target, 4", out)
+	}
+	// A peer of an outgoing link leaves: the node dials a replacement.
+	gone := lids[len(lids)-1]
+	h.take(h.e.HandleFrame(h.now, gone, &mesh.Frame{Type: mesh.FrameLeave, Reason: mesh.ReasonLeaving}))
+	lids = lids[:len(lids)-1]
+	start := h.now
+	for h.now < start+2*time.Second {
+		accept(h.alive(h.now+10*time.Millisecond, lids...))
+	}
+	if out := h.e.Load().Out; out != 4 {
+		t.Fatalf("%d outgoing links 2 s after one left; want 4 again", out)
+	}
+}

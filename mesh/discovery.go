@@ -161,7 +161,7 @@ func (e *Engine) beaconsAfterLinkChange() {
 // hearOffers tells the driver, when it changes, whether the node wants
 // offers: not while every slot is in use (see Offers and calls above).
 func (e *Engine) hearOffers() {
-	deaf := int(e.nIn) >= e.cfg.MaxIn && int(e.nOut) >= e.cfg.MaxOut
+	deaf := int(e.nIn) >= e.cfg.MaxIn && int(e.nOut) >= e.huntTarget()
 	if deaf == e.beacon.deaf {
 		return
 	}

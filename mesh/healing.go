@@ -134,7 +134,7 @@ func (e *Engine) rotationWaits() bool {
 // not rotate while its LAN is flooded with strangers (claims.go).
 func (e *Engine) rotate() {
 	load := e.Load()
-	if int(load.Out) < e.cfg.MaxOut || e.pendingOut() > 0 || load.Degree() <= e.cfg.MinLinks {
+	if int(load.Out) < e.huntTarget() || e.pendingOut() > 0 || load.Degree() <= e.cfg.MinLinks {
 		return
 	}
 	if !e.hasAlternative() {

@@ -240,7 +240,8 @@ func TestBridgeNeighbourTakesOver(t *testing.T) {
 		hear(p)
 	}
 	lids := []mesh.LinkID{}
-	for _, p := range h.linkDials(5, mesh.Load{In: 1, FreeIn: 4}) {
+	// It dials its target of 4 outgoing links (dialing.go's huntTarget).
+	for _, p := range h.linkDials(4, mesh.Load{In: 1, FreeIn: 4}) {
 		lids = append(lids, mesh.LinkID(p))
 		h.take(h.e.HandleFrame(h.now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePeers, LAN: ours}))
 	}
