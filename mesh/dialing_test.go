@@ -95,15 +95,18 @@ func TestHuntForMoreLinksBacksOff(t *testing.T) {
 }
 
 // A node dials for its target of outgoing links, a fifth below its
-// incoming slots (4 of MaxOut 5 by default: dialing.go's huntTarget), not
-// for its last free outgoing slot, however many peers with free slots it
-// knows: when every node dials for MaxOut links into as many incoming
-// slots, the mesh has none to spare and most dials for the last ones are
-// refused. A link lost is dialed again, up to the target.
+// incoming slots (4 of MaxOut 5 by default: dialing.go's huntTarget), and
+// then once more (its probe), not for its last free outgoing slot however
+// many peers with free slots it knows: when every node dials for MaxOut
+// links into as many incoming slots, the mesh has none to spare and most
+// dials for the last ones are refused. A link lost below the target is
+// dialed again, one lost above it is not.
 func TestNodeDialsForItsTargetOfOutgoingLinks(t *testing.T) {
 	h, lids := newLinkedHand(t, mesh.Load{In: 1, FreeIn: 4}, 3)
+	n := 0
 	accept := func(outs []mesh.Output) {
 		for _, p := range dials(outs) {
+			n++
 			lid := mesh.LinkID(p)
 			h.link(lid, p, mesh.Load{In: 1, FreeIn: 4})
 			lids = append(lids, lid)
@@ -112,18 +115,26 @@ func TestNodeDialsForItsTargetOfOutgoingLinks(t *testing.T) {
 	for h.now < 10*time.Second {
 		accept(h.alive(h.now+10*time.Millisecond, lids...))
 	}
-	if out := h.e.Load().Out; out != 4 {
-		t.Fatalf("%d outgoing links after 10 s with 30 peers offering free slots; want the target, 4", out)
+	// Two dials to its target (it had two outgoing links), and the probe.
+	if out := h.e.Load().Out; out != 5 || n != 3 {
+		t.Fatalf("%d outgoing links after %d dials in 10 s with 30 peers offering free slots; want 5 after 3 (2 to the target of 4, one probe)", out, n)
 	}
-	// A peer of an outgoing link leaves: the node dials a replacement.
-	gone := lids[len(lids)-1]
-	h.take(h.e.HandleFrame(h.now, gone, &mesh.Frame{Type: mesh.FrameLeave, Reason: mesh.ReasonLeaving}))
-	lids = lids[:len(lids)-1]
-	start := h.now
-	for h.now < start+2*time.Second {
-		accept(h.alive(h.now+10*time.Millisecond, lids...))
+	leave := func() {
+		gone := lids[len(lids)-1]
+		lids = lids[:len(lids)-1]
+		h.take(h.e.HandleFrame(h.now, gone, &mesh.Frame{Type: mesh.FrameLeave, Reason: mesh.ReasonLeaving}))
+		start := h.now
+		for h.now < start+2*time.Second {
+			accept(h.alive(h.now+10*time.Millisecond, lids...))
+		}
 	}
-	if out := h.e.Load().Out; out != 4 {
-		t.Fatalf("%d outgoing links 2 s after one left; want 4 again", out)
+	// A peer of an outgoing link leaves: the node has its target, and does
+	// not dial.
+	if leave(); h.e.Load().Out != 4 || n != 3 {
+		t.Fatalf("%d outgoing links, %d dials in all, 2 s after one of 5 left; want 4 and no dial", h.e.Load().Out, n)
+	}
+	// Another leaves: the node dials a replacement.
+	if leave(); h.e.Load().Out != 4 || n != 4 {
+		t.Fatalf("%d outgoing links, %d dials in all, 2 s after one of 4 left; want 4 again, after one more dial", h.e.Load().Out, n)
 	}
 }

@@ -198,7 +198,7 @@ func (e *Engine) establish(i int) {
 	}
 	l.since = e.now
 	if l.dir == Outgoing {
-		e.hunt = hunt{}
+		e.hunt.reset()
 	}
 	e.stats.LinksOpened++
 	e.linkCountChanged()

@@ -111,7 +111,7 @@ func (e *Engine) HandleLinkClosed(now Time, id LinkID) []Output {
 	if i := e.linkIndex(id); i >= 0 {
 		l := e.links[i]
 		if l.state == linkEstablished {
-			e.hunt = hunt{} // replace the lost link at once
+			e.hunt.reset() // replace the lost link at once
 		}
 		e.dropLink(i)
 		if l.state == linkHandshaking && l.dir == Outgoing {
@@ -205,7 +205,7 @@ func (e *Engine) closeLink(i int, r Reason, notify bool) {
 		// room for a short node is not: the node keeps MaxOut links
 		// (room.go) and looks for another like any node beyond its
 		// minimum.
-		e.hunt = hunt{}
+		e.hunt.reset()
 	}
 }
 
