@@ -37,7 +37,10 @@ type Config struct {
 
 	// MaxIn and MaxOut bound the incoming and outgoing links. MaxIn must be
 	// at least MaxOut, so that a mesh of such nodes has room for everybody's
-	// outgoing links.
+	// outgoing links. They are limits: a flooding node dials on its own for
+	// four fifths of MaxIn outgoing links at most (4 by default), so that
+	// free incoming slots stay easy to find; static peers and a bridge's
+	// link into its LAN may use every outgoing slot.
 	MaxIn, MaxOut int
 	// MinLinks is the fallback degree: a node with fewer links asks with
 	// priority, and full nodes make room for it.
@@ -64,11 +67,12 @@ type Config struct {
 	DeadAfter         time.Duration
 	// HandshakeTimeout closes links whose handshake has not finished.
 	HandshakeTimeout time.Duration
-	// RotateInterval is how often a node whose outgoing links are all in use
-	// drops one of them to dial another peer with free slots. This keeps the
-	// overlay mixing, so that groups of satisfied nodes that formed apart
-	// (after a partition heals, or on separate LANs) merge into one mesh.
-	// Zero disables it.
+	// RotateInterval is how often a node that has the outgoing links it
+	// dials for (MaxOut in tree mode; see MaxIn when flooding) drops one of
+	// them to dial another peer with free slots. This keeps the overlay
+	// mixing, so that groups of satisfied nodes that formed apart (after a
+	// partition heals, or on separate LANs) merge into one mesh. Zero
+	// disables it.
 	RotateInterval time.Duration
 	// DialBackoff is the wait before dialing a peer again after a failure;
 	// it doubles with each further failure.

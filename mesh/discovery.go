@@ -29,8 +29,9 @@ import "math/rand/v2"
 //
 // Offers and calls. A beacon with free slots from a node that is not needy
 // is an offer (Beacon.Offer); a needy node's beg and a full node's answer
-// to one are calls. A node whose every slot is in use (MaxIn incoming and
-// MaxOut outgoing links) has no use for offers: it can neither dial them
+// to one are calls. A node whose every slot is in use (MaxIn incoming links,
+// and the outgoing links it dials for: dialing.go's huntTarget) has no use
+// for offers: it can neither dial them
 // nor offer anything itself, and every offer of its LAN would still be an
 // input to it (at scale-100k 16 of the 40 beacons a node heard went to
 // such nodes). So it tells its driver to stop handing it offers

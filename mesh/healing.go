@@ -125,8 +125,8 @@ func (e *Engine) rotationWaits() bool {
 }
 
 // rotate drops one random outgoing link (never a bridge, and in tree mode
-// never a link of the broadcast tree) when all outgoing links are in use and
-// another peer could be dialed, and lets fillLinks dial a replacement among
+// never a link of the broadcast tree) when it has the outgoing links it dials
+// for (huntTarget) and another peer could be dialed, and lets fillLinks dial a replacement among
 // the peers with free slots. The dropped peer now has a
 // free slot and says so in its beacons, so in a saturated mesh each rotation
 // opens a gap that some other node fills: a random edge swap that keeps the

@@ -105,7 +105,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (opts options, status i
 	fs.StringArrayVar(&opts.interfaces, "interface", nil, "network interface to multicast on (repeatable; default: every up, multicast-capable one)")
 	fs.BoolVar(&opts.noMulticast, "no-multicast", false, "do not use multicast: link only to --peer nodes and the peers they tell of")
 	fs.IntVar(&opts.maxIn, "max-in", def.Mesh.MaxIn, "most incoming links (at least --max-out)")
-	fs.IntVar(&opts.maxOut, "max-out", def.Mesh.MaxOut, "most outgoing links")
+	fs.IntVar(&opts.maxOut, "max-out", def.Mesh.MaxOut, "most outgoing links (a limit: when flooding, a node dials for four fifths of --max-in on its own)")
 	fs.StringVar(&opts.mode, "mode", def.Mesh.Mode.String(), "broadcast mode: flood (every link) or tree (a broadcast tree; same for every node of a mesh)")
 	fs.BoolVar(&opts.jsonOut, "json", false, `print each delivery as a JSON object: {"from","origin","id","hops","via","text"}`)
 	fs.BoolVar(&opts.exitOnEOF, "exit-on-eof", false, "leave the mesh when standard input ends (default: keep serving the mesh)")
