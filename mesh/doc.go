@@ -22,7 +22,7 @@
 //   - Link limits (5 in, 5 out by default): handshake.go counts a link in
 //     when it is established and refuses a Hello when full, links.go counts
 //     it out when it closes, dialing.go dials no more than the outgoing
-//     quota.
+//     quota (and, when flooding, on its own for 4 of the 5: huntTarget).
 //   - Load balancing: dialing.go (peers chosen by their free slots, one
 //     dial at a time beyond the minimum degree, backing off after
 //     refusals) and room.go (a full node makes room for a short or needy

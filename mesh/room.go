@@ -19,8 +19,10 @@ package mesh
 // a node above MaxOut to one below it, so the shortage of the LAN only
 // shrinks, and nobody is made short; the evicted node has a free outgoing
 // slot again and looks for a free incoming one like any node beyond its
-// minimum (see hunt). A short node may therefore dial full peers when it
-// knows of no free slot.
+// minimum (see hunt), up to the outgoing links it dials for (huntTarget:
+// 4 of MaxOut 5 when flooding, so a node with 4 outgoing links and no
+// incoming one is short but does not dial). A short node may therefore
+// dial full peers when it knows of no free slot.
 
 // short reports whether the node has fewer links than MaxOut.
 func (e *Engine) short() bool { return int(e.Load().Degree()) < e.cfg.MaxOut }
