@@ -36,7 +36,7 @@ func TestBeaconRoundTrip(t *testing.T) {
 
 func TestBeaconGolden(t *testing.T) {
 	b := Beacon{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 0x1f0a, Load: Load{3, 5, 2}, Flags: HelloNeedy, LAN: 0x0a0b0c0d}
-	want := "50325042" + "03" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01" + "0a0b0c0d"
+	want := "50325042" + "04" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01" + "0a0b0c0d"
 	if got := hex.EncodeToString(AppendBeacon(nil, &b)); got != want {
 		t.Errorf("beacon:\n got %s\nwant %s", got, want)
 	}
@@ -76,11 +76,12 @@ func TestDecodeBeaconMalformed(t *testing.T) {
 		{"wrong-magic", with(0, 'X'), ErrMagic, `"X2PB"`},
 		{"handshake-magic", with(0, []byte(HandshakeMagic)...), ErrMagic, "P2PM"},
 		{"lowercase-magic", with(0, 'p', '2', 'p', 'b'), ErrMagic, "want"},
-		{"version-0", with(4, 0), ErrVersion, "protocol version 0, want 3"},
-		{"version-1", with(4, 1), ErrVersion, "protocol version 1, want 3"},
-		{"version-2", with(4, 2), ErrVersion, "protocol version 2, want 3"},
-		{"version-4", with(4, 4), ErrVersion, "version 4"},
-		{"version-4-longer", append(with(4, 4), 1, 2, 3), ErrVersion, "version 4"},
+		{"version-0", with(4, 0), ErrVersion, "protocol version 0, want 4"},
+		{"version-1", with(4, 1), ErrVersion, "protocol version 1, want 4"},
+		{"version-2", with(4, 2), ErrVersion, "protocol version 2, want 4"},
+		{"version-3", with(4, 3), ErrVersion, "protocol version 3, want 4"},
+		{"version-5", with(4, 5), ErrVersion, "version 5"},
+		{"version-5-longer", append(with(4, 5), 1, 2, 3), ErrVersion, "version 5"},
 		{"one-short", valid[:MaxBeaconSize-1], ErrMalformed, "beacon of 30 bytes, want 31"},
 		{"header-only", valid[:5], ErrMalformed, "beacon of 5 bytes"},
 		{"one-long", append(bytes.Clone(valid), 0), ErrMalformed, "beacon of 32 bytes, want 31"},

@@ -25,7 +25,10 @@ import (
 //	IHave           count u16, then per entry Origin u64, Seq u64, Hops u16
 //	Graft           count u8 (0 or 1), then Origin u64, Seq u64 per id
 //	Prune           empty, or Origin u64 (that origin's payloads only)
-//	Position        Root u64, Round u32, Rank u16, Load (In u8, Out u8, FreeIn u8)
+//	Position        Root u64, Round u32, Rank u16, Load (In u8, Out u8, FreeIn u8),
+//	                then, while the root surveys a candidate (treecentre.go),
+//	                Cand u64 (non-zero), Dist u16, Done u8 (0 or 1),
+//	                Height u16, CandHeight u16, Far u32, CandFar u32
 //	RoundRequest    Root u64, Round u32
 //
 // The encoding is canonical: a frame has exactly one encoding, and decoding
@@ -35,8 +38,9 @@ const (
 	// ProtocolVersion is the version byte of frames and beacons. Peers that
 	// speak another version are rejected. Version 2 added LAN tags to
 	// beacons, Hellos and peer exchanges and an optional sender to Prune;
-	// version 3 a peer exchange to Hello and Welcome.
-	ProtocolVersion = 3
+	// version 3 a peer exchange to Hello and Welcome; version 4 the survey
+	// of a candidate root to Position (treecentre.go).
+	ProtocolVersion = 4
 	// MaxFrameSize bounds the length prefix of a frame: the bytes after the
 	// prefix (version, type and body), never more than 1 MiB.
 	MaxFrameSize = 1 << 20
@@ -91,6 +95,7 @@ const (
 	peersHeadSize = 4 + 1 // LAN, count
 	positionSize  = 8 + 4 + 2 + loadSize
 	roundReqSize  = 8 + 4
+	surveySize    = 8 + 2 + 1 + 2 + 2 + 4 + 4
 	maxPeers      = 255
 	maxIHave      = 65535
 )
@@ -115,6 +120,9 @@ func bodySize(f *Frame) int {
 	case FramePrune:
 		return originSize * len(f.IDs)
 	case FramePosition:
+		if f.Survey.Cand != 0 {
+			return positionSize + surveySize
+		}
 		return positionSize
 	case FrameRoundRequest:
 		return roundReqSize
@@ -167,6 +175,12 @@ func checkEncodable(f *Frame) error {
 	case FramePosition, FrameRoundRequest:
 		if f.Pos.Root == 0 {
 			return errorf(ErrInvalidFrame, "mesh: %v frame with zero root", f.Type)
+		}
+		if f.Survey.Cand == 0 && f.Survey != (Survey{}) {
+			return errorf(ErrInvalidFrame, "mesh: %v frame with a survey of no candidate", f.Type)
+		}
+		if f.Type == FrameRoundRequest && f.Survey.Cand != 0 {
+			return errorf(ErrInvalidFrame, "mesh: round-request frame with a survey")
 		}
 	case FrameReject, FrameLeave, FramePing:
 	default:
@@ -243,6 +257,19 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 		b = binary.BigEndian.AppendUint32(b, f.Pos.Round)
 		b = binary.BigEndian.AppendUint16(b, f.Pos.Rank)
 		b = appendLoad(b, f.Load)
+		if v := f.Survey; v.Cand != 0 {
+			b = binary.BigEndian.AppendUint64(b, uint64(v.Cand))
+			b = binary.BigEndian.AppendUint16(b, v.Dist)
+			done := byte(0)
+			if v.Done {
+				done = 1
+			}
+			b = append(b, done)
+			b = binary.BigEndian.AppendUint16(b, v.Height)
+			b = binary.BigEndian.AppendUint16(b, v.CandHeight)
+			b = binary.BigEndian.AppendUint32(b, v.Far)
+			b = binary.BigEndian.AppendUint32(b, v.CandFar)
+		}
 	case FrameRoundRequest:
 		b = binary.BigEndian.AppendUint64(b, uint64(f.Pos.Root))
 		b = binary.BigEndian.AppendUint32(b, f.Pos.Round)
@@ -414,7 +441,11 @@ func decodeFrameBody(b []byte) (Frame, error) {
 		}
 		f.IDs = []MsgID{{Origin: origin}}
 	case FramePosition:
-		if err := exactBody(f.Type, body, positionSize); err != nil {
+		want := positionSize
+		if len(body) > positionSize {
+			want += surveySize
+		}
+		if err := exactBody(f.Type, body, want); err != nil {
 			return Frame{}, err
 		}
 		f.Pos = Position{
@@ -425,6 +456,13 @@ func decodeFrameBody(b []byte) (Frame, error) {
 		f.Load = decodeLoad(body[14:])
 		if f.Pos.Root == 0 {
 			return Frame{}, errorf(ErrMalformed, "mesh: position frame with zero root")
+		}
+		if want > positionSize {
+			v, err := decodeSurvey(body[positionSize:])
+			if err != nil {
+				return Frame{}, err
+			}
+			f.Survey = v
 		}
 	case FrameRoundRequest:
 		if err := exactBody(f.Type, body, roundReqSize); err != nil {
@@ -503,4 +541,24 @@ func decodeLoad(b []byte) Load { return Load{In: b[0], Out: b[1], FreeIn: b[2]} 
 
 func decodeMsgID(b []byte) MsgID {
 	return MsgID{Origin: NodeID(binary.BigEndian.Uint64(b)), Seq: binary.BigEndian.Uint64(b[8:])}
+}
+
+// decodeSurvey decodes the survey part of a Position frame.
+func decodeSurvey(b []byte) (Survey, error) {
+	v := Survey{
+		Cand:       NodeID(binary.BigEndian.Uint64(b)),
+		Dist:       binary.BigEndian.Uint16(b[8:]),
+		Done:       b[10] == 1,
+		Height:     binary.BigEndian.Uint16(b[11:]),
+		CandHeight: binary.BigEndian.Uint16(b[13:]),
+		Far:        binary.BigEndian.Uint32(b[15:]),
+		CandFar:    binary.BigEndian.Uint32(b[19:]),
+	}
+	switch {
+	case v.Cand == 0:
+		return Survey{}, errorf(ErrMalformed, "mesh: position frame with a survey of no candidate")
+	case b[10] > 1:
+		return Survey{}, errorf(ErrMalformed, "mesh: position frame with survey flag %d, want 0 or 1", b[10])
+	}
+	return v, nil
 }

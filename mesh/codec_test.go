@@ -65,6 +65,8 @@ func sampleFrames() []struct {
 		{"prune-origin", Frame{Type: FramePrune, IDs: []MsgID{{Origin: ^NodeID(0)}}}},
 		{"position", Frame{Type: FramePosition, Pos: Position{Root: 0x0102030405060708, Round: 7, Rank: 3}, Load: Load{In: 4, Out: 5, FreeIn: 1}}},
 		{"position-cut-off", Frame{Type: FramePosition, Pos: Position{Root: ^NodeID(0), Round: ^uint32(0), Rank: RankNone}}},
+		{"position-survey", Frame{Type: FramePosition, Pos: Position{Root: 9, Round: 7, Rank: 2}, Load: Load{In: 1}, Survey: Survey{Cand: 5, Dist: 3, Done: true, Height: 6, CandHeight: 5, Far: 1 << 31, CandFar: ^uint32(0)}}},
+		{"position-survey-unknown", Frame{Type: FramePosition, Pos: Position{Root: 9, Round: 7, Rank: RankNone}, Survey: Survey{Cand: ^NodeID(0), Dist: RankNone, CandHeight: RankNone}}},
 		{"round-request", Frame{Type: FrameRoundRequest, Pos: Position{Root: 42, Round: 1 << 31}}},
 	}
 }
@@ -126,29 +128,32 @@ func TestFrameGolden(t *testing.T) {
 		want string
 	}{
 		{Frame{Type: FrameHello, Hello: Hello{ID: 0x0102030405060708, Instance: 0x1112131415161718, Port: 0x1f0a, Load: Load{3, 5, 2}, Flags: HelloNeedy, LAN: 0x0a0b0c0d}},
-			"00000021" + "03" + "01" + "5032504d" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01" + "0a0b0c0d" + "00"},
+			"00000021" + "04" + "01" + "5032504d" + "0102030405060708" + "1112131415161718" + "1f0a" + "030502" + "01" + "0a0b0c0d" + "00"},
 		{Frame{Type: FrameWelcome, Hello: Hello{ID: 1}},
-			"00000021" + "03" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00" + "00000000" + "00"},
+			"00000021" + "04" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00" + "00000000" + "00"},
 		{Frame{Type: FrameWelcome, Hello: Hello{ID: 1, LAN: 0x01020304}, Peers: []PeerInfo{{ID: 2, Addr: v4, FreeIn: 4, Place: PlaceSameLAN}}},
-			"0000003d" + "03" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00" + "01020304" +
+			"0000003d" + "04" + "02" + "5032504d" + "0000000000000001" + "0000000000000000" + "0000" + "000000" + "00" + "01020304" +
 				"01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04" + "01"},
-		{Frame{Type: FrameReject, Reason: ReasonDuplicate}, "00000003" + "03" + "03" + "02"},
-		{Frame{Type: FramePing, Load: Load{1, 2, 3}}, "00000005" + "03" + "04" + "010203"},
+		{Frame{Type: FrameReject, Reason: ReasonDuplicate}, "00000003" + "04" + "03" + "02"},
+		{Frame{Type: FramePing, Load: Load{1, 2, 3}}, "00000005" + "04" + "04" + "010203"},
 		{Frame{Type: FrameData, Msg: Message{ID: MsgID{Origin: 0xAB, Seq: 0xCD}, Hops: 0x0102, Payload: []byte("hi")}},
-			"0000001a" + "03" + "05" + "00000000000000ab" + "00000000000000cd" + "0102" + "00000002" + "6869"},
+			"0000001a" + "04" + "05" + "00000000000000ab" + "00000000000000cd" + "0102" + "00000002" + "6869"},
 		{Frame{Type: FramePeers, LAN: 0x01020304, Peers: []PeerInfo{{ID: 2, Addr: v4, FreeIn: 4, Place: PlaceOtherLAN}}},
-			"00000023" + "03" + "06" + "01020304" + "01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04" + "02"},
-		{Frame{Type: FrameLeave, Reason: ReasonLeaving}, "00000003" + "03" + "07" + "04"},
+			"00000023" + "04" + "06" + "01020304" + "01" + "0000000000000002" + "00000000000000000000ffff0a000001" + "0102" + "04" + "02"},
+		{Frame{Type: FrameLeave, Reason: ReasonLeaving}, "00000003" + "04" + "07" + "04"},
 		{Frame{Type: FrameIHave, IHave: []Announcement{{ID: MsgID{1, 2}, Hops: 1}}},
-			"00000016" + "03" + "08" + "0001" + "0000000000000001" + "0000000000000002" + "0001"},
+			"00000016" + "04" + "08" + "0001" + "0000000000000001" + "0000000000000002" + "0001"},
 		{Frame{Type: FrameGraft, IDs: []MsgID{{3, 4}}},
-			"00000013" + "03" + "09" + "01" + "0000000000000003" + "0000000000000004"},
-		{Frame{Type: FramePrune}, "00000002" + "03" + "0a"},
-		{Frame{Type: FramePrune, IDs: []MsgID{{Origin: 0xAB}}}, "0000000a" + "03" + "0a" + "00000000000000ab"},
+			"00000013" + "04" + "09" + "01" + "0000000000000003" + "0000000000000004"},
+		{Frame{Type: FramePrune}, "00000002" + "04" + "0a"},
+		{Frame{Type: FramePrune, IDs: []MsgID{{Origin: 0xAB}}}, "0000000a" + "04" + "0a" + "00000000000000ab"},
 		{Frame{Type: FramePosition, Pos: Position{Root: 0xAB, Round: 0x01020304, Rank: 5}, Load: Load{1, 2, 3}},
-			"00000013" + "03" + "0b" + "00000000000000ab" + "01020304" + "0005" + "010203"},
+			"00000013" + "04" + "0b" + "00000000000000ab" + "01020304" + "0005" + "010203"},
+		{Frame{Type: FramePosition, Pos: Position{Root: 0xAB, Round: 0x01020304, Rank: 5}, Load: Load{1, 2, 3}, Survey: Survey{Cand: 0xCD, Dist: 2, Done: true, Height: 7, CandHeight: 6, Far: 0x0a0b0c0d, CandFar: 0x01020304}},
+			"0000002a" + "04" + "0b" + "00000000000000ab" + "01020304" + "0005" + "010203" +
+				"00000000000000cd" + "0002" + "01" + "0007" + "0006" + "0a0b0c0d" + "01020304"},
 		{Frame{Type: FrameRoundRequest, Pos: Position{Root: 0xAB, Round: 0x01020304}},
-			"0000000e" + "03" + "0c" + "00000000000000ab" + "01020304"},
+			"0000000e" + "04" + "0c" + "00000000000000ab" + "01020304"},
 	}
 	for _, tc := range tests {
 		got := hex.EncodeToString(mustAppendFrame(t, &tc.f))
@@ -197,6 +202,8 @@ func TestAppendFrameErrors(t *testing.T) {
 		{"unknown-type-13", Frame{Type: 13}, ErrInvalidFrame},
 		{"position-zero-root", Frame{Type: FramePosition, Pos: Position{Round: 1}}, ErrInvalidFrame},
 		{"round-request-zero-root", Frame{Type: FrameRoundRequest, Pos: Position{Round: 1}}, ErrInvalidFrame},
+		{"survey-without-candidate", Frame{Type: FramePosition, Pos: Position{Root: 1}, Survey: Survey{Dist: 3}}, ErrInvalidFrame},
+		{"round-request-with-survey", Frame{Type: FrameRoundRequest, Pos: Position{Root: 1}, Survey: Survey{Cand: 2}}, ErrInvalidFrame},
 		{"hello-zero-id", Frame{Type: FrameHello}, ErrInvalidFrame},
 		{"welcome-zero-id", Frame{Type: FrameWelcome, Hello: Hello{Port: 1}}, ErrInvalidFrame},
 		{"256-peers", Frame{Type: FramePeers, Peers: make([]PeerInfo, 256)}, ErrInvalidFrame},
@@ -234,6 +241,13 @@ func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
 func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
 func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
+// survey is the survey part of a Position frame: candidate cand, distance
+// 1, flag done, the rest zero.
+func survey(cand uint64, done byte) []byte {
+	b := append(be64(cand), 0, 1, done)
+	return append(b, make([]byte, surveySize-len(b))...)
+}
+
 func TestDecodeFrameMalformed(t *testing.T) {
 	helloBody := func(magic string, id uint64) []byte {
 		return bytes.Join([][]byte{[]byte(magic), be64(id), be64(9), be16(80), {1, 2, 3}, {0}, be32(5), {0}}, nil)
@@ -262,10 +276,11 @@ func TestDecodeFrameMalformed(t *testing.T) {
 		{"two-frames", append(bytes.Clone(valid), valid...), ErrMalformed, "trailing"},
 		{"zero-length", be32(0), ErrMalformed, "header"},
 		{"version-only", append(be32(1), 1), ErrMalformed, "header"},
-		{"version-0", rawFrame(0, FramePing, []byte{1, 2, 3}), ErrVersion, "protocol version 0, want 3"},
-		{"version-1", rawFrame(1, FramePrune), ErrVersion, "protocol version 1, want 3"},
-		{"version-2", rawFrame(2, FramePrune), ErrVersion, "protocol version 2, want 3"},
-		{"version-4", rawFrame(4, FramePrune), ErrVersion, "protocol version 4"},
+		{"version-0", rawFrame(0, FramePing, []byte{1, 2, 3}), ErrVersion, "protocol version 0, want 4"},
+		{"version-1", rawFrame(1, FramePrune), ErrVersion, "protocol version 1, want 4"},
+		{"version-2", rawFrame(2, FramePrune), ErrVersion, "protocol version 2, want 4"},
+		{"version-3", rawFrame(3, FramePrune), ErrVersion, "protocol version 3, want 4"},
+		{"version-5", rawFrame(5, FramePrune), ErrVersion, "protocol version 5"},
 		{"version-255", rawFrame(255, 0), ErrVersion, "version 255"},
 		{"type-0", rawFrame(ProtocolVersion, 0), ErrMalformed, "unknown frame type 0"},
 		{"type-13", rawFrame(ProtocolVersion, 13), ErrMalformed, "unknown frame type 13"},
@@ -315,7 +330,10 @@ func TestDecodeFrameMalformed(t *testing.T) {
 		{"prune-zero-origin", rawFrame(ProtocolVersion, FramePrune, be64(0)), ErrMalformed, "zero origin"},
 		{"position-empty", rawFrame(ProtocolVersion, FramePosition), ErrMalformed, "truncated position"},
 		{"position-truncated", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2}), ErrMalformed, "truncated position"},
-		{"position-trailing", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3, 4}), ErrMalformed, "trailing"},
+		{"position-survey-truncated", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3, 4}), ErrMalformed, "truncated position frame: 18 of 40 bytes"},
+		{"position-trailing", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3}, survey(2, 0), []byte{0}), ErrMalformed, "trailing"},
+		{"position-survey-zero-candidate", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3}, survey(0, 0)), ErrMalformed, "survey of no candidate"},
+		{"position-survey-flag-2", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3}, survey(2, 2)), ErrMalformed, "survey flag 2"},
 		{"position-zero-root", rawFrame(ProtocolVersion, FramePosition, be64(0), be32(1), be16(1), []byte{1, 2, 3}), ErrMalformed, "zero root"},
 		{"round-request-truncated", rawFrame(ProtocolVersion, FrameRoundRequest, be64(1), be16(1)), ErrMalformed, "truncated round-request"},
 		{"round-request-trailing", rawFrame(ProtocolVersion, FrameRoundRequest, be64(1), be32(1), []byte{0}), ErrMalformed, "trailing"},

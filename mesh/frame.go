@@ -188,6 +188,20 @@ type Position struct {
 	Rank  uint16
 }
 
+// Survey rides on Position frames while the root measures a candidate
+// root, one of its neighbours (treecentre.go): the sender's distance to the
+// candidate and, summed over the sender's subtree of the broadcast tree,
+// how far its nodes are from the root and from the candidate.
+type Survey struct {
+	Cand       NodeID // the candidate root measured; zero: no survey (and no survey part on the wire)
+	Dist       uint16 // the sender's distance to Cand, RankNone while unknown
+	Done       bool   // the figures below cover the sender's whole subtree in Pos.Round
+	Height     uint16 // the largest rank in the sender's subtree
+	CandHeight uint16 // the largest distance to Cand in it, RankNone if one is unknown
+	Far        uint32 // the sum of the ranks in it
+	CandFar    uint32 // the sum of the distances to Cand in it
+}
+
 // RankNone is the rank of a node cut off from its root.
 const RankNone = ^uint16(0)
 
@@ -202,5 +216,6 @@ type Frame struct {
 	LAN    LANTag         // Peers: the sender's LAN (lan.go), 0 while it knows none
 	IHave  []Announcement // IHave
 	IDs    []MsgID        // Graft: the message wanted (sequence 0: its origin's payloads), or none to join the tree only; Prune: an origin (sequence 0), or none to leave the tree
-	Pos    Position       // Position; RoundRequest: the root and the round wanted
+	Pos    Position       // Position; RoundRequest: the root and the round wanted (to the root's neighbour named: take the root from that round on)
+	Survey Survey         // Position, while the root surveys a candidate
 }

@@ -29,6 +29,7 @@ type treeState struct {
 	cache   messageCache
 	shape   treeShape
 	origins originTrees // per-origin pushes (treeorigins.go)
+	centre  centring    // the root's walk to the centre (treecentre.go)
 	// links holds what link i of the engine has in tree mode at i (the
 	// link table keeps the two in step through addLink and removeLink), so
 	// that a link itself holds no pointer and the collector never scans
@@ -39,6 +40,7 @@ type treeState struct {
 // treeLink is what a link holds in tree mode only.
 type treeLink struct {
 	pos   Position       // the peer's last position
+	srv   Survey         // and its survey (treecentre.go)
 	ihave []Announcement // announcements waiting to be flushed
 	lazy  bool           // off the broadcast tree, gets announcements only
 	child bool           // the peer takes this node as its tree parent
@@ -100,9 +102,9 @@ func (tr *treeState) frame(e *Engine, i int, f *Frame) {
 	case FramePrune:
 		tr.onPrune(e, i, f.IDs)
 	case FramePosition:
-		tr.onPosition(e, i, f.Pos)
+		tr.onPosition(e, i, f.Pos, f.Survey)
 	case FrameRoundRequest:
-		tr.onRoundRequest(e, f.Pos)
+		tr.onRoundRequest(e, i, f.Pos)
 	}
 }
 

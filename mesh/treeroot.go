@@ -76,15 +76,40 @@ func (tr *treeState) start(e *Engine) {
 	tr.shape = treeShape{pos: Position{Root: e.id}, heard: e.now}
 }
 
-// linkUp tells a new neighbour where this node stands.
+// linkUp tells a new neighbour where this node stands, and announces this
+// node's own recent messages to it (announceOwn).
 func (tr *treeState) linkUp(e *Engine, i int) {
 	tr.links[i].lazy = true
 	tr.sendPosition(e, i)
+	tr.announceOwn(e, i)
 }
 
-// sendPosition tells the neighbour on link i where this node stands.
+// announceOwn announces to the new neighbour on link i the messages this
+// node broadcast within the last DeadAfter and two rounds: a node whose
+// neighbours all crashed a moment ago sends its broadcast over links
+// nobody reads, and nobody else has it to announce; its next links, made
+// once DeadAfter has closed the dead ones, learn of it and fetch it (the
+// tree's counterpart of resendsRecent, unsent.go). A neighbour that has the
+// message takes the announcement as a shortcut to its origin, which this
+// node is (treeorigins.go). (tree-mass-failure on seed 55 at 2ac1b35: a
+// broadcast 1 s after the crash reached nobody.)
+func (tr *treeState) announceOwn(e *Engine, i int) {
+	tr.cache.since(e.now-e.cfg.DeadAfter-2*e.cfg.KeepaliveInterval, func(m *Message) {
+		if m.ID.Origin == e.id {
+			tr.announceOnce(e, i, Announcement{ID: m.ID, Hops: m.Hops})
+		}
+	})
+}
+
+// sendPosition tells the neighbour on link i where this node stands, and
+// the survey under way (treecentre.go).
 func (tr *treeState) sendPosition(e *Engine, i int) {
-	e.send(i, Frame{Type: FramePosition, Pos: tr.shape.pos, Load: e.Load()})
+	t := &tr.shape
+	v := tr.survey(e)
+	if v.Done && t.parent != 0 && e.links[i].peer == t.parent {
+		tr.centre.doneRound = t.pos.Round
+	}
+	e.send(i, Frame{Type: FramePosition, Pos: t.pos, Load: e.Load(), Survey: v})
 }
 
 // linkDown reacts to the loss of the last link to peer.
@@ -103,10 +128,18 @@ func (tr *treeState) linkDown(e *Engine, peer NodeID) {
 	tr.lostSource(e, peer)
 }
 
-// onPosition records a neighbour's position.
-func (tr *treeState) onPosition(e *Engine, i int, p Position) {
-	t := &tr.shape
+// onPosition records a neighbour's position and survey.
+func (tr *treeState) onPosition(e *Engine, i int, p Position, v Survey) {
 	tr.links[i].pos = p
+	tr.links[i].srv = heardSurvey(tr.links[i].srv, v)
+	tr.track(e)
+	tr.moved(e, i, p)
+	tr.surveyed(e)
+}
+
+// moved acts on a neighbour's new position.
+func (tr *treeState) moved(e *Engine, i int, p Position) {
+	t := &tr.shape
 	if p.Root == e.id && t.pos.Root == e.id && p.Round > t.round {
 		// This node restarted: its old tree still knows it in later rounds.
 		t.round = p.Round + 1
@@ -124,11 +157,21 @@ func (tr *treeState) onPosition(e *Engine, i int, p Position) {
 func (tr *treeState) pulse(e *Engine) {
 	t := &tr.shape
 	if t.pos.Root == e.id {
-		t.round++
-		tr.setPosition(e, Position{Root: e.id, Round: t.round, Rank: 0})
+		if !tr.holding(e) { // not handed over (treecentre.go)
+			tr.nextRound(e)
+		}
 		return
 	}
+	tr.centre.rooted = false
 	tr.checkRoot(e)
+}
+
+// nextRound starts the root's next round.
+func (tr *treeState) nextRound(e *Engine) {
+	t := &tr.shape
+	t.round++
+	tr.plan(e)
+	tr.setPosition(e, Position{Root: e.id, Round: t.round, Rank: 0})
 }
 
 // checkRoot gives up the root when it has started no round for two rounds,
@@ -301,12 +344,19 @@ func (tr *treeState) askRound(e *Engine) {
 }
 
 // onRoundRequest passes a request for round p.Round on to the parent, once;
-// the root starts that round at once.
-func (tr *treeState) onRoundRequest(e *Engine, p Position) {
+// the root starts that round at once. One that names this node, from its
+// parent the root, hands it the root (treecentre.go).
+func (tr *treeState) onRoundRequest(e *Engine, i int, p Position) {
 	t := &tr.shape
 	switch {
+	case p.Root == e.id && t.pos.Root != e.id:
+		if peer := e.links[i].peer; peer == t.parent && peer == t.pos.Root && p.Round > t.pos.Round {
+			tr.takeRoot(e, p.Round)
+		}
 	case p.Root != t.pos.Root || p.Round <= t.pos.Round:
 		// Another tree's, or the round has begun.
+	case t.pos.Root == e.id && tr.centre.handTo != 0:
+		// Handed over: the new root starts the rounds.
 	case t.pos.Root == e.id:
 		t.round = p.Round
 		tr.setPosition(e, Position{Root: e.id, Round: t.round, Rank: 0})
@@ -387,9 +437,15 @@ func (tr *treeState) setPosition(e *Engine, p Position) {
 		return
 	}
 	t.pos = p
+	tr.tellAll(e)
+}
+
+// tellAll tells every neighbour where this node stands.
+func (tr *treeState) tellAll(e *Engine) {
 	for j := range e.links {
 		if e.links[j].state == linkEstablished {
 			tr.sendPosition(e, j)
 		}
 	}
+	tr.centre.toldCand, tr.centre.toldDist = tr.centre.cand, tr.centre.dist
 }

@@ -1,0 +1,304 @@
+package mesh
+
+import "slices"
+
+// The root walks to the overlay's centre (tree mode).
+//
+// The shared tree's root is the oldest node (treeroot.go), wherever it sits
+// in the overlay. A sender's first message climbs to the root and descends,
+// so the tree's longest path is up to twice the root's eccentricity and its
+// typical path twice the root's mean distance to the nodes (its farness
+// over n). The oldest node can be far from the centre: on multi-1000, seed
+// 2, its eccentricity was 8 in an overlay of radius 6, and a first message
+// reached its last node at hop 16.
+//
+// So the root surveys its neighbours, one at a time, as candidate roots,
+// and hands the root to one that is more central: a local search on
+// (eccentricity, farness), each step measured exactly, as the classic
+// tree-centre walk does on a tree's heights but over the overlay itself.
+//
+//   - A survey. The root names a candidate (Survey.Cand) in its round's
+//     Position; each node takes the candidate from its parent, as it takes
+//     the round. The candidate's distance spreads as a distance vector
+//     (Survey.Dist, told on change): a node's distance is one more than its
+//     least neighbour's, and within one survey it only falls, so it never
+//     counts to infinity. Up the tree flow, per subtree, the largest rank
+//     and distance to the candidate (Height, CandHeight) and their sums
+//     (Far, CandFar): a node whose children have all reported their whole
+//     subtree in the current round sends its own to its parent (Done; a
+//     leaf's round Position is its report), the echo of the round's pulse.
+//     So the root learns, once a round, its own eccentricity and farness
+//     over the tree and the candidate's over the overlay.
+//   - A move. From the survey's second round on (distances have spread),
+//     the root hands the root to the candidate when it is strictly less
+//     eccentric, or as eccentric and at least centreMargin percent less far:
+//     a RoundRequest naming the candidate as root and the next round. The
+//     candidate stands as root in that round, which is newer than the old
+//     root's, so every node joins its tree by the rules of treeroot.go (the
+//     old root among them: it starts no round while it waits, up to two
+//     rounds). Each move lowers (eccentricity, farness), so the walk
+//     cannot cycle while the overlay stands still; the margin keeps it from
+//     flapping on small changes.
+//   - Candidates. The root's children that relay (treerelays.go: a free
+//     rider is never surveyed, so never a root), the one with the deepest
+//     subtree first, then the one with the most distant nodes, at most
+//     centreTries in a sweep; the survey of a candidate that gave no answer
+//     in centreRounds rounds is given up. After a sweep without a move the
+//     root rests, twice as long after each fruitless sweep, up to
+//     centreRest<<4 rounds; a new root waits centreSettle rounds for its
+//     tree to form.
+//
+// A survey adds its 23 bytes to the Positions of its rounds, a Position per
+// link for each fall of a node's distance, and one report per inner node a
+// round to its parent; no timer and nothing in the Engine.
+const (
+	centreSettle = 1  // rounds a new root waits before its first survey
+	centreRounds = 3  // rounds a survey may take before its candidate is given up
+	centreTries  = 8  // candidates surveyed in a sweep
+	centreRest   = 4  // rounds of rest after a first fruitless sweep (then doubled)
+	centreMargin = 3  // percent less far an equally eccentric candidate must be
+	centreHold   = 2  // rounds the old root waits for the new one
+	centreQuiet  = 1  // rounds without a message before the root moves
+	centreDeep   = 7  // the eccentricity from which the root walks
+	centreFails  = 4  // the rest doubles up to this many times
+	centreNone   = -1 // no candidate link
+)
+
+// centring is a node's part in the surveys.
+type centring struct {
+	cand      NodeID // the candidate surveyed: the root's own, or its parent's
+	dist      uint16 // this node's distance to cand, RankNone while unknown
+	toldCand  NodeID // what the neighbours last heard
+	toldDist  uint16
+	doneRound uint32 // the round whose whole-subtree report went to the parent (the root: was judged)
+	// The root's own.
+	rooted bool   // the fields below are this root's
+	from   uint32 // the round the survey began
+	next   uint32 // no survey before this round
+	tried  [centreTries]NodeID
+	ntried uint8
+	fails  uint8 // sweeps in a row that moved nothing
+	// The root's own height and farness at its last judgement.
+	lastHeight uint16
+	lastFar    uint32
+	handTo     NodeID // the neighbour the root was handed to, ...
+	handAt     Time   // ... then
+}
+
+// heardSurvey is what link i keeps of a neighbour's survey v: without one,
+// the last heights (the root orders its candidates by them).
+func heardSurvey(old, v Survey) Survey {
+	if v.Cand != 0 {
+		return v
+	}
+	return Survey{Dist: RankNone, Height: old.Height, Far: old.Far}
+}
+
+// survey is what this node tells its neighbours of the current survey.
+func (tr *treeState) survey(e *Engine) Survey {
+	if tr.centre.cand == 0 {
+		return Survey{}
+	}
+	v, done := tr.gather(e)
+	v.Done = done
+	return v
+}
+
+// gather sums the survey over this node's subtree from its children's
+// reports in the current round; done: every child reported its whole
+// subtree.
+func (tr *treeState) gather(e *Engine) (v Survey, done bool) {
+	c, t := &tr.centre, &tr.shape
+	rank := t.pos.Rank
+	v = Survey{Cand: c.cand, Dist: c.dist, Height: rank, CandHeight: c.dist, Far: uint32(rank), CandFar: uint32(c.dist)}
+	done = rank != RankNone
+	for j := range e.links {
+		tl := &tr.links[j]
+		if !tl.child || e.links[j].state != linkEstablished {
+			continue
+		}
+		s := &tl.srv
+		if s.Cand != c.cand || !s.Done || tl.pos.Round != t.pos.Round || tl.pos.Root != t.pos.Root {
+			done = false
+			continue
+		}
+		v.Height = max(v.Height, s.Height)
+		v.Far += s.Far
+		if v.CandHeight == RankNone || s.CandHeight == RankNone {
+			v.CandHeight = RankNone
+		} else {
+			v.CandHeight = max(v.CandHeight, s.CandHeight)
+		}
+		v.CandFar += s.CandFar
+	}
+	return v, done
+}
+
+// track takes the candidate from the parent and lowers this node's
+// distance to it from its neighbours', without telling anybody.
+func (tr *treeState) track(e *Engine) {
+	c, t := &tr.centre, &tr.shape
+	if t.pos.Root != e.id {
+		if p := e.peerLink(t.parent); p >= 0 && tr.links[p].pos.Root == t.pos.Root && tr.links[p].srv.Cand != c.cand {
+			c.cand, c.dist, c.doneRound = tr.links[p].srv.Cand, RankNone, 0
+			if c.cand == e.id {
+				c.dist = 0
+			}
+		}
+	}
+	if c.cand == 0 || c.cand == e.id {
+		return
+	}
+	for j := range e.links {
+		s := &tr.links[j].srv
+		if s.Cand == c.cand && s.Dist < c.dist-1 && e.links[j].state == linkEstablished && tr.relays(e, j) {
+			c.dist = s.Dist + 1
+		}
+	}
+}
+
+// surveyed follows a change of positions or surveys: it tells the
+// neighbours a new candidate or distance, and reports a complete subtree to
+// the parent (the root judges it).
+func (tr *treeState) surveyed(e *Engine) {
+	c, t := &tr.centre, &tr.shape
+	tr.track(e)
+	if c.cand != c.toldCand || c.dist != c.toldDist {
+		tr.tellAll(e)
+	}
+	if c.cand == 0 || c.doneRound == t.pos.Round {
+		return
+	}
+	v, done := tr.gather(e)
+	if !done {
+		return
+	}
+	if t.pos.Root == e.id {
+		c.doneRound = t.pos.Round
+		if !tr.judge(e, v) && !tr.relaying(e) {
+			tr.nextRound(e) // the next measure at once
+		}
+		return
+	}
+	if p := e.peerLink(t.parent); p >= 0 {
+		tr.sendPosition(e, p) // records doneRound
+	}
+}
+
+// plan runs at the root's pulse, before its new round is told: it gives up
+// a survey that took too long and starts the next one, or rests.
+func (tr *treeState) plan(e *Engine) {
+	c, t := &tr.centre, &tr.shape
+	if !c.rooted {
+		c.rooted, c.next, c.ntried, c.fails, c.handTo, c.cand = true, t.round+centreSettle, 0, 0, 0, 0
+	}
+	if c.cand != 0 && t.round > c.from+centreRounds {
+		tr.tried(c.cand)
+	}
+	if c.cand != 0 || t.round < c.next || tr.relaying(e) {
+		return // messages pass: no survey
+	}
+	best := centreNone
+	if c.ntried < centreTries {
+		for j := range e.links {
+			tl := &tr.links[j]
+			if !tl.child || e.links[j].state != linkEstablished || !tr.relays(e, j) || tl.pos.Root != e.id ||
+				slices.Contains(c.tried[:c.ntried], e.links[j].peer) {
+				continue
+			}
+			if best == centreNone || deeper(tl.srv, tr.links[best].srv) {
+				best = j
+			}
+		}
+	}
+	if best == centreNone {
+		c.ntried, c.fails = 0, min(c.fails+1, centreFails)
+		c.next = t.round + centreRest<<(c.fails-1)
+		return
+	}
+	c.cand, c.dist, c.from, c.doneRound = e.links[best].peer, RankNone, t.round, 0
+}
+
+// deeper orders candidates: the deeper subtree first, then the farther.
+func deeper(a, b Survey) bool {
+	return a.Height > b.Height || a.Height == b.Height && a.Far > b.Far
+}
+
+// tried ends the survey of cand without a move.
+func (tr *treeState) tried(cand NodeID) {
+	c := &tr.centre
+	if c.ntried < centreTries {
+		c.tried[c.ntried] = cand
+		c.ntried++
+	}
+	c.cand = 0
+}
+
+// judge compares the candidate with the root, from a survey complete in
+// the current round, and hands the root over when it is more central
+// (moved).
+func (tr *treeState) judge(e *Engine, v Survey) (moved bool) {
+	c, t := &tr.centre, &tr.shape
+	cand := c.cand
+	j := e.peerLink(cand)
+	steady := c.lastHeight == v.Height && uint64(diff(c.lastFar, v.Far))*100 <= uint64(c.lastFar)*centreMargin
+	c.lastHeight, c.lastFar = v.Height, v.Far
+	better := centralThan(v) && steady
+	if !better && t.pos.Round <= c.from {
+		return false // distances may still be spreading: they only fall
+	}
+	if !better || j < 0 || !tr.relays(e, j) {
+		tr.tried(cand)
+		return false
+	}
+	if at, ok := tr.cache.newest(); ok && e.now-at < centreQuiet*e.cfg.KeepaliveInterval {
+		c.from = t.pos.Round // messages pass: measure again next round
+		return true
+	}
+	c.cand, c.handTo, c.handAt = 0, cand, e.now
+	e.send(j, Frame{Type: FrameRoundRequest, Pos: Position{Root: cand, Round: t.round + 1}})
+	return true
+}
+
+// centralThan reports whether survey v's candidate is more central than
+// the root: less eccentric and at most centreMargin percent farther, or as
+// eccentric and centreMargin percent less far. So eccentricity never grows
+// and a move that keeps it lowers the farness: no cycle.
+func centralThan(v Survey) bool {
+	if v.CandHeight == RankNone {
+		return false
+	}
+	cand, root := uint64(v.CandFar)*100, uint64(v.Far)
+	return v.Height >= centreDeep && v.CandHeight < v.Height && cand <= root*(100+centreMargin)
+}
+
+// holding reports whether this root waits for the neighbour it handed the
+// root to, and so starts no round.
+func (tr *treeState) holding(e *Engine) bool {
+	c := &tr.centre
+	if c.handTo != 0 && e.now-c.handAt < centreHold*e.cfg.KeepaliveInterval {
+		return true
+	}
+	c.handTo = 0
+	return false
+}
+
+// takeRoot: this node's root, its parent, handed it the root from round
+// on.
+func (tr *treeState) takeRoot(e *Engine, round uint32) {
+	t, c := &tr.shape, &tr.centre
+	old := t.parent
+	tr.setParent(e, 0)
+	t.round, t.low, t.heard = round, 0, e.now
+	*c = centring{rooted: true, next: round + centreSettle, dist: RankNone, toldCand: c.toldCand, toldDist: c.toldDist}
+	c.tried[0], c.ntried = old, 1 // it was just measured against this node
+	tr.setPosition(e, Position{Root: e.id, Round: round, Rank: 0})
+}
+
+// diff is |a-b|.
+func diff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
