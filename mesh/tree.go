@@ -213,6 +213,29 @@ func (tr *treeState) received(e *Engine, skip int, m Message) (o *originTree, pr
 	return o, prev, heard
 }
 
+// announceOwn announces to the new neighbour on link i the messages this
+// node broadcast within the last DeadAfter and two rounds while none of its
+// links of then is left: a node whose neighbours all crashed a moment ago
+// sends its broadcast over links nobody reads, and nobody else has it to
+// announce; its next links, made once DeadAfter has closed the dead ones,
+// hear of it and fetch it (the tree's counterpart of flooding's
+// resendsRecent, unsent.go). While a link of then is up, the message went
+// somewhere and the tree's own repair spreads it. (tree-mass-failure, seed
+// 55 at 2ac1b35: a broadcast 1 s after the crash reached nobody.)
+func (tr *treeState) announceOwn(e *Engine, i int) {
+	oldest := e.now // when the oldest other link came
+	for j := range e.links {
+		if j != i && e.links[j].state == linkEstablished {
+			oldest = min(oldest, e.links[j].since)
+		}
+	}
+	tr.cache.since(e.now-e.cfg.DeadAfter-2*e.cfg.KeepaliveInterval, func(m *Message, at Time) {
+		if m.ID.Origin == e.id && at < oldest {
+			tr.announceOnce(e, i, Announcement{ID: m.ID, Hops: m.Hops})
+		}
+	})
+}
+
 // keep: a siphoner passes nothing on, but a message it received is no
 // longer missing. (Before, it went on asking announcers for the messages it
 // had, counted them against its parents, and once it had marked every
@@ -403,13 +426,13 @@ func (c *messageCache) find(id MsgID) *Message {
 }
 
 // since calls fn for each cached message relayed at or after t, newest
-// first.
-func (c *messageCache) since(t Time, fn func(m *Message)) {
+// first, with when it was relayed.
+func (c *messageCache) since(t Time, fn func(m *Message, at Time)) {
 	for k := 0; k < len(c.ring); k++ {
 		i := (c.next - 1 - k + 2*len(c.ring)) % len(c.ring)
 		if c.ring[i].at < t {
 			return
 		}
-		fn(&c.ring[i].Message)
+		fn(&c.ring[i].Message, c.ring[i].at)
 	}
 }

@@ -58,7 +58,7 @@ const (
 	centreRest   = 4  // rounds of rest after a first fruitless sweep (then doubled)
 	centreMargin = 3  // percent less far an equally eccentric candidate must be
 	centreHold   = 2  // rounds the old root waits for the new one
-	centreQuiet  = 1  // rounds without a message before the root moves
+	centreQuiet  = 3  // rounds without a message before the root moves
 	centreDeep   = 7  // the eccentricity from which the root walks
 	centreFails  = 4  // the rest doubles up to this many times
 	centreNone   = -1 // no candidate link
@@ -243,6 +243,10 @@ func (tr *treeState) judge(e *Engine, v Survey) (moved bool) {
 	j := e.peerLink(cand)
 	steady := c.lastHeight == v.Height && uint64(diff(c.lastFar, v.Far))*100 <= uint64(c.lastFar)*centreMargin
 	c.lastHeight, c.lastFar = v.Height, v.Far
+	if v.Height < centreDeep && v.CandHeight != RankNone {
+		c.ntried, c.cand = centreTries, 0 // central enough: rest
+		return true
+	}
 	better := centralThan(v) && steady
 	if !better && t.pos.Round <= c.from {
 		return false // distances may still be spreading: they only fall

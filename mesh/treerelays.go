@@ -75,7 +75,7 @@ func (tr *treeState) parentMissed(e *Engine, n int) {
 // that the peer fetches what it lacks at once (an announcement from the
 // parent is never followed by the payload; graftDelay).
 func (tr *treeState) announceRecent(e *Engine, i int) {
-	tr.cache.since(e.now-e.cfg.GraftTimeout, func(m *Message) {
+	tr.cache.since(e.now-e.cfg.GraftTimeout, func(m *Message, _ Time) {
 		tr.announceOnce(e, i, Announcement{ID: m.ID, Hops: m.Hops})
 	})
 }

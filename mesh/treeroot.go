@@ -84,23 +84,6 @@ func (tr *treeState) linkUp(e *Engine, i int) {
 	tr.announceOwn(e, i)
 }
 
-// announceOwn announces to the new neighbour on link i the messages this
-// node broadcast within the last DeadAfter and two rounds: a node whose
-// neighbours all crashed a moment ago sends its broadcast over links
-// nobody reads, and nobody else has it to announce; its next links, made
-// once DeadAfter has closed the dead ones, learn of it and fetch it (the
-// tree's counterpart of resendsRecent, unsent.go). A neighbour that has the
-// message takes the announcement as a shortcut to its origin, which this
-// node is (treeorigins.go). (tree-mass-failure on seed 55 at 2ac1b35: a
-// broadcast 1 s after the crash reached nobody.)
-func (tr *treeState) announceOwn(e *Engine, i int) {
-	tr.cache.since(e.now-e.cfg.DeadAfter-2*e.cfg.KeepaliveInterval, func(m *Message) {
-		if m.ID.Origin == e.id {
-			tr.announceOnce(e, i, Announcement{ID: m.ID, Hops: m.Hops})
-		}
-	})
-}
-
 // sendPosition tells the neighbour on link i where this node stands, and
 // the survey under way (treecentre.go).
 func (tr *treeState) sendPosition(e *Engine, i int) {
