@@ -175,9 +175,7 @@ func (tr *treeState) surveyed(e *Engine) {
 	}
 	if t.pos.Root == e.id {
 		c.doneRound = t.pos.Round
-		if !tr.judge(e, v) && !tr.relaying(e) {
-			tr.nextRound(e) // the next measure at once
-		}
+		tr.judge(e, v)
 		return
 	}
 	if p := e.peerLink(t.parent); p >= 0 {
@@ -195,7 +193,7 @@ func (tr *treeState) plan(e *Engine) {
 	if c.cand != 0 && t.round > c.from+centreRounds {
 		tr.tried(c.cand)
 	}
-	if c.cand != 0 || t.round < c.next || tr.relaying(e) {
+	if c.cand != 0 || t.round < c.next || tr.relaying(e) || !e.cfg.CentreRoot {
 		return // messages pass: no survey
 	}
 	best := centreNone

@@ -12,8 +12,9 @@ import (
 // chainOfLANs starts segments LANs of per nodes each, in a row: beacons
 // never cross a LAN, and the first node of each LAN has a static peer in
 // the previous one, so the overlay is long and the node started first, at
-// one end, is far from its centre. Rotation and peer exchange are off.
-func chainOfLANs(t *testing.T, seed uint64, segments, per int) *sim.Sim {
+// one end, is far from its centre. Rotation and peer exchange are off;
+// centre sets Config.CentreRoot.
+func chainOfLANs(t *testing.T, seed uint64, segments, per int, centre bool) *sim.Sim {
 	t.Helper()
 	s := newSimOrFail(t, seed, sim.DefaultNetwork())
 	var first []sim.NodeIndex
@@ -23,6 +24,7 @@ func chainOfLANs(t *testing.T, seed uint64, segments, per int) *sim.Sim {
 			cfg := treeConfig()
 			cfg.RotateInterval = 0
 			cfg.ExchangeSize = 0 // no addresses beyond the LAN
+			cfg.CentreRoot = centre
 			if i == 0 && g > 0 {
 				cfg.StaticPeers = []mesh.Addr{s.Node(first[g-1]).Addr}
 			}
@@ -39,14 +41,20 @@ func chainOfLANs(t *testing.T, seed uint64, segments, per int) *sim.Sim {
 	return s
 }
 
-// The root walks to the overlay's centre: on a long overlay whose oldest
-// node sits at one end (eccentricity 7 or more), the root surveys its
-// neighbours and hands the root on to one less eccentric, step by step,
-// until no neighbour is; the tree is a shortest-path tree below the new
-// root, and a broadcast from the far end takes at most twice its
-// eccentricity and one hop.
+// The root walks to the overlay's centre (Config.CentreRoot): on a long
+// overlay whose oldest node sits at one end (eccentricity 7 or more), the
+// root surveys its neighbours and hands the root on to one less eccentric,
+// step by step, until no neighbour is; the tree is a shortest-path tree
+// below the new root, and a broadcast from the far end takes at most twice
+// its eccentricity and one hop. Without CentreRoot the oldest node stays
+// the root.
 func TestTreeRootWalksToTheCentre(t *testing.T) {
-	s := chainOfLANs(t, 41, 12, 6)
+	off := chainOfLANs(t, 41, 12, 6, false)
+	off.RunFor(40 * time.Second)
+	if root, _ := settledTree(t, off, 5*time.Second); root != off.Engine(0).ID() {
+		t.Fatalf("without centre_root the root moved from the oldest node %s to %s", off.Engine(0).ID(), root)
+	}
+	s := chainOfLANs(t, 41, 12, 6, true)
 	s.RunFor(40 * time.Second)
 	root, depth := settledTree(t, s, 5*time.Second)
 	topo := s.Topology()

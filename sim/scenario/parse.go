@@ -72,6 +72,7 @@ var configKeys = []struct {
 	{"graft_timeout", func(c *mesh.Config) any { return &c.GraftTimeout }},
 	{"ihave_delay", func(c *mesh.Config) any { return &c.IHaveDelay }},
 	{"message_cache", func(c *mesh.Config) any { return &c.MessageCacheSize }},
+	{"centre_root", func(c *mesh.Config) any { return &c.CentreRoot }},
 	{"max_payload", func(c *mesh.Config) any { return &c.MaxPayload }},
 	{"unsent_limit", func(c *mesh.Config) any { return &c.UnsentLimit }},
 }
