@@ -38,7 +38,6 @@ fi
 # reported (the issue named). They are printed, not failed; when one holds
 # again the guard says so, and the line should go.
 known=(
-  "tree-multi-1000:2 issue 18 point 3 / issue 6: last delivery hop 16 (bound 14): the shared tree, no fault. The oldest root n0 has eccentricity 8 in an overlay of diameter 9, radius 6; first messages climb to n0 and descend its deepest branch (n829#1: 8 up, 8 down, to a node 4 hops from the sender; flood 10). Only a root nearer the centre keeps it within 14, as on seed 17 (BENCHMARKS.md, seed guard's known tree failures). With issue 18's per-origin repairs (fourth session) the draws differ: n974#1 climbs 8 hops to n0 (40.7 ms) and descends 8 (last hop 16, p99 81 ms over its bound of 75)"
 )
 knownReason() {
   local k
