@@ -77,6 +77,7 @@ func TestFull(t *testing.T) {
 	wantCfg.RotateInterval, wantCfg.DialBackoff = 20*time.Second, 500*time.Millisecond
 	wantCfg.MaxFreeRiders, wantCfg.BanTime, wantCfg.SeenCacheSize, wantCfg.MaxPayload = 2, time.Minute, 1024, 1024
 	wantCfg.GraftTimeout, wantCfg.IHaveDelay, wantCfg.MessageCacheSize = 300*time.Millisecond, 50*time.Millisecond, 512
+	wantCfg.CentreRoot = true
 	wantCfg.UnsentLimit = 16
 	if !reflect.DeepEqual(sc.Node, wantCfg) {
 		t.Errorf("node config:\n got %+v\nwant %+v", sc.Node, wantCfg)
@@ -114,13 +115,13 @@ func TestFull(t *testing.T) {
 	}
 	s := time.Second
 	want := []row{
-		{0, ActStart, 40}, {0, ActStart, 42}, {0, ActStart, 47}, {0, ActWait, 48},
-		{5 * s, ActBroadcast, 49}, {5 * s, ActBroadcast, 50}, {5 * s, ActBroadcast, 51}, {5 * s, ActSnapshot, 52},
-		{10 * s, ActKill, 53}, {10 * s, ActKill, 55}, {10 * s, ActKill, 56}, {10 * s, ActWait, 57},
-		{13 * s, ActRestart, 58}, {13 * s, ActRestart, 59}, {13 * s, ActPartition, 60}, {13 * s, ActPartition, 61},
-		{13 * s, ActWait, 62}, {18 * s, ActCheck, 63}, {18 * s, ActHeal, 67}, {18 * s, ActHeal, 68},
-		{18 * s, ActSnapshot, 69}, {18 * s, ActSnapshot, 70}, {18 * s, ActStart, 71}, {18 * s, ActWait, 72},
-		{38 * s, ActCheck, 73},
+		{0, ActStart, 41}, {0, ActStart, 43}, {0, ActStart, 48}, {0, ActWait, 49},
+		{5 * s, ActBroadcast, 50}, {5 * s, ActBroadcast, 51}, {5 * s, ActBroadcast, 52}, {5 * s, ActSnapshot, 53},
+		{10 * s, ActKill, 54}, {10 * s, ActKill, 56}, {10 * s, ActKill, 57}, {10 * s, ActWait, 58},
+		{13 * s, ActRestart, 59}, {13 * s, ActRestart, 60}, {13 * s, ActPartition, 61}, {13 * s, ActPartition, 62},
+		{13 * s, ActWait, 63}, {18 * s, ActCheck, 64}, {18 * s, ActHeal, 68}, {18 * s, ActHeal, 69},
+		{18 * s, ActSnapshot, 70}, {18 * s, ActSnapshot, 71}, {18 * s, ActStart, 72}, {18 * s, ActWait, 73},
+		{38 * s, ActCheck, 74},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("timeline:\n got %v\nwant %v", got, want)
@@ -186,7 +187,7 @@ func TestFull(t *testing.T) {
 	}
 	// checks
 	if c := tl[17].Check; len(c) != 2 || c[0].Kind != ExpComponents || *c[0].Min != 2 || c[0].Max != nil ||
-		c[1].Name != "still alive" || c[1].Kind != ExpAlive || c[1].Pos != (Pos{65, 9}) {
+		c[1].Name != "still alive" || c[1].Kind != ExpAlive || c[1].Pos != (Pos{66, 9}) {
 		t.Errorf("check 17: %+v", c)
 	}
 
@@ -202,7 +203,7 @@ func TestFull(t *testing.T) {
 	if n, ok := sc.Lookup("n3"); !ok || n.StartAt != 600*time.Millisecond || n.Group != "honest" || n.Action != 0 {
 		t.Errorf("n3: %+v", n)
 	}
-	if n, _ := sc.Lookup("n11"); n.StartAt != 18*s+time.Second/3 || n.Action != 22 || n.Pos != (Pos{71, 5}) {
+	if n, _ := sc.Lookup("n11"); n.StartAt != 18*s+time.Second/3 || n.Action != 22 || n.Pos != (Pos{72, 5}) {
 		t.Errorf("n11: %+v", n)
 	}
 	if n, _ := sc.Lookup("bridge"); n.Segment != "dc2" || n.StaticPeer != "n0" || n.Config.MaxOut != 2 {
