@@ -2,6 +2,7 @@ package mesh_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -77,8 +78,39 @@ func TestTreeRootWalksToTheCentre(t *testing.T) {
 	if r.LDH > 2*eccRoot+1 {
 		t.Fatalf("a broadcast from the far end took %d hops, root eccentricity %d", r.LDH, eccRoot)
 	}
-	// No free rider is ever surveyed, so never handed the root: checked
-	// by TestTreeFreeRiderNeverRoot.
+}
+
+// A free rider (a peer that accepts no links: treerelays.go) is never a
+// candidate root, so never handed the root, even as the root's only other
+// child; an honest child is surveyed.
+func TestTreeFreeRiderIsNeverSurveyed(t *testing.T) {
+	cfg := treeConfig()
+	cfg.Port, cfg.CentreRoot = 9000, true
+	e := newEngineOrFail(t, cfg, 50, 1, rand.New(rand.NewPCG(50, 1)))
+	e.Start(0)
+	loads := map[mesh.NodeID]mesh.Load{2: {In: 1, FreeIn: 3}, 3: {Out: 1}} // 3 takes no links
+	for _, p := range []mesh.NodeID{2, 3} {
+		id := mesh.LinkID(p)
+		e.HandleLinkOpened(1, id, mesh.Incoming, 0, mesh.Addr{Port: uint16(p)})
+		e.HandleFrame(1, id, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: p, Instance: 1, Port: uint16(p), Load: loads[p]}})
+		e.HandleFrame(2, id, &mesh.Frame{Type: mesh.FrameGraft}) // its parent is the node
+	}
+	surveyed := map[mesh.NodeID]int{}
+	for k := 1; k <= 30; k++ {
+		now := time.Duration(k) * time.Second
+		for _, o := range e.HandleTimer(now, mesh.TimerMaintain) {
+			if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FramePosition && o.Frame.Survey.Cand != 0 {
+				surveyed[o.Frame.Survey.Cand]++
+			}
+		}
+		pos, _ := e.TreePosition()
+		for _, p := range []mesh.NodeID{2, 3} {
+			e.HandleFrame(now+1, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 50, Round: pos.Round, Rank: 1}, Load: loads[p]})
+		}
+	}
+	if surveyed[3] != 0 || surveyed[2] == 0 {
+		t.Fatalf("Positions naming each candidate: %v; want the honest child 2, never the free rider 3", surveyed)
+	}
 }
 
 // A node whose neighbours all crashed a moment ago broadcasts into links
