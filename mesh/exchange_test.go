@@ -1,7 +1,6 @@
 package mesh_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -15,21 +14,8 @@ import (
 // they never heard a beacon from.
 func TestPeerExchangeJoinsSegments(t *testing.T) {
 	s := newSimOrFail(t, 13, sim.DefaultNetwork())
-	var first []sim.NodeIndex
-	for g := 0; g < 3; g++ {
-		seg := s.AddSegment(fmt.Sprintf("lan%d", g))
-		for i := 0; i < 15; i++ {
-			cfg := mesh.DefaultConfig()
-			if i == 0 && g > 0 {
-				cfg.StaticPeers = []mesh.Addr{s.Node(first[g-1]).Addr}
-			}
-			idx, err := s.AddNode(fmt.Sprintf("g%dn%d", g, i), "", cfg, seg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				first = append(first, idx)
-			}
+	for _, lan := range addChainedLANs(t, s, 3, 15, "g", func(int, int) mesh.Config { return mesh.DefaultConfig() }) {
+		for _, idx := range lan {
 			s.Start(idx, 0)
 		}
 	}

@@ -1,6 +1,7 @@
 package mesh_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -39,6 +40,31 @@ func newLAN(t testing.TB, seed uint64, n int, cfg mesh.Config) *sim.Sim {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// addChainedLANs adds lans segments of per nodes each, named prefix+"g/n"
+// (for example "g0n1" or "l0n1"), configured by cfgOf; the first node of
+// every LAN but the first has a static peer: the first node of the
+// previous LAN, the only link across LANs anybody configured. It returns
+// the nodes by LAN, the bridge first; starting them is the caller's.
+func addChainedLANs(t testing.TB, s *sim.Sim, lans, per int, names string, cfgOf func(lan, i int) mesh.Config) [][]sim.NodeIndex {
+	t.Helper()
+	nodes := make([][]sim.NodeIndex, lans)
+	for g := range lans {
+		seg := s.AddSegment(fmt.Sprintf("lan%d", g))
+		for i := range per {
+			cfg := cfgOf(g, i)
+			if i == 0 && g > 0 {
+				cfg.StaticPeers = []mesh.Addr{s.Node(nodes[g-1][0]).Addr}
+			}
+			idx, err := s.AddNode(fmt.Sprintf("%s%dn%d", names, g, i), "", cfg, seg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nodes[g] = append(nodes[g], idx)
+		}
+	}
+	return nodes
 }
 
 // checkLinks fails the test if any running node is above its limits, is

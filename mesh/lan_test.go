@@ -38,24 +38,12 @@ func lansLoseTheirBridges(t *testing.T, seed uint64) {
 	s := newSimOrFail(t, seed, net)
 	rng := rand.New(rand.NewPCG(seed, 99))
 	var bridges, others []sim.NodeIndex
-	for g := 0; g < lans; g++ {
-		seg := s.AddSegment(fmt.Sprintf("lan%d", g))
-		for i := 0; i < perLAN; i++ {
-			cfg := mesh.DefaultConfig()
-			if i == 0 && g > 0 {
-				cfg.StaticPeers = []mesh.Addr{s.Node(bridges[g-1]).Addr}
-			}
-			idx, err := s.AddNode(fmt.Sprintf("l%dn%d", g, i), "", cfg, seg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				bridges = append(bridges, idx)
-				s.Start(idx, 0)
-			} else {
-				others = append(others, idx)
-				s.Start(idx, time.Duration(rng.Int64N(int64(5*time.Second))))
-			}
+	for _, lan := range addChainedLANs(t, s, lans, perLAN, "l", func(int, int) mesh.Config { return mesh.DefaultConfig() }) {
+		bridges = append(bridges, lan[0])
+		s.Start(lan[0], 0)
+		for _, idx := range lan[1:] {
+			others = append(others, idx)
+			s.Start(idx, time.Duration(rng.Int64N(int64(5*time.Second))))
 		}
 	}
 	runChecked(t, s, 20*time.Second, time.Second)

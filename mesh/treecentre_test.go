@@ -1,7 +1,6 @@
 package mesh_test
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -18,24 +17,15 @@ import (
 func chainOfLANs(t *testing.T, seed uint64, segments, per int, centre bool) *sim.Sim {
 	t.Helper()
 	s := newSimOrFail(t, seed, sim.DefaultNetwork())
-	var first []sim.NodeIndex
-	for g := 0; g < segments; g++ {
-		seg := s.AddSegment(fmt.Sprintf("lan%d", g))
-		for i := 0; i < per; i++ {
-			cfg := treeConfig()
-			cfg.RotateInterval = 0
-			cfg.ExchangeSize = 0 // no addresses beyond the LAN
-			cfg.CentreRoot = centre
-			if i == 0 && g > 0 {
-				cfg.StaticPeers = []mesh.Addr{s.Node(first[g-1]).Addr}
-			}
-			idx, err := s.AddNode(fmt.Sprintf("g%dn%d", g, i), "", cfg, seg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				first = append(first, idx)
-			}
+	lans := addChainedLANs(t, s, segments, per, "g", func(int, int) mesh.Config {
+		cfg := treeConfig()
+		cfg.RotateInterval = 0
+		cfg.ExchangeSize = 0 // no addresses beyond the LAN
+		cfg.CentreRoot = centre
+		return cfg
+	})
+	for g, lan := range lans {
+		for i, idx := range lan {
 			s.Start(idx, time.Duration(g*per+i)*20*time.Millisecond)
 		}
 	}
