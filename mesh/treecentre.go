@@ -239,7 +239,7 @@ func (tr *treeState) judge(e *Engine, v Survey) (moved bool) {
 	c, t := &tr.centre, &tr.shape
 	cand := c.cand
 	j := e.peerLink(cand)
-	steady := c.lastHeight == v.Height && uint64(diff(c.lastFar, v.Far))*100 <= uint64(c.lastFar)*centreMargin
+	steady := c.lastHeight == v.Height && uint64(absDiff(c.lastFar, v.Far))*100 <= uint64(c.lastFar)*centreMargin
 	c.lastHeight, c.lastFar = v.Height, v.Far
 	if v.Height < centreDeep && v.CandHeight != RankNone {
 		c.ntried, c.cand = centreTries, 0 // central enough: rest
@@ -297,8 +297,8 @@ func (tr *treeState) takeRoot(e *Engine, round uint32) {
 	tr.setPosition(e, Position{Root: e.id, Round: round, Rank: 0})
 }
 
-// diff is |a-b|.
-func diff(a, b uint32) uint32 {
+// absDiff is |a-b|.
+func absDiff(a, b uint32) uint32 {
 	if a > b {
 		return a - b
 	}
