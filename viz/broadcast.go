@@ -196,6 +196,7 @@ func (v *spreadView) drawnLink(a, b int) bool {
 func (v *spreadView) Plot(c draw.Canvas, p *plot.Plot) {
 	x, y := p.Transforms(&c)
 	at := func(i int) vg.Point { return vg.Point{X: x(v.l.Pos[i].X), Y: y(v.l.Pos[i].Y)} }
+	drawLANBlocks(c, v.l, x, y)
 	strokeLinks(c, draw.LineStyle{Color: faintLink, Width: px(0.8)}, at, v.s.Edges, v.drawnLink)
 	var tree [][2]int
 	for i, parent := range v.sp.Parent {

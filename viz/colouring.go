@@ -17,8 +17,13 @@ import (
 //
 //   - side of a partition, when a node is cut off by one;
 //   - connected component, when the mesh (the honest nodes with the run's
-//     usual network key) is in more than one;
-//   - LAN segment, when the run has more than one;
+//     usual network key) is in more than one, unless the run has more than
+//     one LAN and the mesh more components than get a colour each (a
+//     shattered mesh of many LANs, where each LAN's nodes are drawn apart);
+//   - LAN segment, when the run has more than one; each LAN's key entry
+//     then says in how many islands its running nodes are, when any LAN's
+//     are in more than one (an island: running nodes of a LAN linked to
+//     each other by links inside it, over the whole network);
 //   - group and role (user-named groups, siphoners, nodes with another
 //     network key or none), when there is more than one;
 //   - depth in the broadcast tree, in tree mode;
@@ -58,6 +63,9 @@ type colourGroup struct {
 	label string
 	color color.RGBA
 	drawn int // running nodes of the group that are drawn
+	// islands is, colouring by LAN, in how many islands the LAN's running
+	// nodes are (see colourMode); 0 otherwise.
+	islands int
 }
 
 // colouring is how the running nodes of one snapshot are coloured.
@@ -67,6 +75,9 @@ type colouring struct {
 	groups  []colourGroup
 	of      []int // per node: its group, -1 when not running
 	reused  bool  // more groups than colours: colours repeat
+	// islands is set when, colouring by LAN, some LAN's running nodes
+	// are in more than one island: the key then counts each LAN's.
+	islands bool
 }
 
 // colour is the colour of node i (running nodes only).
@@ -154,6 +165,7 @@ func newColouring(t *report.Topology, s *report.Snapshot, running []bool, role [
 		partitioned = partitioned || running[i] && i < len(s.States) && s.States[i] == report.StatePartitioned
 	}
 	comps := meshComponents(running, role, g)
+	lan, lanNames := segmentsOf(t)
 	switch {
 	case partitioned:
 		c.mode, c.heading = byPartition, "Colour: side of the partition"
@@ -166,7 +178,7 @@ func newColouring(t *report.Topology, s *report.Snapshot, running []bool, role [
 				}
 			}
 		}
-	case len(comps) > 1:
+	case len(comps) > 1 && (len(lanNames) == 1 || len(comps) <= componentColours):
 		c.mode, c.heading = byComponent, "Colour: connected component"
 		for k, comp := range comps {
 			if k == componentColours {
@@ -190,12 +202,8 @@ func newColouring(t *report.Topology, s *report.Snapshot, running []bool, role [
 			}
 		}
 	default:
-		lans := map[string]bool{}
 		groups := map[string]bool{}
-		for i := range n {
-			lans[t.Nodes[i].Segment] = true
-		}
-		if len(lans) > 1 {
+		if len(lanNames) > 1 {
 			c.mode, c.heading = byLAN, "Colour: LAN segment"
 			for i := range n {
 				label[i] = t.Nodes[i].Segment
@@ -231,6 +239,9 @@ func newColouring(t *report.Topology, s *report.Snapshot, running []bool, role [
 				c.of[i] = k
 			}
 		}
+		if c.mode == byLAN {
+			c.countIslands(lan, running, g)
+		}
 	}
 	for i := range n {
 		if c.of[i] >= 0 && i < len(drawn) && drawn[i] {
@@ -238,6 +249,26 @@ func newColouring(t *report.Topology, s *report.Snapshot, running []bool, role [
 		}
 	}
 	return c
+}
+
+// countIslands counts, colouring by LAN (the groups are the LANs, lan
+// gives each node's), the islands of each LAN's running nodes in g: its
+// components once the links between LANs are left out.
+func (c *colouring) countIslands(lan []int, running []bool, g *linkGraph) {
+	var inside [][2]int
+	for _, v := range g.nodes {
+		a := v.ID()
+		for _, w := range g.adj[a] {
+			if b := w.ID(); a < b && lan[a] == lan[b] {
+				inside = append(inside, [2]int{int(a), int(b)})
+			}
+		}
+	}
+	for _, comp := range topo.ConnectedComponents(newLinkGraph(len(running), running, inside)) {
+		k := c.of[comp[0].ID()]
+		c.groups[k].islands++
+		c.islands = c.islands || c.groups[k].islands > 1
+	}
 }
 
 // colourByTreeDepth colours running nodes by their depth below the root

@@ -7,7 +7,9 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/graph"
+	"gonum.org/v1/gonum/graph/iterator"
 	"gonum.org/v1/gonum/graph/layout"
+	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/graph/topo"
 	"gonum.org/v1/gonum/graph/traverse"
 	"gonum.org/v1/gonum/spatial/r2"
@@ -41,6 +43,9 @@ type Layout struct {
 	// LANs is the number of LAN segments the sample spans, when the run
 	// has more than one: it then takes a neighbourhood in each.
 	LANs int
+	// blocks is where each LAN is drawn, when the run has more than one
+	// (placeByLAN); nil otherwise.
+	blocks []lanBlock
 	// DegreeMin and DegreeMax are the fewest and the most links of a
 	// drawn running node over every snapshot: the one size scale of the
 	// run's pictures.
@@ -52,7 +57,8 @@ type Layout struct {
 const layoutSeed = 0x76697a2d6c61796f // "viz-layo"
 
 // NewLayout computes the positions of the nodes of t with gonum's
-// force-directed EadesR2 layout, seeded from t.Seed.
+// force-directed EadesR2 layout, seeded from t.Seed; a sample of a run on
+// several LANs LAN by LAN (placeByLAN).
 func NewLayout(t *report.Topology) *Layout {
 	n := len(t.Nodes)
 	l := &Layout{Pos: make([]r2.Vec, n), Drawn: make([]bool, n), Center: -1}
@@ -71,7 +77,11 @@ func NewLayout(t *report.Topology) *Layout {
 		g = unionGraph(t, nil)
 	}
 	l.Count = len(g.nodes)
-	place(g, t.Seed, l.Pos)
+	if l.LANs > 1 {
+		l.blocks = placeByLAN(g, t, l.Drawn, t.Seed, l.Pos)
+	} else {
+		place(g, t.Seed, l.Pos)
+	}
 	l.DegreeMin, l.DegreeMax = degreeRange(t, l.Drawn)
 	return l
 }
@@ -109,21 +119,18 @@ func degreeRange(t *report.Topology, drawn []bool) (lo, hi int) {
 // each: up to sampleLANs LANs spread over the run's (in the order of their
 // first node), an equal share of neighbourhood inside each, so that the
 // sample shows the LANs and the links between them; center is then -1.
+// Each LAN's neighbourhood grows from the ends of links between the chosen
+// LANs (up to a fifth of its share; see crossLANEnds), so that the links
+// between LANs are drawn too.
 func sample(t *report.Topology, size int) (center, lans int, drawn []bool) {
 	full := unionGraph(t, nil)
 	n := len(t.Nodes)
 	drawn = make([]bool, n)
 	rng := rand.New(rand.NewPCG(t.Seed, layoutSeed))
 	// The LANs, in the order of their first node.
-	index := map[string]int{}
-	var members [][]int
-	for i := range n {
-		k, ok := index[t.Nodes[i].Segment]
-		if !ok {
-			k = len(members)
-			index[t.Nodes[i].Segment] = k
-			members = append(members, nil)
-		}
+	lan, names := segmentsOf(t)
+	members := make([][]int, len(names))
+	for i, k := range lan {
 		members[k] = append(members[k], i)
 	}
 	if len(members) > 1 {
@@ -134,6 +141,7 @@ func sample(t *report.Topology, size int) (center, lans int, drawn []bool) {
 				chosen[k] = members[k*len(members)/sampleLANs]
 			}
 		}
+		ends := crossLANEnds(t, lan, chosen, size/len(chosen)/5, rng)
 		count := 0
 		for k, m := range chosen {
 			share := (size - count) / (len(chosen) - k)
@@ -141,7 +149,7 @@ func sample(t *report.Topology, size int) (center, lans int, drawn []bool) {
 			for _, i := range m {
 				in[i] = true
 			}
-			_, got := neighbourhood(full.subgraph(in), m, share, rng, drawn)
+			_, got := neighbourhood(full.subgraph(in), m, ends[lan[m[0]]], share, rng, drawn)
 			count += got
 		}
 		return -1, len(chosen), drawn
@@ -150,18 +158,66 @@ func sample(t *report.Topology, size int) (center, lans int, drawn []bool) {
 	for i := range all {
 		all[i] = i
 	}
-	center, _ = neighbourhood(full, all, size, rng, drawn)
+	center, _ = neighbourhood(full, all, nil, size, rng, drawn)
 	return center, 0, drawn
+}
+
+// crossLANEnds picks, for the LANs of chosen (lan gives each node's), up to
+// quota nodes each that end links between two chosen LANs, by whole links:
+// those seen in the most snapshots first (the links that lasted), ties in
+// an order drawn from rng. The result is indexed by LAN.
+func crossLANEnds(t *report.Topology, lan []int, chosen [][]int, quota int, rng *rand.Rand) map[int][]int {
+	isChosen := map[int]bool{}
+	for _, m := range chosen {
+		isChosen[lan[m[0]]] = true
+	}
+	seen := map[[2]int]int{} // link -> snapshots it is in
+	for k := range t.Snapshots {
+		for _, e := range t.Snapshots[k].Edges {
+			a, b := min(e[0], e[1]), max(e[0], e[1])
+			if a >= 0 && b < len(lan) && lan[a] != lan[b] && isChosen[lan[a]] && isChosen[lan[b]] {
+				seen[[2]int{a, b}]++
+			}
+		}
+	}
+	links := make([][2]int, 0, len(seen))
+	for e := range seen {
+		links = append(links, e)
+	}
+	slices.SortFunc(links, func(x, y [2]int) int {
+		if c := cmp.Compare(x[0], y[0]); c != 0 {
+			return c
+		}
+		return cmp.Compare(x[1], y[1])
+	})
+	rng.Shuffle(len(links), func(i, j int) { links[i], links[j] = links[j], links[i] })
+	slices.SortStableFunc(links, func(x, y [2]int) int { return cmp.Compare(seen[y], seen[x]) })
+	ends := map[int][]int{}
+	picked := map[int]bool{}
+	for _, e := range links {
+		a, b := e[0], e[1]
+		if len(ends[lan[a]]) >= quota || len(ends[lan[b]]) >= quota {
+			continue
+		}
+		for _, i := range e {
+			if !picked[i] {
+				picked[i] = true
+				ends[lan[i]] = append(ends[lan[i]], i)
+			}
+		}
+	}
+	return ends
 }
 
 // sampleLANs is the most LANs a sample spans.
 const sampleLANs = 12
 
 // neighbourhood marks in drawn up to size of the given nodes of g: the
-// breadth-first neighbourhood of one drawn from rng among those with links,
-// continued from the next unmarked node while it is smaller. It returns the
-// node it began from and the number it marked.
-func neighbourhood(g *linkGraph, nodes []int, size int, rng *rand.Rand, drawn []bool) (center, count int) {
+// breadth-first neighbourhood of the nodes from, together, or when from is
+// empty of one drawn from rng among those with links, continued from the
+// next unmarked node while it is smaller. It returns the node it began from
+// (the first of from, if any) and the number it marked.
+func neighbourhood(g *linkGraph, nodes, from []int, size int, rng *rand.Rand, drawn []bool) (center, count int) {
 	var linked []int
 	for _, i := range nodes {
 		if g.degree(i) > 0 {
@@ -169,17 +225,30 @@ func neighbourhood(g *linkGraph, nodes []int, size int, rng *rand.Rand, drawn []
 		}
 	}
 	center = nodes[0]
-	if len(linked) > 0 {
+	switch {
+	case len(from) > 0:
+		center = from[0]
+	case len(linked) > 0:
 		center = linked[rng.IntN(len(linked))]
 	}
 	bf := traverse.BreadthFirst{Visit: func(v graph.Node) {
-		if count < size && !drawn[v.ID()] {
-			drawn[v.ID()] = true
+		if id := v.ID(); id < int64(len(drawn)) && count < size && !drawn[id] {
+			drawn[id] = true
 			count++
 		}
 	}}
 	until := func(graph.Node, int) bool { return count >= size }
-	bf.Walk(g, g.Node(int64(center)), until)
+	if len(from) > 0 {
+		// One walk from all of them at once: from a source outside g
+		// whose neighbours they are.
+		src := &sourcedGraph{linkGraph: g, src: int64(len(drawn))}
+		for _, i := range from {
+			src.from = append(src.from, simple.Node(i))
+		}
+		bf.Walk(src, simple.Node(src.src), until)
+	} else {
+		bf.Walk(g, g.Node(int64(center)), until)
+	}
 	for _, i := range nodes {
 		if count >= size {
 			break
@@ -189,6 +258,30 @@ func neighbourhood(g *linkGraph, nodes []int, size int, rng *rand.Rand, drawn []
 		}
 	}
 	return center, count
+}
+
+// sourcedGraph is g with one more node, src, linked to the nodes from: a
+// breadth-first walk from src visits them first, then their neighbourhood.
+type sourcedGraph struct {
+	*linkGraph
+	src  int64
+	from []graph.Node
+}
+
+// From implements traverse.Graph.
+func (s *sourcedGraph) From(id int64) graph.Nodes {
+	if id == s.src {
+		return iterator.NewOrderedNodes(s.from)
+	}
+	return s.linkGraph.From(id)
+}
+
+// Edge implements traverse.Graph.
+func (s *sourcedGraph) Edge(u, v int64) graph.Edge {
+	if u == s.src || v == s.src {
+		return simple.Edge{F: simple.Node(u), T: simple.Node(v)}
+	}
+	return s.linkGraph.Edge(u, v)
 }
 
 // Layout parameters. EadesR2 springs have a natural length of 1; the

@@ -133,6 +133,7 @@ type snapshotView struct {
 	states, drawnStates [stateKilled + 1]int
 	roles               [numRoles]int
 	links               struct{ inLAN, crossLAN, tree int } // drawn
+	crossLAN            int                                 // links between LANs in the whole network
 	rMin, rMax          vg.Length                           // marker radii of the fewest and most links
 }
 
@@ -165,8 +166,12 @@ func newSnapshotView(t *report.Topology, l *Layout, k int) *snapshotView {
 		v.comps = len(meshComponents(up, v.role, g))
 	}
 	for _, e := range s.Edges {
+		cross := v.lans && e[0] >= 0 && e[1] >= 0 && e[0] < n && e[1] < n && t.Nodes[e[0]].Segment != t.Nodes[e[1]].Segment
+		if cross {
+			v.crossLAN++
+		}
 		if v.drawnLink(e[0], e[1]) {
-			if v.lans && t.Nodes[e[0]].Segment != t.Nodes[e[1]].Segment {
+			if cross {
 				v.links.crossLAN++
 			} else {
 				v.links.inLAN++
@@ -248,6 +253,7 @@ func (v *snapshotView) Plot(c draw.Canvas, p *plot.Plot) {
 	if tree {
 		base = color.RGBA{0xdc, 0xdc, 0xdc, 0xff}
 	}
+	drawLANBlocks(c, v.l, x, y)
 	cross := func(a, b int) bool { return v.lans && v.t.Nodes[a].Segment != v.t.Nodes[b].Segment }
 	strokeLinks(c, draw.LineStyle{Color: base, Width: px(0.9)}, at, v.s.Edges, func(a, b int) bool { return v.drawnLink(a, b) && !cross(a, b) })
 	strokeLinks(c, draw.LineStyle{Color: crossLANLink, Width: px(1), Dashes: []vg.Length{px(4), px(3)}}, at, v.s.Edges, func(a, b int) bool { return v.drawnLink(a, b) && cross(a, b) })
@@ -281,8 +287,7 @@ func (v *snapshotView) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 		c.DrawGlyph(draw.GlyphStyle{Color: v.colour.colour(i), Radius: r, Shape: roleShape[v.role[i]].shape}, pt)
 	}
-	switch {
-	case v.l.Count <= labelUpTo:
+	if v.l.Count <= labelUpTo {
 		for i, drawn := range v.l.Drawn {
 			if drawn {
 				pt := at(i)
@@ -290,8 +295,6 @@ func (v *snapshotView) Plot(c draw.Canvas, p *plot.Plot) {
 				haloText(c, textStyle(sans, 9.5, okBlack), pt, v.t.Nodes[i].Name)
 			}
 		}
-	case v.lans && v.l.Sampled:
-		v.labelLANs(c, at)
 	}
 }
 
@@ -305,51 +308,6 @@ func haloText(c draw.Canvas, sty text.Style, pt vg.Point, s string) {
 		c.FillText(under, vg.Point{X: pt.X + px(d[0]), Y: pt.Y + px(d[1])}, s)
 	}
 	c.FillText(sty, pt, s)
-}
-
-// labelLANs writes each LAN's name at the middle of its drawn nodes, for
-// the LANs whose nodes the layout gathered: a LAN whose nodes are spread
-// over the picture (its RMS distance from its middle above 0.7 of that of
-// all drawn nodes from theirs, as when most of a sampled LAN is dead) would
-// put its name among the others' in the centre, naming no group.
-func (v *snapshotView) labelLANs(c draw.Canvas, at func(int) vg.Point) {
-	type sum struct {
-		x, y, sq float64
-		n        int
-	}
-	var order []string
-	sums := map[string]*sum{}
-	var all sum
-	for i, drawn := range v.l.Drawn {
-		if !drawn {
-			continue
-		}
-		seg := v.t.Nodes[i].Segment
-		sm := sums[seg]
-		if sm == nil {
-			sm = &sum{}
-			sums[seg] = sm
-			order = append(order, seg)
-		}
-		pt := at(i)
-		x, y := float64(pt.X), float64(pt.Y)
-		for _, s := range []*sum{sm, &all} {
-			s.x, s.y, s.sq, s.n = s.x+x, s.y+y, s.sq+x*x+y*y, s.n+1
-		}
-	}
-	spread := func(s *sum) float64 { // RMS distance from the middle
-		n := float64(s.n)
-		return math.Sqrt(math.Max(s.sq/n-(s.x/n)*(s.x/n)-(s.y/n)*(s.y/n), 0))
-	}
-	sty := textStyle(sansBold, 11, okBlack)
-	sty.XAlign = draw.XCenter
-	for _, seg := range order {
-		sm := sums[seg]
-		if len(order) > 1 && spread(sm) > 0.7*spread(&all) {
-			continue
-		}
-		haloText(c, sty, vg.Point{X: vg.Length(sm.x / float64(sm.n)), Y: vg.Length(sm.y / float64(sm.n))}, seg)
-	}
 }
 
 // title is the heading of the picture: counts over the whole network.
@@ -377,7 +335,11 @@ func (v *snapshotView) title() []string {
 	if len(states) > 0 {
 		parts[0] += " (" + strings.Join(states, ", ") + ")"
 	}
-	parts = append(parts, plural(len(v.s.Edges), "link", "links"), plural(v.comps, "connected component", "connected components"))
+	links := plural(len(v.s.Edges), "link", "links")
+	if v.lans {
+		links += fmt.Sprintf(" (%s between LANs)", thousands(v.crossLAN))
+	}
+	parts = append(parts, links, plural(v.comps, "connected component", "connected components"))
 	lines = append(lines, strings.Join(parts, " · "))
 	if v.l.Sampled {
 		how := "the breadth-first neighbourhood"
@@ -440,13 +402,23 @@ func (v *snapshotView) legend(c draw.Canvas) {
 			key.Add(fmt.Sprintf("… %d more", len(v.colour.groups)-k), marker{sty: draw.GlyphStyle{Color: white, Radius: r, Shape: draw.CircleGlyph{}}})
 			break
 		}
-		key.Add(fmt.Sprintf("%s: %s", g.label, count(g.drawn)), marker{sty: draw.GlyphStyle{Color: g.color, Radius: r, Shape: draw.CircleGlyph{}}, halo: true})
+		label := fmt.Sprintf("%s: %s", g.label, count(g.drawn))
+		if v.colour.islands {
+			label += " · " + islandsText(g.islands)
+		}
+		key.Add(label, marker{sty: draw.GlyphStyle{Color: g.color, Radius: r, Shape: draw.CircleGlyph{}}, halo: true})
 	}
 	title := v.colour.heading
 	if v.colour.reused {
 		title += " (colours repeat)"
 	}
 	section(title, key)
+	if v.colour.islands {
+		col.note("An island: running nodes of a LAN",
+			"linked by links inside it (counted",
+			"over all nodes, drawn or not).")
+		col.y -= px(16)
+	}
 
 	shapes := newKey()
 	for role := range numRoles {
@@ -482,10 +454,28 @@ func (v *snapshotView) legend(c draw.Canvas) {
 	}
 	section("Size: links (one scale for the run)", sizes)
 
-	col.note("Every snapshot of this run uses the",
-		"same positions: a force-directed",
-		"layout (gonum EadesR2) over the",
-		"links of all snapshots.")
+	if v.l.blocks != nil {
+		col.note("Every snapshot of this run uses the",
+			"same positions: one framed block per",
+			"LAN, laid out (gonum EadesR2) over",
+			"the links inside it in all snapshots.")
+	} else {
+		col.note("Every snapshot of this run uses the",
+			"same positions: a force-directed",
+			"layout (gonum EadesR2) over the",
+			"links of all snapshots.")
+	}
+}
+
+// islandsText says how a LAN's running nodes hang together.
+func islandsText(n int) string {
+	switch n {
+	case 0:
+		return "none running"
+	case 1:
+		return "all linked"
+	}
+	return fmt.Sprintf("%d islands", n)
 }
 
 // legendColumn is a legend column filled from the top: titled keys, then

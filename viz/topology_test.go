@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/graph/topo"
 	"gonum.org/v1/gonum/spatial/r2"
 
 	"p2pmesh/internal/longtest"
@@ -352,5 +353,53 @@ func BenchmarkTopologyDraw1000(b *testing.B) {
 		if err := TopologyPNG(&buf, top, l, 1); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A mesh of several LANs shattered into more components than get a colour
+// each is coloured by LAN, and the key says in how many islands each LAN's
+// running nodes are; in few components it is coloured by component.
+func TestTopologyColoursShatteredLANs(t *testing.T) {
+	t.Parallel()
+	top := lansTopology(3, 8)
+	s := &top.Snapshots[0]
+	// LAN 0 keeps its links, LAN 1 only those among its first four nodes,
+	// LAN 2 none; one link between LAN 0 and LAN 1 stays.
+	var kept [][2]int
+	for _, e := range s.Edges {
+		a, b := min(e[0], e[1]), max(e[0], e[1])
+		switch {
+		case b < 8, a >= 8 && b < 12, a == 0 && b == 9:
+			kept = append(kept, e)
+		}
+	}
+	s.Edges = kept
+	v := newSnapshotView(top, NewLayout(top), 0)
+	if v.colour.mode != byLAN || !v.colour.islands {
+		t.Fatalf("colouring %v (islands %v), want by LAN with islands", v.colour.mode, v.colour.islands)
+	}
+	lan0 := len(topo.ConnectedComponents(newLinkGraph(8, nil, kept)))
+	if got := []int{v.colour.groups[0].islands, v.colour.groups[1].islands, v.colour.groups[2].islands}; got[0] != lan0 || got[1] < 5 || got[2] != 8 {
+		t.Errorf("islands per LAN %v, want %d, at least 5 (four nodes apart), 8", got, lan0)
+	}
+	if title := strings.Join(v.title(), "\n"); !strings.Contains(title, "(1 between LANs)") {
+		t.Errorf("title %q does not count the links between LANs", title)
+	}
+	// Few components (LAN 2 keeps its links again): by component.
+	top = lansTopology(3, 8)
+	s = &top.Snapshots[0]
+	kept = kept[:0]
+	for _, e := range s.Edges {
+		if top.Nodes[e[0]].Segment == top.Nodes[e[1]].Segment {
+			kept = append(kept, e)
+		}
+	}
+	s.Edges = kept
+	v = newSnapshotView(top, NewLayout(top), 0)
+	if v.comps < 2 || v.comps > componentColours {
+		t.Fatalf("%d components: the fixture should have a few", v.comps)
+	}
+	if v.colour.mode != byComponent {
+		t.Errorf("%d components coloured %v, want by component", v.comps, v.colour.mode)
 	}
 }

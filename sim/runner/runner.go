@@ -289,11 +289,10 @@ func (r *run) randomPeer(rng *rand.Rand, before int, seg string) sim.NodeIndex {
 func (r *run) schedule() {
 	firstAction := time.Duration(-1)
 	for i := range r.sc.Timeline {
-		a := &r.sc.Timeline[i]
-		if a.Kind != scenario.ActStart && firstAction < 0 {
+		if a := &r.sc.Timeline[i]; a.Kind != scenario.ActStart {
 			firstAction = a.At
+			break
 		}
-		r.s.At(a.At, func() { r.do(a) })
 	}
 	if firstAction < 0 {
 		firstAction = r.sc.Duration / 2
@@ -301,8 +300,14 @@ func (r *run) schedule() {
 	// The mesh as it stood when the scenario began to act on it: the
 	// nodes of the first start actions have joined (it was called "start",
 	// but it is taken at the first action other than a start, such as
-	// quickstart's first broadcast at 10 s).
+	// quickstart's first broadcast at 10 s). It is put on the clock before
+	// the timeline, so that it comes before the actions of its instant:
+	// the mesh before a kill at that moment, not after it.
 	r.s.At(firstAction, func() { r.snapshot("joined") })
+	for i := range r.sc.Timeline {
+		a := &r.sc.Timeline[i]
+		r.s.At(a.At, func() { r.do(a) })
+	}
 	var sample func()
 	sample = func() {
 		r.sample()

@@ -1,6 +1,11 @@
 package runner
 
-import "testing"
+import (
+	"testing"
+
+	"p2pmesh/sim/report"
+	"p2pmesh/sim/scenario"
+)
 
 // Samples count their components on other goroutines; each count must land
 // on its own sample. partition-heal is in two pieces from its partition at
@@ -32,5 +37,39 @@ func TestEachSampleGetsItsOwnComponentCount(t *testing.T) {
 	}
 	if split == 0 || whole == 0 {
 		t.Fatalf("%d samples during the partition, %d after the merge", split, whole)
+	}
+}
+
+// The default "joined" snapshot is the mesh before the scenario first acts
+// on it, even when that first action is at the same instant: here a kill of
+// half the nodes at 5 s, which the snapshot taken at 5 s must not show yet.
+func TestJoinedSnapshotComesBeforeTheFirstAction(t *testing.T) {
+	t.Parallel()
+	sc, err := scenario.Parse("first-kill.yaml", []byte(`name: first-kill
+seed: 3
+timeline:
+  - start: {count: 10, over: 1s}
+  - at: 5s
+    kill: {percent: 50, mode: crash}
+  - at: 6s
+    snapshot: after
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alive := map[string]int{}
+	for _, s := range res.Topology.Snapshots {
+		for _, st := range s.States {
+			if st == report.StateAlive {
+				alive[s.Name]++
+			}
+		}
+	}
+	if alive["joined"] != 10 || alive["after"] != 5 {
+		t.Fatalf("running nodes per snapshot %v: want joined 10 (before the kill at its instant), after 5", alive)
 	}
 }
