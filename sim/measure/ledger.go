@@ -46,7 +46,7 @@ type bcast struct {
 	lastDelivery  mesh.Time // the end of its lifetime: its last delivery anywhere
 	running       int       // see BroadcastResult.Running
 	got           []uint64  // bitset over node indices: delivered
-	latency       []int64   // per delivery, nanoseconds
+	latency       []int64   // per delivery to a life begun by the send, nanoseconds
 	spread        *Spread   // nil when not followed node by node
 }
 
@@ -204,7 +204,12 @@ func (l *Ledger) Delivered(i NodeIndex, msg *mesh.Message, now, startedAt mesh.T
 	if msg.Hops > b.maxHop {
 		b.maxHop = msg.Hops
 	}
-	b.latency = append(b.latency, int64(now-b.sentAt))
+	if startedAt <= b.sentAt {
+		// A node that started after the send got a copy kept for
+		// newcomers (unsent.go): not a delivery the broadcast's latency
+		// speaks of, and not one reliability counts.
+		b.latency = append(b.latency, int64(now-b.sentAt))
+	}
 	if sp := b.spread; sp != nil && int(i) < len(sp.Arrival) && sp.Arrival[i] < 0 {
 		sp.Arrival[i], sp.Hop[i] = now-b.sentAt, msg.Hops
 	}
@@ -212,6 +217,8 @@ func (l *Ledger) Delivered(i NodeIndex, msg *mesh.Message, now, startedAt mesh.T
 
 // Latencies returns the delivery latencies of the broadcast with index k
 // (in the order sent), in the order of delivery; the slice is the ledger's.
+// Only deliveries to nodes whose life began by the send count: a node that
+// started later, and got a copy the origin kept for newcomers, has none.
 func (l *Ledger) Latencies(k int) []int64 { return l.bcasts[k].latency }
 
 // Spread returns how the broadcast with index k spread node by node, or nil
@@ -364,7 +371,9 @@ type BroadcastResult struct {
 	Redundant            uint64  // receptions that were not deliveries
 	RMR                  float64 // Transmissions/(n-1) - 1, n = nodes that have it
 	LDH                  int     // last delivery hop: the largest hop count
-	LatencyP50           mesh.Time
-	LatencyP99           mesh.Time
-	LatencyMax           mesh.Time
+	// The delivery latencies' percentiles, over the deliveries to nodes
+	// whose life began by the send (see Ledger.Latencies).
+	LatencyP50 mesh.Time
+	LatencyP99 mesh.Time
+	LatencyMax mesh.Time
 }
