@@ -10,7 +10,7 @@ import (
 // not overlap and everything is in the unit square.
 func TestLANBlocksHoldTheirLANs(t *testing.T) {
 	t.Parallel()
-	for _, k := range []int{2, 3, 10, 14} { // side by side, rings, a grid
+	for _, k := range []int{2, 5, 13} { // side by side, a ring, a grid
 		top := lansTopology(k, 8)
 		drawn := make([]bool, len(top.Nodes))
 		for i := range drawn {
