@@ -27,6 +27,10 @@ package study
 //     over every link (a one-hop flood into several branches of the tree),
 //     at an RMR of about twice its links off the tree over the nodes; plus
 //     its neighbours' links too: a two-hop flood.
+//   - multi-point injection (treeinjection.go): the run's shared tree and
+//     the sender's links, and nodes near the sender that push their first
+//     copy over some of their other links too, by one of several rules;
+//     played as events, since those links carry the message one way only.
 //
 // Each broadcast's p50 and p99 (nearest rank over its receivers, as the
 // ledger computes them) are averaged over Draws draws and then over the
@@ -205,6 +209,19 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 			rows[k].Depth = max(rows[k].Depth, depth)
 		}
 	}
+	for _, sc := range injectionSchemes {
+		r := BoundRow{Scheme: "injection: " + sc.name}
+		for _, s := range w.sends {
+			o := of(s)
+			p50, p99, rmr, depth := m.inject(o.view(o.runRoot(s)), s.from, sc.rule, sc.rootAtOnce)
+			n := float64(len(w.sends))
+			r.P50 += p50 / n
+			r.P99 += p99 / n
+			r.RMR += rmr / n
+			r.Depth = max(r.Depth, depth)
+		}
+		rows = append(rows, r)
+	}
 	return measured, rows, nil
 }
 
@@ -213,6 +230,7 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 type overlay struct {
 	g     *simple.UndirectedGraph
 	trees map[int64]*simple.UndirectedGraph
+	views map[int64]*treeView
 }
 
 func newOverlay(t *sim.Topology) *overlay {
@@ -225,7 +243,7 @@ func newOverlay(t *sim.Topology) *overlay {
 			g.SetEdge(g.NewEdge(simple.Node(e[0]), simple.Node(e[1])))
 		}
 	}
-	return &overlay{g: g, trees: map[int64]*simple.UndirectedGraph{}}
+	return &overlay{g: g, trees: map[int64]*simple.UndirectedGraph{}, views: map[int64]*treeView{}}
 }
 
 // tree returns the shortest-path tree (in hops) of the overlay below root.
@@ -236,6 +254,16 @@ func (o *overlay) tree(root int64) *simple.UndirectedGraph {
 	t := o.buildTree(root)
 	o.trees[root] = t
 	return t
+}
+
+// view returns the tree below root with its depths and branches.
+func (o *overlay) view(root int64) *treeView {
+	if v := o.views[root]; v != nil {
+		return v
+	}
+	v := newTreeView(o, root)
+	o.views[root] = v
+	return v
 }
 
 // buildTree builds the shortest-path tree below root, not kept.

@@ -59,6 +59,21 @@ func TestTreeBoundRanksTheSchemes(t *testing.T) {
 	if flood.RMR < 1 || measured.P50 <= 0 {
 		t.Errorf("flood RMR %.2f, measured p50 %.1f", flood.RMR, measured.P50)
 	}
+	// Multi-point injection, played as events: the engine's own rule costs
+	// what the graph model of the same scheme costs (less the copies its
+	// graph sends back over the sender's links), more injection points cost
+	// more copies and save time, and a root that has the message at once
+	// saves the climb.
+	played := by["injection: root of the run, sender's links (played)"]
+	star := by["shared tree, root of the run, + sender's links"]
+	hop1 := by["injection: + hop-1 nodes flood"]
+	atOnce := by["injection: + the root at once (no climb, free)"]
+	if played.RMR <= 0 || played.RMR > star.RMR+0.01 || played.P50 > star.P50+1 {
+		t.Errorf("played: p50 %.1f, RMR %.3f; the graph model of the same scheme: %.1f, %.3f", played.P50, played.RMR, star.P50, star.RMR)
+	}
+	if !(hop1.RMR > played.RMR && hop1.P50 < played.P50 && atOnce.P50 < played.P50) {
+		t.Errorf("p50 / RMR: sender's links %.1f / %.3f, + hop-1 nodes flood %.1f / %.3f, + the root at once %.1f", played.P50, played.RMR, hop1.P50, hop1.RMR, atOnce.P50)
+	}
 }
 
 // The bound of issue 18, point 3, on the shipped scenarios: what single-copy
