@@ -40,6 +40,9 @@ type treeView struct {
 	root   int64
 	depth  map[int64]int
 	branch map[int64]int64
+	// Each node's peers over the tree's links and over its other links
+	// (sorted), and over all its links.
+	treePeers, offPeers, peers map[int64][]int64
 }
 
 func newTreeView(o *overlay, root int64) *treeView {
@@ -61,20 +64,34 @@ func newTreeView(o *overlay, root int64) *treeView {
 			queue = append(queue, y)
 		}
 	}
+	t.treePeers, t.offPeers, t.peers = map[int64][]int64{}, map[int64][]int64{}, map[int64][]int64{}
+	for nodes := o.g.Nodes(); nodes.Next(); {
+		x := nodes.Node().ID()
+		for nb := o.g.From(x); nb.Next(); {
+			y := nb.Node().ID()
+			t.peers[x] = append(t.peers[x], y)
+			if t.tree.HasEdgeBetween(x, y) {
+				t.treePeers[x] = append(t.treePeers[x], y)
+			} else {
+				t.offPeers[x] = append(t.offPeers[x], y)
+			}
+		}
+		slices.Sort(t.peers[x])
+		slices.Sort(t.treePeers[x])
+		slices.Sort(t.offPeers[x])
+	}
 	return t
 }
 
 // offTree returns x's overlay links that are not tree links, without the
 // one to peer skip.
 func (t *treeView) offTree(x, skip int64) []int64 {
-	var out []int64
-	for nb := t.o.g.From(x); nb.Next(); {
-		y := nb.Node().ID()
-		if y != skip && !t.tree.HasEdgeBetween(x, y) {
+	out := make([]int64, 0, len(t.offPeers[x]))
+	for _, y := range t.offPeers[x] {
+		if y != skip {
 			out = append(out, y)
 		}
 	}
-	slices.Sort(out)
 	return out
 }
 
@@ -216,8 +233,8 @@ func (m *model) inject(t *treeView, sender sim.NodeIndex, rule injector, rootAtO
 			heap.Push(q, frameEvent{at: at + w, to: y, from: x, hops: hops})
 		}
 		first[src] = 0
-		for nb := t.o.g.From(src); nb.Next(); {
-			push(src, nb.Node().ID(), 0, 1)
+		for _, y := range t.peers[src] {
+			push(src, y, 0, 1)
 		}
 		if rootAtOnce && t.root != src {
 			heap.Push(q, frameEvent{at: 0, to: t.root, from: src, hops: t.depth[src]})
@@ -230,8 +247,8 @@ func (m *model) inject(t *treeView, sender sim.NodeIndex, rule injector, rootAtO
 			first[ev.to] = ev.at
 			depth = max(depth, ev.hops)
 			x := ev.to
-			for nb := t.tree.From(x); nb.Next(); {
-				if y := nb.Node().ID(); y != ev.from {
+			for _, y := range t.treePeers[x] {
+				if y != ev.from {
 					push(x, y, ev.at, ev.hops+1)
 				}
 			}
@@ -257,8 +274,8 @@ func (m *model) inject(t *treeView, sender sim.NodeIndex, rule injector, rootAtO
 	return p50, p99, rmr, depth
 }
 
-// injectionSchemes are the variants the study plays on the centre root's
-// tree, the first the engine's own rule (the sender's links only).
+// injectionSchemes are the variants the study plays on the run's tree, the
+// first the engine's own rule (the sender's links only).
 var injectionSchemes = []struct {
 	name       string
 	rule       injector
