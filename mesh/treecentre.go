@@ -30,23 +30,26 @@ import "slices"
 //     So the root learns, once a round, its own eccentricity and farness
 //     over the tree and the candidate's over the overlay.
 //   - A move. From the survey's second round on (distances have spread),
-//     the root hands the root to the candidate when it is strictly less
-//     eccentric, or as eccentric and at least centreMargin percent less far:
+//     once the root's own figures held still from one round to the next
+//     (within centreMargin percent) and no message passed for centreQuiet
+//     rounds, the root hands the root to the candidate when it is strictly
+//     less eccentric and at most centreMargin percent farther (centralThan):
 //     a RoundRequest naming the candidate as root and the next round. The
 //     candidate stands as root in that round, which is newer than the old
 //     root's, so every node joins its tree by the rules of treeroot.go (the
 //     old root among them: it starts no round while it waits, up to two
-//     rounds). Each move lowers (eccentricity, farness), so the walk
-//     cannot cycle while the overlay stands still; the margin keeps it from
-//     flapping on small changes.
+//     rounds). Each move lowers the eccentricity, so the walk cannot cycle
+//     while the overlay stands still (a settled tree is a shortest-path
+//     tree: its height is the root's eccentricity); the margin keeps a
+//     move from trading much farness for it.
 //   - Candidates. The root's children that relay (treerelays.go: a free
 //     rider is never surveyed, so never a root), the one with the deepest
 //     subtree first, then the one with the most distant nodes, at most
 //     centreTries in a sweep; the survey of a candidate that gave no answer
 //     in centreRounds rounds is given up. After a sweep without a move the
 //     root rests, twice as long after each fruitless sweep, up to
-//     centreRest<<4 rounds; a new root waits centreSettle rounds for its
-//     tree to form.
+//     centreRest<<(centreFails-1), 32 rounds; a new root waits centreSettle
+//     rounds for its tree to form.
 //
 // A survey adds its 23 bytes to the Positions of its rounds, a Position per
 // link for each fall of a node's distance, and one report per inner node a
@@ -56,7 +59,7 @@ const (
 	centreRounds = 3  // rounds a survey may take before its candidate is given up
 	centreTries  = 8  // candidates surveyed in a sweep
 	centreRest   = 4  // rounds of rest after a first fruitless sweep (then doubled)
-	centreMargin = 3  // percent less far an equally eccentric candidate must be
+	centreMargin = 3  // percent: how much farther a less eccentric candidate may be, and how still the root's figures must hold
 	centreHold   = 2  // rounds the old root waits for the new one
 	centreQuiet  = 3  // rounds without a message before the root moves
 	centreDeep   = 7  // the eccentricity from which the root walks
@@ -191,7 +194,7 @@ func (tr *treeState) plan(e *Engine) {
 		c.rooted, c.next, c.ntried, c.fails, c.handTo, c.cand = true, t.round+centreSettle, 0, 0, 0, 0
 	}
 	if c.cand != 0 && t.round > c.from+centreRounds {
-		tr.tried(c.cand)
+		tr.giveUp(c.cand)
 	}
 	if c.cand != 0 || t.round < c.next || tr.relaying(e) || !e.cfg.CentreRoot {
 		return // messages pass: no survey
@@ -222,8 +225,9 @@ func deeper(a, b Survey) bool {
 	return a.Height > b.Height || a.Height == b.Height && a.Far > b.Far
 }
 
-// tried ends the survey of cand without a move.
-func (tr *treeState) tried(cand NodeID) {
+// giveUp ends the survey of cand without a move, and counts cand as tried
+// in this sweep.
+func (tr *treeState) giveUp(cand NodeID) {
 	c := &tr.centre
 	if c.ntried < centreTries {
 		c.tried[c.ntried] = cand
@@ -233,9 +237,10 @@ func (tr *treeState) tried(cand NodeID) {
 }
 
 // judge compares the candidate with the root, from a survey complete in
-// the current round, and hands the root over when it is more central
-// (moved).
-func (tr *treeState) judge(e *Engine, v Survey) (moved bool) {
+// the current round, and hands the root over when it is more central; or
+// rests (the tree is shallow), gives the candidate up, or measures again
+// next round.
+func (tr *treeState) judge(e *Engine, v Survey) {
 	c, t := &tr.centre, &tr.shape
 	cand := c.cand
 	j := e.peerLink(cand)
@@ -243,29 +248,31 @@ func (tr *treeState) judge(e *Engine, v Survey) (moved bool) {
 	c.lastHeight, c.lastFar = v.Height, v.Far
 	if v.Height < centreDeep && v.CandHeight != RankNone {
 		c.ntried, c.cand = centreTries, 0 // central enough: rest
-		return true
+		return
 	}
 	better := centralThan(v) && steady
 	if !better && t.pos.Round <= c.from {
-		return false // distances may still be spreading: they only fall
+		return // distances may still be spreading: they only fall
 	}
 	if !better || j < 0 || !tr.relays(e, j) {
-		tr.tried(cand)
-		return false
+		tr.giveUp(cand)
+		return
 	}
 	if at, ok := tr.cache.newest(); ok && e.now-at < centreQuiet*e.cfg.KeepaliveInterval {
-		c.from = t.pos.Round // messages pass: measure again next round
-		return true
+		// Messages pass: measure again next round. (So under steady
+		// traffic a survey goes on, at 23 bytes a Position, without
+		// moving the root.)
+		c.from = t.pos.Round
+		return
 	}
 	c.cand, c.handTo, c.handAt = 0, cand, e.now
 	e.send(j, Frame{Type: FrameRoundRequest, Pos: Position{Root: cand, Round: t.round + 1}})
-	return true
 }
 
 // centralThan reports whether survey v's candidate is more central than
-// the root: less eccentric and at most centreMargin percent farther, or as
-// eccentric and centreMargin percent less far. So eccentricity never grows
-// and a move that keeps it lowers the farness: no cycle.
+// the root of a tree centreDeep or more deep: less eccentric and at most
+// centreMargin percent farther. So every move lowers the eccentricity: no
+// cycle.
 func centralThan(v Survey) bool {
 	if v.CandHeight == RankNone {
 		return false
@@ -275,10 +282,11 @@ func centralThan(v Survey) bool {
 }
 
 // holding reports whether this root waits for the neighbour it handed the
-// root to, and so starts no round.
+// root to, and so starts no round: for centreHold rounds, while its link
+// to it stands (once it closed, the new root may never have heard).
 func (tr *treeState) holding(e *Engine) bool {
 	c := &tr.centre
-	if c.handTo != 0 && e.now-c.handAt < centreHold*e.cfg.KeepaliveInterval {
+	if c.handTo != 0 && e.now-c.handAt < centreHold*e.cfg.KeepaliveInterval && e.peerLink(c.handTo) >= 0 {
 		return true
 	}
 	c.handTo = 0

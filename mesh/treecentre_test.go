@@ -138,3 +138,99 @@ func TestTreeNewLinkHearsOfOwnRecentMessages(t *testing.T) {
 		t.Fatalf("the new link heard of %v, want only the recent own message %v (not %v, nor the relayed %v)", heard, recent, old, relayed.ID)
 	}
 }
+
+// rootHandingOver is node 50, a root with two children, 2 and 3, that
+// report a survey of the candidate it names making that candidate less
+// eccentric (8 → 7), round after round, until the root hands the root to
+// it: it returns the candidate, the other child, when the root handed it
+// over and the round it then stood in.
+func rootHandingOver(t *testing.T) (e *mesh.Engine, cand, other mesh.NodeID, handed time.Duration, round uint32) {
+	t.Helper()
+	cfg := treeConfig()
+	cfg.Port, cfg.CentreRoot = 9000, true
+	e = newEngineOrFail(t, cfg, 50, 1, rand.New(rand.NewPCG(50, 1)))
+	e.Start(0)
+	for _, p := range []mesh.NodeID{2, 3} {
+		id := mesh.LinkID(p)
+		e.HandleLinkOpened(1, id, mesh.Incoming, 0, mesh.Addr{Port: uint16(p)})
+		e.HandleFrame(1, id, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: p, Instance: 1, Port: uint16(p), Load: childLoad}})
+		e.HandleFrame(2, id, &mesh.Frame{Type: mesh.FrameGraft}) // its parent is the node
+	}
+	for k := 1; k <= 30; k++ {
+		now := time.Duration(k) * time.Second
+		for _, o := range e.HandleTimer(now, mesh.TimerMaintain) {
+			if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FramePosition && o.Frame.Survey.Cand != 0 {
+				cand = o.Frame.Survey.Cand
+			}
+		}
+		pos, _ := e.TreePosition()
+		round = pos.Round
+		for _, p := range []mesh.NodeID{2, 3} {
+			v := mesh.Survey{Cand: cand, Dist: 1, Done: true, Height: 8, CandHeight: 7, Far: 100, CandFar: 100}
+			if p == cand {
+				v = mesh.Survey{Cand: cand, Dist: 0, Done: true, Height: 8, CandHeight: 6, Far: 100, CandFar: 80}
+			}
+			if cand == 0 {
+				v = mesh.Survey{}
+			}
+			for _, o := range e.HandleFrame(now+1, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 50, Round: round, Rank: 1}, Load: childLoad, Survey: v}) {
+				if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FrameRoundRequest && o.Frame.Pos.Root == cand {
+					return e, cand, 5 - cand, now, round
+				}
+			}
+		}
+	}
+	t.Fatal("the root never handed the root on")
+	return
+}
+
+// childLoad is the load the children of rootHandingOver tell: they relay.
+var childLoad = mesh.Load{In: 1, FreeIn: 3}
+
+// A root that once handed the root on, and is a root again later (the
+// node it handed it to died), answers a request for a new round at once,
+// as every root does: the hand-over it waited for is long over. (Before,
+// it ignored such requests until its next pulse, leaving a node cut off
+// from the tree for up to a round.)
+func TestTreeFormerRootAnswersRoundRequestsAtOnce(t *testing.T) {
+	e, cand, other, handed, round := rootHandingOver(t)
+	// The candidate takes the root; the node follows it; then it dies.
+	e.HandleFrame(handed+2, mesh.LinkID(cand), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: cand, Round: round + 1}, Load: childLoad})
+	if pos, parent := e.TreePosition(); pos.Root != cand || parent != cand {
+		t.Fatalf("position %+v parent %s after the hand-over, want root and parent %s", pos, parent, cand)
+	}
+	died := handed + 500*time.Millisecond
+	e.HandleLinkClosed(died, mesh.LinkID(cand))
+	// Rounds later the node gives the dead root up and is a root again.
+	var now time.Duration
+	for now = handed + time.Second; now < died+5*time.Second; now += time.Second {
+		e.HandleTimer(now, mesh.TimerMaintain)
+		if pos, _ := e.TreePosition(); pos.Root == 50 {
+			break
+		}
+	}
+	pos, _ := e.TreePosition()
+	if pos.Root != 50 {
+		t.Fatalf("position %+v: the node did not stand as a root once %s died", pos, cand)
+	}
+	// Its other neighbour, cut off, asks it for a new round before its
+	// next pulse: the round starts at once.
+	want := pos.Round + 1
+	e.HandleFrame(now+100*time.Millisecond, mesh.LinkID(other), &mesh.Frame{Type: mesh.FrameRoundRequest, Pos: mesh.Position{Root: 50, Round: want}})
+	if pos, _ := e.TreePosition(); pos.Round != want {
+		t.Fatalf("round %d after a request for round %d: the former root ignored it", pos.Round, want)
+	}
+}
+
+// A hand-over whose link closes before the candidate took the root is
+// over: the root starts its next round at its next pulse, rather than
+// leave its tree without a round for two (after which its nodes take it
+// for dead).
+func TestTreeHandOverEndsWithItsLink(t *testing.T) {
+	e, cand, _, handed, round := rootHandingOver(t)
+	e.HandleLinkClosed(handed+100*time.Millisecond, mesh.LinkID(cand))
+	e.HandleTimer(handed+time.Second, mesh.TimerMaintain)
+	if pos, _ := e.TreePosition(); pos.Root != 50 || pos.Round != round+1 {
+		t.Fatalf("position %+v at the pulse after the candidate's link closed, want root 50 in round %d", pos, round+1)
+	}
+}

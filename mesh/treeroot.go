@@ -338,8 +338,9 @@ func (tr *treeState) onRoundRequest(e *Engine, i int, p Position) {
 		}
 	case p.Root != t.pos.Root || p.Round <= t.pos.Round:
 		// Another tree's, or the round has begun.
-	case t.pos.Root == e.id && tr.centre.handTo != 0:
-		// Handed over: the new root starts the rounds.
+	case t.pos.Root == e.id && tr.holding(e):
+		// Handing over: the new root starts the rounds. (A hand-over of
+		// long ago, by a node that is a root again, holds nothing.)
 	case t.pos.Root == e.id:
 		t.round = p.Round
 		tr.setPosition(e, Position{Root: e.id, Round: t.round, Rank: 0})
