@@ -42,6 +42,11 @@ type Config struct {
 	// free incoming slots stay easy to find; static peers and a bridge's
 	// link into its LAN may use every outgoing slot.
 	MaxIn, MaxOut int
+	// TargetOut is how many outgoing links the node dials for on its own
+	// (dialing.go's huntTarget), between MinLinks and MaxOut. Zero keeps the
+	// rule above: four fifths of MaxIn when flooding (4 by default), at most
+	// MaxOut and at least MinLinks; MaxOut in tree mode.
+	TargetOut int
 	// MinLinks is the fallback degree: a node with fewer links asks with
 	// priority, and full nodes make room for it.
 	MinLinks int
@@ -177,6 +182,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MinLinks < 1 || c.MinLinks > c.MaxIn+c.MaxOut {
 		bad("min_links must be between 1 and max_in+max_out (%d), got %d", c.MaxIn+c.MaxOut, c.MinLinks)
+	}
+	if c.TargetOut != 0 && (c.TargetOut < c.MinLinks || c.TargetOut > c.MaxOut) {
+		bad("target_out must be 0 (four fifths of max_in when flooding, max_out in tree mode) or between min_links (%d) and max_out (%d), got %d", c.MinLinks, c.MaxOut, c.TargetOut)
 	}
 	if c.BeaconMin <= 0 {
 		bad("beacon_min must be positive, got %v", c.BeaconMin)

@@ -154,8 +154,12 @@ func (e *Engine) wantOut() int {
 // degree (within MaxOut); with the defaults (5 in, 5 out, minimum 2) it is
 // 4, and with fewer than 5 incoming slots it is MaxOut. In tree mode it is
 // MaxOut: links off the tree carry no payloads, and the tree needs them
-// (see strategies' everyLinkCarries).
+// (see strategies' everyLinkCarries). Config.TargetOut, when set, replaces
+// this rule in either mode.
 func (e *Engine) huntTarget() int {
+	if e.cfg.TargetOut > 0 {
+		return e.cfg.TargetOut
+	}
 	if int(e.cfg.Mode) >= len(strategies) || !strategies[e.cfg.Mode].everyLinkCarries {
 		return e.cfg.MaxOut
 	}

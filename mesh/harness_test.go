@@ -301,7 +301,13 @@ func (h *hand) accept(lid mesh.LinkID, id mesh.NodeID, load mesh.Load) []mesh.Ou
 // 129. It returns the link numbers, which are the peer ids.
 func newLinkedHand(t testing.TB, load mesh.Load, in int) (*hand, []mesh.LinkID) {
 	t.Helper()
-	cfg := mesh.DefaultConfig()
+	return newLinkedHandOf(t, mesh.DefaultConfig(), load, in)
+}
+
+// newLinkedHandOf is newLinkedHand with cfg (rotation turned off) instead
+// of the defaults.
+func newLinkedHandOf(t testing.TB, cfg mesh.Config, load mesh.Load, in int) (*hand, []mesh.LinkID) {
+	t.Helper()
 	cfg.RotateInterval = 0
 	h := newHand(t, 1, cfg)
 	h.hearOffer(2, 5)

@@ -82,6 +82,7 @@ type options struct {
 	noMulticast bool
 	maxIn       int
 	maxOut      int
+	targetOut   int
 	mode        string
 	jsonOut     bool
 	exitOnEOF   bool
@@ -105,7 +106,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (opts options, status i
 	fs.StringArrayVar(&opts.interfaces, "interface", nil, "network interface to multicast on (repeatable; default: every up, multicast-capable one)")
 	fs.BoolVar(&opts.noMulticast, "no-multicast", false, "do not use multicast: link only to --peer nodes and the peers they tell of")
 	fs.IntVar(&opts.maxIn, "max-in", def.Mesh.MaxIn, "most incoming links (at least --max-out)")
-	fs.IntVar(&opts.maxOut, "max-out", def.Mesh.MaxOut, "most outgoing links (a limit: when flooding, a node dials for four fifths of --max-in on its own)")
+	fs.IntVar(&opts.maxOut, "max-out", def.Mesh.MaxOut, "most outgoing links (a limit: a node dials on its own for --target-out of them)")
+	fs.IntVar(&opts.targetOut, "target-out", def.Mesh.TargetOut, fmt.Sprintf("outgoing links the node dials for on its own, %d to --max-out; 0 (the default): four fifths of --max-in when flooding, --max-out in tree mode (--peer nodes may use every outgoing slot)", def.Mesh.MinLinks))
 	fs.StringVar(&opts.mode, "mode", def.Mesh.Mode.String(), "broadcast mode: flood (every link) or tree (a broadcast tree; same for every node of a mesh)")
 	fs.BoolVar(&opts.jsonOut, "json", false, `print each delivery as a JSON object: {"from","origin","id","hops","via","text"}`)
 	fs.BoolVar(&opts.exitOnEOF, "exit-on-eof", false, "leave the mesh when standard input ends (default: keep serving the mesh)")
@@ -187,7 +189,7 @@ func (o *options) runtimeConfig(logOut io.Writer) (meshnode.Config, error) {
 	if o.exitOnEOF && o.eofWait < 0 {
 		errs = append(errs, fmt.Errorf("--eof-wait must not be negative, got %v", o.eofWait))
 	}
-	cfg.Mesh.MaxIn, cfg.Mesh.MaxOut, cfg.Mesh.Mode = o.maxIn, o.maxOut, mode
+	cfg.Mesh.MaxIn, cfg.Mesh.MaxOut, cfg.Mesh.TargetOut, cfg.Mesh.Mode = o.maxIn, o.maxOut, o.targetOut, mode
 	cfg.Listen = o.listen
 	cfg.Peers = o.peers
 	cfg.Group = o.group

@@ -44,7 +44,7 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	var out bytes.Buffer
 	realMain([]string{"--help"}, nil, &out, io.Discard, nil)
-	for _, flag := range []string{"--name", "--group", "--listen", "--max-in", "--max-out", "--peer", "--json", "--exit-on-eof", "--no-multicast", "ip link set lo multicast on", "--network-key-file", "--gen-network-key"} {
+	for _, flag := range []string{"--name", "--group", "--listen", "--max-in", "--max-out", "--target-out", "--peer", "--json", "--exit-on-eof", "--no-multicast", "ip link set lo multicast on", "--network-key-file", "--gen-network-key"} {
 		if !strings.Contains(out.String(), flag) {
 			t.Errorf("--help does not mention %s", flag)
 		}
@@ -59,6 +59,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--frobnicate"}, "unknown flag"},
 		{[]string{"hello"}, "unexpected argument"},
 		{[]string{"--max-in", "2", "--max-out", "3"}, "max_in (2) must be at least max_out (3)"},
+		{[]string{"--target-out", "6"}, "target_out must be 0 (four fifths of max_in when flooding, max_out in tree mode) or between min_links (2) and max_out (5), got 6"},
 		{[]string{"--mode", "gossip"}, "unknown broadcast mode"},
 		{[]string{"--group", "10.0.0.1:49152"}, "not an IPv4 multicast address"},
 		{[]string{"--listen", "nonsense"}, "listen address"},
@@ -73,6 +74,29 @@ func TestUsageErrors(t *testing.T) {
 		}
 		if !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("%v: stderr %q does not say %q", tc.args, errb.String(), tc.want)
+		}
+	}
+}
+
+// --target-out reaches the engine's configuration; 0 keeps the rule.
+func TestTargetOutFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 0},
+		{[]string{"--max-in", "6", "--target-out", "5"}, 5},
+	} {
+		opts, _, done := parseFlags(tc.args, io.Discard, io.Discard)
+		if done {
+			t.Fatalf("%v: parseFlags stopped", tc.args)
+		}
+		cfg, err := opts.runtimeConfig(io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if cfg.Mesh.TargetOut != tc.want {
+			t.Errorf("%v: TargetOut %d, want %d", tc.args, cfg.Mesh.TargetOut, tc.want)
 		}
 	}
 }

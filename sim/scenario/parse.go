@@ -52,6 +52,7 @@ var configKeys = []struct {
 }{
 	{"max_in", func(c *mesh.Config) any { return &c.MaxIn }},
 	{"max_out", func(c *mesh.Config) any { return &c.MaxOut }},
+	{"target_out", func(c *mesh.Config) any { return &c.TargetOut }},
 	{"min_links", func(c *mesh.Config) any { return &c.MinLinks }},
 	{"mode", func(c *mesh.Config) any { return &c.Mode }},
 	{"beacon_min", func(c *mesh.Config) any { return &c.BeaconMin }},

@@ -70,7 +70,7 @@ func TestFull(t *testing.T) {
 	}
 
 	wantCfg := mesh.DefaultConfig()
-	wantCfg.MaxIn, wantCfg.MaxOut, wantCfg.MinLinks, wantCfg.Mode = 6, 4, 2, mesh.ModeFlood
+	wantCfg.MaxIn, wantCfg.MaxOut, wantCfg.TargetOut, wantCfg.MinLinks, wantCfg.Mode = 6, 4, 2, 2, mesh.ModeFlood
 	wantCfg.BeaconMin, wantCfg.BeaconMax, wantCfg.BeaconRedundancy = 500*time.Millisecond, 16*time.Second, 2
 	wantCfg.PeerTTL, wantCfg.PassiveSize, wantCfg.ExchangeSize, wantCfg.ExchangeInterval = time.Minute, 16, 4, 5*time.Second
 	wantCfg.KeepaliveInterval, wantCfg.DeadAfter, wantCfg.HandshakeTimeout = time.Second, 3*time.Second, 2*time.Second
@@ -115,13 +115,13 @@ func TestFull(t *testing.T) {
 	}
 	s := time.Second
 	want := []row{
-		{0, ActStart, 41}, {0, ActStart, 43}, {0, ActStart, 48}, {0, ActWait, 49},
-		{5 * s, ActBroadcast, 50}, {5 * s, ActBroadcast, 51}, {5 * s, ActBroadcast, 52}, {5 * s, ActSnapshot, 53},
-		{10 * s, ActKill, 54}, {10 * s, ActKill, 56}, {10 * s, ActKill, 57}, {10 * s, ActWait, 58},
-		{13 * s, ActRestart, 59}, {13 * s, ActRestart, 60}, {13 * s, ActPartition, 61}, {13 * s, ActPartition, 62},
-		{13 * s, ActWait, 63}, {18 * s, ActCheck, 64}, {18 * s, ActHeal, 68}, {18 * s, ActHeal, 69},
-		{18 * s, ActSnapshot, 70}, {18 * s, ActSnapshot, 71}, {18 * s, ActStart, 72}, {18 * s, ActWait, 73},
-		{38 * s, ActCheck, 74},
+		{0, ActStart, 42}, {0, ActStart, 44}, {0, ActStart, 49}, {0, ActWait, 50},
+		{5 * s, ActBroadcast, 51}, {5 * s, ActBroadcast, 52}, {5 * s, ActBroadcast, 53}, {5 * s, ActSnapshot, 54},
+		{10 * s, ActKill, 55}, {10 * s, ActKill, 57}, {10 * s, ActKill, 58}, {10 * s, ActWait, 59},
+		{13 * s, ActRestart, 60}, {13 * s, ActRestart, 61}, {13 * s, ActPartition, 62}, {13 * s, ActPartition, 63},
+		{13 * s, ActWait, 64}, {18 * s, ActCheck, 65}, {18 * s, ActHeal, 69}, {18 * s, ActHeal, 70},
+		{18 * s, ActSnapshot, 71}, {18 * s, ActSnapshot, 72}, {18 * s, ActStart, 73}, {18 * s, ActWait, 74},
+		{38 * s, ActCheck, 75},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("timeline:\n got %v\nwant %v", got, want)
@@ -187,7 +187,7 @@ func TestFull(t *testing.T) {
 	}
 	// checks
 	if c := tl[17].Check; len(c) != 2 || c[0].Kind != ExpComponents || *c[0].Min != 2 || c[0].Max != nil ||
-		c[1].Name != "still alive" || c[1].Kind != ExpAlive || c[1].Pos != (Pos{66, 9}) {
+		c[1].Name != "still alive" || c[1].Kind != ExpAlive || c[1].Pos != (Pos{67, 9}) {
 		t.Errorf("check 17: %+v", c)
 	}
 
@@ -203,7 +203,7 @@ func TestFull(t *testing.T) {
 	if n, ok := sc.Lookup("n3"); !ok || n.StartAt != 600*time.Millisecond || n.Group != "honest" || n.Action != 0 {
 		t.Errorf("n3: %+v", n)
 	}
-	if n, _ := sc.Lookup("n11"); n.StartAt != 18*s+time.Second/3 || n.Action != 22 || n.Pos != (Pos{72, 5}) {
+	if n, _ := sc.Lookup("n11"); n.StartAt != 18*s+time.Second/3 || n.Action != 22 || n.Pos != (Pos{73, 5}) {
 		t.Errorf("n11: %+v", n)
 	}
 	if n, _ := sc.Lookup("bridge"); n.Segment != "dc2" || n.StaticPeer != "n0" || n.Config.MaxOut != 2 {
