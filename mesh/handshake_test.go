@@ -85,3 +85,35 @@ func TestNeverLinksToItself(t *testing.T) {
 		}
 	}
 }
+
+// HandleAccepted is HandleLinkOpened(Incoming) and HandleFrame of the
+// first frame in one input: an acceptor told of a connection together
+// with its Hello answers as one told of it first (the same Welcome, the
+// same link), and one that has left closes it unanswered.
+func TestAcceptedWithHelloAnswersAsOpenedThenHello(t *testing.T) {
+	addr := func(b byte) mesh.Addr { a := mesh.Addr{Port: 9000}; a.IP[15] = b; return a }
+	a := newEngine(t, 1)
+	dialTo(t, a, 2, addr(2))
+	hello := sendOf(t, a.HandleLinkOpened(1, 1, mesh.Outgoing, 2, addr(2)), mesh.FrameHello)
+
+	apart, together := newEngine(t, 2), newEngine(t, 2)
+	if outs := apart.HandleLinkOpened(2, 1, mesh.Incoming, 0, addr(1)); len(outs) != 0 {
+		t.Fatalf("an opened connection gave %v", outs)
+	}
+	want := copyOuts(apart.HandleFrame(2, 1, hello))
+	got := copyOuts(together.HandleAccepted(2, 1, addr(1), hello))
+	welcome := sendOf(t, got, mesh.FrameWelcome)
+	if w := sendOf(t, want, mesh.FrameWelcome); len(got) != len(want) || welcome.Hello != w.Hello {
+		t.Fatalf("HandleAccepted gave %+v, HandleLinkOpened and HandleFrame %+v", got, want)
+	}
+	if la, lb := apart.Links(nil), together.Links(nil); len(la) != 1 || len(lb) != 1 || la[0] != lb[0] {
+		t.Fatalf("links %+v told apart, %+v together", la, lb)
+	}
+
+	gone := newEngine(t, 2)
+	gone.Leave(3)
+	outs := gone.HandleAccepted(3, 1, addr(1), hello)
+	if len(outs) != 1 || outs[0].Kind != mesh.OutClose || outs[0].Link != 1 {
+		t.Fatalf("a node that left answered %+v; want the connection closed", outs)
+	}
+}

@@ -64,9 +64,31 @@ func (l *link) set(f linkFlags, on bool) {
 // port).
 func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeID, addr Addr) []Output {
 	e.begin(now)
+	e.linkOpened(id, dir, peer, addr)
+	return e.box.out
+}
+
+// HandleAccepted reports an incoming connection together with the first
+// frame read on it (the dialer's Hello): HandleLinkOpened(Incoming) and
+// HandleFrame in one input. A driver that reads the Hello before it tells
+// the engine of the connection spares the engine one input per dial, and
+// the acceptor holds no state for a connection that has said nothing yet
+// (its driver bounds and times out those). The simulator does this: at
+// scale-100k it is 9.8 of 131.5 engine events per node, one per dial.
+func (e *Engine) HandleAccepted(now Time, id LinkID, addr Addr, first *Frame) []Output {
+	e.begin(now)
+	if e.linkIndex(id) < 0 {
+		e.linkOpened(id, Incoming, 0, addr)
+	}
+	e.frame(id, first)
+	return e.box.out
+}
+
+// linkOpened is HandleLinkOpened without beginning an input.
+func (e *Engine) linkOpened(id LinkID, dir Direction, peer NodeID, addr Addr) {
 	if !e.active() || e.linkIndex(id) >= 0 {
 		e.emit(Output{Kind: OutClose, Link: id, Peer: peer, Reason: ReasonLeaving})
-		return e.box.out
+		return
 	}
 	switch dir {
 	case Outgoing:
@@ -75,12 +97,12 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 			// The dial was cancelled meanwhile (the tie-break chose the other
 			// connection, or the peer linked to us first).
 			e.emit(Output{Kind: OutClose, Link: id, Peer: peer, Reason: ReasonDuplicate})
-			return e.box.out
+			return
 		}
 		d := e.dials[di]
 		e.removeDial(di)
 		l := link{peer: d.peer, addr: d.addr, dir: Outgoing, state: linkHandshaking,
-			since: now, lastRecv: now, lastSent: now}
+			since: e.now, lastRecv: e.now, lastSent: e.now}
 		l.set(linkStatic, d.static)
 		l.set(linkProtected, d.static || d.priority)
 		i := e.addLink(id, l)
@@ -96,12 +118,11 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 	case Incoming:
 		if e.countHandshaking(Incoming) >= e.cfg.MaxIn+e.cfg.MaxOut+1 {
 			e.emit(Output{Kind: OutClose, Link: id, Reason: ReasonFull})
-			return e.box.out
+			return
 		}
 		e.addLink(id, link{addr: addr, dir: Incoming, state: linkHandshaking,
-			since: now, lastRecv: now, lastSent: now})
+			since: e.now, lastRecv: e.now, lastSent: e.now})
 	}
-	return e.box.out
 }
 
 // HandleLinkClosed reports that the transport lost a link (the peer closed it,
@@ -127,12 +148,18 @@ func (e *Engine) HandleLinkClosed(now Time, id LinkID) []Output {
 // HandleFrame handles a frame received on a link.
 func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 	e.begin(now)
+	e.frame(id, f)
+	return e.box.out
+}
+
+// frame is HandleFrame without beginning an input.
+func (e *Engine) frame(id LinkID, f *Frame) {
 	i := e.linkIndex(id)
 	if i < 0 || !e.active() {
-		return e.box.out
+		return
 	}
 	l := &e.links[i]
-	l.lastRecv = now
+	l.lastRecv = e.now
 	if l.state == linkHandshaking {
 		switch {
 		case l.dir == Incoming && f.Type == FrameHello:
@@ -147,7 +174,7 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 		default:
 			e.protocolError(i)
 		}
-		return e.box.out
+		return
 	}
 	switch f.Type {
 	case FramePing:
@@ -168,7 +195,6 @@ func (e *Engine) HandleFrame(now Time, id LinkID, f *Frame) []Output {
 	default:
 		e.protocolError(i)
 	}
-	return e.box.out
 }
 
 func (e *Engine) protocolError(i int) {

@@ -125,7 +125,12 @@ func TestShortNodeBacksOffBriefly(t *testing.T) {
 // few refused dials, and rotation keeps it so. (Before short nodes got
 // room: after 120 s a few nodes still had 2 to 4 links, and 15 dials per
 // node had been refused by 10 s; while nodes dialed for MaxOut links, 18.8
-// dials and 9.7 refusals per node by 10 s.)
+// dials and 9.7 refusals per node by 10 s.) Refusals are counted as dials
+// that made no link, 11.7 per node: while the acceptor was told of a
+// connection before its Hello, 7.7 were Reject frames and the rest closed
+// unanswered at a node with MaxIn+MaxOut+1 handshakes under way, which the
+// acceptor never has now that it is told with the Hello (HandleAccepted):
+// all 11.7 are Reject frames.
 func TestLANGivesEveryNodeItsTargetOfLinks(t *testing.T) {
 	t.Parallel()
 	const n, target = 500, 4
@@ -144,10 +149,10 @@ func TestLANGivesEveryNodeItsTargetOfLinks(t *testing.T) {
 	}
 	s.RunFor(2 * time.Second)
 	c := s.Counters()
-	dialed, refused := float64(c.Dials)/n, float64(c.FramesByType[mesh.FrameReject])/n
+	dialed, refused := float64(c.Dials)/n, float64(c.Dials-c.FramesByType[mesh.FrameWelcome])/n
 	t.Logf("10 s: %.1f dials and %.1f refusals per node", dialed, refused)
-	if dialed > 16.5 || refused > 8.5 {
-		t.Fatalf("%.1f dials and %.1f refusals per node in the first 10 s; want at most 16.5 and 8.5", dialed, refused)
+	if dialed > 16.5 || refused > 12.5 {
+		t.Fatalf("%.1f dials and %.1f refusals per node in the first 10 s; want at most 16.5 and 12.5", dialed, refused)
 	}
 	// Rotation drops links now and then, so a node may fall short for a
 	// moment, but not for long.

@@ -9,8 +9,10 @@ import (
 // Engine events by kind. Sim.EngineEvents counts every input handed to an
 // engine; EventCounts splits it by what the input was: a start, a leave, a
 // broadcast request, a beacon heard (an offer or a call), a frame received
-// (by frame type), a connection opened (by direction), a dial failed, a
-// connection closed, a timer (by timer kind). The count is one array
+// (by frame type), a dialed connection opened, a dial failed, a connection
+// closed, a timer (by timer kind). An acceptor is told of a connection
+// together with the dialer's Hello (mesh.Engine.HandleAccepted), one input
+// counted as the Hello. The count is one array
 // increment per event: no map, no allocation (scale-1m hands out 150
 // million events).
 
@@ -25,7 +27,6 @@ const (
 	EventBroadcast                      // Engine.Broadcast
 	EventBeaconOffer                    // a beacon with free slots from a node that is not needy (mesh.Beacon.Offer)
 	EventBeaconCall                     // any other beacon: a beg, a full node's answer to one
-	EventLinkOpenedIn                   // an accepted connection
 	EventLinkOpenedOut                  // a dial that connected
 	EventDialFailed                     // a dial that did not
 	EventLinkClosed                     // the peer closed or the connection broke
@@ -55,7 +56,7 @@ func (k EventKind) String() string {
 	switch {
 	case k < eventTimers:
 		return [...]string{"start", "leave", "broadcast", "beacon_offer", "beacon_call",
-			"link_opened_in", "link_opened_out", "dial_failed", "link_closed"}[k]
+			"link_opened_out", "dial_failed", "link_closed"}[k]
 	case k < eventFrames:
 		return "timer_" + mesh.TimerKind(k-eventTimers).String()
 	case k < numEventKinds:

@@ -160,7 +160,7 @@ func TestPlainLinksKeepNoQueues(t *testing.T) {
 func TestCutConnectionHoldsFrames(t *testing.T) {
 	s, id := linkPair(t, DefaultNetwork())
 	c := s.conn(id)
-	c.cut = true
+	c.set(connCut, true)
 	rto := s.classes[0].rto
 	ev := event{at: 0, kind: evFrame, node: 1, link: id, pkt: s.newPacket()}
 	var want mesh.Time

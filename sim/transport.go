@@ -30,7 +30,7 @@ func (s *Sim) reachable(a, b NodeIndex) bool { return s.nodes[a].part == s.nodes
 func (s *Sim) recut() {
 	for i := range s.conns {
 		c := &s.conns[i]
-		c.cut = !s.reachable(c.a, c.b)
+		c.set(connCut, !s.reachable(c.a, c.b))
 	}
 }
 
@@ -182,7 +182,7 @@ func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
 	}
 	s.counters.ConnectionsOpened++
 	id, c := s.newConn(conn{a: from, b: to, genA: gen, genB: s.nodes[to].gen, openA: true, openB: true,
-		class: s.classOf(from, to)})
+		class: s.classOf(from, to), flags: connUnseenB})
 	there := s.latency(from, to)
 	back := s.latency(to, from)
 	c.lastAB, c.lastBA = s.now+there, s.now+there+back
@@ -203,6 +203,12 @@ func (s *Sim) close(from NodeIndex, id mesh.LinkID) {
 		c.openB = false
 	} else {
 		c.openA = false
+		if c.is(connUnseenB) {
+			// b's engine never heard of the connection: its end goes
+			// with the dialer's (see connUnseenB), and the FIN's latency
+			// is drawn all the same, as below.
+			c.openB = false
+		}
 	}
 	if !s.reachable(from, to) {
 		s.release(id, c)
@@ -283,7 +289,7 @@ func (s *Sim) dispatch(ev *event) {
 		if !s.open(c, ev.node) {
 			break // the receiver closed its end meanwhile
 		}
-		if c.cut {
+		if c.is(connCut) {
 			if s.held(ev, c) {
 				return // retransmitted later, when the partition may have healed
 			}
@@ -297,13 +303,20 @@ func (s *Sim) dispatch(ev *event) {
 			s.metrics.Received(ev.node, from, &ev.pkt.frame.Msg)
 		}
 		kind = EventFrame(ev.pkt.frame.Type)
+		if ev.node == c.b && c.is(connUnseenB) {
+			// The dialer's Hello: the acceptor is told of the connection
+			// with it, in one input (see connUnseenB).
+			c.set(connUnseenB, false)
+			outs = eng.HandleAccepted(s.now, ev.link, s.nodes[c.a].addr, &ev.pkt.frame)
+			break
+		}
 		outs = eng.HandleFrame(s.now, ev.link, &ev.pkt.frame)
 	case evOpenIn:
+		// The connection reaches the acceptor; its engine is told with
+		// the Hello (see connUnseenB).
 		if n.linkedAt < 0 {
 			n.linkedAt = s.now
 		}
-		kind = EventLinkOpenedIn
-		outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Incoming, 0, ev.pkt.addr)
 	case evOpenOut:
 		c := s.conn(ev.link)
 		if c != nil && s.nodes[c.b].alive && s.nodes[c.b].gen == c.genB && s.reachable(c.a, c.b) {
