@@ -5,6 +5,14 @@ package mesh
 // as links are established and lost), sending on a link and closing it.
 // The handshake that establishes a link is handshake.go's, dialing
 // dialing.go's; the table that holds the links is linktable.go.
+//
+// An acceptor may be told of a connection when it opens
+// (HandleLinkOpened) or together with the first frame the dialer sends on
+// it, its Hello (HandleAccepted): the same handshake, one input fewer per
+// dial, and no state held for a connection that has said nothing. At
+// scale-100k that is 9.8 of the 131.5 engine events per node (one per
+// dial, refused or not); the simulator does it, the socket runtime tells
+// the engine when it accepts.
 
 type linkState uint8
 

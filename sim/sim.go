@@ -90,7 +90,7 @@ type conn struct {
 	genA, genB uint32
 	openA      bool // a has not closed it
 	openB      bool
-	class      uint8     // its kind of link: an index into Sim.classes
+	class      uint8 // its kind of link: an index into Sim.classes
 	flags      connFlags
 	gen        uint32    // incarnation of this slot; part of the LinkID
 	lastAB     mesh.Time // latest arrival scheduled a→b (keeps TCP order)
