@@ -236,10 +236,29 @@ func (e *Engine) probe() {
 	}
 }
 
-// startDial records dial d as pending and asks the driver to open it.
+// startDial records dial d as pending and asks the driver to open it. The
+// output carries the dial's Hello, for a driver that sends it as soon as
+// the connection opens (HandleDialAnswered).
 func (e *Engine) startDial(d dial) {
 	e.dials = append(e.dials, d)
-	e.emit(Output{Kind: OutDial, Peer: d.peer, Addr: d.addr})
+	hello := e.dialHello(d)
+	o := e.emitNew(OutDial)
+	o.Peer, o.Addr, o.Frame = d.peer, d.addr, hello
+}
+
+// dialHello is the Hello that opens dial d's handshake: it carries the
+// node's peer exchange, but a static dial's, which knows neither whom it
+// reaches nor where, follows the Welcome (onWelcome).
+func (e *Engine) dialHello(d dial) Frame {
+	h := e.hello()
+	if d.static || d.priority {
+		h.Flags |= HelloPriority
+	}
+	hello := Frame{Type: FrameHello, Hello: h}
+	if !d.static {
+		hello.Peers = e.peerSampleFor(d.peer, e.known.elsewhere(d.peer))
+	}
+	return hello
 }
 
 func (e *Engine) linkedToAddr(a Addr) bool {

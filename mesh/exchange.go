@@ -35,16 +35,22 @@ func (e *Engine) exchange(i int, tellTag bool) {
 // nodes with links off a LAN bring in many peers elsewhere, and every node
 // of the LAN soon knows several.
 func (e *Engine) peerSample(i int, elsewhere bool) []PeerInfo {
+	return e.peerSampleFor(e.links[i].peer, elsewhere)
+}
+
+// peerSampleFor is peerSample for a receiver known by its id (zero: not
+// known yet), elsewhere or not.
+func (e *Engine) peerSampleFor(peer NodeID, elsewhere bool) []PeerInfo {
 	if e.cfg.adversary.Siphon() || e.cfg.ExchangeSize == 0 {
 		return nil
 	}
 	peers := e.box.peerList(e.cfg.ExchangeSize)
 	if elsewhere {
-		peers = e.sampleWhere(peers, e.links[i].peer, (*knownPeer).onLAN)
+		peers = e.sampleWhere(peers, peer, (*knownPeer).onLAN)
 	} else {
-		peers = e.sampleWhere(peers, e.links[i].peer, (*knownPeer).elsewhere)
+		peers = e.sampleWhere(peers, peer, (*knownPeer).elsewhere)
 	}
-	return e.samplePeers(peers, e.links[i].peer, false)
+	return e.samplePeers(peers, peer, false)
 }
 
 // samplePeers fills res up to its capacity with peers other than exclude,

@@ -117,3 +117,40 @@ func TestAcceptedWithHelloAnswersAsOpenedThenHello(t *testing.T) {
 		t.Fatalf("a node that left answered %+v; want the connection closed", outs)
 	}
 }
+
+// A dial carries its Hello (OutDial's Frame): a driver that sends it when
+// the connection opens and reports the answer with HandleDialAnswered
+// gets the link a driver reporting the opening first gets, and the
+// acceptor a Hello like the one HandleLinkOpened sends.
+func TestDialAnsweredAnswersAsOpenedThenAnswer(t *testing.T) {
+	addr := func(b byte) mesh.Addr { a := mesh.Addr{Port: 9000}; a.IP[15] = b; return a }
+	dial := func(e *mesh.Engine) *mesh.Frame {
+		e.HandleBeacon(0, &mesh.Beacon{ID: 2, Instance: 200, Port: 9000, Load: mesh.Load{FreeIn: 5}}, addr(2))
+		for _, o := range e.HandleTimer(time.Second, mesh.TimerDial) {
+			if o.Kind == mesh.OutDial && o.Peer == 2 {
+				f := o.Frame
+				return &f
+			}
+		}
+		t.Fatal("no dial")
+		return nil
+	}
+	apart, together := newEngine(t, 1), newEngine(t, 1)
+	dial(apart)
+	carried := dial(together)
+	sent := sendOf(t, apart.HandleLinkOpened(2, 1, mesh.Outgoing, 2, addr(2)), mesh.FrameHello)
+	if carried.Type != mesh.FrameHello || carried.Hello != sent.Hello {
+		t.Fatalf("the dial carried %+v, the opening sent %+v", carried, sent)
+	}
+	welcome := sendOf(t, newEngine(t, 2).HandleAccepted(3, 1, addr(1), carried), mesh.FrameWelcome)
+	apart.HandleFrame(4, 1, welcome)
+	outs := together.HandleDialAnswered(4, 1, 2, addr(2), welcome)
+	for _, o := range outs {
+		if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FrameHello {
+			t.Fatalf("HandleDialAnswered sent a Hello again: %+v", outs)
+		}
+	}
+	if la, lb := apart.Links(nil), together.Links(nil); len(la) != 1 || len(lb) != 1 || la[0] != lb[0] {
+		t.Fatalf("links %+v told apart, %+v with the answer", la, lb)
+	}
+}

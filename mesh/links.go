@@ -72,7 +72,7 @@ func (l *link) set(f linkFlags, on bool) {
 // port).
 func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeID, addr Addr) []Output {
 	e.begin(now)
-	e.linkOpened(id, dir, peer, addr)
+	e.linkOpened(id, dir, peer, addr, false)
 	return e.box.out
 }
 
@@ -86,14 +86,31 @@ func (e *Engine) HandleLinkOpened(now Time, id LinkID, dir Direction, peer NodeI
 func (e *Engine) HandleAccepted(now Time, id LinkID, addr Addr, first *Frame) []Output {
 	e.begin(now)
 	if e.linkIndex(id) < 0 {
-		e.linkOpened(id, Incoming, 0, addr)
+		e.linkOpened(id, Incoming, 0, addr, false)
 	}
 	e.frame(id, first)
 	return e.box.out
 }
 
-// linkOpened is HandleLinkOpened without beginning an input.
-func (e *Engine) linkOpened(id LinkID, dir Direction, peer NodeID, addr Addr) {
+// HandleDialAnswered reports a dialed connection together with the first
+// frame read on it, when the driver sent the dial's Hello itself (the
+// frame OutDial carries) as soon as the connection opened:
+// HandleLinkOpened(Outgoing), without the Hello it would send, and
+// HandleFrame in one input. peer and addr repeat the OutDial. The driver
+// gives up a connection that answers nothing within HandshakeTimeout and
+// reports HandleDialFailed, as it does when one closes unanswered.
+func (e *Engine) HandleDialAnswered(now Time, id LinkID, peer NodeID, addr Addr, first *Frame) []Output {
+	e.begin(now)
+	if e.linkIndex(id) < 0 {
+		e.linkOpened(id, Outgoing, peer, addr, true)
+	}
+	e.frame(id, first)
+	return e.box.out
+}
+
+// linkOpened is HandleLinkOpened without beginning an input; helloSent
+// says that the driver sent the dial's Hello (HandleDialAnswered).
+func (e *Engine) linkOpened(id LinkID, dir Direction, peer NodeID, addr Addr, helloSent bool) {
 	if !e.active() || e.linkIndex(id) >= 0 {
 		e.emit(Output{Kind: OutClose, Link: id, Peer: peer, Reason: ReasonLeaving})
 		return
@@ -114,15 +131,9 @@ func (e *Engine) linkOpened(id LinkID, dir Direction, peer NodeID, addr Addr) {
 		l.set(linkStatic, d.static)
 		l.set(linkProtected, d.static || d.priority)
 		i := e.addLink(id, l)
-		h := e.hello()
-		if d.static || d.priority {
-			h.Flags |= HelloPriority
+		if !helloSent {
+			e.send(i, e.dialHello(d))
 		}
-		hello := Frame{Type: FrameHello, Hello: h}
-		if !d.static {
-			hello.Peers = e.peerSample(i, e.known.elsewhere(d.peer))
-		}
-		e.send(i, hello)
 	case Incoming:
 		if e.countHandshaking(Incoming) >= e.cfg.MaxIn+e.cfg.MaxOut+1 {
 			e.emit(Output{Kind: OutClose, Link: id, Reason: ReasonFull})

@@ -10,8 +10,12 @@ const (
 	OutSend OutputKind = iota + 1
 	// OutDial asks to open a connection to Addr, the listen address of Peer
 	// (Peer is zero when only the address is known, as for static peers).
-	// The driver answers every dial with exactly one HandleLinkOpened or
-	// HandleDialFailed.
+	// The driver answers every dial with exactly one HandleLinkOpened,
+	// HandleDialAnswered or HandleDialFailed. Frame is the dial's Hello: a
+	// driver may send it as soon as the connection opens and tell the
+	// engine of the connection with the first frame read back
+	// (HandleDialAnswered), or tell it at once (HandleLinkOpened), and the
+	// engine sends a Hello then.
 	OutDial
 	// OutClose asks to close Link once the frames queued before it are sent.
 	// The engine forgets the link at once; a later HandleLinkClosed for it is

@@ -110,6 +110,15 @@ const (
 	// every dial one engine event (a tenth of scale-100k's). A connection
 	// the dialer closes before its Hello arrives never reaches b's engine.
 	connUnseenB
+	// connUnseenA: a's engine has not been told that its dial connected.
+	// The simulator sends the dial's Hello (the frame of the OutDial) when
+	// the connection opens, and tells the dialer with the first frame of
+	// the answer (mesh.Engine.HandleDialAnswered), or with a failed dial
+	// when the acceptor closes unanswered or answers nothing within the
+	// dialer's HandshakeTimeout.
+	connUnseenA
+	// connStaticDial: the dial named no peer id (a static peer's address).
+	connStaticDial
 )
 
 func (c *conn) is(f connFlags) bool { return c.flags&f != 0 }

@@ -143,6 +143,26 @@ func (s *Sim) send(from NodeIndex, o *mesh.Output) {
 	s.push(event{at: at, kind: evFrame, node: to, gen: s.genAt(c, to), link: o.Link, pkt: p})
 }
 
+// dialedAt returns the peer and address of the dial that opened c, as
+// its OutDial named them.
+func (s *Sim) dialedAt(c *conn) (mesh.NodeID, mesh.Addr) {
+	b := &s.nodes[c.b]
+	if c.is(connStaticDial) {
+		return 0, b.addr
+	}
+	return b.id, b.addr
+}
+
+// answerTimeout gives the dialer of c, which has not been told that its
+// dial connected (connUnseenA), up on it after its HandshakeTimeout, as a
+// driver reading the answer with a deadline would: when its Hello reached
+// an acceptor that is gone, or a partition holds the Hello or the answer.
+func (s *Sim) answerTimeout(id mesh.LinkID, c *conn) {
+	p := s.newPacket()
+	p.peer, p.addr = s.dialedAt(c)
+	s.push(event{at: s.now + s.nodes[c.a].cfg.HandshakeTimeout, kind: evDialFailed, node: c.a, gen: c.genA, link: id, pkt: p})
+}
+
 // genAt is the incarnation of node n that owns its end of c.
 func (s *Sim) genAt(c *conn, n NodeIndex) uint32 {
 	if n == c.a {
@@ -161,6 +181,11 @@ func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
 	s.counters.Dials++
 	p := s.newPacket()
 	p.peer, p.addr = o.Peer, o.Addr
+	p.frame = o.Frame // the dial's Hello
+	if o.Frame.Peers != nil {
+		p.peers = append(p.peers[:0], o.Frame.Peers...)
+		p.frame.Peers = p.peers
+	}
 	gen := s.nodes[from].gen
 	if to < 0 || !s.nodes[to].alive || !s.reachable(from, to) {
 		delay := s.net.DialTimeout
@@ -182,7 +207,8 @@ func (s *Sim) dial(from NodeIndex, o *mesh.Output) {
 	}
 	s.counters.ConnectionsOpened++
 	id, c := s.newConn(conn{a: from, b: to, genA: gen, genB: s.nodes[to].gen, openA: true, openB: true,
-		class: s.classOf(from, to), flags: connUnseenB})
+		class: s.classOf(from, to), flags: connUnseenA | connUnseenB})
+	c.set(connStaticDial, o.Peer == 0)
 	there := s.latency(from, to)
 	back := s.latency(to, from)
 	c.lastAB, c.lastBA = s.now+there, s.now+there+back
@@ -268,6 +294,18 @@ func (s *Sim) dispatch(ev *event) {
 	n := &s.nodes[ev.node]
 	if !n.alive || n.gen != ev.gen {
 		// The incarnation the event was meant for is gone.
+		if ev.kind == evFrame {
+			if c := s.conn(ev.link); c != nil && ev.node == c.b && c.is(connUnseenA) && c.openA {
+				// The dial's Hello reached a gone acceptor: one that left
+				// closed the connection as it went (its engine never knew
+				// of it), a crashed one answers nothing.
+				if n.left && n.gen == ev.gen {
+					s.close(c.b, ev.link)
+				} else {
+					s.answerTimeout(ev.link, c)
+				}
+			}
+		}
 		if ev.pkt != nil {
 			s.recycle(ev.pkt)
 		}
@@ -290,6 +328,9 @@ func (s *Sim) dispatch(ev *event) {
 			break // the receiver closed its end meanwhile
 		}
 		if c.is(connCut) {
+			if c.is(connUnseenA) && ev.pkt.retries == 0 {
+				s.answerTimeout(ev.link, c)
+			}
 			if s.held(ev, c) {
 				return // retransmitted later, when the partition may have healed
 			}
@@ -310,6 +351,14 @@ func (s *Sim) dispatch(ev *event) {
 			outs = eng.HandleAccepted(s.now, ev.link, s.nodes[c.a].addr, &ev.pkt.frame)
 			break
 		}
+		if ev.node == c.a && c.is(connUnseenA) {
+			// The acceptor's answer: the dialer is told that its dial
+			// connected with it, in one input (see connUnseenA).
+			c.set(connUnseenA, false)
+			peer, addr := s.dialedAt(c)
+			outs = eng.HandleDialAnswered(s.now, ev.link, peer, addr, &ev.pkt.frame)
+			break
+		}
 		outs = eng.HandleFrame(s.now, ev.link, &ev.pkt.frame)
 	case evOpenIn:
 		// The connection reaches the acceptor; its engine is told with
@@ -323,8 +372,9 @@ func (s *Sim) dispatch(ev *event) {
 			if n.linkedAt < 0 {
 				n.linkedAt = s.now
 			}
-			kind = EventLinkOpenedOut
-			outs = eng.HandleLinkOpened(s.now, ev.link, mesh.Outgoing, ev.pkt.peer, ev.pkt.addr)
+			// The dial's Hello goes at once; the dialer's engine is told
+			// with the answer (see connUnseenA).
+			s.send(ev.node, &mesh.Output{Kind: mesh.OutSend, Link: ev.link, Frame: ev.pkt.frame})
 		} else {
 			if c != nil {
 				c.openA, c.openB = false, false
@@ -334,6 +384,15 @@ func (s *Sim) dispatch(ev *event) {
 			outs = eng.HandleDialFailed(s.now, ev.pkt.peer, ev.pkt.addr)
 		}
 	case evDialFailed:
+		if ev.link != 0 {
+			// An answer timeout (answerTimeout): nothing if the answer came.
+			c := s.conn(ev.link)
+			if c == nil || !c.is(connUnseenA) || !c.openA {
+				break
+			}
+			c.set(connUnseenA, false)
+			s.close(ev.node, ev.link)
+		}
 		kind = EventDialFailed
 		outs = eng.HandleDialFailed(s.now, ev.pkt.peer, ev.pkt.addr)
 	case evClosed:
@@ -347,6 +406,14 @@ func (s *Sim) dispatch(ev *event) {
 			c.openB = false
 		}
 		s.release(ev.link, c)
+		if ev.node == c.a && c.is(connUnseenA) {
+			// Closed unanswered: to the dialer's engine, a failed dial.
+			c.set(connUnseenA, false)
+			kind = EventDialFailed
+			peer, addr := s.dialedAt(c)
+			outs = eng.HandleDialFailed(s.now, peer, addr)
+			break
+		}
 		kind = EventLinkClosed
 		outs = eng.HandleLinkClosed(s.now, ev.link)
 	}

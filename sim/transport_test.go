@@ -38,37 +38,54 @@ func acceptorPair(t *testing.T, static bool) *Sim {
 }
 
 // The acceptor is told of a connection with the dialer's Hello, in one
-// input (mesh.Engine.HandleAccepted): a dial costs the engines three
-// inputs until the link is up (the dialer's opening, the Hello, the
-// Welcome), not four.
-func TestAcceptorIsToldOfAConnectionWithItsHello(t *testing.T) {
+// input (mesh.Engine.HandleAccepted), and the dialer with the answer
+// (mesh.Engine.HandleDialAnswered), whose Hello the simulator sent when
+// the connection opened: a dial costs the engines two inputs until the
+// link is up (the Hello, the Welcome), not four.
+func TestDialCostsTheHelloAndTheAnswer(t *testing.T) {
 	s := acceptorPair(t, true)
 	before := s.EngineEvents
 	// The connection reaches b at 1 ms, a at 2 ms; a's Hello reaches b at
 	// 3 ms, b's Welcome a at 4 ms.
 	s.RunFor(4 * time.Millisecond)
 	c := s.EngineEventsByKind()
-	if got := s.EngineEvents - before; got != 3 || c[EventLinkOpenedOut] != 1 || c[EventFrame(mesh.FrameHello)] != 1 || c[EventFrame(mesh.FrameWelcome)] != 1 {
-		t.Fatalf("%d inputs for one dial (%v); want 3: the dialer's opening, the Hello, the Welcome", got, c)
+	if got := s.EngineEvents - before; got != 2 || c[EventFrame(mesh.FrameHello)] != 1 || c[EventFrame(mesh.FrameWelcome)] != 1 {
+		t.Fatalf("%d inputs for one dial (%v); want 2: the Hello, the Welcome", got, c)
 	}
-	if n := len(s.Engine(0).Links(nil)); n != 1 {
-		t.Fatalf("b has %d links, want 1", n)
+	for i := range NodeIndex(2) {
+		if n := len(s.Engine(i).Links(nil)); n != 1 {
+			t.Fatalf("node %d has %d links, want 1", i, n)
+		}
 	}
 }
 
-// A connection the dialer gives up before its Hello (a dial its engine no
-// longer wants) never reaches the acceptor's engine, and its slot is
-// released.
-func TestConnectionClosedBeforeItsHelloNeverReachesTheAcceptor(t *testing.T) {
-	s := acceptorPair(t, false)
-	before := s.EngineEvents
-	// a's engine has no dial of b pending: it closes the connection when
-	// it opens.
-	s.dial(1, &mesh.Output{Kind: mesh.OutDial, Peer: s.Node(0).ID, Addr: s.Node(0).Addr})
+// A dial whose Hello reaches an acceptor that is gone fails at the dialer
+// after its HandshakeTimeout, as a driver reading the answer with a
+// deadline gives up, and the dialer's engine hears of it once.
+func TestDialUnansweredFailsAfterTheHandshakeTimeout(t *testing.T) {
+	s := acceptorPair(t, true)
+	s.At(2*time.Millisecond, func() { s.Kill(0, false) }) // b crashes as the connection opens at a
+	s.RunFor(time.Second)
+	if c := s.EngineEventsByKind(); c[EventDialFailed] != 0 {
+		t.Fatalf("the dial failed within a second (%v)", c)
+	}
+	s.RunFor(mesh.DefaultConfig().HandshakeTimeout)
+	c := s.EngineEventsByKind()
+	if c[EventDialFailed] != 1 || c[EventFrame(mesh.FrameWelcome)] != 0 {
+		t.Fatalf("%d dial failures, %d Welcomes; want 1 failure", c[EventDialFailed], c[EventFrame(mesh.FrameWelcome)])
+	}
+}
+
+// An acceptor that left after a connection to it opened closed it
+// unanswered as it went: the dialer's engine hears of a failed dial a
+// round trip later, once, and the slot is released.
+func TestDialClosedUnansweredFailsAtTheDialer(t *testing.T) {
+	s := acceptorPair(t, true)
+	s.At(time.Millisecond/2, func() { s.Kill(0, true) }) // b leaves before the Hello reaches it
 	s.RunFor(10 * time.Millisecond)
 	c := s.EngineEventsByKind()
-	if got := s.EngineEvents - before; got != 1 || c[EventLinkOpenedOut] != 1 {
-		t.Fatalf("%d inputs (%v); want 1, the dialer's opening", got, c)
+	if c[EventDialFailed] != 1 || c[EventLinkClosed] != 0 || c[EventFrame(mesh.FrameHello)] != 0 {
+		t.Fatalf("%v; want one failed dial at a and nothing at b", c)
 	}
 	if len(s.freeConns) != 1 {
 		t.Fatalf("%d connection slots free, want 1: both ends closed", len(s.freeConns))
