@@ -9,10 +9,11 @@ import (
 // Engine events by kind. Sim.EngineEvents counts every input handed to an
 // engine; EventCounts splits it by what the input was: a start, a leave, a
 // broadcast request, a beacon heard (an offer or a call), a frame received
-// (by frame type), a dialed connection opened, a dial failed, a connection
-// closed, a timer (by timer kind). An acceptor is told of a connection
-// together with the dialer's Hello (mesh.Engine.HandleAccepted), one input
-// counted as the Hello. The count is one array
+// (by frame type), a dial failed, a connection closed, a timer (by timer
+// kind). No input says that a connection opened: the acceptor is told of
+// it with the dialer's Hello (mesh.Engine.HandleAccepted), the dialer with
+// the answer (mesh.Engine.HandleDialAnswered), each one input counted as
+// the frame. The count is one array
 // increment per event: no map, no allocation (scale-1m hands out 150
 // million events).
 
@@ -22,17 +23,16 @@ type EventKind uint8
 // Event kinds. Timers and frames take a range each: EventTimer(k) and
 // EventFrame(t) give the kind of a timer or frame type.
 const (
-	EventStart         EventKind = iota // Engine.Start
-	EventLeave                          // Engine.Leave (a graceful kill)
-	EventBroadcast                      // Engine.Broadcast
-	EventBeaconOffer                    // a beacon with free slots from a node that is not needy (mesh.Beacon.Offer)
-	EventBeaconCall                     // any other beacon: a beg, a full node's answer to one
-	EventLinkOpenedOut                  // a dial that connected
-	EventDialFailed                     // a dial that did not
-	EventLinkClosed                     // the peer closed or the connection broke
-	eventTimers                         // EventTimer(0)…: maxTimerKinds kinds
-	eventFrames        = eventTimers + maxTimerKinds
-	numEventKinds      = eventFrames + maxFrameTypes
+	EventStart       EventKind = iota // Engine.Start
+	EventLeave                        // Engine.Leave (a graceful kill)
+	EventBroadcast                    // Engine.Broadcast
+	EventBeaconOffer                  // a beacon with free slots from a node that is not needy (mesh.Beacon.Offer)
+	EventBeaconCall                   // any other beacon: a beg, a full node's answer to one
+	EventDialFailed                   // a dial that did not
+	EventLinkClosed                   // the peer closed or the connection broke
+	eventTimers                       // EventTimer(0)…: maxTimerKinds kinds
+	eventFrames      = eventTimers + maxTimerKinds
+	numEventKinds    = eventFrames + maxFrameTypes
 
 	maxTimerKinds = EventKind(len(timerSeqs{}))
 	maxFrameTypes = EventKind(len(Counters{}.FramesByType))
@@ -56,7 +56,7 @@ func (k EventKind) String() string {
 	switch {
 	case k < eventTimers:
 		return [...]string{"start", "leave", "broadcast", "beacon_offer", "beacon_call",
-			"link_opened_out", "dial_failed", "link_closed"}[k]
+			"dial_failed", "link_closed"}[k]
 	case k < eventFrames:
 		return "timer_" + mesh.TimerKind(k-eventTimers).String()
 	case k < numEventKinds:

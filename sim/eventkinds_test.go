@@ -10,9 +10,8 @@ import (
 // The engine events by kind add up to EngineEvents, and a run that joins a
 // LAN, broadcasts, crashes some nodes, lets others leave and restarts them
 // hands the engines every kind such a run must: starts, leaves, a
-// broadcast, offers and calls, dialers' connection openings, dials that
-// fail, each timer of flooding and the frames of the handshake,
-// the exchange, keepalives and data. The split agrees with the counters
+// broadcast, offers and calls, dials that fail, each timer of flooding
+// and the frames of the handshake, the exchange, keepalives and data. The split agrees with the counters
 // kept elsewhere (beacons heard, data frames received).
 func TestEngineEventsByKindAddUp(t *testing.T) {
 	cfg := mesh.DefaultConfig()
@@ -36,7 +35,7 @@ func TestEngineEventsByKindAddUp(t *testing.T) {
 		t.Fatalf("events by kind add up to %d, EngineEvents %d", got, s.EngineEvents)
 	}
 	for _, k := range []EventKind{EventStart, EventLeave, EventBroadcast, EventBeaconOffer, EventBeaconCall,
-		EventLinkOpenedOut, EventDialFailed,
+		EventDialFailed,
 		EventTimer(mesh.TimerMaintain), EventTimer(mesh.TimerBeacon), EventTimer(mesh.TimerDial),
 		EventFrame(mesh.FrameHello), EventFrame(mesh.FrameWelcome), EventFrame(mesh.FramePeers),
 		EventFrame(mesh.FramePing), EventFrame(mesh.FrameData), EventFrame(mesh.FrameLeave)} {

@@ -76,7 +76,7 @@ func TestPerfSplitsEngineEventsByKind(t *testing.T) {
 	if sum != p.EngineEvents || p.EngineEventsPerNode != float64(sum)/float64(p.Nodes) {
 		t.Errorf("kinds add up to %d, engine events %d, %v per node", sum, p.EngineEvents, p.EngineEventsPerNode)
 	}
-	for _, k := range []string{"start", "beacon_offer", "frame_data", "frame_hello", "timer_maintain", "link_opened_out"} {
+	for _, k := range []string{"start", "beacon_offer", "frame_data", "frame_hello", "timer_maintain", "frame_welcome"} {
 		if !kinds[k] {
 			t.Errorf("no %s events in %+v", k, p.EngineEventsByKind)
 		}
