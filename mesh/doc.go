@@ -4,9 +4,10 @@
 // One Engine value is one node. A driver (the deterministic simulator in
 // package sim, or the socket runtime in mesh/meshnode) feeds it inputs together
 // with the current time: a beacon heard, a link opened or closed, a frame
-// received, a timer fired, a broadcast requested. A driver may tell the
-// acceptor of a connection together with the dialer's Hello, in one input
-// (HandleAccepted, links.go), as the simulator does. Each input returns the
+// received, a timer fired, a broadcast requested. A driver may tell
+// either end of a connection of it together with the first frame read on
+// it, in one input (HandleAccepted, HandleDialAnswered: links.go), as the
+// simulator does. Each input returns the
 // outputs it caused: frames to send, links to dial or close, a beacon to
 // multicast, messages to deliver to the application and timers to set. The
 // engine never reads a clock, never touches a socket or a goroutine, and draws
