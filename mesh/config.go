@@ -157,6 +157,7 @@ func DefaultConfig() Config {
 		GraftTimeout:      150 * time.Millisecond,
 		IHaveDelay:        20 * time.Millisecond,
 		MessageCacheSize:  1024,
+		CentreRoot:        true,
 		MaxPayload:        64 << 10,
 		UnsentLimit:       256,
 	}

@@ -246,16 +246,21 @@ func (tr *treeState) keep(e *Engine, i int, m Message) { tr.received(e, i, m) }
 // flushIHave sends the queued announcements.
 func (tr *treeState) flushIHave(e *Engine) {
 	for j := range e.links {
-		t := &tr.links[j]
-		if len(t.ihave) == 0 || e.links[j].state != linkEstablished {
-			t.ihave = t.ihave[:0]
-			continue
-		}
-		anns := slices.Clone(t.ihave)
-		t.ihave = t.ihave[:0]
-		e.stats.IHaves += uint64(len(anns))
-		e.send(j, Frame{Type: FrameIHave, IHave: anns})
+		tr.flushLink(e, j)
 	}
+}
+
+// flushLink sends the announcements queued for link j.
+func (tr *treeState) flushLink(e *Engine, j int) {
+	t := &tr.links[j]
+	if len(t.ihave) == 0 || e.links[j].state != linkEstablished {
+		t.ihave = t.ihave[:0]
+		return
+	}
+	anns := slices.Clone(t.ihave)
+	t.ihave = t.ihave[:0]
+	e.stats.IHaves += uint64(len(anns))
+	e.send(j, Frame{Type: FrameIHave, IHave: anns})
 }
 
 // duplicate handles a redundant copy of message id that arrived on link i:
@@ -296,7 +301,20 @@ func (tr *treeState) onIHave(e *Engine, i int, anns []Announcement) {
 		if due := e.now + e.cfg.IHaveDelay/2; tr.fromParent(e, i, id.Origin) && due < tr.missing[k].due {
 			tr.missing[k].due = due // the parent announced it: it will not push it
 			e.armTimer(TimerGraft, due)
+			askFirst(tr.missing[k].announcers, peer)
 		}
+	}
+}
+
+// askFirst moves peer, one of the announcers, to the front: it is asked
+// next. The parent that announced a missing message is asked before the
+// others: it has it, and relays (the first announcer may be busier, or a
+// free rider; in tree-burst-100, seed 11, at the height of a burst of 100
+// senders, its copies came 15 ms after the Graft).
+func askFirst(announcers []NodeID, peer NodeID) {
+	if j := slices.Index(announcers, peer); j > 0 {
+		copy(announcers[1:j+1], announcers[:j])
+		announcers[0] = peer
 	}
 }
 

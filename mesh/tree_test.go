@@ -102,11 +102,11 @@ func crossesEachLinkOnce(t *testing.T, seed uint64) {
 	s := stillLAN(t, seed, 200, 5*time.Second, 20*time.Second)
 	_, depth := checkTree(t, s)
 	for _, from := range []sim.NodeIndex{0, 57, 199} {
+		links := s.Topology().Edges // before the first broadcast began
 		r := broadcastAndCheck(t, s, from)
 		if r.RMR > 0.1 || r.LDH > 2*depth {
 			t.Fatalf("first broadcast from %d: RMR %.3f, last hop %d (tree depth %d)", from, r.RMR, r.LDH, depth)
 		}
-		links := s.Topology().Edges
 		for k := 0; k < 3; k++ {
 			top := s.Topology()
 			before := top.Eccentricity(from)

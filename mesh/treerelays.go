@@ -73,9 +73,15 @@ func (tr *treeState) parentMissed(e *Engine, n int) {
 // peer as an announcement at best (none while the link was not up yet),
 // and the peer waits for it over the tree: this node announces it again, so
 // that the peer fetches what it lacks at once (an announcement from the
-// parent is never followed by the payload; graftDelay).
+// parent is never followed by the payload; graftDelay). It sends them at
+// once, with what was queued for the peer, rather than IHaveDelay later: a
+// batch would only wait for messages that the node now pushes to its child.
+// (tree-burst-100, seed 11: a node that moved to a new parent 30 ms into a
+// burst of 100 senders heard of six messages its new parent had relayed
+// only 20 ms later, and had them 75 ms after they were sent.)
 func (tr *treeState) announceRecent(e *Engine, i int) {
 	tr.cache.since(e.now-e.cfg.GraftTimeout, func(m *Message, _ Time) {
 		tr.announceOnce(e, i, Announcement{ID: m.ID, Hops: m.Hops})
 	})
+	tr.flushLink(e, i)
 }
