@@ -103,10 +103,11 @@ type Config struct {
 	GraftTimeout     time.Duration
 	IHaveDelay       time.Duration
 	MessageCacheSize int
-	// CentreRoot (tree mode): a root this deep surveys its neighbours and
-	// hands the root to one nearer the overlay's centre (treecentre.go).
-	// Off, the root stays the oldest node; either way a node takes part in
-	// the surveys of its root, so nodes of both settings mix.
+	// CentreRoot (tree mode, on by default): a root whose tree is
+	// centreDeep (7) or more deep surveys its neighbours and hands the root
+	// to one nearer the overlay's centre (treecentre.go). Off, the root
+	// stays the oldest node; either way a node takes part in the surveys of
+	// its root, so nodes of both settings mix.
 	CentreRoot bool
 	// MaxPayload bounds the payload of one broadcast.
 	MaxPayload int

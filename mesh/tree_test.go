@@ -57,7 +57,10 @@ func stillLAN(t testing.TB, seed uint64, n int, over, settle time.Duration) *sim
 // Links still come now and then without rotation (nodes filling free
 // slots): a later broadcast meets at most one copy for each link that came
 // since the sender's previous broadcast began, plus two (at seed 33 a
-// fourth broadcast met 4 copies, RMR 0.020, after 9 links came), and a link that
+// fourth broadcast met 4 copies, RMR 0.020, after 9 links came; at seed 31,
+// with centre_root on, the second met 3 after 3 links came in the first's
+// five seconds, once it was delivered: the count begins before the first
+// broadcast), and a link that
 // comes or goes under a broadcast changes the sender's eccentricity, so
 // the last hop is judged against the larger of the eccentricities (gonum's
 // shortest paths) before and after it. So judged, every seed of 21-44

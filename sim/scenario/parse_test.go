@@ -77,7 +77,7 @@ func TestFull(t *testing.T) {
 	wantCfg.RotateInterval, wantCfg.DialBackoff = 20*time.Second, 500*time.Millisecond
 	wantCfg.MaxFreeRiders, wantCfg.BanTime, wantCfg.SeenCacheSize, wantCfg.MaxPayload = 2, time.Minute, 1024, 1024
 	wantCfg.GraftTimeout, wantCfg.IHaveDelay, wantCfg.MessageCacheSize = 300*time.Millisecond, 50*time.Millisecond, 512
-	wantCfg.CentreRoot = true
+	wantCfg.CentreRoot = false
 	wantCfg.UnsentLimit = 16
 	if !reflect.DeepEqual(sc.Node, wantCfg) {
 		t.Errorf("node config:\n got %+v\nwant %+v", sc.Node, wantCfg)
