@@ -41,7 +41,8 @@ const maxBatch = 256 << 10
 type connState uint8
 
 const (
-	connOpen    connState = iota + 1 // the engine knows the link
+	connUnseen  connState = iota + 1 // the engine is told of it with its first frame (opening.go)
+	connOpen                         // the engine knows the link
 	connClosing                      // the engine has forgotten it; flushing or aborted
 )
 
@@ -54,6 +55,11 @@ type conn struct {
 	flushed chan struct{} // closed by the writer after a clean flush
 
 	inbound bool // accepted: counted in Node.unshaken until its first frame
+
+	// The dial that opened an outgoing connection, as its OutDial named
+	// it: the engine is told of the connection with the answer (opening.go).
+	peer mesh.NodeID
+	addr mesh.Addr
 
 	// Loop only.
 	state   connState
@@ -68,16 +74,16 @@ type conn struct {
 	unshakenRefused atomic.Bool
 }
 
-// newConn registers a connection under a fresh link id and starts its
-// goroutines.
-func (n *Node) newConn(nc net.Conn, dir mesh.Direction) *conn {
+// newConn registers a connection under a fresh link id, in state, and
+// starts its goroutines.
+func (n *Node) newConn(nc net.Conn, dir mesh.Direction, state connState) *conn {
 	n.nextLink++
 	c := &conn{
 		id:      n.nextLink,
 		nc:      nc,
 		q:       make(chan []byte, n.cfg.SendQueue),
 		flushed: make(chan struct{}),
-		state:   connOpen,
+		state:   state,
 		inbound: dir == mesh.Incoming,
 	}
 	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {

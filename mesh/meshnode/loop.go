@@ -49,6 +49,7 @@ type event struct {
 	addr   mesh.Addr
 	err    error
 	frames *[]mesh.Frame // from frameBatches; the loop puts it back
+	hello  []byte        // evDialed: the dial's Hello, encoded (opening.go)
 	beacon mesh.Beacon
 	ip     netip.Addr
 }
@@ -114,9 +115,7 @@ func (n *Node) onEvent(ev event, now mesh.Time) {
 			ev.nc.Close()
 			return
 		}
-		c := n.newConn(ev.nc, mesh.Incoming)
-		n.log.Debug("connection accepted", "link", c.id, "remote", c.remote)
-		n.handle(n.eng.HandleLinkOpened(now, c.id, mesh.Incoming, 0, mesh.AddrFrom(c.remote)))
+		n.opened(now, &ev)
 	case evDialed:
 		if ev.err != nil || n.leaving {
 			if ev.nc != nil {
@@ -129,9 +128,7 @@ func (n *Node) onEvent(ev event, now mesh.Time) {
 			n.handle(n.eng.HandleDialFailed(now, ev.peer, ev.addr))
 			return
 		}
-		c := n.newConn(ev.nc, mesh.Outgoing)
-		n.log.Debug("connection dialed", "link", c.id, "peer", ev.peer, "addr", ev.addr)
-		n.handle(n.eng.HandleLinkOpened(now, c.id, mesh.Outgoing, ev.peer, ev.addr))
+		n.opened(now, &ev)
 	case evFrames:
 		n.onFrames(now, ev.link, *ev.frames)
 		clear(*ev.frames)
@@ -144,6 +141,10 @@ func (n *Node) onEvent(ev event, now mesh.Time) {
 		}
 		delete(n.conns, ev.link)
 		n.closeQueue(c)
+		if c.state == connUnseen {
+			n.unseenClosed(now, c, ev.err)
+			return
+		}
 		if c.state == connOpen {
 			c.state = connClosing
 			n.log.Debug("connection lost", "link", c.id, "remote", c.remote, "err", ev.err)
@@ -168,13 +169,17 @@ func (n *Node) onEvent(ev event, now mesh.Time) {
 func (n *Node) onFrames(now mesh.Time, link mesh.LinkID, frames []mesh.Frame) {
 	for i := range frames {
 		c := n.conns[link]
-		if c == nil || c.state != connOpen {
-			return // closed meanwhile: the engine has forgotten the link
+		if c == nil || c.state == connClosing || (c.state == connUnseen && n.leaving) {
+			return // closed meanwhile: the engine has forgotten the link, or never knew it
 		}
 		f := &frames[i]
 		n.stats.FramesReceived++
 		if n.obs != nil && f.Type == mesh.FrameData {
 			n.obs.Received(&f.Msg)
+		}
+		if c.state == connUnseen {
+			n.handle(n.firstFrame(now, c, f))
+			continue
 		}
 		n.handle(n.eng.HandleFrame(now, link, f))
 	}
@@ -209,7 +214,7 @@ func (n *Node) apply(outs []mesh.Output) {
 		case mesh.OutSend:
 			n.send(o.Link, &o.Frame)
 		case mesh.OutDial:
-			n.dial(o.Peer, o.Addr)
+			n.dial(o.Peer, o.Addr, n.encodeHello(o))
 		case mesh.OutClose:
 			n.closeLink(o.Link, o.Reason)
 		case mesh.OutBeacon:
@@ -309,8 +314,12 @@ func (n *Node) shutdown(req closeRequest) {
 func (n *Node) leave(ctx context.Context) {
 	n.handle(n.eng.Leave(n.now()))
 	for _, c := range n.conns {
-		if c.state == connOpen { // the engine always closes its links; be sure
+		switch c.state {
+		case connOpen: // the engine always closes its links; be sure
 			c.state = connClosing
+			n.closeQueue(c)
+		case connUnseen: // nothing to flush: drop it (a dial then fails)
+			c.abort()
 			n.closeQueue(c)
 		}
 	}

@@ -111,6 +111,7 @@ type Node struct {
 	lastDegree  int
 	links       linkLog // the links made and lost, logged
 	dialPauses  uint64  // the engine's DialPauses last logged
+	told        uint64  // connections the engine was told of (opening.go)
 	stats       Stats
 	final       Stats // the last counters, readable after the loop ended
 	leaveErr    error

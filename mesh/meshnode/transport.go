@@ -74,8 +74,9 @@ func (n *Node) acceptLoop() {
 }
 
 // dial connects to addr in a goroutine of its own and reports the result,
-// success or failure, exactly once.
-func (n *Node) dial(peer mesh.NodeID, addr mesh.Addr) {
+// success or failure, exactly once; hello is the dial's Hello, encoded, to
+// be sent as soon as the connection opens (opening.go).
+func (n *Node) dial(peer mesh.NodeID, addr mesh.Addr, hello []byte) {
 	n.stats.Dials++
 	n.wg.Add(1)
 	go func() {
@@ -96,7 +97,7 @@ func (n *Node) dial(peer mesh.NodeID, addr mesh.Addr) {
 				raw.Close()
 			}
 		}
-		if !n.post(event{kind: evDialed, peer: peer, addr: addr, nc: nc, err: err}) && nc != nil {
+		if !n.post(event{kind: evDialed, peer: peer, addr: addr, nc: nc, err: err, hello: hello}) && nc != nil {
 			nc.Close()
 		}
 	}()
