@@ -7,7 +7,7 @@
 // received, a timer fired, a broadcast requested. A driver may tell
 // either end of a connection of it together with the first frame read on
 // it, in one input (HandleAccepted, HandleDialAnswered: links.go), as the
-// simulator does. Each input returns the
+// simulator and the socket runtime both do. Each input returns the
 // outputs it caused: frames to send, links to dial or close, a beacon to
 // multicast, messages to deliver to the application and timers to set. The
 // engine never reads a clock, never touches a socket or a goroutine, and draws

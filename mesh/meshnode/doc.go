@@ -9,6 +9,12 @@
 //     inbound events (accepted and dialed connections, frames, closed
 //     connections, beacons), on the engine's timers (timers.go), on calls
 //     from the application (Broadcast, Stats, Links) and on shutdown.
+//   - The engine is told of a connection with the first frame read on it
+//     (opening.go), as the simulator tells it: an accepted one with the
+//     dialer's Hello, a dialed one, which sends the dial's Hello as soon as
+//     it opens, with the answer. One that closes or stays silent for
+//     HandshakeTimeout before that never reaches the acceptor's engine, and
+//     is a failed dial to the dialer's.
 //   - Every connection (conn.go) has a reader goroutine, which decodes
 //     frames (package mesh/framing) with a read deadline (the first frame within HandshakeTimeout,
 //     then within IdleTimeout), and a writer goroutine fed by a bounded send
