@@ -55,7 +55,7 @@ type Stats struct {
 
 	Accepted          uint64 // connections accepted
 	Dials             uint64 // connections dialed
-	DialFailures      uint64 // dials that did not connect
+	DialFailures      uint64 // dials that did not connect, or whose connection closed or stayed silent before the answer
 	SlowLinks         uint64 // links closed because their send queue was full
 	BadFrames         uint64 // connections closed for a frame that did not decode
 	Refused           uint64 // connections closed unheard: too many waiting for their handshake, or no handshake in time
