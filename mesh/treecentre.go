@@ -33,13 +33,14 @@ import "slices"
 //     once the root's own figures held still from one round to the next
 //     (within centreMargin percent) and no message passed for centreQuiet
 //     rounds, the root hands the root to the candidate when it is strictly
-//     less eccentric and at most centreMargin percent farther (centralThan):
+//     less eccentric and at most centreMargin percent farther, or as
+//     eccentric and centreMargin percent less far (centralThan):
 //     a RoundRequest naming the candidate as root and the next round. The
 //     candidate stands as root in that round, which is newer than the old
 //     root's, so every node joins its tree by the rules of treeroot.go (the
 //     old root among them: it starts no round while it waits, up to two
-//     rounds). Each move lowers the eccentricity, so the walk cannot cycle
-//     while the overlay stands still (a settled tree is a shortest-path
+//     rounds). Each move lowers (eccentricity, farness), so the walk cannot
+//     cycle while the overlay stands still (a settled tree is a shortest-path
 //     tree: its height is the root's eccentricity); the margin keeps a
 //     move from trading much farness for it.
 //   - Candidates. The root's children that relay (treerelays.go: a free
@@ -271,14 +272,18 @@ func (tr *treeState) judge(e *Engine, v Survey) {
 
 // centralThan reports whether survey v's candidate is more central than
 // the root of a tree centreDeep or more deep: less eccentric and at most
-// centreMargin percent farther. So every move lowers the eccentricity: no
-// cycle.
+// centreMargin percent farther, or as eccentric and centreMargin percent
+// less far. So every move lowers (eccentricity, farness): no cycle. (With
+// the first rule alone the walk stopped on a plateau: on multi-1000, seed
+// 3, the oldest root had eccentricity 8 in an overlay of radius 6 and all
+// its neighbours 8 or 9, and never moved.)
 func centralThan(v Survey) bool {
-	if v.CandHeight == RankNone {
+	if v.CandHeight == RankNone || v.Height < centreDeep {
 		return false
 	}
 	cand, root := uint64(v.CandFar)*100, uint64(v.Far)
-	return v.Height >= centreDeep && v.CandHeight < v.Height && cand <= root*(100+centreMargin)
+	return v.CandHeight < v.Height && cand <= root*(100+centreMargin) ||
+		v.CandHeight == v.Height && cand <= root*(100-centreMargin)
 }
 
 // holding reports whether this root waits for the neighbour it handed the

@@ -146,6 +146,19 @@ func TestTreeNewLinkHearsOfOwnRecentMessages(t *testing.T) {
 // over and the round it then stood in.
 func rootHandingOver(t *testing.T) (e *mesh.Engine, cand, other mesh.NodeID, handed time.Duration, round uint32) {
 	t.Helper()
+	e, cand, other, handed, round, ok := rootSurveyed(t, mesh.Survey{CandHeight: 7, CandFar: 100}, mesh.Survey{CandHeight: 6, CandFar: 80})
+	if !ok {
+		t.Fatal("the root never handed the root on")
+	}
+	return e, cand, other, handed, round
+}
+
+// rootSurveyed is rootHandingOver with the other child's and the
+// candidate's CandHeight and CandFar given (their Height is 8, their Far
+// 100), and without failing: ok says whether the root handed the root on
+// within 30 rounds.
+func rootSurveyed(t *testing.T, otherSub, candSub mesh.Survey) (e *mesh.Engine, cand, other mesh.NodeID, handed time.Duration, round uint32, ok bool) {
+	t.Helper()
 	cfg := treeConfig()
 	cfg.Port, cfg.CentreRoot = 9000, true
 	e = newEngineOrFail(t, cfg, 50, 1, rand.New(rand.NewPCG(50, 1)))
@@ -166,22 +179,36 @@ func rootHandingOver(t *testing.T) (e *mesh.Engine, cand, other mesh.NodeID, han
 		pos, _ := e.TreePosition()
 		round = pos.Round
 		for _, p := range []mesh.NodeID{2, 3} {
-			v := mesh.Survey{Cand: cand, Dist: 1, Done: true, Height: 8, CandHeight: 7, Far: 100, CandFar: 100}
+			v := mesh.Survey{Cand: cand, Dist: 1, Done: true, Height: 8, CandHeight: otherSub.CandHeight, Far: 100, CandFar: otherSub.CandFar}
 			if p == cand {
-				v = mesh.Survey{Cand: cand, Dist: 0, Done: true, Height: 8, CandHeight: 6, Far: 100, CandFar: 80}
+				v = mesh.Survey{Cand: cand, Dist: 0, Done: true, Height: 8, CandHeight: candSub.CandHeight, Far: 100, CandFar: candSub.CandFar}
 			}
 			if cand == 0 {
 				v = mesh.Survey{}
 			}
 			for _, o := range e.HandleFrame(now+1, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 50, Round: round, Rank: 1}, Load: childLoad, Survey: v}) {
 				if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FrameRoundRequest && o.Frame.Pos.Root == cand {
-					return e, cand, 5 - cand, now, round
+					return e, cand, 5 - cand, now, round, true
 				}
 			}
 		}
 	}
-	t.Fatal("the root never handed the root on")
-	return
+	return e, 0, 0, 0, 0, false
+}
+
+// On a plateau, where no neighbour of the root is less eccentric, the root
+// walks to one as eccentric and less far (farness 141 against 200): each
+// move still lowers (eccentricity, farness). (On multi-1000, seed 3, the
+// oldest root had eccentricity 8 in an overlay of radius 6 and all its
+// neighbours 8 or 9: it never moved, and a first message went 15 hops.)
+// One as eccentric and about as far (197 against 200) is not taken.
+func TestTreeRootWalksAcrossAnEccentricityPlateau(t *testing.T) {
+	if _, _, _, _, _, ok := rootSurveyed(t, mesh.Survey{CandHeight: 8, CandFar: 80}, mesh.Survey{CandHeight: 7, CandFar: 60}); !ok {
+		t.Fatal("the root stayed on the plateau: no hand-over to the as eccentric, less far candidate")
+	}
+	if _, _, _, _, _, ok := rootSurveyed(t, mesh.Survey{CandHeight: 8, CandFar: 98}, mesh.Survey{CandHeight: 7, CandFar: 98}); ok {
+		t.Fatal("the root moved to an as eccentric candidate only 1.5% less far")
+	}
 }
 
 // childLoad is the load the children of rootHandingOver tell: they relay.
