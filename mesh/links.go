@@ -14,8 +14,7 @@ package mesh
 // same; each end takes one input fewer per dial, refused or not, and holds
 // no state for a connection that has said nothing yet. At scale-100k that
 // was 19.6 of the 131.5 engine events per node (9.8 dials, both ends).
-// The simulator does it; the socket runtime tells the engine when a
-// connection opens.
+// The simulator and the socket runtime (meshnode) both do it.
 
 type linkState uint8
 
