@@ -47,10 +47,30 @@ import "slices"
 //     rider is never surveyed, so never a root), the one with the deepest
 //     subtree first, then the one with the most distant nodes, at most
 //     centreTries in a sweep; the survey of a candidate that gave no answer
-//     in centreRounds rounds is given up. After a sweep without a move the
-//     root rests, twice as long after each fruitless sweep, up to
-//     centreRest<<(centreFails-1), 32 rounds; a new root waits centreSettle
+//     in centreRounds rounds is given up. A new root waits centreSettle
 //     rounds for its tree to form.
+//   - Rest. A survey starts, and goes on, only when no message passed the
+//     root for centreQuiet rounds: the root moves only then (a move
+//     re-forms the tree under the messages in flight), so surveying while
+//     messages flow only measured again, round after round (tcp-loss: 17%
+//     more bytes). When the walk has stopped — a sweep moved nothing and
+//     found the root's own figures steady, or the tree is less than
+//     centreDeep deep — the root is settled and surveys rest. A sweep that
+//     moved nothing while the root's figures changed (the overlay still
+//     grows) rests centreRest rounds, twice as long after each, up to
+//     centreRest<<(centreFails-1), and sweeps again.
+//   - The trigger. What can move the centre is a change of the overlay
+//     (nodes joining or leaving in numbers, a partition healing, links
+//     rotating over minutes) or of the root; the root sees neither directly.
+//     A new root starts its own walk (it is not settled). A settled root
+//     probes every centreProbe rounds: a survey of itself as candidate,
+//     which needs no distance to spread (a node's distance to the root is
+//     its rank, told with the round) and costs one round of reports. It
+//     wakes the walk when the tree is centreDeep or more deep and its height
+//     differs from the settled one, or its farness by more than centreShift
+//     percent: as many more or fewer nodes, or as much farther, as moves a
+//     centre by a hop. So a settled mesh surveys one round in centreProbe,
+//     and under steady traffic not at all.
 //
 // A survey adds its 23 bytes to the Positions of its rounds, a Position per
 // link for each fall of a node's distance, and one report per inner node a
@@ -65,6 +85,8 @@ const (
 	centreQuiet  = 3  // rounds without a message before the root moves
 	centreDeep   = 7  // the eccentricity from which the root walks
 	centreFails  = 4  // the rest doubles up to this many times
+	centreProbe  = 16 // rounds between a settled root's probes
+	centreShift  = 5  // percent: the change of farness a probe wakes the walk for
 	centreNone   = -1 // no candidate link
 )
 
@@ -82,6 +104,12 @@ type centring struct {
 	tried  [centreTries]NodeID
 	ntried uint8
 	fails  uint8 // sweeps in a row that moved nothing
+	// unsteady: a judgement of this sweep found the root's figures moving.
+	// settled: the walk stopped; only probes until they find the tree
+	// changed from restHeight and restFar, its figures then.
+	unsteady, settled bool
+	restHeight        uint16
+	restFar           uint32
 	// The root's own height and farness at its last judgement.
 	lastHeight uint16
 	lastFar    uint32
@@ -188,17 +216,24 @@ func (tr *treeState) surveyed(e *Engine) {
 }
 
 // plan runs at the root's pulse, before its new round is told: it gives up
-// a survey that took too long and starts the next one, or rests.
+// a survey that took too long and starts the next one (a settled root: a
+// probe), or rests.
 func (tr *treeState) plan(e *Engine) {
 	c, t := &tr.centre, &tr.shape
 	if !c.rooted {
-		c.rooted, c.next, c.ntried, c.fails, c.handTo, c.cand = true, t.round+centreSettle, 0, 0, 0, 0
+		*c = centring{rooted: true, next: t.round + centreSettle, dist: RankNone, toldCand: c.toldCand, toldDist: c.toldDist}
 	}
-	if c.cand != 0 && t.round > c.from+centreRounds {
+	if c.cand == e.id && t.round > c.from+centreRounds {
+		c.cand, c.next = 0, t.round+centreRest // a probe without an answer: again later
+	} else if c.cand != 0 && t.round > c.from+centreRounds {
 		tr.giveUp(c.cand)
 	}
-	if c.cand != 0 || t.round < c.next || tr.relaying(e) || !e.cfg.CentreRoot {
-		return // messages pass: no survey
+	if c.cand != 0 || t.round < c.next || !e.cfg.CentreRoot || tr.busy(e) {
+		return
+	}
+	if c.settled {
+		c.cand, c.dist, c.from, c.doneRound = e.id, 0, t.round, 0
+		return
 	}
 	best := centreNone
 	if c.ntried < centreTries {
@@ -214,11 +249,30 @@ func (tr *treeState) plan(e *Engine) {
 		}
 	}
 	if best == centreNone {
-		c.ntried, c.fails = 0, min(c.fails+1, centreFails)
+		if !c.unsteady && c.lastFar != 0 {
+			tr.settle(t.round)
+			return
+		}
+		c.ntried, c.unsteady, c.fails = 0, false, min(c.fails+1, centreFails)
 		c.next = t.round + centreRest<<(c.fails-1)
 		return
 	}
 	c.cand, c.dist, c.from, c.doneRound = e.links[best].peer, RankNone, t.round, 0
+}
+
+// settle stops the walk in round: surveys rest, but for the probes, from
+// the root's figures now.
+func (tr *treeState) settle(round uint32) {
+	c := &tr.centre
+	c.settled, c.cand, c.ntried, c.fails, c.unsteady = true, 0, 0, 0, false
+	c.restHeight, c.restFar, c.next = c.lastHeight, c.lastFar, round+centreProbe
+}
+
+// busy reports whether a message passed the root within centreQuiet
+// rounds: the root does not move then, so it does not survey either.
+func (tr *treeState) busy(e *Engine) bool {
+	at, ok := tr.cache.newest()
+	return ok && e.now-at < centreQuiet*e.cfg.KeepaliveInterval
 }
 
 // deeper orders candidates: the deeper subtree first, then the farther.
@@ -239,16 +293,27 @@ func (tr *treeState) giveUp(cand NodeID) {
 
 // judge compares the candidate with the root, from a survey complete in
 // the current round, and hands the root over when it is more central; or
-// rests (the tree is shallow), gives the candidate up, or measures again
-// next round.
+// settles (the tree is shallow), gives the candidate up, or measures again
+// next round. A probe's judgement wakes a settled walk when the tree
+// changed (woken).
 func (tr *treeState) judge(e *Engine, v Survey) {
 	c, t := &tr.centre, &tr.shape
 	cand := c.cand
 	j := e.peerLink(cand)
 	steady := c.lastHeight == v.Height && uint64(absDiff(c.lastFar, v.Far))*100 <= uint64(c.lastFar)*centreMargin
+	if !steady && c.lastFar != 0 {
+		c.unsteady = true
+	}
 	c.lastHeight, c.lastFar = v.Height, v.Far
+	if cand == e.id {
+		c.cand, c.next = 0, t.round+centreProbe
+		if woken(c.restHeight, c.restFar, v) {
+			c.settled, c.unsteady, c.next = false, false, t.round+1
+		}
+		return
+	}
 	if v.Height < centreDeep && v.CandHeight != RankNone {
-		c.ntried, c.cand = centreTries, 0 // central enough: rest
+		tr.settle(t.pos.Round) // central enough
 		return
 	}
 	better := centralThan(v) && steady
@@ -259,15 +324,22 @@ func (tr *treeState) judge(e *Engine, v Survey) {
 		tr.giveUp(cand)
 		return
 	}
-	if at, ok := tr.cache.newest(); ok && e.now-at < centreQuiet*e.cfg.KeepaliveInterval {
-		// Messages pass: measure again next round. (So under steady
-		// traffic a survey goes on, at 23 bytes a Position, without
-		// moving the root.)
-		c.from = t.pos.Round
+	if tr.busy(e) {
+		// Messages pass (they began during the survey): the survey ends,
+		// the candidate untried, and the sweep goes on once they stop.
+		c.cand = 0
 		return
 	}
 	c.cand, c.handTo, c.handAt = 0, cand, e.now
 	e.send(j, Frame{Type: FrameRoundRequest, Pos: Position{Root: cand, Round: t.round + 1}})
+}
+
+// woken reports whether a probe v finds the tree changed enough from a
+// settled root's figures (height, far) to walk again: centreDeep or more
+// deep, and another height or centreShift percent more or less far.
+func woken(height uint16, far uint32, v Survey) bool {
+	return v.Height >= centreDeep &&
+		(v.Height != height || uint64(absDiff(far, v.Far))*100 > uint64(far)*centreShift)
 }
 
 // centralThan reports whether survey v's candidate is more central than
