@@ -100,6 +100,7 @@ type centring struct {
 	// The root's own.
 	rooted bool   // the fields below are this root's
 	from   uint32 // the round the survey began
+	pulsed uint32 // the round of the last pulse
 	next   uint32 // no survey before this round
 	tried  [centreTries]NodeID
 	ntried uint8
@@ -223,12 +224,17 @@ func (tr *treeState) plan(e *Engine) {
 	if !c.rooted {
 		*c = centring{rooted: true, next: t.round + centreSettle, dist: RankNone, toldCand: c.toldCand, toldDist: c.toldDist}
 	}
-	if c.cand == e.id && t.round > c.from+centreRounds {
+	asked := t.round != c.pulsed+1 // a round was asked since the last pulse: the tree re-forms
+	c.pulsed = t.round
+	switch {
+	case c.cand != 0 && asked:
+		c.cand = 0 // measured on a tree that changed: again once it holds still (not tried)
+	case c.cand == e.id && t.round > c.from+centreRounds:
 		c.cand, c.next = 0, t.round+centreRest // a probe without an answer: again later
-	} else if c.cand != 0 && t.round > c.from+centreRounds {
+	case c.cand != 0 && t.round > c.from+centreRounds:
 		tr.giveUp(c.cand)
 	}
-	if c.cand != 0 || t.round < c.next || !e.cfg.CentreRoot || tr.busy(e) {
+	if c.cand != 0 || t.round < c.next || !e.cfg.CentreRoot || asked || tr.busy(e) {
 		return
 	}
 	if c.settled {

@@ -159,16 +159,7 @@ func rootHandingOver(t *testing.T) (e *mesh.Engine, cand, other mesh.NodeID, han
 // within 30 rounds.
 func rootSurveyed(t *testing.T, otherSub, candSub mesh.Survey) (e *mesh.Engine, cand, other mesh.NodeID, handed time.Duration, round uint32, ok bool) {
 	t.Helper()
-	cfg := treeConfig()
-	cfg.Port, cfg.CentreRoot = 9000, true
-	e = newEngineOrFail(t, cfg, 50, 1, rand.New(rand.NewPCG(50, 1)))
-	e.Start(0)
-	for _, p := range []mesh.NodeID{2, 3} {
-		id := mesh.LinkID(p)
-		e.HandleLinkOpened(1, id, mesh.Incoming, 0, mesh.Addr{Port: uint16(p)})
-		e.HandleFrame(1, id, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: p, Instance: 1, Port: uint16(p), Load: childLoad}})
-		e.HandleFrame(2, id, &mesh.Frame{Type: mesh.FrameGraft}) // its parent is the node
-	}
+	e = rootOfTwo(t)
 	for k := 1; k <= 30; k++ {
 		now := time.Duration(k) * time.Second
 		for _, o := range e.HandleTimer(now, mesh.TimerMaintain) {
@@ -208,6 +199,109 @@ func TestTreeRootWalksAcrossAnEccentricityPlateau(t *testing.T) {
 	}
 	if _, _, _, _, _, ok := rootSurveyed(t, mesh.Survey{CandHeight: 8, CandFar: 98}, mesh.Survey{CandHeight: 7, CandFar: 98}); ok {
 		t.Fatal("the root moved to an as eccentric candidate only 1.5% less far")
+	}
+}
+
+// rootOfTwo is node 50 (CentreRoot), a root whose two neighbours, 2 and
+// 3, relay and took it as their parent.
+func rootOfTwo(t *testing.T) *mesh.Engine {
+	t.Helper()
+	cfg := treeConfig()
+	cfg.Port, cfg.CentreRoot = 9000, true
+	e := newEngineOrFail(t, cfg, 50, 1, rand.New(rand.NewPCG(50, 1)))
+	e.Start(0)
+	for _, p := range []mesh.NodeID{2, 3} {
+		id := mesh.LinkID(p)
+		e.HandleLinkOpened(1, id, mesh.Incoming, 0, mesh.Addr{Port: uint16(p)})
+		e.HandleFrame(1, id, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: p, Instance: 1, Port: uint16(p), Load: childLoad}})
+		e.HandleFrame(2, id, &mesh.Frame{Type: mesh.FrameGraft}) // its parent is the node
+	}
+	return e
+}
+
+// surveyRounds drives rootOfTwo's root through rounds from to to (its
+// pulse at k seconds) and returns the candidate its Positions named in
+// each (0: none; 50, itself: a probe). Each child answers the round
+// with its Position and, while the root surveys, its whole subtree's
+// figures: height, 100 nodes' farness, and a candidate one hop nearer
+// to its own nodes and farther from the other child's. With traffic, a
+// message from child 2 passes the root in every round.
+func surveyRounds(e *mesh.Engine, from, to int, height uint16, traffic bool) map[int]mesh.NodeID {
+	named := map[int]mesh.NodeID{}
+	for k := from; k <= to; k++ {
+		now := time.Duration(k) * time.Second
+		var cand mesh.NodeID
+		for _, o := range e.HandleTimer(now, mesh.TimerMaintain) {
+			if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FramePosition {
+				cand = o.Frame.Survey.Cand
+			}
+		}
+		named[k] = cand
+		pos, _ := e.TreePosition()
+		for _, p := range []mesh.NodeID{2, 3} {
+			v := mesh.Survey{Cand: cand, Dist: 1, Done: true, Height: height, CandHeight: height + 1, Far: 100, CandFar: 120}
+			switch cand {
+			case 0:
+				v = mesh.Survey{}
+			case 50:
+				v.CandHeight, v.CandFar = height, 100
+			case p:
+				v.Dist, v.CandHeight, v.CandFar = 0, height-1, 80
+			}
+			e.HandleFrame(now+1, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 50, Round: pos.Round, Rank: 1}, Load: childLoad, Survey: v})
+		}
+		if traffic {
+			msg := mesh.Message{ID: mesh.MsgID{Origin: 9, Seq: uint64(k)}, Hops: 1, Payload: []byte("m")}
+			e.HandleFrame(now+500*time.Millisecond, 2, &mesh.Frame{Type: mesh.FrameData, Msg: msg})
+		}
+	}
+	return named
+}
+
+// A settled root's surveys rest (treecentre.go): once a survey found its
+// tree shallow, it names no candidate but itself, in a probe every 16
+// rounds; while messages pass, not even that; and when a probe finds the
+// tree 7 deep (nodes joined), the walk wakes and surveys its neighbours.
+// (Before, the root surveyed a neighbour every 4 to 32 rounds however
+// settled, and a survey went on round after round while messages passed.)
+func TestTreeSurveysRestOnceSettled(t *testing.T) {
+	e := rootOfTwo(t)
+	named := surveyRounds(e, 1, 40, 5, false)
+	first := 0
+	for k := 1; k <= 40; k++ {
+		if c := named[k]; c != 0 && c != 50 && first == 0 {
+			first = k
+		}
+	}
+	if first == 0 || first > 5 {
+		t.Fatalf("candidates named in rounds 1-40: %v; want a neighbour surveyed in the first rounds", named)
+	}
+	probes := 0
+	for k := first + 1; k <= 40; k++ {
+		switch named[k] {
+		case 0:
+		case 50:
+			probes++
+		default:
+			t.Fatalf("round %d: the settled root surveyed %s (rounds: %v)", k, named[k], named)
+		}
+	}
+	if probes == 0 || probes > 3 {
+		t.Fatalf("%d rounds of probes in rounds %d-40 of a settled root, want one in 16 (%v)", probes, first+1, named)
+	}
+	for k, c := range surveyRounds(e, 41, 100, 5, true) {
+		if c != 0 {
+			t.Fatalf("round %d: the settled root surveyed %s while messages passed", k, c)
+		}
+	}
+	woke := 0
+	for k, c := range surveyRounds(e, 101, 140, 8, false) {
+		if c != 0 && c != 50 && (woke == 0 || k < woke) {
+			woke = k
+		}
+	}
+	if woke == 0 || woke > 101+3+16+1 {
+		t.Fatalf("the tree grew 8 deep at round 101, and the root surveyed a neighbour at round %d, want within quiet + a probe period", woke)
 	}
 }
 
