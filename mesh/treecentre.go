@@ -192,11 +192,13 @@ func (tr *treeState) track(e *Engine) {
 
 // surveyed follows a change of positions or surveys: it tells the
 // neighbours a new candidate or distance, and reports a complete subtree to
-// the parent (the root judges it).
+// the parent (the root judges it). The end of a survey is not told: the
+// next round's Positions carry none (telling it at once cost a Position
+// per link of every node).
 func (tr *treeState) surveyed(e *Engine) {
 	c, t := &tr.centre, &tr.shape
 	tr.track(e)
-	if c.cand != c.toldCand || c.dist != c.toldDist {
+	if c.cand != 0 && (c.cand != c.toldCand || c.dist != c.toldDist) {
 		tr.tellAll(e)
 	}
 	if c.cand == 0 || c.doneRound == t.pos.Round {
