@@ -189,9 +189,10 @@ type Position struct {
 }
 
 // Survey rides on Position frames while the root measures a candidate
-// root, one of its neighbours (treecentre.go): the sender's distance to the
-// candidate and, summed over the sender's subtree of the broadcast tree,
-// how far its nodes are from the root and from the candidate.
+// root, one of its neighbours, or itself in a probe (treecentre.go): the
+// sender's distance to the candidate and, summed over the sender's subtree
+// of the broadcast tree, how far its nodes are from the root and from the
+// candidate.
 type Survey struct {
 	Cand       NodeID // the candidate root measured; zero: no survey (and no survey part on the wire)
 	Dist       uint16 // the sender's distance to Cand, RankNone while unknown
