@@ -335,6 +335,16 @@ func (tr *treeState) judge(e *Engine, v Survey) {
 	if !better && t.pos.Round <= c.from {
 		return // distances may still be spreading: they only fall
 	}
+	if !better && centralThan(v) {
+		// More central, but the root's own figures moved: no verdict on
+		// the candidate. It is surveyed again in centreRest rounds, not
+		// counted as tried. (Given up, on multi-1000's seed 3 the better
+		// neighbour was tried while the overlay grew, and the fruitless
+		// sweeps' doubled rests put its next survey among the
+		// broadcasts, when the root does not move: last hop 15.)
+		c.cand, c.next = 0, t.pos.Round+centreRest
+		return
+	}
 	if !better || j < 0 || !tr.relays(e, j) {
 		tr.giveUp(cand)
 		return

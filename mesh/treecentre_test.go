@@ -221,13 +221,14 @@ func rootOfTwo(t *testing.T) *mesh.Engine {
 
 // surveyRounds drives rootOfTwo's root through rounds from to to (its
 // pulse at k seconds) and returns the candidate its Positions named in
-// each (0: none; 50, itself: a probe). Each child answers the round
+// each (0: none; 50, itself: a probe), and the round in which it handed
+// the root on (0: none; it stops there). Each child answers the round
 // with its Position and, while the root surveys, its whole subtree's
-// figures: height, 100 nodes' farness, and a candidate one hop nearer
-// to its own nodes and farther from the other child's. With traffic, a
+// figures: height, far, and a candidate a hop less eccentric, 30% less
+// far from its own nodes and 10% from the other child's. With traffic, a
 // message from child 2 passes the root in every round.
-func surveyRounds(e *mesh.Engine, from, to int, height uint16, traffic bool) map[int]mesh.NodeID {
-	named := map[int]mesh.NodeID{}
+func surveyRounds(e *mesh.Engine, from, to int, height uint16, far uint32, traffic bool) (named map[int]mesh.NodeID, handed int) {
+	named = map[int]mesh.NodeID{}
 	for k := from; k <= to; k++ {
 		now := time.Duration(k) * time.Second
 		var cand mesh.NodeID
@@ -239,23 +240,27 @@ func surveyRounds(e *mesh.Engine, from, to int, height uint16, traffic bool) map
 		named[k] = cand
 		pos, _ := e.TreePosition()
 		for _, p := range []mesh.NodeID{2, 3} {
-			v := mesh.Survey{Cand: cand, Dist: 1, Done: true, Height: height, CandHeight: height + 1, Far: 100, CandFar: 120}
+			v := mesh.Survey{Cand: cand, Dist: 1, Done: true, Height: height, CandHeight: height - 1, Far: far, CandFar: far - far/10}
 			switch cand {
 			case 0:
 				v = mesh.Survey{}
 			case 50:
-				v.CandHeight, v.CandFar = height, 100
+				v.CandHeight, v.CandFar = height, far
 			case p:
-				v.Dist, v.CandHeight, v.CandFar = 0, height-1, 80
+				v.Dist, v.CandFar = 0, far-far*3/10
 			}
-			e.HandleFrame(now+1, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 50, Round: pos.Round, Rank: 1}, Load: childLoad, Survey: v})
+			for _, o := range e.HandleFrame(now+1, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 50, Round: pos.Round, Rank: 1}, Load: childLoad, Survey: v}) {
+				if o.Kind == mesh.OutSend && o.Frame.Type == mesh.FrameRoundRequest && o.Frame.Pos.Root == cand {
+					return named, k
+				}
+			}
 		}
 		if traffic {
 			msg := mesh.Message{ID: mesh.MsgID{Origin: 9, Seq: uint64(k)}, Hops: 1, Payload: []byte("m")}
 			e.HandleFrame(now+500*time.Millisecond, 2, &mesh.Frame{Type: mesh.FrameData, Msg: msg})
 		}
 	}
-	return named
+	return named, 0
 }
 
 // A settled root's surveys rest (treecentre.go): once a survey found its
@@ -266,7 +271,7 @@ func surveyRounds(e *mesh.Engine, from, to int, height uint16, traffic bool) map
 // settled, and a survey went on round after round while messages passed.)
 func TestTreeSurveysRestOnceSettled(t *testing.T) {
 	e := rootOfTwo(t)
-	named := surveyRounds(e, 1, 40, 5, false)
+	named, _ := surveyRounds(e, 1, 40, 5, 100, false)
 	first := 0
 	for k := 1; k <= 40; k++ {
 		if c := named[k]; c != 0 && c != 50 && first == 0 {
@@ -289,19 +294,42 @@ func TestTreeSurveysRestOnceSettled(t *testing.T) {
 	if probes == 0 || probes > 3 {
 		t.Fatalf("%d rounds of probes in rounds %d-40 of a settled root, want one in 16 (%v)", probes, first+1, named)
 	}
-	for k, c := range surveyRounds(e, 41, 100, 5, true) {
+	busy, _ := surveyRounds(e, 41, 100, 5, 100, true)
+	for k, c := range busy {
 		if c != 0 {
 			t.Fatalf("round %d: the settled root surveyed %s while messages passed", k, c)
 		}
 	}
 	woke := 0
-	for k, c := range surveyRounds(e, 101, 140, 8, false) {
+	grown, _ := surveyRounds(e, 101, 140, 8, 100, false)
+	for k, c := range grown {
 		if c != 0 && c != 50 && (woke == 0 || k < woke) {
 			woke = k
 		}
 	}
 	if woke == 0 || woke > 101+3+16+1 {
 		t.Fatalf("the tree grew 8 deep at round 101, and the root surveyed a neighbour at round %d, want within quiet + a probe period", woke)
+	}
+}
+
+// A neighbour more central than the root while the overlay still grows
+// (the root's own farness moves from one round to the next) is surveyed
+// again, not counted as tried: once the overlay holds still, the root
+// hands the root to it within a few rounds, before the broadcasts begin.
+// (On multi-1000, seed 3, it was given up while the overlay grew; the
+// fruitless sweeps' rests doubled to 16 rounds, and the next survey of it
+// came during the broadcasts, when the root does not move: the oldest
+// root, eccentricity 8 in an overlay of radius 6, stayed, last hop 15.)
+func TestTreeCentralCandidateSurveyedAgainOnceTheOverlayHoldsStill(t *testing.T) {
+	e := rootOfTwo(t)
+	for k := 1; k <= 50; k++ { // growing: 1,100 to 251,000, 4% or more a round
+		if _, handed := surveyRounds(e, k, k, 8, 1000+100*uint32(k*k), false); handed != 0 {
+			t.Fatalf("the root moved at round %d while its own figures changed every round", handed)
+		}
+	}
+	_, handed := surveyRounds(e, 51, 90, 8, 251000, false)
+	if handed == 0 || handed > 58 {
+		t.Fatalf("the overlay held still from round 51 and the root handed the root to its more central neighbour at round %d, want by 58 (0: never in 51-90)", handed)
 	}
 }
 
