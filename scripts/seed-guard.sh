@@ -39,7 +39,6 @@ fi
 # again the guard says so, and the line should go.
 known=(
   "siphoners:4 issue 18 point 5: a LAN that starts at once can form islands the probe does not merge (here 14 honest nodes linked to the others only through siphoners until 24 s); a weakness of main too (siphoners 1 seed in 1-200, a 60-node LAN over 2 s 4 in 900; 3 and 6 since the one-input openings moved the draws; BENCHMARKS.md, fifth session (refusals))"
-  "tree-multi-1000:3 issue 6 / 18 point 3: last delivery hop 15 (bound 14) and p99 76-78 ms (75 ms) at one of seeds 1-30 since the one-input openings moved the draws (none on main; 1-2 in 10-30 on other overlays, BENCHMARKS.md third and fourth sessions): the oldest root has eccentricity 8 in an overlay of radius 6 and no neighbour less eccentric, and the walk across plateaus does not move it either (BENCHMARKS.md, centre_root on by default)"
 )
 knownReason() {
   local k
