@@ -27,8 +27,10 @@ import (
 //	Prune           empty, or Origin u64 (that origin's payloads only)
 //	Position        Root u64, Round u32, Rank u16, Load (In u8, Out u8, FreeIn u8),
 //	                then, while the root surveys a candidate (treecentre.go),
-//	                Cand u64 (non-zero), Dist u16, Done u8 (0 or 1),
-//	                Height u16, CandHeight u16, Far u32, CandFar u32
+//	                Cand u64 (non-zero), Dist u16, and, when the sender's
+//	                subtree has figures to report (to its parent: not all of
+//	                the five are zero), Done u8 (0 or 1), Height u16,
+//	                CandHeight u16, Far u32, CandFar u32
 //	RoundRequest    Root u64, Round u32
 //
 // The encoding is canonical: a frame has exactly one encoding, and decoding
@@ -95,7 +97,8 @@ const (
 	peersHeadSize = 4 + 1 // LAN, count
 	positionSize  = 8 + 4 + 2 + loadSize
 	roundReqSize  = 8 + 4
-	surveySize    = 8 + 2 + 1 + 2 + 2 + 4 + 4
+	surveySize    = 8 + 2             // a survey's candidate and distance
+	reportSize    = 1 + 2 + 2 + 4 + 4 // and its subtree's figures (Survey.reports)
 	maxPeers      = 255
 	maxIHave      = 65535
 )
@@ -120,7 +123,10 @@ func bodySize(f *Frame) int {
 	case FramePrune:
 		return originSize * len(f.IDs)
 	case FramePosition:
-		if f.Survey.Cand != 0 {
+		switch {
+		case f.Survey.reports():
+			return positionSize + surveySize + reportSize
+		case f.Survey.Cand != 0:
 			return positionSize + surveySize
 		}
 		return positionSize
@@ -260,6 +266,9 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 		if v := f.Survey; v.Cand != 0 {
 			b = binary.BigEndian.AppendUint64(b, uint64(v.Cand))
 			b = binary.BigEndian.AppendUint16(b, v.Dist)
+			if !v.reports() {
+				break
+			}
 			done := byte(0)
 			if v.Done {
 				done = 1
@@ -445,6 +454,9 @@ func decodeFrameBody(b []byte) (Frame, error) {
 		if len(body) > positionSize {
 			want += surveySize
 		}
+		if len(body) > positionSize+surveySize {
+			want += reportSize
+		}
 		if err := exactBody(f.Type, body, want); err != nil {
 			return Frame{}, err
 		}
@@ -543,22 +555,30 @@ func decodeMsgID(b []byte) MsgID {
 	return MsgID{Origin: NodeID(binary.BigEndian.Uint64(b)), Seq: binary.BigEndian.Uint64(b[8:])}
 }
 
-// decodeSurvey decodes the survey part of a Position frame.
+// decodeSurvey decodes the survey part of a Position frame: the candidate
+// and distance, then the report if b holds one.
 func decodeSurvey(b []byte) (Survey, error) {
 	v := Survey{
-		Cand:       NodeID(binary.BigEndian.Uint64(b)),
-		Dist:       binary.BigEndian.Uint16(b[8:]),
-		Done:       b[10] == 1,
-		Height:     binary.BigEndian.Uint16(b[11:]),
-		CandHeight: binary.BigEndian.Uint16(b[13:]),
-		Far:        binary.BigEndian.Uint32(b[15:]),
-		CandFar:    binary.BigEndian.Uint32(b[19:]),
+		Cand: NodeID(binary.BigEndian.Uint64(b)),
+		Dist: binary.BigEndian.Uint16(b[8:]),
 	}
-	switch {
-	case v.Cand == 0:
+	if v.Cand == 0 {
 		return Survey{}, errorf(ErrMalformed, "mesh: position frame with a survey of no candidate")
-	case b[10] > 1:
-		return Survey{}, errorf(ErrMalformed, "mesh: position frame with survey flag %d, want 0 or 1", b[10])
+	}
+	if len(b) == surveySize {
+		return v, nil
+	}
+	r := b[surveySize:]
+	v.Done = r[0] == 1
+	v.Height = binary.BigEndian.Uint16(r[1:])
+	v.CandHeight = binary.BigEndian.Uint16(r[3:])
+	v.Far = binary.BigEndian.Uint32(r[5:])
+	v.CandFar = binary.BigEndian.Uint32(r[9:])
+	switch {
+	case r[0] > 1:
+		return Survey{}, errorf(ErrMalformed, "mesh: position frame with survey flag %d, want 0 or 1", r[0])
+	case !v.reports():
+		return Survey{}, errorf(ErrMalformed, "mesh: position frame with an empty survey report (the canonical form leaves it out)")
 	}
 	return v, nil
 }

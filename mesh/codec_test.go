@@ -67,6 +67,7 @@ func sampleFrames() []struct {
 		{"position-cut-off", Frame{Type: FramePosition, Pos: Position{Root: ^NodeID(0), Round: ^uint32(0), Rank: RankNone}}},
 		{"position-survey", Frame{Type: FramePosition, Pos: Position{Root: 9, Round: 7, Rank: 2}, Load: Load{In: 1}, Survey: Survey{Cand: 5, Dist: 3, Done: true, Height: 6, CandHeight: 5, Far: 1 << 31, CandFar: ^uint32(0)}}},
 		{"position-survey-unknown", Frame{Type: FramePosition, Pos: Position{Root: 9, Round: 7, Rank: RankNone}, Survey: Survey{Cand: ^NodeID(0), Dist: RankNone, CandHeight: RankNone}}},
+		{"position-survey-no-report", Frame{Type: FramePosition, Pos: Position{Root: 9, Round: 7, Rank: 3}, Survey: Survey{Cand: 5, Dist: RankNone}}},
 		{"round-request", Frame{Type: FrameRoundRequest, Pos: Position{Root: 42, Round: 1 << 31}}},
 	}
 }
@@ -152,6 +153,8 @@ func TestFrameGolden(t *testing.T) {
 		{Frame{Type: FramePosition, Pos: Position{Root: 0xAB, Round: 0x01020304, Rank: 5}, Load: Load{1, 2, 3}, Survey: Survey{Cand: 0xCD, Dist: 2, Done: true, Height: 7, CandHeight: 6, Far: 0x0a0b0c0d, CandFar: 0x01020304}},
 			"0000002a" + "04" + "0b" + "00000000000000ab" + "01020304" + "0005" + "010203" +
 				"00000000000000cd" + "0002" + "01" + "0007" + "0006" + "0a0b0c0d" + "01020304"},
+		{Frame{Type: FramePosition, Pos: Position{Root: 0xAB, Round: 0x01020304, Rank: 5}, Load: Load{1, 2, 3}, Survey: Survey{Cand: 0xCD, Dist: 2}},
+			"0000001d" + "04" + "0b" + "00000000000000ab" + "01020304" + "0005" + "010203" + "00000000000000cd" + "0002"},
 		{Frame{Type: FrameRoundRequest, Pos: Position{Root: 0xAB, Round: 0x01020304}},
 			"0000000e" + "04" + "0c" + "00000000000000ab" + "01020304"},
 	}
@@ -241,11 +244,11 @@ func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
 func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
 func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
-// survey is the survey part of a Position frame: candidate cand, distance
-// 1, flag done, the rest zero.
+// survey is the survey part of a Position frame with a report: candidate
+// cand, distance 1, flag done, the rest zero.
 func survey(cand uint64, done byte) []byte {
 	b := append(be64(cand), 0, 1, done)
-	return append(b, make([]byte, surveySize-len(b))...)
+	return append(b, make([]byte, surveySize+reportSize-len(b))...)
 }
 
 func TestDecodeFrameMalformed(t *testing.T) {
@@ -330,10 +333,13 @@ func TestDecodeFrameMalformed(t *testing.T) {
 		{"prune-zero-origin", rawFrame(ProtocolVersion, FramePrune, be64(0)), ErrMalformed, "zero origin"},
 		{"position-empty", rawFrame(ProtocolVersion, FramePosition), ErrMalformed, "truncated position"},
 		{"position-truncated", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2}), ErrMalformed, "truncated position"},
-		{"position-survey-truncated", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3, 4}), ErrMalformed, "truncated position frame: 18 of 40 bytes"},
+		{"position-survey-truncated", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3, 4}), ErrMalformed, "truncated position frame: 18 of 27 bytes"},
 		{"position-trailing", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3}, survey(2, 0), []byte{0}), ErrMalformed, "trailing"},
 		{"position-survey-zero-candidate", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3}, survey(0, 0)), ErrMalformed, "survey of no candidate"},
 		{"position-survey-flag-2", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3}, survey(2, 2)), ErrMalformed, "survey flag 2"},
+		{"position-survey-empty-report", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3}, survey(2, 0)), ErrMalformed, "empty survey report"},
+		{"position-short-survey-zero-candidate", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3}, be64(0), be16(1)), ErrMalformed, "survey of no candidate"},
+		{"position-survey-report-truncated", rawFrame(ProtocolVersion, FramePosition, be64(1), be32(1), be16(1), []byte{1, 2, 3}, be64(2), be16(1), []byte{1}), ErrMalformed, "truncated"},
 		{"position-zero-root", rawFrame(ProtocolVersion, FramePosition, be64(0), be32(1), be16(1), []byte{1, 2, 3}), ErrMalformed, "zero root"},
 		{"round-request-truncated", rawFrame(ProtocolVersion, FrameRoundRequest, be64(1), be16(1)), ErrMalformed, "truncated round-request"},
 		{"round-request-trailing", rawFrame(ProtocolVersion, FrameRoundRequest, be64(1), be32(1), []byte{0}), ErrMalformed, "trailing"},

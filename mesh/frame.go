@@ -192,7 +192,8 @@ type Position struct {
 // root, one of its neighbours, or itself in a probe (treecentre.go): the
 // sender's distance to the candidate and, summed over the sender's subtree
 // of the broadcast tree, how far its nodes are from the root and from the
-// candidate.
+// candidate (the report: told to the parent only, and left off the wire
+// when all its fields are zero).
 type Survey struct {
 	Cand       NodeID // the candidate root measured; zero: no survey (and no survey part on the wire)
 	Dist       uint16 // the sender's distance to Cand, RankNone while unknown
@@ -201,6 +202,11 @@ type Survey struct {
 	CandHeight uint16 // the largest distance to Cand in it, RankNone if one is unknown
 	Far        uint32 // the sum of the ranks in it
 	CandFar    uint32 // the sum of the distances to Cand in it
+}
+
+// reports reports whether v carries its subtree's figures (the report).
+func (v Survey) reports() bool {
+	return v.Done || v.Height != 0 || v.CandHeight != 0 || v.Far != 0 || v.CandFar != 0
 }
 
 // RankNone is the rank of a node cut off from its root.

@@ -85,11 +85,15 @@ func (tr *treeState) linkUp(e *Engine, i int) {
 }
 
 // sendPosition tells the neighbour on link i where this node stands, and
-// the survey under way (treecentre.go).
+// the survey under way (treecentre.go): its candidate and distance, and to
+// the parent the subtree's report.
 func (tr *treeState) sendPosition(e *Engine, i int) {
 	t := &tr.shape
 	v := tr.survey(e)
-	if v.Done && t.parent != 0 && e.links[i].peer == t.parent {
+	switch {
+	case t.parent == 0 || e.links[i].peer != t.parent:
+		v = Survey{Cand: v.Cand, Dist: v.Dist}
+	case v.Done:
 		tr.centre.doneRound = t.pos.Round
 	}
 	e.send(i, Frame{Type: FramePosition, Pos: t.pos, Load: e.Load(), Survey: v})
