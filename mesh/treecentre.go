@@ -78,10 +78,11 @@ import "slices"
 //     32 rounds, and a survey went on round after round while messages
 //     passed: 2-10% more engine events in tree mode.)
 //
-// A survey adds its 23 bytes to the Positions of its rounds, a Position per
-// link for each fall of a node's distance, and one report per inner node a
-// round to its parent; its end is not told (the next round's Positions
-// carry no survey). No timer and nothing in the Engine.
+// A survey adds 10 bytes (candidate and distance) to the Positions of its
+// rounds, 23 to those to a parent (with the subtree's report), a Position
+// per link for each fall of a node's distance, and one report per inner
+// node a round to its parent; its end is not told (the next round's
+// Positions carry no survey). No timer and nothing in the Engine.
 const (
 	centreSettle = 1  // rounds a new root waits before its first survey
 	centreRounds = 3  // rounds a survey may take before its candidate is given up
