@@ -70,6 +70,50 @@ func TestTreeRootWalksToTheCentre(t *testing.T) {
 	}
 }
 
+// A settled root walks again when the overlay grows (the probe's trigger):
+// four LANs of a chain of twelve start first, and their tree is shallow,
+// so the oldest node stays the root and its surveys rest; the eight
+// others join at 40 s, at the far end, the tree grows 7 and more deep,
+// and a probe wakes the walk, which takes the root towards the new centre.
+func TestTreeRootWalksAgainWhenTheOverlayGrows(t *testing.T) {
+	s := newSimOrFail(t, 41, sim.DefaultNetwork())
+	lans := addChainedLANs(t, s, 12, 6, "g", func(int, int) mesh.Config {
+		cfg := treeConfig()
+		cfg.RotateInterval = 0
+		cfg.ExchangeSize = 0
+		return cfg
+	})
+	for g, lan := range lans {
+		for i, idx := range lan {
+			at := time.Duration(g*6+i) * 20 * time.Millisecond
+			if g >= 4 {
+				at += 40 * time.Second
+			}
+			s.Start(idx, at)
+		}
+	}
+	s.RunFor(40 * time.Second)
+	oldest := s.Engine(0).ID()
+	if root, depth := settledTree(t, s, 5*time.Second); root != oldest || depth >= 7 {
+		t.Fatalf("before the join: root %s, depth %d; want the oldest node %s, a tree under 7 deep", root, depth, oldest)
+	}
+	s.RunFor(60 * time.Second)
+	root, depth := settledTree(t, s, 5*time.Second)
+	ri, _ := s.IndexOf(root)
+	topo := s.Topology()
+	radius := topo.Eccentricity(ri)
+	for i := 0; i < s.NodeCount(); i++ {
+		radius = min(radius, topo.Eccentricity(sim.NodeIndex(i)))
+	}
+	t.Logf("after the join: root %s eccentricity %d (the oldest: %d), depth %d, radius %d", root, topo.Eccentricity(ri), topo.Eccentricity(0), depth, radius)
+	if topo.Eccentricity(0) < 7 {
+		t.Fatalf("the oldest node's eccentricity is %d: the test shows nothing", topo.Eccentricity(0))
+	}
+	if root == oldest || topo.Eccentricity(ri) >= 7 && topo.Eccentricity(ri) > radius {
+		t.Fatalf("root %s, eccentricity %d (radius %d): the settled root did not walk again once the overlay grew", root, topo.Eccentricity(ri), radius)
+	}
+}
+
 // A free rider (a peer that accepts no links: treerelays.go) is never a
 // candidate root, so never handed the root, even as the root's only other
 // child; an honest child is surveyed.
