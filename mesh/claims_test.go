@@ -246,11 +246,17 @@ func floodBeacons(seed uint64) func() (mesh.Beacon, mesh.Addr) {
 
 // A flood of bogus beacons (1,000 a second, every one a stranger at a port
 // where nothing listens) against a node that wants links: it dials them,
-// but not in a storm, and its passive list stays bounded.
+// but not in a storm, and its passive list stays bounded. The node has
+// heard a node with links first, as on any LAN with a mesh: one that has
+// heard only begs of nodes without links waits for the LAN's answer before
+// it dials one (discovery.go's awaitTheLAN), and with a new one every
+// millisecond it never dials.
 func TestBogusBeaconFloodPausesDials(t *testing.T) {
 	e := newEngine(t, 1)
 	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
 	d.apply(e.HandleTimer(time.Second, mesh.TimerMaintain))
+	member := mesh.Beacon{ID: 7, Instance: 700, Port: 9000, Load: mesh.Load{In: 5, Out: 4}}
+	d.apply(e.HandleBeacon(time.Second, &member, hostAddr(7, 0)))
 	next := floodBeacons(1)
 	d.advance(60*time.Second, time.Millisecond, func(now time.Duration) {
 		b, from := next()

@@ -22,7 +22,10 @@ import "math/rand/v2"
 // at once. So a LAN that joins all together costs a few beacons per interval
 // rather than one per newcomer; since every beacon is heard by the whole
 // segment, newcomers announcing themselves would cost the square of its
-// size. A node that had its minimum degree and lost it (its neighbours
+// size. A newcomer with no link that has heard only other newcomers gives
+// the LAN BeaconMin to answer one's beg before it dials it (awaitTheLAN),
+// so that newcomers that start together join the mesh rather than each
+// other. A node that had its minimum degree and lost it (its neighbours
 // crashed) begs at every interval whatever it knows: what it knows may have
 // died with its links, and beacons from the living are what heals a mesh
 // after a mass failure quickly.
@@ -66,6 +69,9 @@ type trickle struct {
 	// (hearOffers). It lives here, in the padding of the Trickle state,
 	// rather than in the engine, which would grow by a word.
 	deaf bool
+	// heardMesh: the node has heard a beacon of a node with links
+	// (awaitTheLAN). In the padding too.
+	heardMesh bool
 }
 
 // begin starts an interval of length interval at now and returns the point
@@ -179,10 +185,12 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 		return e.box.out
 	}
 	e.beacon.hear(now)
+	stranger := e.known.index(b.ID) < 0
 	if e.beaconContradictsLink(b) || !e.heardOf(b.ID, from.WithPort(b.Port), b.Instance, b.Load, newsBeacon) {
 		e.stats.BeaconConflicts++
 		return e.box.out // a replay, or a stranger using the peer's id (claims.go)
 	}
+	waiting := e.awaitTheLAN(b, stranger)
 	e.heardLANTag(b.LAN)
 	if b.Flags&HelloNeedy != 0 && !e.linkedOrPending(b.ID) {
 		// A node below its minimum degree (a newcomer, a restarted node, a
@@ -191,8 +199,44 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 		e.answerNeedyUntil = now + 2*e.cfg.BeaconMin
 		e.resetBeacons()
 	}
-	if b.Load.FreeIn > 0 || e.needy() {
+	if !waiting && (b.Load.FreeIn > 0 || e.needy()) {
 		e.scheduleDial()
 	}
 	return e.box.out
+}
+
+// awaitTheLAN keeps a node with no link that has heard no node with links
+// from dialing, for BeaconMin, a stranger whose beacon (b) is a beg with
+// no link, and reports whether it does: the node then decides its next
+// dial when the wait is over, or sooner if news of a node with links calls
+// for it. Nodes that start together hear each other's begs before the
+// LAN's answers (its nodes speak within BeaconMin of a beg), and dialing
+// at once linked a cohort of newcomers to the first of them that begged:
+// an island that nothing merged until rotation (the last 11-22 newcomers
+// of a 60-node LAN started over 2 s, at 4 of seeds 1-300;
+// siphoners.yaml at seed 4). Meanwhile the node dials the nodes that
+// answer, which are in the mesh; a LAN of newcomers only (every node
+// started at once) links BeaconMin later. Once the node has heard a node
+// with links it dials as before: it knows where the mesh is. Only nodes
+// that dial for fewer outgoing links than MaxOut wait (flooding: dialing.go's
+// huntTarget): where they dial for every slot (tree mode) the hunt for the
+// last free ones merges such islands (dialing.go's probe), a tree-mode
+// 60-node LAN over 1 or 2 s was one mesh at all of seeds 1-300, and
+// tree-single-1000's sender n0, the first node, stays the hub of the first
+// links (its last delivery hop, largest over 30 broadcasts, went from 11 to
+// 14 at seeds 1-30 with the wait: the tree's root walked off it).
+func (e *Engine) awaitTheLAN(b *Beacon, stranger bool) bool {
+	if e.huntTarget() >= e.cfg.MaxOut {
+		return false // see above: the hunt for the last slots merges them
+	}
+	if b.Flags&HelloNeedy == 0 || b.Load.Degree() > 0 {
+		e.beacon.heardMesh = true // an offer, or a beacon of a node with links
+		return false
+	}
+	if !stranger || e.beacon.heardMesh || e.Load().Degree() > 0 {
+		return false
+	}
+	e.known.backoff(b.ID, e.now+e.cfg.BeaconMin)
+	e.armTimer(TimerDial, e.now+e.cfg.BeaconMin)
+	return true
 }

@@ -276,3 +276,55 @@ func TestFullNodeHearsOnlyCalls(t *testing.T) {
 		t.Fatalf("knows %d peers after an offer, want %d: a node with a free slot hears offers", h.e.KnownPeers(), known+1)
 	}
 }
+
+// A node with no link that hears the beg of another node with no link,
+// and of nobody with links, waits BeaconMin before it dials it: the LAN's
+// nodes answer a beg within BeaconMin, and a cohort of newcomers that
+// dialed the first of them to beg became an island (awaitTheLAN). A node
+// with links that answers meanwhile is dialed at once; a node that has
+// heard one with links dials a lone beggar as before.
+func TestLoneNodeAwaitsTheLANBeforeDialingALoneBeggar(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	beg := func(h *hand, id mesh.NodeID, load mesh.Load, flags mesh.HelloFlags) []mesh.Output {
+		b := mesh.Beacon{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: load, Flags: flags}
+		return h.take(h.e.HandleBeacon(h.now, &b, peerAddr(id)))
+	}
+	lone := mesh.Load{FreeIn: uint8(cfg.MaxIn)}
+	dialedBy := func(h *hand, until time.Duration) []mesh.NodeID {
+		return dials(h.until(until))
+	}
+
+	// Nobody answers: the lone beggar is dialed BeaconMin after its beg.
+	h := newHand(t, 1, cfg)
+	h.until(100 * time.Millisecond)
+	heard := h.now
+	if d := append(dials(beg(h, 20, lone, mesh.HelloNeedy)), dialedBy(h, heard+cfg.BeaconMin-time.Millisecond)...); len(d) != 0 {
+		t.Fatalf("a lone node dialed %v within BeaconMin of a lone node's beg, want no dial", d)
+	}
+	if d := dialedBy(h, heard+cfg.BeaconMin); len(d) != 1 || d[0] != 20 {
+		t.Fatalf("BeaconMin after the beg the lone node dialed %v, want the beggar (20)", d)
+	}
+
+	// A node with links answers meanwhile: it is dialed, not the beggar.
+	h = newHand(t, 1, cfg)
+	h.until(100 * time.Millisecond)
+	heard = h.now
+	beg(h, 20, lone, mesh.HelloNeedy)
+	h.until(heard + cfg.BeaconMin/2)
+	beg(h, 30, mesh.Load{In: uint8(cfg.MaxIn), Out: 4}, 0) // a full node's answer
+	if d := dialedBy(h, heard+cfg.BeaconMin-time.Millisecond); len(d) == 0 || d[0] != 30 {
+		t.Fatalf("after a full node with links answered, the lone node dialed %v first, want 30", d)
+	}
+
+	// A lone node that has heard a node with links dials a beggar as before.
+	h = newHand(t, 1, cfg)
+	h.until(100 * time.Millisecond)
+	beg(h, 30, mesh.Load{In: uint8(cfg.MaxIn), Out: 4}, 0)
+	h.until(h.now + cfg.BeaconMin/2)
+	heard = h.now
+	beg(h, 20, lone, mesh.HelloNeedy)
+	if d := dialedBy(h, heard+cfg.BeaconMin/2); len(d) == 0 || d[0] != 20 {
+		t.Fatalf("a lone node that knows the mesh dialed %v after a lone node's beg, want the beggar (20) at once", d)
+	}
+}

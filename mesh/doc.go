@@ -19,7 +19,8 @@
 //   - Discovery: discovery.go (LAN beacons paced by a Trickle timer, with
 //     suppression so a segment of any size sends only a few per period;
 //     newcomers dial the offers they hear and beg for room only when they
-//     heard of none), knownpeers.go (the passive list of peers heard of,
+//     heard of none, and give the LAN time to answer another newcomer's beg
+//     before they dial it), knownpeers.go (the passive list of peers heard of,
 //     bounded and expiring) and exchange.go (peer exchange, and referrals
 //     of refused dialers to peers with room).
 //   - Link limits (5 in, 5 out by default): handshake.go counts a link in

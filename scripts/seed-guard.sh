@@ -38,7 +38,6 @@ fi
 # reported (the issue named). They are printed, not failed; when one holds
 # again the guard says so, and the line should go.
 known=(
-  "siphoners:4 issue 18 point 5: a LAN that starts at once can form islands the probe does not merge (here 14 honest nodes linked to the others only through siphoners until 24 s); a weakness of main too (siphoners 1 seed in 1-200, a 60-node LAN over 2 s 4 in 900; 3 and 6 since the one-input openings moved the draws; BENCHMARKS.md, fifth session (refusals))"
 )
 knownReason() {
   local k
