@@ -55,31 +55,35 @@ func stillLAN(t testing.TB, seed uint64, n int, over, settle time.Duration) *sim
 // messages over a shortest path from the sender.
 //
 // Links still come now and then without rotation (nodes filling free
-// slots): a later broadcast meets at most one copy for each link that came
-// since the sender's previous broadcast began, plus two (at seed 33 a
-// fourth broadcast met 4 copies, RMR 0.020, after 9 links came; at seed 31,
-// with centre_root on, the second met 3 after 3 links came in the first's
-// five seconds, once it was delivered: the count begins before the first
-// broadcast), and a link that
-// comes or goes under a broadcast changes the sender's eccentricity, so
-// the last hop is judged against the larger of the eccentricities (gonum's
-// shortest paths) before and after it. So judged, every seed of 21-44
-// passes (at e776506 2 of seeds 21-30 passed, at c52cde0 only 28 of 21-34:
-// the rest failed on a last hop one above the eccentricity after the
-// broadcast, or a rank one above the distance). Any change that moves the
-// overlay's random draws moves which seeds fail: of seeds 21-80, 50 failed
-// at 49ac896; since each end of a connection is told of it with its first
-// frame (issue 18 point 5, fifth session), 24 (3 redundant copies, 0
-// links came), 37 and 60 (a tree link in flux at the 20 s check) and 70
-// (a last hop one above the eccentricity). With links counted from the
-// first broadcast's start, 24 passes; with centre_root on by default (a
-// root walks from 7 deep; at seed 31 the tree was 4 deep and the root
-// never moved: the surveys' Positions move the draws) 25 (a last hop one above the eccentricity), 39 and 48 (two roots, a tree
-// link in flux at the 20 s check) fail instead of 37, 60 and 70. Since the
-// surveys rest while the tree re-forms and once the root settled (issue 18
-// point 3, sixth session), a tree under 7 deep sees almost none, and the
-// draws are those of centre_root off again: 37, 60 (a tree link in flux)
-// and 70 (a last hop one above) fail. The long suite runs seeds 38-49.
+// slots: about one a second on these 200 nodes 15-25 s after they started,
+// and a few a minute later). So:
+//
+//   - The test begins on a tree that holds still (quietTree: a shortest-path
+//     tree and no parent change for three rounds). A link that brings a node
+//     closer to the root moves it to a new parent, and for the few
+//     milliseconds its Graft and Prune travel the tree is out of shape: at
+//     seeds 37 and 60 a link came 10 ms before an instant check at 20 s
+//     (the seed window was moved to dodge them).
+//   - A later broadcast meets at most one copy for each link that came since
+//     the sender's previous broadcast began, which the sender's tree has not
+//     learnt yet, plus two (at seed 33 a fourth broadcast met 4 copies, RMR
+//     0.020, after 9 links came; at seed 31, with centre_root on, the second
+//     met 3 after 3 links came in the first's five seconds).
+//   - The sender's tree is learnt from its messages, so a link that came
+//     after its previous message passed shortens a path the tree does not
+//     know yet (seed 70: 76-94 came 0.4 s after the third message from 199
+//     and made it 5 hops from everybody; the fourth reached 76 in 6, over
+//     the path of the third, and 76 learnt of the shortcut from 94's
+//     announcement). The fourth's last hop is judged against the largest
+//     eccentricity (gonum's shortest paths) from the third's start to the
+//     fourth's end.
+//   - The second burst of every node at once meets, per broadcast, at most
+//     one copy for each link that came since the first burst began.
+//
+// So judged, every seed of 21-80 passes, and the long suite runs them all
+// (about 0.6 CPU-s a seed). Before, the seed window moved three sessions
+// running (21-34, 25-36, 26-37, 38-49) as changes moved the overlay's draws
+// and 2 or 3 seeds of 21-80 failed the checks above.
 func TestTreeBroadcastCrossesEachLinkOnce(t *testing.T) {
 	t.Parallel()
 	crossesEachLinkOnce(t, 28)
@@ -88,8 +92,11 @@ func TestTreeBroadcastCrossesEachLinkOnce(t *testing.T) {
 func TestTreeBroadcastCrossesEachLinkOnceOnManySeeds(t *testing.T) {
 	longtest.Skip(t)
 	t.Parallel()
-	for seed := uint64(38); seed <= 49; seed++ {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) { crossesEachLinkOnce(t, seed) })
+	for seed := uint64(21); seed <= 80; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
+			crossesEachLinkOnce(t, seed)
+		})
 	}
 }
 
@@ -110,9 +117,10 @@ func linksCame(before, after [][2]sim.NodeIndex) int {
 
 func crossesEachLinkOnce(t *testing.T, seed uint64) {
 	s := stillLAN(t, seed, 200, 5*time.Second, 20*time.Second)
-	_, depth := checkTree(t, s)
+	_, depth := quietTree(t, s, 3*time.Second, 20*time.Second)
 	for _, from := range []sim.NodeIndex{0, 57, 199} {
 		links := s.Topology().Edges // before the first broadcast began
+		prev := s.Topology().Eccentricity(from)
 		r := broadcastAndCheck(t, s, from)
 		if r.RMR > 0.1 || r.LDH > 2*depth {
 			t.Fatalf("first broadcast from %d: RMR %.3f, last hop %d (tree depth %d)", from, r.RMR, r.LDH, depth)
@@ -130,16 +138,23 @@ func crossesEachLinkOnce(t *testing.T, seed uint64) {
 			if r.Redundant > uint64(2+came) {
 				t.Fatalf("broadcast %d from %d: %d redundant copies (RMR %.3f), %d links came", k+2, from, r.Redundant, r.RMR, came)
 			}
-			// The overlay may change under a broadcast (a link added
-			// shortens a path the tree has not learnt yet): the last hop is
-			// judged against the eccentricity before or after it, whichever
-			// is larger.
-			if ecc := max(before, s.Topology().Eccentricity(from)); k == 2 && r.LDH > ecc {
+			// The sender's tree is learnt from its messages: a link that
+			// came since its previous message began shortens a path the
+			// tree has not learnt yet. So the last hop is judged against
+			// the largest of the eccentricities at the start of the
+			// previous broadcast, at the start of this one and after it.
+			if ecc := max(prev, before, s.Topology().Eccentricity(from)); k == 2 && r.LDH > ecc {
 				t.Fatalf("fourth broadcast from %d: last hop %d, but every node is within %d hops", from, r.LDH, ecc)
 			}
+			prev = before
 		}
 	}
-	// Every node at once, twice.
+	// Every node at once, twice: the first burst at RMR 0.1 at most, the
+	// second along each origin's own tree, learnt from the first, at one
+	// copy at most for each link that came since the first began (as
+	// above: the origins' trees learn a link from their next message; so
+	// judged, every seed of 21-80 passes, 28 of them with links come).
+	links := s.Topology().Edges
 	for round := 0; round < 2; round++ {
 		before := len(s.Broadcasts())
 		for i := 0; i < s.NodeCount(); i++ {
@@ -148,22 +163,27 @@ func crossesEachLinkOnce(t *testing.T, seed uint64) {
 			}
 		}
 		s.RunFor(5 * time.Second)
-		rmr := 0.0
+		came := linksCame(links, s.Topology().Edges)
+		rmr, most := 0.0, uint64(0)
 		for _, r := range s.Broadcasts()[before:] {
 			if r.Reliability != 1 || r.LDH > 2*depth {
 				t.Fatalf("burst %d: broadcast from %d reached %d of %d, last hop %d", round, r.Origin, r.Delivered, r.Alive, r.LDH)
 			}
 			rmr += r.RMR / float64(s.NodeCount())
+			most = max(most, r.Redundant)
 		}
-		t.Logf("burst %d: RMR mean %.4f", round, rmr)
-		if max := []float64{0.1, 0.01}[round]; rmr > max {
-			t.Fatalf("burst %d: RMR mean %.3f, want at most %.2f", round, rmr, max)
+		t.Logf("burst %d: RMR mean %.4f, at most %d redundant copies, %d links came", round, rmr, most, came)
+		if round == 0 && rmr > 0.1 {
+			t.Fatalf("first burst: RMR mean %.3f, want at most 0.1", rmr)
+		}
+		if round == 1 && most > uint64(came) {
+			t.Fatalf("second burst: a broadcast met %d redundant copies, %d links came", most, came)
 		}
 	}
 	if d := s.DuplicateDeliveries(); d != 0 {
 		t.Fatalf("%d duplicate deliveries", d)
 	}
-	checkTree(t, s)
+	quietTree(t, s, 3*time.Second, 20*time.Second)
 }
 
 // A node that hears of a message over a lazy link but does not receive it

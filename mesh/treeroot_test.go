@@ -37,6 +37,38 @@ func settledTree(t testing.TB, s *sim.Sim, d time.Duration) (mesh.NodeID, int) {
 	return checkTree(t, s)
 }
 
+// quietTree runs the simulation until the tree has held still for hold —
+// checkTree passes and no node changed its parent (Stats.Reparents) — for
+// at most bound (failing the test otherwise), then checks it. Without rotation links still come now and
+// then (nodes filling free slots, about one a second on 200 nodes 15-25 s
+// after they started), and a node that a new link brings closer to the
+// root moves to it: for the few milliseconds its Graft and Prune travel,
+// the tree is out of shape.
+func quietTree(t testing.TB, s *sim.Sim, hold, bound time.Duration) (mesh.NodeID, int) {
+	t.Helper()
+	reparents := func() (n uint64) {
+		for i := 0; i < s.NodeCount(); i++ {
+			if e := s.Engine(sim.NodeIndex(i)); e != nil {
+				n += e.Stats().Reparents
+			}
+		}
+		return n
+	}
+	last, since := reparents(), s.Now()
+	for end := s.Now() + bound; s.Now()-since < hold; s.RunFor(50 * time.Millisecond) {
+		if s.Now() > end {
+			t.Fatalf("t=%v the tree did not hold still for %v within %v", s.Now(), hold, bound)
+		}
+		if n := reparents(); n != last {
+			last, since = n, s.Now()
+		}
+		if _, _, problem := treeProblem(s); problem != "" {
+			since = s.Now()
+		}
+	}
+	return checkTree(t, s)
+}
+
 // treeProblem describes the first way in which the running nodes do not
 // form one shortest-path broadcast tree, or returns "".
 func treeProblem(s *sim.Sim) (root mesh.NodeID, depth int, problem string) {
