@@ -237,6 +237,8 @@ func (e *Engine) awaitTheLAN(b *Beacon, stranger bool) bool {
 		return false
 	}
 	e.known.backoff(b.ID, e.now+e.cfg.BeaconMin)
-	e.armTimer(TimerDial, e.now+e.cfg.BeaconMin)
+	// The whole LAN heard the same beg: a dial timer's jitter after the
+	// wait spreads the dials of the nodes that waited for it.
+	e.armTimer(TimerDial, e.now+e.cfg.BeaconMin+Time(e.rng.Int64N(int64(e.cfg.BeaconMin/4)+1)))
 	return true
 }

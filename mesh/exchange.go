@@ -235,10 +235,18 @@ func (e *Engine) exchangeWithRandomNeighbour(keep func(*link) bool) {
 // passive list, with where each peer is as far as the sender's place and
 // its own tell (lan.go).
 func (e *Engine) onPeers(i int, f *Frame) {
+	e.learnPeers(i, f)
+	if e.wantOut() > 0 {
+		e.scheduleDial()
+	}
+}
+
+// learnPeers is onPeers without the dial decision it may call for.
+func (e *Engine) learnPeers(i int, f *Frame) {
 	before := e.links[i].place()
 	e.locatePeer(i, f.LAN)
 	e.answerNewPlace(i, before, e.links[i].place())
-	e.takePeers(i, f.Peers)
+	e.mergePeers(i, f.Peers)
 }
 
 // takePeers merges the sample peers, received on link i from a peer
@@ -247,6 +255,14 @@ func (e *Engine) onPeers(i int, f *Frame) {
 // elsewhere to pass on (elsewhere.go), and dials if the node wants more
 // links.
 func (e *Engine) takePeers(i int, peers []PeerInfo) {
+	e.mergePeers(i, peers)
+	if e.wantOut() > 0 {
+		e.scheduleDial()
+	}
+}
+
+// mergePeers is takePeers without the dial decision.
+func (e *Engine) mergePeers(i int, peers []PeerInfo) {
 	sender := e.links[i].place()
 	across := e.linkedElsewhere()
 	for _, p := range peers {
@@ -260,17 +276,19 @@ func (e *Engine) takePeers(i int, peers []PeerInfo) {
 			e.lanFacts.set(elsewhereNews, true)
 		}
 	}
-	if e.wantOut() > 0 {
-		e.scheduleDial()
-	}
 }
 
 // onReferral handles a referral (Peers frame f on link i, an outgoing
 // connection still in its handshake): the peer is full. Only a refusal for
 // lack of room comes with one, so the referral is the refusal: the node
 // learns the peers named and gives up the connection at once, as it would
-// on the Reject that follows, which then finds it closed.
+// on the Reject that follows, which then finds it closed; and it decides
+// its next dial at once (onReject).
 func (e *Engine) onReferral(i int, f *Frame) {
-	e.onPeers(i, f)
+	if e.dialsOnRefusal() {
+		e.learnPeers(i, f)
+	} else {
+		e.onPeers(i, f)
+	}
 	e.onReject(i, ReasonFull)
 }

@@ -38,7 +38,8 @@ func TestPeerExchangeJoinsSegments(t *testing.T) {
 }
 
 // A full node that refuses a dialer names its neighbours with free slots
-// first (a referral), and the dialer's next try goes to one of them.
+// first (a referral), and the dialer's next try goes to one of them, at
+// once (dialing.go's refusals rule).
 func TestFullNodeRefersRefusedDialer(t *testing.T) {
 	b := newHand(t, 1, mesh.DefaultConfig())
 	withRoom := map[mesh.NodeID]bool{10: true, 11: true}
@@ -76,12 +77,24 @@ func TestFullNodeRefersRefusedDialer(t *testing.T) {
 		t.Fatalf("dials %v, want node 1", d)
 	}
 	sendOf(t, a.take(a.e.HandleLinkOpened(a.now, 1, mesh.Outgoing, 1, peerAddr(1))), mesh.FrameHello)
-	a.take(a.e.HandleFrame(a.now, 1, referral))
-	a.take(a.e.HandleFrame(a.now, 1, reject))
-	next := dials(a.until(2 * time.Second))
-	if len(next) == 0 || !named[next[0]] {
-		t.Fatalf("after the referral the dialer tried %v, want 10 or 11", next)
+	// The referral is the refusal, and fresh news of room: the dialer
+	// dials one of the peers named at once, with no dial timer between.
+	outs = a.take(a.e.HandleFrame(a.now, 1, referral))
+	next := dials(outs)
+	for _, p := range next {
+		if !named[p] {
+			next = nil
+		}
 	}
+	if len(next) == 0 {
+		t.Fatalf("on the referral the dialer dialed %v, want 10 or 11 (or both: it is needy) at once", dials(outs))
+	}
+	for _, o := range outs {
+		if o.Kind == mesh.OutTimer && o.Timer == mesh.TimerDial {
+			t.Fatalf("on the referral the dialer set a dial timer: %+v", outs)
+		}
+	}
+	a.take(a.e.HandleFrame(a.now, 1, reject))
 }
 
 // A full node introduces the dialers it refuses to each other: a dialer
@@ -158,17 +171,20 @@ func TestReferralIsTheRefusal(t *testing.T) {
 	sendOf(t, a.take(a.e.HandleLinkOpened(a.now, 1, mesh.Outgoing, 1, peerAddr(1))), mesh.FrameHello)
 	referral := mesh.Frame{Type: mesh.FramePeers, Peers: []mesh.PeerInfo{{ID: 10, Addr: peerAddr(10), FreeIn: 4}}}
 	closed := false
-	for _, o := range a.take(a.e.HandleFrame(a.now, 1, &referral)) {
+	outs := a.take(a.e.HandleFrame(a.now, 1, &referral))
+	for _, o := range outs {
 		closed = closed || o.Kind == mesh.OutClose && o.Link == 1
 	}
 	if !closed {
 		t.Fatal("the dialer kept the connection after the referral")
 	}
+	// It decides its next dial at once (dialing.go's refusals rule).
+	next := dials(outs)
 	reject := mesh.Frame{Type: mesh.FrameReject, Reason: mesh.ReasonFull}
 	if outs := a.take(a.e.HandleFrame(a.now, 1, &reject)); len(outs) != 0 {
 		t.Fatalf("the Reject after the referral caused %v, want nothing", outs)
 	}
-	next := dials(a.until(a.now + 900*time.Millisecond))
+	next = append(next, dials(a.until(a.now+900*time.Millisecond))...)
 	if len(next) != 1 || next[0] != 10 {
 		t.Fatalf("after the referral the dialer tried %v, want 10 (named) and not 1 (full) within DialBackoff", next)
 	}

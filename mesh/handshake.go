@@ -175,6 +175,12 @@ func (e *Engine) onReject(i int, r Reason) {
 	default:
 		e.known.backoff(l.peer, e.now+e.cfg.DialBackoff)
 	}
+	if r == ReasonFull && e.dialsOnRefusal() {
+		// Refused for lack of room: decide the next dial at once (see
+		// dialing.go's "Refusals").
+		e.fillLinks()
+		return
+	}
 	e.scheduleDial()
 }
 

@@ -340,6 +340,7 @@ func (r *refuser) refuse(outs []mesh.Output) {
 		lid := 1000 + r.lid
 		sendOf(r.h.t, r.h.take(r.h.e.HandleLinkOpened(r.h.now, lid, mesh.Outgoing, p, peerAddr(p))), mesh.FrameHello)
 		reject := mesh.Frame{Type: mesh.FrameReject, Reason: mesh.ReasonFull}
-		r.h.take(r.h.e.HandleFrame(r.h.now, lid, &reject))
+		// A refused node may decide its next dial at once: refuse that too.
+		r.refuse(r.h.take(r.h.e.HandleFrame(r.h.now, lid, &reject)))
 	}
 }
