@@ -55,8 +55,8 @@ func stillLAN(t testing.TB, seed uint64, n int, over, settle time.Duration) *sim
 // messages over a shortest path from the sender.
 //
 // Links still come now and then without rotation (nodes filling free
-// slots: about one a second on these 200 nodes 15-25 s after they started,
-// and a few a minute later). So:
+// slots: 0 to 15 in each 5 s on these 200 nodes 15-25 s after they
+// started, seeds 21-80, and a few a minute later). So:
 //
 //   - The test begins on a tree that holds still (quietTree: a shortest-path
 //     tree and no parent change for three rounds). A link that brings a node

@@ -39,11 +39,11 @@ func settledTree(t testing.TB, s *sim.Sim, d time.Duration) (mesh.NodeID, int) {
 
 // quietTree runs the simulation until the tree has held still for hold —
 // checkTree passes and no node changed its parent (Stats.Reparents) — for
-// at most bound (failing the test otherwise), then checks it. Without rotation links still come now and
-// then (nodes filling free slots, about one a second on 200 nodes 15-25 s
-// after they started), and a node that a new link brings closer to the
-// root moves to it: for the few milliseconds its Graft and Prune travel,
-// the tree is out of shape.
+// at most bound (failing the test otherwise), then checks it. Without
+// rotation links still come now and then (nodes filling free slots: 0 to
+// 15 in each 5 s on 200 nodes 15-25 s after they started), and a node that
+// a new link brings closer to the root moves to it: for the few
+// milliseconds its Graft and Prune travel, the tree is out of shape.
 func quietTree(t testing.TB, s *sim.Sim, hold, bound time.Duration) (mesh.NodeID, int) {
 	t.Helper()
 	reparents := func() (n uint64) {
