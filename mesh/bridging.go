@@ -71,15 +71,15 @@ func (e *Engine) linkedElsewhere() bool {
 // the LAN's end of a WAN link is one link among many and never short, so
 // waiting for room would leave two LANs cut apart once their bridges
 // crashed together. After a mass failure every survivor is short, and a
-// short node that lost any link to a crash does the same while it has
-// room, so that a LAN whose bridges all died links to the others again
-// (lan.go says how nodes know where peers are). Nodes that never saw a
-// link die do not, so that a LAN joining does not link every newcomer
-// across a WAN. On one LAN nobody knows a peer elsewhere, and nothing
-// changes.
+// node that lost any link to a crash does the same while it has room and
+// is short, and for reachTriesAfterDeath dials after its last link died
+// even once it is not, so that a LAN whose bridges all died links to the
+// others again (lan.go says how nodes know where peers are). Nodes that
+// never saw a link die do not, so that a LAN joining does not link every
+// newcomer across a WAN. On one LAN nobody knows a peer elsewhere, and
+// nothing changes.
 func (e *Engine) reachElsewhere() {
-	afterFailure := e.stats.DeadLinks > 0 && e.short() && e.wantOut() > 0
-	if !e.lanFacts.has(lostElsewhere) && !afterFailure {
+	if !e.reaching() {
 		return
 	}
 	if e.linkedElsewhere() {
@@ -95,5 +95,60 @@ func (e *Engine) reachElsewhere() {
 	if k < 0 || e.wantOut() <= 0 && !e.dropOutgoing() {
 		return
 	}
+	if e.hunt.reachTries > 0 {
+		e.hunt.reachTries--
+	}
 	e.startDial(e.known.dial(k))
+}
+
+// reaching reports whether the node reaches across (reachElsewhere): its
+// link off its LAN or to a bridge died, or it lost a link to a crash and
+// is short or has tries left, with room.
+func (e *Engine) reaching() bool {
+	afterFailure := e.stats.DeadLinks > 0 && (e.short() || e.hunt.reachTries > 0) && e.wantOut() > 0
+	return e.lanFacts.has(lostElsewhere) || afterFailure
+}
+
+// reachTriesAfterDeath is how many dials to peers elsewhere a node that
+// lost a link to a crash makes whether it is short or not. A LAN cut off
+// by a mass failure regains its links within two or three seconds, and
+// its survivors stop being short long before their dials across (mostly
+// to dead peers: 90% of what they knew of other LANs died too) find a live
+// one: in seed 27 of many-lans-mass-failure (with the periodic exchange
+// postponed by other exchanges), nine survivors of lan4 knew the one live
+// peer elsewhere their LAN knew of, none of them short, and the LAN stayed
+// apart to the end.
+const reachTriesAfterDeath = 3
+
+// followReferral goes on with a dial to a peer elsewhere (reachElsewhere's:
+// no other dial but a static one crosses), or to one the refusal placed
+// elsewhere while the node reaches across, that was refused for lack of
+// room, where the referral points: it dials at once one of the
+// peers named that it now knows to be elsewhere (the referrer's LAN
+// neighbours) and that have free slots, first-hand news milliseconds old.
+// After a mass failure most of the peers elsewhere a LAN knows are dead,
+// and it may know only one or two live ones: a refusal by one of those is
+// the LAN's way to the others, and the node that got it has often stopped
+// reaching across by then (it regained its LAN links). Seed 3 of
+// many-lans-mass-failure with the periodic exchange postponed by other
+// exchanges: three survivors of lan4 were refused by the one live peer
+// elsewhere they knew, each with a referral naming live peers elsewhere
+// with room; none dialed them, and lan4 stayed apart for good.
+func (e *Engine) followReferral(peers []PeerInfo) {
+	if e.linkedElsewhere() || e.wantOut() <= 0 {
+		return
+	}
+	pick, seen := -1, 0
+	for _, p := range peers {
+		k := e.known.index(p.ID)
+		if k < 0 || p.FreeIn == 0 || !e.known.list[k].elsewhere() || !e.dialable(k) {
+			continue
+		}
+		if seen++; e.rng.IntN(seen) == 0 {
+			pick = k
+		}
+	}
+	if pick >= 0 {
+		e.startDial(e.known.dial(pick))
+	}
 }

@@ -305,7 +305,11 @@ type hunt struct {
 	// It lives here, in the padding after refusals, rather than in the
 	// engine, which would grow out of its size class.
 	probed bool
-	last   Time // of the last refusal
+	// reachTries: dials to peers elsewhere the node still makes after a
+	// link of its died, short or not (bridging.go: reachElsewhere). It
+	// lives in the same padding.
+	reachTries uint8
+	last       Time // of the last refusal
 }
 
 // reset ends the backoff.

@@ -49,6 +49,7 @@ func (e *Engine) checkLink(i int) bool {
 		return true
 	case l.state == linkEstablished && e.now-l.lastRecv > e.cfg.DeadAfter:
 		e.stats.DeadLinks++
+		e.hunt.reachTries = reachTriesAfterDeath
 		if l.elsewhere() || l.toBridge() {
 			e.lanFacts.set(lostElsewhere, true)
 		}

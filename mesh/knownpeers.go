@@ -255,8 +255,9 @@ func (k *knownPeers) victim(entry *knownPeer, size int) int {
 		worst, force = worstLAN, true
 	case entry.place != PlaceSameLAN:
 		worst = worstRemote
-		// A peer known to be elsewhere replaces one nobody placed.
-		force = entry.place == PlaceOtherLAN && k.list[worst].place == PlaceUnknown
+		// A peer known to be elsewhere replaces one nobody placed, or
+		// one this node failed to dial (worseRemote).
+		force = entry.place == PlaceOtherLAN && (k.list[worst].place == PlaceUnknown || k.list[worst].fails > entry.fails)
 	case remote <= reserve:
 		worst = worstLAN
 	default:
@@ -287,10 +288,23 @@ func (k *knownPeers) worseOf(i, j int) int {
 }
 
 // worseRemote orders entries off our LAN: one nobody placed is less useful
-// than one known to be elsewhere, since only those lead off our LAN for sure.
+// than one known to be elsewhere, since only those lead off our LAN for
+// sure; then, of two known to be elsewhere, one this node failed to dial
+// is less useful than one it did not, whatever their free slots (unplaced
+// ones keep their order: on one LAN nothing changes). After a mass failure most peers
+// elsewhere a LAN knows are dead, and its nodes' exchanges and rumours
+// keep naming them with the free slots they had (stale news, five of five
+// at many-lans-mass-failure): ranked by free slots alone, they held the
+// share kept for peers off our LAN against live peers elsewhere that a
+// referral named with their true one or two free slots, and a survivor
+// that learnt of live ones could not keep them (seed 3, with the periodic
+// exchange postponed by other exchanges: lan4 stayed apart).
 func worseRemote(a, b *knownPeer) bool {
 	if a.place != b.place {
 		return a.place == PlaceUnknown
+	}
+	if a.place == PlaceOtherLAN && (a.fails > 0) != (b.fails > 0) {
+		return a.fails > 0
 	}
 	return worse(a, b)
 }

@@ -122,6 +122,36 @@ func TestPassiveListPrefersPeersElsewhere(t *testing.T) {
 	}
 }
 
+// A peer elsewhere this node failed to dial gives up its place in the
+// passive list's share for peers off our LAN to a peer elsewhere it has
+// not tried, even one with fewer free slots: after a mass failure the
+// share held dead peers with the free slots of stale news, which LAN
+// neighbours kept naming, and the live ones a referral named with their
+// true one or two slots could not get in (seed 3 of many-lans-mass-failure
+// with the periodic exchange postponed by other exchanges).
+func TestPassiveListGivesUpPeersElsewhereItFailedToReach(t *testing.T) {
+	e := loneEngine(t, func(c *Config) { c.PassiveSize = 8 }) // 2 kept for peers off our LAN
+	addr := func(i int) Addr { return Addr{IP: [16]byte{10, 0, 0, byte(i)}, Port: 7000} }
+	for i := 2; i < 8; i++ {
+		e.heardOf(NodeID(i), addr(i), 1, Load{FreeIn: 3}, newsBeacon)
+	}
+	for i := 200; i < 202; i++ { // stale news of peers elsewhere with room
+		e.heardOfAt(NodeID(i), addr(i), 0, Load{FreeIn: 5}, newsExchange, PlaceOtherLAN)
+	}
+	e.heardOfAt(300, addr(300), 0, Load{FreeIn: 1}, newsExchange, PlaceOtherLAN)
+	if e.known.index(300) >= 0 {
+		t.Fatal("a peer elsewhere with fewer free slots replaced one with more that nothing speaks against")
+	}
+	e.now = time.Second
+	e.known.failed(201, e.now, e.cfg.DialBackoff, e.cfg.PassiveSize) // dead
+	e.now += 5 * time.Second
+	e.heardOfAt(201, addr(201), 0, Load{FreeIn: 5}, newsExchange, PlaceOtherLAN) // named again by a LAN neighbour
+	e.heardOfAt(300, addr(300), 0, Load{FreeIn: 1}, newsExchange, PlaceOtherLAN)
+	if e.known.index(300) < 0 || e.known.index(201) >= 0 || e.known.index(200) < 0 {
+		t.Fatalf("known %v: want the peer elsewhere not tried (300) in place of the one this node failed to dial (201)", e.known.ids)
+	}
+}
+
 // A node places a node telling another name of its LAN on its LAN: the
 // name it gave up for a smaller one (that node has not heard the new name
 // yet), or a larger one heard by beacon, given by newcomers that joined

@@ -126,6 +126,60 @@ func TestShortNodeReachesElsewhere(t *testing.T) {
 	}
 }
 
+// A LAN cut off by a mass failure links to the others again even when its
+// survivors regain their LAN links before a dial across finds a live peer:
+// a node that lost a link to a crash dials peers it knows to be elsewhere
+// for a few tries more once it is no longer short, and a full peer
+// elsewhere that refuses it with a referral sends it on at once to the
+// peers named there that are elsewhere and have room. Seeds 3 and 27 of
+// many-lans-mass-failure (with the periodic exchange postponed by other
+// exchanges): lan4's survivors knew one or two live peers elsewhere, those
+// that knew them were not short, those refused by one never dialed the
+// live peers its referral named, and lan4 stayed apart to the end.
+func TestSurvivorReachesElsewhereUntilOneAnswers(t *testing.T) {
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	const ours, theirs mesh.LANTag = 77, 99
+	for _, id := range []mesh.NodeID{2, 3} {
+		h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: mesh.Load{FreeIn: 5}, LAN: ours}, peerAddr(id)))
+	}
+	for _, p := range h.linkDials(2, mesh.Load{In: 1, FreeIn: 4}) {
+		h.take(h.e.HandleFrame(h.now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePeers, LAN: ours}))
+	}
+	// A neighbour crashes; three LAN peers link to the node: it has
+	// MaxOut links again, not short, with room for outgoing ones.
+	h.accept(4, 4, mesh.Load{Out: 1, FreeIn: 5})
+	h.alive(h.now+4*time.Second, 2, 3)
+	if n := h.e.Stats().DeadLinks; n != 1 {
+		t.Fatalf("%d dead links, want 1", n)
+	}
+	lids := []mesh.LinkID{2, 3}
+	for p := mesh.NodeID(5); p < 8; p++ {
+		h.accept(mesh.LinkID(p), p, mesh.Load{Out: 1, FreeIn: 5})
+		lids = append(lids, mesh.LinkID(p))
+	}
+	if l := h.e.Load(); int(l.Degree()) < cfg.MaxOut {
+		t.Fatalf("load %+v: the node must not be short", l)
+	}
+	// A LAN neighbour names a full peer elsewhere, 500.
+	far := []mesh.PeerInfo{{ID: 500, Addr: peerAddr(500), Place: mesh.PlaceOtherLAN}}
+	outs := h.take(h.e.HandleFrame(h.now, 2, &mesh.Frame{Type: mesh.FramePeers, LAN: ours, Peers: far}))
+	outs = append(outs, h.alive(h.now+2*time.Second, lids...)...)
+	if !slices.Contains(dials(outs), 500) {
+		t.Fatalf("a node that lost a link to a crash, not short, dialed %v, not the peer elsewhere (500)", dials(outs))
+	}
+	// 500 is full and refers it to its LAN neighbours 501 (full) and 502.
+	sendOf(t, h.take(h.e.HandleLinkOpened(h.now, 500, mesh.Outgoing, 500, peerAddr(500))), mesh.FrameHello)
+	referral := mesh.Frame{Type: mesh.FramePeers, LAN: theirs, Peers: []mesh.PeerInfo{
+		{ID: 501, Addr: peerAddr(501), Place: mesh.PlaceSameLAN},
+		{ID: 502, Addr: peerAddr(502), FreeIn: 2, Place: mesh.PlaceSameLAN},
+	}}
+	if got := dials(h.take(h.e.HandleFrame(h.now, 500, &referral))); !slices.Equal(got, []mesh.NodeID{502}) {
+		t.Fatalf("refused by a peer elsewhere, the node dialed %v at once, want the peer elsewhere with room the referral named (502)", got)
+	}
+}
+
 // A neighbour whose tag now places it differently hears ours at once: the
 // two ends of a link learn each other's tags in either order, so a link
 // made before one end was sure of its LAN's name (a static bridge dialed
