@@ -68,57 +68,71 @@ func TestRotationWaitsForAQuietMoment(t *testing.T) {
 // late.
 func TestRotationSparesLinksThatCarryPayloads(t *testing.T) {
 	for seed := uint64(1); seed <= 16; seed++ {
-		cfg := treeConfig()
-		cfg.Port = 9000
-		cfg.MaxIn, cfg.MaxOut, cfg.MinLinks = 2, 2, 1
-		cfg.RotateInterval = 2 * time.Second
-		e, err := mesh.New(cfg, 10, 100, rand.New(rand.NewPCG(seed, 1)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
-		d.answer = func(now time.Duration, o mesh.Output) {
-			peer := mesh.NodeID(o.Addr.Port - 9000)
-			if peer != 2 && peer != 3 {
-				d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
-				return
-			}
-			d.apply(e.HandleLinkOpened(now, mesh.LinkID(peer), mesh.Outgoing, o.Peer, o.Addr))
-			d.apply(e.HandleFrame(now, mesh.LinkID(peer), &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: peer, Instance: 1, Port: 9000 + uint16(peer), Load: mesh.Load{In: 1, FreeIn: 4}}}))
-		}
-		d.apply(e.Start(0))
-		for _, p := range []uint16{2, 3} {
-			d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: mesh.NodeID(p), Instance: 1, Port: 9000 + p, Load: mesh.Load{FreeIn: 5}}, hostAddr(byte(p), 9000+p)))
-		}
-		// Node 4, the root, links in: this node's parent; the links out to 2
-		// and 3 are lazy.
-		d.apply(e.HandleLinkOpened(0, inLink, mesh.Incoming, 0, hostAddr(4, 0)))
-		d.apply(e.HandleFrame(0, inLink, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 4, Instance: 1, Port: 9000, Load: mesh.Load{Out: 1, FreeIn: 4}}}))
-		// Node 5 has room: rotation has somewhere to go.
-		d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: 5, Instance: 1, Port: 9000, Load: mesh.Load{FreeIn: 5}}, hostAddr(5, 9000)))
-		seq, up, lost := uint64(0), false, false
-		d.advance(6*time.Second, time.Millisecond, func(now time.Duration) {
-			up = up || linked(e, 2)
-			lost = lost || up && !linked(e, 2)
-			if now%(500*time.Millisecond) != 0 {
-				return
-			}
-			d.apply(e.HandleFrame(now, inLink, &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 4, Round: uint32(now / time.Second), Rank: 0}, Load: mesh.Load{Out: 1, FreeIn: 4}}))
-			for _, p := range []mesh.NodeID{2, 3} {
-				if linked(e, p) {
-					d.apply(e.HandleFrame(now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 4, Round: uint32(now / time.Second), Rank: 2}, Load: mesh.Load{In: 1, FreeIn: 4}}))
-				}
-			}
-			if linked(e, 2) { // origin 9's payloads come over the link to 2
-				seq++
-				d.apply(e.HandleFrame(now, 2, &mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{ID: mesh.MsgID{Origin: 9, Seq: seq}, Hops: 2, Payload: []byte{1}}}))
-			}
-		})
-		if e.Stats().Rotations == 0 {
+		rotated, up, lost := rotateBesidePayloads(t, seed, false)
+		if !rotated || !up {
 			t.Fatalf("seed %d: no rotation: the test shows nothing", seed)
 		}
 		if lost {
 			t.Errorf("seed %d: rotation gave up the link to 2, which carries origin 9's payloads, rather than the one to 3", seed)
 		}
 	}
+}
+
+// rotateBesidePayloads runs for 6 s a tree-mode node with 2 incoming and 2
+// outgoing slots that rotates every 2 s: the root, 4, links in and is its
+// parent; its lazy links out go to 2 and 3 (node 5 has room, so rotation
+// has somewhere to go); origin 9's payloads come over the link to 2 every
+// 500 ms, and when threeTakes, 3 takes them from this node (a Graft). It
+// reports whether the node rotated, whether the links it judges were up
+// (the link to 2, and the one to 3 too when threeTakes), and whether the
+// link to 2 was lost after that.
+func rotateBesidePayloads(t *testing.T, seed uint64, threeTakes bool) (rotated, up, lost bool) {
+	t.Helper()
+	cfg := treeConfig()
+	cfg.Port = 9000
+	cfg.MaxIn, cfg.MaxOut, cfg.MinLinks = 2, 2, 1
+	cfg.RotateInterval = 2 * time.Second
+	e, err := mesh.New(cfg, 10, 100, rand.New(rand.NewPCG(seed, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
+	d.answer = func(now time.Duration, o mesh.Output) {
+		peer := mesh.NodeID(o.Addr.Port - 9000)
+		if peer != 2 && peer != 3 {
+			d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
+			return
+		}
+		d.apply(e.HandleLinkOpened(now, mesh.LinkID(peer), mesh.Outgoing, o.Peer, o.Addr))
+		d.apply(e.HandleFrame(now, mesh.LinkID(peer), &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: peer, Instance: 1, Port: 9000 + uint16(peer), Load: mesh.Load{In: 1, FreeIn: 4}}}))
+		if threeTakes && peer == 3 {
+			d.apply(e.HandleFrame(now, 3, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{{Origin: 9}}}))
+		}
+	}
+	d.apply(e.Start(0))
+	for _, p := range []uint16{2, 3} {
+		d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: mesh.NodeID(p), Instance: 1, Port: 9000 + p, Load: mesh.Load{FreeIn: 5}}, hostAddr(byte(p), 9000+p)))
+	}
+	d.apply(e.HandleLinkOpened(0, inLink, mesh.Incoming, 0, hostAddr(4, 0)))
+	d.apply(e.HandleFrame(0, inLink, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 4, Instance: 1, Port: 9000, Load: mesh.Load{Out: 1, FreeIn: 4}}}))
+	d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: 5, Instance: 1, Port: 9000, Load: mesh.Load{FreeIn: 5}}, hostAddr(5, 9000)))
+	seq := uint64(0)
+	d.advance(6*time.Second, time.Millisecond, func(now time.Duration) {
+		up = up || linked(e, 2) && (!threeTakes || linked(e, 3))
+		lost = lost || up && !linked(e, 2)
+		if now%(500*time.Millisecond) != 0 {
+			return
+		}
+		d.apply(e.HandleFrame(now, inLink, &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 4, Round: uint32(now / time.Second), Rank: 0}, Load: mesh.Load{Out: 1, FreeIn: 4}}))
+		for _, p := range []mesh.NodeID{2, 3} {
+			if linked(e, p) {
+				d.apply(e.HandleFrame(now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 4, Round: uint32(now / time.Second), Rank: 2}, Load: mesh.Load{In: 1, FreeIn: 4}}))
+			}
+		}
+		if linked(e, 2) { // origin 9's payloads come over the link to 2
+			seq++
+			d.apply(e.HandleFrame(now, 2, &mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{ID: mesh.MsgID{Origin: 9, Seq: seq}, Hops: 2, Payload: []byte{1}}}))
+		}
+	})
+	return e.Stats().Rotations > 0, up, lost
 }

@@ -1,9 +1,7 @@
 package mesh_test
 
 import (
-	"math/rand/v2"
 	"testing"
-	"time"
 
 	"p2pmesh/mesh"
 )
@@ -347,55 +345,8 @@ func TestAnnouncementBeforeTheCopyIsAShortcut(t *testing.T) {
 // 12 hops deep).
 func TestRotationSparesTheLinkAnOriginComesOver(t *testing.T) {
 	for seed := uint64(1); seed <= 16; seed++ {
-		cfg := treeConfig()
-		cfg.Port = 9000
-		cfg.MaxIn, cfg.MaxOut, cfg.MinLinks = 2, 2, 1
-		cfg.RotateInterval = 2 * time.Second
-		e, err := mesh.New(cfg, 10, 100, rand.New(rand.NewPCG(seed, 1)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := &engineDriver{e: e, timers: map[mesh.TimerKind]time.Duration{}}
-		d.answer = func(now time.Duration, o mesh.Output) {
-			peer := mesh.NodeID(o.Addr.Port - 9000)
-			if peer != 2 && peer != 3 {
-				d.apply(e.HandleDialFailed(now, o.Peer, o.Addr))
-				return
-			}
-			d.apply(e.HandleLinkOpened(now, mesh.LinkID(peer), mesh.Outgoing, o.Peer, o.Addr))
-			d.apply(e.HandleFrame(now, mesh.LinkID(peer), &mesh.Frame{Type: mesh.FrameWelcome, Hello: mesh.Hello{ID: peer, Instance: 1, Port: 9000 + uint16(peer), Load: mesh.Load{In: 1, FreeIn: 4}}}))
-			if peer == 3 { // 3 takes origin 9's payloads from this node
-				d.apply(e.HandleFrame(now, 3, &mesh.Frame{Type: mesh.FrameGraft, IDs: []mesh.MsgID{{Origin: 9}}}))
-			}
-		}
-		d.apply(e.Start(0))
-		for _, p := range []uint16{2, 3} {
-			d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: mesh.NodeID(p), Instance: 1, Port: 9000 + p, Load: mesh.Load{FreeIn: 5}}, hostAddr(byte(p), 9000+p)))
-		}
-		// Node 4, the root, links in: this node's parent; the links out to 2
-		// and 3 are lazy, and each carries origin 9's payloads.
-		d.apply(e.HandleLinkOpened(0, inLink, mesh.Incoming, 0, hostAddr(4, 0)))
-		d.apply(e.HandleFrame(0, inLink, &mesh.Frame{Type: mesh.FrameHello, Hello: mesh.Hello{ID: 4, Instance: 1, Port: 9000, Load: mesh.Load{Out: 1, FreeIn: 4}}}))
-		d.apply(e.HandleBeacon(0, &mesh.Beacon{ID: 5, Instance: 1, Port: 9000, Load: mesh.Load{FreeIn: 5}}, hostAddr(5, 9000)))
-		seq, up, lost := uint64(0), false, false
-		d.advance(6*time.Second, time.Millisecond, func(now time.Duration) {
-			up = up || linked(e, 2) && linked(e, 3)
-			lost = lost || up && !linked(e, 2)
-			if now%(500*time.Millisecond) != 0 {
-				return
-			}
-			d.apply(e.HandleFrame(now, inLink, &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 4, Round: uint32(now / time.Second), Rank: 0}, Load: mesh.Load{Out: 1, FreeIn: 4}}))
-			for _, p := range []mesh.NodeID{2, 3} {
-				if linked(e, p) {
-					d.apply(e.HandleFrame(now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePosition, Pos: mesh.Position{Root: 4, Round: uint32(now / time.Second), Rank: 2}, Load: mesh.Load{In: 1, FreeIn: 4}}))
-				}
-			}
-			if linked(e, 2) { // origin 9's payloads come over the link to 2
-				seq++
-				d.apply(e.HandleFrame(now, 2, &mesh.Frame{Type: mesh.FrameData, Msg: mesh.Message{ID: mesh.MsgID{Origin: 9, Seq: seq}, Hops: 2, Payload: []byte{1}}}))
-			}
-		})
-		if e.Stats().Rotations == 0 || !up {
+		rotated, up, lost := rotateBesidePayloads(t, seed, true)
+		if !rotated || !up {
 			t.Fatalf("seed %d: no rotation with both links up: the test shows nothing", seed)
 		}
 		if lost {
