@@ -97,9 +97,13 @@ func (tr *treeState) keepsOutgoing(e *Engine) bool {
 // relaying: the node relayed a message within the last GraftTimeout. A
 // link closed then loses the payloads in flight on it, and its peer
 // fetches them from announcers (tens of ms late).
-func (tr *treeState) relaying(e *Engine) bool {
+func (tr *treeState) relaying(e *Engine) bool { return tr.passedWithin(e, e.cfg.GraftTimeout) }
+
+// passedWithin reports whether a message passed the node within the last
+// window.
+func (tr *treeState) passedWithin(e *Engine, window Time) bool {
 	at, ok := tr.cache.newest()
-	return ok && e.now-at < e.cfg.GraftTimeout
+	return ok && e.now-at < window
 }
 
 func (tr *treeState) position() (Position, NodeID) { return tr.shape.pos, tr.shape.parent }

@@ -287,8 +287,7 @@ func (tr *treeState) settle(round uint32) {
 // busy reports whether a message passed the root within centreQuiet
 // rounds: the root does not move then, so it does not survey either.
 func (tr *treeState) busy(e *Engine) bool {
-	at, ok := tr.cache.newest()
-	return ok && e.now-at < centreQuiet*e.cfg.KeepaliveInterval
+	return tr.passedWithin(e, centreQuiet*e.cfg.KeepaliveInterval)
 }
 
 // deeper orders candidates: the deeper subtree first, then the farther.
