@@ -70,6 +70,10 @@ type broadcast interface {
 	// so that rotation waits for a quiet moment (a link closed under a
 	// message loses the frames in flight on it).
 	relaying(e *Engine) bool
+	// sending reports whether the node's own messages went out within the
+	// last window, so that rotation waits for them to stop: where its
+	// outgoing links are where its own payloads start.
+	sending(e *Engine, window Time) bool
 	// resendsRecent reports whether the node's own broadcasts of the last
 	// DeadAfter go over the links it makes meanwhile (unsent.go): where
 	// nothing fetches a message that missed the links it went out on.

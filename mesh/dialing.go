@@ -36,11 +36,11 @@ package mesh
 // node). It once left a LAN's newcomers in islands (a referral names the
 // dialers refused just before, other newcomers); it keeps a LAN whole only
 // since newcomers wait for the LAN's answer to a beg (discovery.go's
-// awaitTheLAN), and so, like that wait, only where nodes dial for fewer
-// outgoing links than MaxOut (flooding: dialsOnRefusal). In tree mode it
-// moved tree-burst-100's p50 at seed 4 to 29 ms (bound 26) and
-// tree-single-1000's last delivery hop at seed 5 to 13 (bound 11): tree
-// mode dials through the timer as before.
+// awaitTheLAN), and only where nodes dial for fewer outgoing links than
+// MaxOut (flooding: dialsOnRefusal). In tree mode (before tree-mode
+// newcomers waited for the LAN too) it moved tree-burst-100's p50 at
+// seed 4 to 29 ms (bound 26) and tree-single-1000's last delivery hop at
+// seed 5 to 13 (bound 11): tree mode dials through the timer as before.
 
 type dial struct {
 	peer     NodeID // zero when dialing a static address

@@ -217,18 +217,18 @@ func (e *Engine) HandleBeacon(now Time, b *Beacon, from Addr) []Output {
 // siphoners.yaml at seed 4). Meanwhile the node dials the nodes that
 // answer, which are in the mesh; a LAN of newcomers only (every node
 // started at once) links BeaconMin later. Once the node has heard a node
-// with links it dials as before: it knows where the mesh is. Only nodes
-// that dial for fewer outgoing links than MaxOut wait (flooding: dialing.go's
-// huntTarget): where they dial for every slot (tree mode) the hunt for the
-// last free ones merges such islands (dialing.go's probe), a tree-mode
-// 60-node LAN over 1 or 2 s was one mesh at all of seeds 1-300, and
-// tree-single-1000's sender n0, the first node, stays the hub of the first
-// links (its last delivery hop, largest over 30 broadcasts, went from 11 to
-// 14 at seeds 1-30 with the wait: the tree's root walked off it).
+// with links it dials as before: it knows where the mesh is.
+//
+// Both modes wait. In tree mode, where nodes dial for every outgoing slot
+// (dialing.go's huntTarget), the hunt for the last free ones merged such
+// islands, but not their shape: a cohort that linked among itself hung
+// off the mesh as a deep branch, and an overlay of such branches is a deep
+// one. In tree-burst-100 the latency of the later rounds, which follow
+// each sender's shortest-path tree, follows the overlay's eccentricity,
+// and over seeds 1-120 the tree's p99 was over 1.25 times its flood
+// twin's at 10 seeds without the wait, at 1 with it (seed 93's overlay was
+// two clusters); see BENCHMARKS.md, "burst-100 within 1.25x".
 func (e *Engine) awaitTheLAN(b *Beacon, stranger bool) bool {
-	if e.huntTarget() >= e.cfg.MaxOut {
-		return false // see above: the hunt for the last slots merges them
-	}
 	if b.Flags&HelloNeedy == 0 || b.Load.Degree() > 0 {
 		e.beacon.heardMesh = true // an offer, or a beacon of a node with links
 		return false

@@ -55,6 +55,10 @@ func (flooding) keep(*Engine, int, Message) {}
 
 func (flooding) keepsOutgoing(*Engine) bool { return false }
 
+// sending: never a reason to wait; every link carries every payload, so a
+// link closed under a sender's messages leaves its peer the others.
+func (flooding) sending(*Engine, Time) bool { return false }
+
 // relaying: a flooded message reaches each node over many links, so a link
 // closed under it costs nothing.
 func (flooding) relaying(*Engine) bool { return false }

@@ -99,6 +99,21 @@ func (tr *treeState) keepsOutgoing(e *Engine) bool {
 // fetches them from announcers (tens of ms late).
 func (tr *treeState) relaying(e *Engine) bool { return tr.passedWithin(e, e.cfg.GraftTimeout) }
 
+// sending: the node's own message went out within the last window. Its
+// payloads then start over its own links to the peers its previous
+// message reached first, and every link stays eager for them until its
+// peer prunes it (treeorigins.go): a link rotation closes leaves its peer,
+// and every node below that peer in the sender's tree, to find the
+// sender's next message by repair, an announcement and a fetch later.
+func (tr *treeState) sending(e *Engine, window Time) bool {
+	k, ok := tr.origins.index[e.id]
+	if !ok {
+		return false
+	}
+	o := &tr.origins.list[k]
+	return o.seq != 0 && e.now-o.at < window
+}
+
 // passedWithin reports whether a message passed the node within the last
 // window.
 func (tr *treeState) passedWithin(e *Engine, window Time) bool {
