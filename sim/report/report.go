@@ -259,8 +259,9 @@ type BroadcastSpread struct {
 }
 
 // Write writes v as indented JSON to dir/name. The encoder writes straight
-// into the file: the report of a million nodes is hundreds of megabytes, and
-// one more copy of it in memory is what a large run can least afford.
+// into the file, indenting as it goes (indenter): the report of a million
+// nodes is hundreds of megabytes, and one more copy of it in memory is what
+// a large run can least afford.
 func Write(dir, name string, v any) error { return write(dir, name, v, true) }
 
 // WriteCompact writes v as JSON without indentation to dir/name (for files
@@ -275,7 +276,7 @@ func write(dir, name string, v any, indent bool) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	enc := json.NewEncoder(w)
 	if indent {
-		enc.SetIndent("", "  ")
+		enc = json.NewEncoder(&indenter{w: w})
 	}
 	err = enc.Encode(v)
 	if err == nil {
