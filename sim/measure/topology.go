@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
+	"gonum.org/v1/gonum/graph/topo"
 
 	"p2pmesh/mesh"
 )
@@ -22,9 +23,9 @@ type Topology struct {
 	off []int32
 	adj []NodeIndex
 	pos []int32
-	// nodes holds node i as a graph.Node at i, made once for gonum's
-	// shortest paths (Eccentricity): they ask for a node at every edge, and
-	// converting an index to the interface allocates every time.
+	// nodes holds node i as a graph.Node at i, made once: gonum's walk
+	// asks for a node at every edge, and converting an index to the
+	// interface allocates every time.
 	nodes []graph.Node
 }
 
@@ -124,6 +125,38 @@ func (t *Topology) makeNodes() {
 			t.nodes[i] = simple.Node(i)
 		}
 	}
+}
+
+// Components returns the connected components (gonum's algorithm over this
+// topology), each a list of node indices.
+func (t *Topology) Components() [][]NodeIndex {
+	var out [][]NodeIndex
+	t.makeNodes()
+	for _, c := range topo.ConnectedComponents(topoGraph{t}) {
+		ids := make([]NodeIndex, len(c))
+		for k, n := range c {
+			ids[k] = NodeIndex(n.ID())
+		}
+		slices.Sort(ids)
+		out = append(out, ids)
+	}
+	slices.SortFunc(out, func(a, b []NodeIndex) int { return int(a[0] - b[0]) })
+	return out
+}
+
+// HonestComponents counts the connected components of t that hold at least
+// one node that is not a siphoner.
+func (t *Topology) HonestComponents(siphon func(NodeIndex) bool) int {
+	n := 0
+	for _, c := range t.Components() {
+		for _, i := range c {
+			if !siphon(i) {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // topoGraph adapts a Topology to gonum's graph.Undirected without copying it.
