@@ -71,8 +71,8 @@ type broadcast interface {
 	// message loses the frames in flight on it).
 	relaying(e *Engine) bool
 	// sending reports whether the node's own messages went out within the
-	// last window, so that rotation waits for them to stop: where its
-	// outgoing links are where its own payloads start.
+	// last window, so that rotation waits for them to stop where its own
+	// payloads start over its links (tree mode).
 	sending(e *Engine, window Time) bool
 	// resendsRecent reports whether the node's own broadcasts of the last
 	// DeadAfter go over the links it makes meanwhile (unsent.go): where
