@@ -236,6 +236,12 @@ func (e *Engine) exchangeWithRandomNeighbour(keep func(*link) bool) {
 // its own tell (lan.go).
 func (e *Engine) onPeers(i int, f *Frame) {
 	e.learnPeers(i, f)
+	e.dialForNews()
+}
+
+// dialForNews is the dial decision news of peers calls for: the node
+// decides its next dial soon (the dial timer) if it wants more links.
+func (e *Engine) dialForNews() {
 	if e.wantOut() > 0 {
 		e.scheduleDial()
 	}
@@ -256,9 +262,7 @@ func (e *Engine) learnPeers(i int, f *Frame) {
 // links.
 func (e *Engine) takePeers(i int, peers []PeerInfo) {
 	e.mergePeers(i, peers)
-	if e.wantOut() > 0 {
-		e.scheduleDial()
-	}
+	e.dialForNews()
 }
 
 // mergePeers is takePeers without the dial decision.
@@ -292,10 +296,9 @@ func (e *Engine) onReferral(i int, f *Frame) {
 	// of wan.yaml before any failure (seed 4: p99 1.78 s against 0.5).
 	peer, static := e.links[i].peer, e.links[i].static()
 	reach := !static && e.known.elsewhere(peer)
-	if e.dialsOnRefusal() {
-		e.learnPeers(i, f)
-	} else {
-		e.onPeers(i, f)
+	e.learnPeers(i, f)
+	if !e.dialsOnRefusal() {
+		e.dialForNews() // else onReject decides the next dial at once
 	}
 	e.onReject(i, ReasonFull)
 	if !static && (reach || e.known.elsewhere(peer) && e.reaching()) {
