@@ -86,24 +86,8 @@ func lansLoseTheirBridges(t *testing.T, seed uint64) {
 // dials a peer it knows to be elsewhere, beside its other dials and even if
 // that peer is full; once it has such a link it dials no other.
 func TestShortNodeReachesElsewhere(t *testing.T) {
-	cfg := mesh.DefaultConfig()
-	cfg.RotateInterval = 0
-	h := newHand(t, 1, cfg)
 	const ours, theirs mesh.LANTag = 77, 99
-	hear := func(id mesh.NodeID) {
-		h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: mesh.Load{FreeIn: 5}, LAN: ours}, peerAddr(id)))
-	}
-	hear(2)
-	hear(3)
-	for _, p := range h.linkDials(2, mesh.Load{In: 1, FreeIn: 4}) {
-		h.take(h.e.HandleFrame(h.now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePeers, LAN: ours}))
-	}
-	// A neighbour crashes: its link dies.
-	h.accept(4, 4, mesh.Load{Out: 1, FreeIn: 5})
-	h.alive(h.now+4*time.Second, 2, 3)
-	if n := h.e.Stats().DeadLinks; n != 1 {
-		t.Fatalf("%d dead links, want 1", n)
-	}
+	h := lostANeighbour(t, ours)
 	// Link 2, on our LAN, names a full peer it knows to be elsewhere and
 	// LAN peers with room.
 	tell := func(far mesh.NodeID) []mesh.Output {
@@ -137,29 +121,16 @@ func TestShortNodeReachesElsewhere(t *testing.T) {
 // that knew them were not short, those refused by one never dialed the
 // live peers its referral named, and lan4 stayed apart to the end.
 func TestSurvivorReachesElsewhereUntilOneAnswers(t *testing.T) {
-	cfg := mesh.DefaultConfig()
-	cfg.RotateInterval = 0
-	h := newHand(t, 1, cfg)
 	const ours, theirs mesh.LANTag = 77, 99
-	for _, id := range []mesh.NodeID{2, 3} {
-		h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: mesh.Load{FreeIn: 5}, LAN: ours}, peerAddr(id)))
-	}
-	for _, p := range h.linkDials(2, mesh.Load{In: 1, FreeIn: 4}) {
-		h.take(h.e.HandleFrame(h.now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePeers, LAN: ours}))
-	}
-	// A neighbour crashes; three LAN peers link to the node: it has
-	// MaxOut links again, not short, with room for outgoing ones.
-	h.accept(4, 4, mesh.Load{Out: 1, FreeIn: 5})
-	h.alive(h.now+4*time.Second, 2, 3)
-	if n := h.e.Stats().DeadLinks; n != 1 {
-		t.Fatalf("%d dead links, want 1", n)
-	}
+	h := lostANeighbour(t, ours)
+	// Three LAN peers link to the node: it has MaxOut links again, not
+	// short, with room for outgoing ones.
 	lids := []mesh.LinkID{2, 3}
 	for p := mesh.NodeID(5); p < 8; p++ {
 		h.accept(mesh.LinkID(p), p, mesh.Load{Out: 1, FreeIn: 5})
 		lids = append(lids, mesh.LinkID(p))
 	}
-	if l := h.e.Load(); int(l.Degree()) < cfg.MaxOut {
+	if l := h.e.Load(); int(l.Degree()) < mesh.DefaultConfig().MaxOut {
 		t.Fatalf("load %+v: the node must not be short", l)
 	}
 	// A LAN neighbour names a full peer elsewhere, 500.
@@ -405,4 +376,26 @@ func TestNewsOfPeersElsewhereIsPassedOn(t *testing.T) {
 	if n := len(peerFrames(outs, 3)) + len(peerFrames(outs, 4)); n != 0 {
 		t.Fatalf("%d peer exchanges without news before the next ExchangeInterval, want none", n)
 	}
+}
+
+// lostANeighbour returns node 1 of LAN lan (rotation off), linked out to
+// its LAN peers 2 and 3, after the neighbour that had linked in to it (4)
+// crashed: its link died.
+func lostANeighbour(t *testing.T, lan mesh.LANTag) *hand {
+	t.Helper()
+	cfg := mesh.DefaultConfig()
+	cfg.RotateInterval = 0
+	h := newHand(t, 1, cfg)
+	for _, id := range []mesh.NodeID{2, 3} {
+		h.take(h.e.HandleBeacon(h.now, &mesh.Beacon{ID: id, Instance: uint64(id) * 100, Port: 9000, Load: mesh.Load{FreeIn: 5}, LAN: lan}, peerAddr(id)))
+	}
+	for _, p := range h.linkDials(2, mesh.Load{In: 1, FreeIn: 4}) {
+		h.take(h.e.HandleFrame(h.now, mesh.LinkID(p), &mesh.Frame{Type: mesh.FramePeers, LAN: lan}))
+	}
+	h.accept(4, 4, mesh.Load{Out: 1, FreeIn: 5})
+	h.alive(h.now+4*time.Second, 2, 3)
+	if n := h.e.Stats().DeadLinks; n != 1 {
+		t.Fatalf("%d dead links, want 1", n)
+	}
+	return h
 }
