@@ -27,6 +27,10 @@ package study
 //     over every link (a one-hop flood into several branches of the tree),
 //     at an RMR of about twice its links off the tree over the nodes; plus
 //     its neighbours' links too: a two-hop flood.
+//   - the ideal shared tree (idealtree.go): not on the run's overlay but
+//     on the best one for a shared tree, the tree of least distances
+//     between all pairs within the engine's link bound, over as many nodes:
+//     a bound for every shared tree at RMR 0, however the overlay is built.
 //   - multi-point injection (treeinjection.go): the run's shared tree and
 //     the sender's links, and nodes near the sender that push their first
 //     copy over some of their other links too, by one of several rules;
@@ -64,6 +68,10 @@ type TreeBound struct {
 	// Candidates is how many of the overlay's least far nodes are tried as
 	// the best root for the run's senders (default 20).
 	Candidates int
+	// IdealSenders is how many senders, evenly spaced, the ideal shared
+	// tree's row averages over (default 200; every node when the overlay
+	// has fewer).
+	IdealSenders int
 	// MeasureOnly skips the schemes: the run's own figures only.
 	MeasureOnly bool
 }
@@ -76,6 +84,13 @@ type BoundRow struct {
 	P50, P99 float64 // ms
 	RMR      float64
 	Depth    int
+	// PairHops is the mean number of hops between two nodes: of the
+	// overlay at the first send in the measured rows (a message flooded
+	// there crosses no more on average from a random sender: its first
+	// copy is no later than the one along a shortest path), of the tree in
+	// the ideal shared tree's row (a message on any shared tree crosses no
+	// fewer); 0 in the other rows.
+	PairHops float64
 }
 
 // engines is what the study needs of the simulator network beyond Network.
@@ -121,6 +136,9 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 	if b.Candidates <= 0 {
 		b.Candidates = 20
 	}
+	if b.IdealSenders <= 0 {
+		b.IdealSenders = 200
+	}
 	w := &watch{}
 	res, err := runner.Run(b.Scenario, runner.Options{Seed: b.Seed, HasSeed: true,
 		Network: func(sc *scenario.Scenario, seed uint64) (runner.Network, error) {
@@ -135,6 +153,9 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 	for _, bc := range res.Report.Broadcasts {
 		measured.P50 += bc.LatencyMS.P50 / float64(len(res.Report.Broadcasts))
 		measured.P99 += bc.LatencyMS.P99 / float64(len(res.Report.Broadcasts))
+	}
+	if len(w.sends) > 0 {
+		measured.PairHops = meanPairHops(newOverlay(w.sends[0].topo).g)
 	}
 	if b.MeasureOnly {
 		return measured, nil, nil
@@ -209,6 +230,12 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 			rows[k].Depth = max(rows[k].Depth, depth)
 		}
 	}
+	// The ideal shared tree over as many nodes as the overlay had at the
+	// first send, within the engine's link bound: no shared tree on any
+	// overlay does better at RMR 0 (idealtree.go).
+	ideal := IdealTreeBound(len(w.sends[0].topo.Nodes), b.Scenario.Node.MaxIn+b.Scenario.Node.MaxOut,
+		b.Scenario.Network.Latency, b.Seed, b.Draws, b.IdealSenders)
+	rows = append(rows, ideal)
 	for _, sc := range injectionSchemes {
 		r := BoundRow{Scheme: "injection: " + sc.name}
 		for _, s := range w.sends {
@@ -451,9 +478,13 @@ func (m *model) spread(d dissemination, from sim.NodeIndex) (p50, p99, rmr float
 // BoundMarkdown tabulates the rows of one scenario and seed.
 func BoundMarkdown(rows []BoundRow) string {
 	var b strings.Builder
-	b.WriteString("| scheme | p50 (ms) | p99 (ms) | RMR | deepest |\n|---|---:|---:|---:|---:|\n")
+	b.WriteString("| scheme | p50 (ms) | p99 (ms) | RMR | deepest | mean hops between nodes |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.3f | %d |\n", r.Scheme, r.P50, r.P99, r.RMR, r.Depth)
+		hops := "–"
+		if r.PairHops > 0 {
+			hops = fmt.Sprintf("%.3f", r.PairHops)
+		}
+		fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.3f | %d | %s |\n", r.Scheme, r.P50, r.P99, r.RMR, r.Depth, hops)
 	}
 	return b.String()
 }

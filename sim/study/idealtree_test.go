@@ -1,0 +1,97 @@
+package study
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/graph/path"
+	"gonum.org/v1/gonum/graph/simple"
+	"gonum.org/v1/gonum/graph/topo"
+
+	"p2pmesh/sim"
+)
+
+// The Volkmann tree is a tree within the link bound, with the root's
+// maxLinks children and maxLinks-1 below every other inner node, and the
+// known least sums of distances (the Wiener index) of small cases.
+func TestVolkmannTreeIsTheTreeOfLeastDistances(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ n, links, wiener int }{
+		{1, 10, 0},
+		{2, 10, 1},
+		{5, 10, 4 + 6*2},            // a star: 4 pairs at 1 hop, 6 at 2
+		{7, 3, 6 + 7*2 + 6*3 + 2*4}, // root 3 children, 3 grandchildren: pairs at 1, 2, 3, 4 hops
+		{4, 1, -1},                  // under two links a node only a pair links
+	} {
+		g := VolkmannTree(c.n, c.links)
+		if got := g.Nodes().Len(); got != c.n {
+			t.Fatalf("n=%d: %d nodes", c.n, got)
+		}
+		if c.wiener < 0 {
+			if g.Edges().Len() != 1 {
+				t.Errorf("n=%d links=%d: %d edges, want 1", c.n, c.links, g.Edges().Len())
+			}
+			continue
+		}
+		if got := g.Edges().Len(); got != max(c.n-1, 0) || len(topo.ConnectedComponents(g)) != min(c.n, 1) {
+			t.Errorf("n=%d: %d edges, %d components: not a tree", c.n, got, len(topo.ConnectedComponents(g)))
+		}
+		if w := wiener(g); w != c.wiener {
+			t.Errorf("n=%d links=%d: Wiener index %d, want %d", c.n, c.links, w, c.wiener)
+		}
+	}
+	g := VolkmannTree(1000, 10)
+	for nodes := g.Nodes(); nodes.Next(); {
+		if d := g.From(nodes.Node().ID()).Len(); d > 10 {
+			t.Fatalf("node %d has %d links", nodes.Node().ID(), d)
+		}
+	}
+	if d := g.From(0).Len(); d != 10 {
+		t.Errorf("root has %d links, want 10", d)
+	}
+	// No breadth-first tree of another fan-out does better (gonum's
+	// gen.Tree shape, every node with the same number of children).
+	if w, other := wiener(VolkmannTree(200, 4)), wiener(sameFanOut(200, 3)); w >= other {
+		t.Errorf("Volkmann %d, same fan-out %d", w, other)
+	}
+}
+
+// The bound itself: every sender's message crosses as many hops as the tree
+// has between it and each node, so the median is the sum of a few frames'
+// delays; with fixed delays it is exact.
+func TestIdealTreeBoundOfFixedDelays(t *testing.T) {
+	t.Parallel()
+	// 11 nodes, a star of 10 links: from the root every node is 1 hop
+	// (10 ms), from a leaf one node is 1 hop and nine are 2 (p50 and p99
+	// 20 ms).
+	r := IdealTreeBound(11, 10, sim.FixedLatency(10*time.Millisecond), 1, 2, 0)
+	want := (10.0 + 10*20.0) / 11
+	if math.Abs(r.P50-want) > 1e-9 || math.Abs(r.P99-want) > 1e-9 || r.RMR != 0 || r.Depth != 2 {
+		t.Errorf("p50 %.3f, p99 %.3f (want %.3f both), RMR %.3f, depth %d", r.P50, r.P99, want, r.RMR, r.Depth)
+	}
+}
+
+func wiener(g *simple.UndirectedGraph) int {
+	all := path.DijkstraAllPaths(g)
+	sum := 0.0
+	for u := g.Nodes(); u.Next(); {
+		for v := g.Nodes(); v.Next(); {
+			if u.Node().ID() < v.Node().ID() {
+				sum += all.Weight(u.Node().ID(), v.Node().ID())
+			}
+		}
+	}
+	return int(sum)
+}
+
+func sameFanOut(n, fanOut int) *simple.UndirectedGraph {
+	g := simple.NewUndirectedGraph()
+	for i := range n {
+		g.AddNode(simple.Node(i))
+	}
+	for i := 1; i < n; i++ {
+		g.SetEdge(g.NewEdge(simple.Node((i-1)/fanOut), simple.Node(i)))
+	}
+	return g
+}
