@@ -293,9 +293,12 @@ func (o *overlay) view(root int64) *treeView {
 	return v
 }
 
-// buildTree builds the shortest-path tree below root, not kept.
+// buildTree builds the shortest-path tree below root, not kept. Of the
+// paths with the fewest hops it takes the same one in every run: gonum
+// walks a simple graph's links in map order, so ties go by a tiny weight
+// of each link's ends instead.
 func (o *overlay) buildTree(root int64) *simple.UndirectedGraph {
-	sp := path.DijkstraFrom(simple.Node(root), o.g)
+	sp := path.DijkstraFrom(simple.Node(root), tieBroken{o.g})
 	t := simple.NewUndirectedGraph()
 	nodes := o.g.Nodes()
 	for nodes.Next() {
@@ -308,6 +311,23 @@ func (o *overlay) buildTree(root int64) *simple.UndirectedGraph {
 		}
 	}
 	return t
+}
+
+// tieBroken weighs each link of a graph at one hop plus a sliver (under a
+// millionth of a hop for a path of up to 1,000 links) fixed by its ends,
+// so that its shortest paths have the fewest hops and no ties.
+type tieBroken struct{ *simple.UndirectedGraph }
+
+func (g tieBroken) Weight(x, y int64) (float64, bool) {
+	if x == y {
+		return 0, true
+	}
+	if !g.HasEdgeBetween(x, y) {
+		return math.Inf(1), false
+	}
+	x, y = min(x, y), max(x, y)
+	h := uint64(x)*0x9e3779b97f4a7c15 ^ uint64(y)*0xc2b2ae3d27d4eb4f
+	return 1 + float64(h>>44)*1e-15, true
 }
 
 // runRoot is the root the sender followed, or the sender itself when it
