@@ -771,21 +771,30 @@ func (p *parser) checkRunning(got present, what string, explicit []int, at time.
 	}
 }
 
-func (p *parser) heal(n *yaml.Node) *Heal {
-	h := &Heal{}
-	n = resolve(n)
-	var nameV *yaml.Node
+// optionalName reads the name of an event that may have one: given as the
+// event's value (`heal: west`) or as its one key (`heal: {name: west}`), or
+// left out (`heal:`). It returns the name and the node that gave it, nil
+// when none did.
+func (p *parser) optionalName(n *yaml.Node, what string) (name string, nameV *yaml.Node) {
 	switch {
 	case n == nil:
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == tagNull:
 	case n.Kind == yaml.ScalarNode:
-		h.Name, nameV = n.Value, n
+		name, nameV = n.Value, n
 	default:
-		got := p.fields(n, "heal", []field{{"name", &h.Name}})
+		got := p.fields(n, what, []field{{"name", &name}})
 		if kv, ok := got["name"]; ok {
 			nameV = kv.v
 		}
 	}
+	return name, nameV
+}
+
+func (p *parser) heal(n *yaml.Node) *Heal {
+	h := &Heal{}
+	n = resolve(n)
+	var nameV *yaml.Node
+	h.Name, nameV = p.optionalName(n, "heal")
 	t := &p.tl
 	if nameV == nil || h.Name == "all" {
 		h.Name = ""
@@ -895,17 +904,7 @@ func (p *parser) snapshot(n *yaml.Node) *Snapshot {
 	s := &Snapshot{}
 	n = resolve(n)
 	var nameV *yaml.Node
-	switch {
-	case n == nil:
-	case n.Kind == yaml.ScalarNode && n.ShortTag() == tagNull:
-	case n.Kind == yaml.ScalarNode:
-		s.Name, nameV = n.Value, n
-	default:
-		got := p.fields(n, "snapshot", []field{{"name", &s.Name}})
-		if kv, ok := got["name"]; ok {
-			nameV = kv.v
-		}
-	}
+	s.Name, nameV = p.optionalName(n, "snapshot")
 	t := &p.tl
 	t.nsnaps++
 	if nameV == nil {
