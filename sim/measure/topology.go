@@ -7,7 +7,7 @@ import (
 	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
-	"gonum.org/v1/gonum/graph/topo"
+	"gonum.org/v1/gonum/graph/traverse"
 
 	"p2pmesh/mesh"
 )
@@ -23,10 +23,6 @@ type Topology struct {
 	off []int32
 	adj []NodeIndex
 	pos []int32
-	// nodes holds node i as a graph.Node at i, made once: gonum's walk
-	// asks for a node at every edge, and converting an index to the
-	// interface allocates every time.
-	nodes []graph.Node
 }
 
 // NewTopology builds the overlay at time at of n nodes, of which alive
@@ -106,7 +102,6 @@ func (t *Topology) Eccentricity(i NodeIndex) int {
 	if int(i) >= len(t.pos) || t.pos[i] < 0 {
 		return 0
 	}
-	t.makeNodes()
 	paths := path.DijkstraFrom(simple.Node(i), topoGraph{t})
 	ecc := 0.0
 	for _, j := range t.Nodes {
@@ -117,62 +112,67 @@ func (t *Topology) Eccentricity(i NodeIndex) int {
 	return int(ecc)
 }
 
-// makeNodes fills t.nodes for gonum's walks, once.
-func (t *Topology) makeNodes() {
-	if t.nodes == nil {
-		t.nodes = make([]graph.Node, len(t.pos))
-		for _, i := range t.Nodes {
-			t.nodes[i] = simple.Node(i)
-		}
-	}
-}
-
-// Components returns the connected components (gonum's algorithm over this
-// topology), each a list of node indices.
+// Components returns the connected components, each a list of node indices
+// in ascending order, the components in the order of their first node:
+// gonum's breadth-first walk over every node (traverse.BreadthFirst.WalkAll,
+// what topo.ConnectedComponents does depth-first) marks where each
+// component begins and ends. All components share one backing array.
 func (t *Topology) Components() [][]NodeIndex {
-	var out [][]NodeIndex
-	t.makeNodes()
-	for _, c := range topo.ConnectedComponents(topoGraph{t}) {
-		ids := make([]NodeIndex, len(c))
-		for k, n := range c {
-			ids[k] = NodeIndex(n.ID())
-		}
-		slices.Sort(ids)
-		out = append(out, ids)
+	ids := make([]NodeIndex, 0, len(t.Nodes))
+	var ends []int
+	var w traverse.BreadthFirst
+	w.WalkAll(newWalkGraph(t), nil,
+		func() { ends = append(ends, len(ids)) },
+		func(n graph.Node) { ids = append(ids, NodeIndex(n.ID())) })
+	out := make([][]NodeIndex, len(ends))
+	from := 0
+	for k, end := range ends {
+		out[k] = ids[from:end:end]
+		slices.Sort(out[k])
+		from = end
 	}
 	slices.SortFunc(out, func(a, b []NodeIndex) int { return int(a[0] - b[0]) })
 	return out
 }
 
 // HonestComponents counts the connected components of t that hold at least
-// one node that is not a siphoner.
+// one node that is not a siphoner, found by gonum's breadth-first walk as
+// in Components, without listing them.
 func (t *Topology) HonestComponents(siphon func(NodeIndex) bool) int {
 	n := 0
-	for _, c := range t.Components() {
-		for _, i := range c {
-			if !siphon(i) {
+	honest := false
+	var w traverse.BreadthFirst
+	w.WalkAll(newWalkGraph(t),
+		func() { honest = false },
+		func() {
+			if honest {
 				n++
-				break
 			}
-		}
-	}
+		},
+		func(v graph.Node) {
+			if !honest && !siphon(NodeIndex(v.ID())) {
+				honest = true
+			}
+		})
 	return n
 }
 
-// topoGraph adapts a Topology to gonum's graph.Undirected without copying it.
+// topoGraph adapts a Topology to gonum's graph.Undirected without copying
+// it. Its nodes are pointers into the topology's own slices (see node), so
+// handing gonum a node allocates nothing.
 type topoGraph struct{ t *Topology }
 
 func (g topoGraph) Node(id int64) graph.Node {
 	if id < 0 || id >= int64(len(g.t.pos)) || g.t.pos[id] < 0 {
 		return nil
 	}
-	return simple.Node(id)
+	return (*node)(&g.t.Nodes[g.t.pos[id]])
 }
 
-func (g topoGraph) Nodes() graph.Nodes { return &nodeIter{list: g.t.Nodes, nodes: g.t.nodes} }
+func (g topoGraph) Nodes() graph.Nodes { return &nodeIter{list: g.t.Nodes} }
 
 func (g topoGraph) From(id int64) graph.Nodes {
-	return &nodeIter{list: g.t.Neighbours(NodeIndex(id)), nodes: g.t.nodes}
+	return &nodeIter{list: g.t.Neighbours(NodeIndex(id))}
 }
 
 func (g topoGraph) HasEdgeBetween(x, y int64) bool {
@@ -188,12 +188,36 @@ func (g topoGraph) EdgeBetween(x, y int64) graph.Edge {
 	return simple.Edge{F: simple.Node(x), T: simple.Node(y)}
 }
 
-// nodeIter iterates over a slice of node indices, handing out the nodes of
-// the topology's table.
+// walkGraph is a topoGraph whose From hands out one iterator, reset at
+// every call, instead of a new one: for gonum's traversals
+// (traverse.BreadthFirst, traverse.DepthFirst), which finish with one
+// node's neighbours before they ask for the next node's, and which one
+// goroutine runs. A walk over 100,000 nodes then allocates one iterator,
+// not 100,000.
+type walkGraph struct {
+	topoGraph
+	from nodeIter
+}
+
+func newWalkGraph(t *Topology) *walkGraph { return &walkGraph{topoGraph: topoGraph{t}} }
+
+func (g *walkGraph) From(id int64) graph.Nodes {
+	g.from = nodeIter{list: g.t.Neighbours(NodeIndex(id))}
+	return &g.from
+}
+
+// node is a graph.Node that points at a node index held in one of the
+// topology's slices (Nodes, adj): a pointer fits in an interface without
+// the allocation that boxing an index (simple.Node) costs.
+type node NodeIndex
+
+func (n *node) ID() int64 { return int64(*n) }
+
+// nodeIter iterates over a slice of node indices, handing out nodes that
+// point into it.
 type nodeIter struct {
-	list  []NodeIndex
-	nodes []graph.Node
-	i     int
+	list []NodeIndex
+	i    int
 }
 
 func (it *nodeIter) Next() bool {
@@ -207,7 +231,7 @@ func (it *nodeIter) Node() graph.Node {
 	if it.i == 0 || it.i > len(it.list) {
 		return nil
 	}
-	return it.nodes[it.list[it.i-1]]
+	return (*node)(&it.list[it.i-1])
 }
 func (it *nodeIter) Len() int { return len(it.list) - it.i }
 func (it *nodeIter) Reset()   { it.i = 0 }
