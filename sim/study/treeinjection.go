@@ -20,7 +20,9 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/simple"
+	"gonum.org/v1/gonum/graph/traverse"
 
 	"p2pmesh/sim"
 	"p2pmesh/sim/measure"
@@ -47,23 +49,21 @@ type treeView struct {
 
 func newTreeView(o *overlay, root int64) *treeView {
 	t := &treeView{o: o, tree: o.tree(root), root: root, depth: map[int64]int{root: 0}, branch: map[int64]int64{root: root}}
-	queue := []int64{root}
-	for len(queue) > 0 {
-		x := queue[0]
-		queue = queue[1:]
-		for nb := t.tree.From(x); nb.Next(); {
-			y := nb.Node().ID()
-			if _, ok := t.depth[y]; ok {
-				continue
-			}
+	// gonum's breadth-first walk down the tree: each link it follows leads
+	// from a node to its child (the walk also offers the link back up to
+	// the parent, which is already placed).
+	walk := traverse.BreadthFirst{Traverse: func(e graph.Edge) bool {
+		x, y := e.From().ID(), e.To().ID()
+		if _, placed := t.depth[y]; !placed {
 			t.depth[y] = t.depth[x] + 1
 			t.branch[y] = t.branch[x]
 			if x == root {
 				t.branch[y] = y
 			}
-			queue = append(queue, y)
 		}
-	}
+		return true
+	}}
+	walk.Walk(t.tree, simple.Node(root), nil)
 	t.treePeers, t.offPeers, t.peers = map[int64][]int64{}, map[int64][]int64{}, map[int64][]int64{}
 	for nodes := o.g.Nodes(); nodes.Next(); {
 		x := nodes.Node().ID()
