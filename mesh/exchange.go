@@ -252,28 +252,32 @@ func (e *Engine) learnPeers(i int, f *Frame) {
 	before := e.links[i].place()
 	e.locatePeer(i, f.LAN)
 	e.answerNewPlace(i, before, e.links[i].place())
-	e.mergePeers(i, f.Peers)
+	e.mergePeers(i, f.Peers, f.LAN)
 }
 
 // takePeers merges the sample peers, received on link i from a peer
-// already placed (a Peers frame, or the Welcome that carries the
-// acceptor's exchange), into the passive list, notes news of peers
-// elsewhere to pass on (elsewhere.go), and dials if the node wants more
-// links.
-func (e *Engine) takePeers(i int, peers []PeerInfo) {
-	e.mergePeers(i, peers)
+// already placed that told LAN tag told (a Peers frame, or the Welcome
+// that carries the acceptor's exchange), into the passive list, notes
+// news of peers elsewhere to pass on (elsewhere.go), and dials if the node
+// wants more links.
+func (e *Engine) takePeers(i int, peers []PeerInfo, told LANTag) {
+	e.mergePeers(i, peers, told)
 	e.dialForNews()
 }
 
 // mergePeers is takePeers without the dial decision.
-func (e *Engine) mergePeers(i int, peers []PeerInfo) {
+func (e *Engine) mergePeers(i int, peers []PeerInfo, told LANTag) {
 	sender := e.links[i].place()
 	across := e.linkedElsewhere()
+	oldName := e.oldNameElsewhere(told)
 	for _, p := range peers {
 		if p.ID == e.id || e.isBanned(p.ID) {
 			continue
 		}
 		place := relayed(p.Place, sender, across)
+		if oldName && p.Place == PlaceOtherLAN {
+			place = PlaceUnknown
+		}
 		news := place == PlaceOtherLAN && !e.known.elsewhere(p.ID)
 		e.heardOfAt(p.ID, p.Addr, 0, Load{FreeIn: p.FreeIn}, newsExchange, place)
 		if news && e.known.elsewhere(p.ID) {

@@ -93,7 +93,7 @@ func (e *Engine) onHello(i int, f *Frame) {
 	e.send(i, Frame{Type: FrameWelcome, Hello: welcome, Peers: e.peerSample(i, e.links[i].elsewhere())})
 	e.bcast.linkUp(e, i)
 	e.sendUnsent(i)
-	e.takePeers(i, f.Peers)
+	e.takePeers(i, f.Peers, h.LAN)
 }
 
 // onWelcome completes an outgoing handshake (Welcome frame f): the link is
@@ -148,7 +148,7 @@ func (e *Engine) onWelcome(i int, f *Frame) {
 	}
 	e.bcast.linkUp(e, i)
 	e.sendUnsent(i)
-	e.takePeers(i, f.Peers)
+	e.takePeers(i, f.Peers, h.LAN)
 }
 
 // onReject ends an outgoing handshake the peer refused.
