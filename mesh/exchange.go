@@ -256,10 +256,10 @@ func (e *Engine) learnPeers(i int, f *Frame) {
 }
 
 // takePeers merges the sample peers, received on link i from a peer
-// already placed that told LAN tag told (a Peers frame, or the Welcome
-// that carries the acceptor's exchange), into the passive list, notes
-// news of peers elsewhere to pass on (elsewhere.go), and dials if the node
-// wants more links.
+// already placed (a Peers frame, or the Welcome that carries the
+// acceptor's exchange) whose handshake told LAN tag told, into the passive
+// list, notes news of peers elsewhere to pass on (elsewhere.go), and dials
+// if the node wants more links.
 func (e *Engine) takePeers(i int, peers []PeerInfo, told LANTag) {
 	e.mergePeers(i, peers, told)
 	e.dialForNews()
