@@ -71,19 +71,25 @@ func IdealTreeBound(n, maxLinks int, lat sim.Latency, seed uint64, draws, sender
 		row.RMR += rmr / float64(senders)
 		row.Depth = max(row.Depth, depth)
 	}
-	row.PairHops = meanPairHops(d.g)
+	row.PairHops = meanPairHops(farness(d.g))
 	return row
 }
 
-// meanPairHops is the mean number of hops between two nodes of the
-// connected graph g (gonum's farness over its shortest paths).
-func meanPairHops(g graph.Undirected) float64 {
-	n := g.Nodes().Len()
+// farness returns each node's farness in g, the sum of its hops to every
+// node it reaches (gonum's, over all shortest paths).
+func farness(g graph.Undirected) map[int64]float64 {
+	return network.Farness(g, path.DijkstraAllPaths(g))
+}
+
+// meanPairHops is the mean number of hops between two nodes of a connected
+// graph whose nodes have farness far.
+func meanPairHops(far map[int64]float64) float64 {
+	n := len(far)
 	if n < 2 {
 		return 0
 	}
 	sum := 0.0
-	for _, f := range network.Farness(g, path.DijkstraAllPaths(g)) {
+	for _, f := range far {
 		sum += f
 	}
 	return sum / float64(n*(n-1))

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/graph/topo"
 
@@ -145,17 +144,14 @@ func pruferTree(n int, seq []int, maxLinks int) *simple.UndirectedGraph {
 	return g
 }
 
+// wiener is g's Wiener index, the sum of hops between its pairs of nodes:
+// half the sum of their farness.
 func wiener(g *simple.UndirectedGraph) int {
-	all := path.DijkstraAllPaths(g)
 	sum := 0.0
-	for u := g.Nodes(); u.Next(); {
-		for v := g.Nodes(); v.Next(); {
-			if u.Node().ID() < v.Node().ID() {
-				sum += all.Weight(u.Node().ID(), v.Node().ID())
-			}
-		}
+	for _, f := range farness(g) {
+		sum += f
 	}
-	return int(sum)
+	return int(sum) / 2
 }
 
 func sameFanOut(n, fanOut int) *simple.UndirectedGraph {

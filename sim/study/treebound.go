@@ -154,13 +154,6 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 		measured.P50 += bc.LatencyMS.P50 / float64(len(res.Report.Broadcasts))
 		measured.P99 += bc.LatencyMS.P99 / float64(len(res.Report.Broadcasts))
 	}
-	if len(w.sends) > 0 {
-		measured.PairHops = meanPairHops(newOverlay(w.sends[0].topo).g)
-	}
-	if b.MeasureOnly {
-		return measured, nil, nil
-	}
-	m := newModel(b.Scenario.Network.Latency, b.Seed, b.Draws)
 	overlays := map[*sim.Topology]*overlay{}
 	of := func(s send) *overlay {
 		o := overlays[s.topo]
@@ -170,9 +163,13 @@ func (b TreeBound) Run() (measured BoundRow, rows []BoundRow, err error) {
 		}
 		return o
 	}
-	if len(w.sends) == 0 {
+	if len(w.sends) > 0 {
+		measured.PairHops = meanPairHops(of(w.sends[0]).farness())
+	}
+	if b.MeasureOnly || len(w.sends) == 0 {
 		return measured, nil, nil
 	}
+	m := newModel(b.Scenario.Network.Latency, b.Seed, b.Draws)
 	centre, best := fixedRoots(w.sends, of, b.Candidates)
 	// fixed is a root kept for every send, or the sender's own root where
 	// it has gone.
@@ -258,6 +255,7 @@ type overlay struct {
 	g     *simple.UndirectedGraph
 	trees map[int64]*simple.UndirectedGraph
 	views map[int64]*treeView
+	far   map[int64]float64 // farness, once asked for
 }
 
 func newOverlay(t *sim.Topology) *overlay {
@@ -343,17 +341,9 @@ func (o *overlay) runRoot(s send) int64 {
 // distances to every node), least first: the first is the overlay's centre
 // by closeness.
 func (o *overlay) centres() []int64 {
-	// One shortest-path tree at a time, none kept.
-	far := map[int64]float64{}
-	var ids []int64
-	for nodes := o.g.Nodes(); nodes.Next(); {
-		id := nodes.Node().ID()
-		sp := path.DijkstraFrom(nodes.Node(), o.g)
-		for all := o.g.Nodes(); all.Next(); {
-			if d := sp.WeightTo(all.Node().ID()); !math.IsInf(d, 1) {
-				far[id] += d
-			}
-		}
+	far := o.farness()
+	ids := make([]int64, 0, len(far))
+	for id := range far {
 		ids = append(ids, id)
 	}
 	slices.SortFunc(ids, func(a, b int64) int {
@@ -363,6 +353,15 @@ func (o *overlay) centres() []int64 {
 		return cmpFloat(float64(a), float64(b))
 	})
 	return ids
+}
+
+// farness returns each node's farness on the overlay (farness), computed
+// once.
+func (o *overlay) farness() map[int64]float64 {
+	if o.far == nil {
+		o.far = farness(o.g)
+	}
+	return o.far
 }
 
 // fixedRoots chooses, on the overlay at the first send, the two roots of a
